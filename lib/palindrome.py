@@ -1,0 +1,67 @@
+"""Part I data: palindromes of decimal digits.
+
+The course contract: a palindrome of length T; the input is its first T-1
+digits and the target is the T-th digit. Because the sequence is a palindrome,
+the target equals the *first* digit, so the task is pure memory: carry one digit
+across T-2 distracting steps.
+
+Digits are drawn directly (never as one big integer, which overflows int64 for
+T > 36), on the fly from a seeded generator, and a fixed held-out test set is
+drawn from a separate seed.
+"""
+from __future__ import annotations
+
+import torch
+from torch.utils.data import Dataset
+
+from .runs import check_choice, check_int, generator_for
+
+NUM_CLASSES = 10
+INPUT_DIMS = {"scalar": 1, "onehot": NUM_CLASSES}  # encoding -> input_dim
+
+
+def palindromes(seq_length: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """A LongTensor (batch_size, seq_length) of random digit palindromes."""
+    half = (seq_length + 1) // 2
+    left = torch.randint(0, NUM_CLASSES, (batch_size, half), generator=generator)
+    right = left[:, : seq_length // 2].flip(1)  # the middle digit of an odd T is not repeated
+    return torch.cat([left, right], dim=1)
+
+
+def encode(digits: torch.Tensor, input_dim: int) -> torch.Tensor:
+    """Digits (B, L) -> network input (B, L, input_dim): the digit value itself
+    (input_dim 1, the course default) or a one-hot vector (input_dim 10)."""
+    check_choice("input_dim", input_dim, INPUT_DIMS.values())
+    if input_dim == 1:
+        return digits.float().unsqueeze(-1)
+    return torch.nn.functional.one_hot(digits, NUM_CLASSES).float()
+
+
+class PalindromeDataset(Dataset):
+    """Endless palindromes of length ``seq_length``; item ``idx`` is always the same.
+
+    ``dataset[idx]`` returns ``(digits[:-1], digits[-1])`` as the course's dataset
+    does; training uses :meth:`batch`, which draws a whole batch at once.
+    """
+
+    def __init__(self, seq_length: int, seed: int = 0):
+        check_int("seq_length", seq_length, minimum=2)
+        self.seq_length = seq_length
+        self.seed = seed
+
+    def __len__(self) -> int:
+        return 2**62
+
+    def __getitem__(self, idx: int) -> tuple[torch.Tensor, torch.Tensor]:
+        digits = palindromes(self.seq_length, 1, generator_for(self.seed, -1, idx))[0]
+        return digits[:-1], digits[-1]
+
+    def batch(self, batch_size: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The training batch of ``step``: inputs (B, T-1) and targets (B,), both long."""
+        digits = palindromes(self.seq_length, batch_size, generator_for(self.seed, step))
+        return digits[:, :-1], digits[:, -1]
+
+    def test_set(self, size: int = 2000, seed: int = 12345) -> tuple[torch.Tensor, torch.Tensor]:
+        """A fixed held-out set: the same for every run with the same ``seq_length`` and ``seed``."""
+        digits = palindromes(self.seq_length, size, generator_for(seed, -2, self.seq_length))
+        return digits[:, :-1], digits[:, -1]

@@ -1,0 +1,177 @@
+"""Part I training: RMSProp on the palindrome task, resumable and reusable.
+
+One run = one (model, T, seed, ...) configuration, in its own folder under the
+output root: ``config.json`` when it starts, ``checkpoint.pt`` at every
+evaluation (model, optimizer, step, curves), ``result.json`` when it finishes.
+A rerun with the same configuration returns the finished result; a run that was
+interrupted resumes from its checkpoint and ends exactly where the
+uninterrupted run would have (batches are drawn from ``(seed, step)``).
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from .palindrome import INPUT_DIMS, NUM_CLASSES, PalindromeDataset, encode
+from .recurrent import FORGET_BIAS_INITS, MODELS, build_model, loss_fn
+from .runs import (check_choice, check_fraction, check_int, check_positive, config_dict, load_json, load_torch,
+                   resolve_device, run_all, run_dir, save_json, save_torch)
+
+
+@dataclass(frozen=True)
+class RecurrentConfig:
+    model: str = "lstm"  # "lstm" or "rnn"
+    seq_length: int = 5  # T: the palindrome's length; the network reads T-1 digits
+    encoding: str = "onehot"  # "scalar" (the digit's value, input_dim 1) or "onehot" (input_dim 10)
+    hidden_dim: int = 128
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    max_steps: int = 2000
+    max_norm: float = 10.0  # gradient-norm clipping, applied before each RMSProp step
+    forget_bias_init: str = "zero"  # LSTM only: "zero", "one" or "chrono"
+    eval_every: int = 50
+    target_accuracy: float = 0.999  # stop once test accuracy reaches this ...
+    patience: int = 2  # ... at this many evaluations in a row
+    test_size: int = 1000
+    seed: int = 0
+    fused: bool = True  # hand-written BPTT (fast) or the autograd reference path
+
+    def __post_init__(self):
+        check_choice("model", self.model, MODELS)
+        check_int("seq_length", self.seq_length, minimum=2)
+        check_choice("encoding", self.encoding, INPUT_DIMS)
+        for name in ("hidden_dim", "batch_size", "max_steps", "eval_every", "patience", "test_size"):
+            check_int(name, getattr(self, name))
+        check_positive("learning_rate", self.learning_rate)
+        check_positive("max_norm", self.max_norm)
+        check_choice("forget_bias_init", self.forget_bias_init, FORGET_BIAS_INITS)
+        if self.model == "rnn":  # it has no forget gate: one RNN run, whatever the LSTM's setting
+            object.__setattr__(self, "forget_bias_init", "zero")
+        check_fraction("target_accuracy", self.target_accuracy)
+        check_int("seed", self.seed, minimum=0)
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}_T{self.seq_length}_seed{self.seed}"
+
+    def model_args(self) -> dict:
+        args = dict(seq_length=self.seq_length, input_dim=INPUT_DIMS[self.encoding], hidden_dim=self.hidden_dim,
+                    output_dim=NUM_CLASSES, fused=self.fused)
+        return args | (dict(forget_bias_init=self.forget_bias_init) if self.model == "lstm" else {})
+
+
+@torch.no_grad()
+def accuracy(model, digits: torch.Tensor, targets: torch.Tensor) -> float:
+    return (model.predict_digits(digits).cpu() == targets).float().mean().item()
+
+
+def train(config: RecurrentConfig, root: str | Path, device: str = "auto", force: bool = False,
+          progress: bool = True, stop_after: int | None = None) -> dict | None:
+    """Train one configuration (or reuse/resume it) and return its result record.
+
+    ``stop_after`` ends this session after that many steps, as a kill would, and returns None."""
+    folder = run_dir(root, config.name, config)
+    if force and folder.exists():
+        shutil.rmtree(folder)
+    if (folder / "result.json").exists():
+        return load_json(folder / "result.json")
+    save_json(config_dict(config), folder / "config.json")
+    device = resolve_device(device)
+
+    torch.manual_seed(config.seed)  # the initial weights
+    model = build_model(config.model, **config.model_args()).to(device)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=config.learning_rate)
+    state = dict(step=0, curves=[], streak=0, steps_to_99=None, wall_seconds=0.0)
+    checkpoint = folder / "checkpoint.pt"
+    if checkpoint.exists():
+        saved = load_torch(checkpoint, device)
+        model.load_state_dict(saved["model_state"])
+        optimizer.load_state_dict(saved["optimizer_state"])
+        state = saved["train_state"]
+
+    data = PalindromeDataset(config.seq_length, seed=config.seed)
+    test_digits, test_targets = data.test_set(config.test_size)
+    started = time.perf_counter() - state["wall_seconds"]
+    loss_sum, correct, seen = torch.zeros((), device=device), torch.zeros((), device=device), 0
+    bar = tqdm(total=config.max_steps, initial=state["step"], desc=config.name, disable=not progress,
+               mininterval=1.0, leave=False)
+    session_end = state["step"] + (stop_after or config.max_steps)
+    while state["step"] < config.max_steps and state["streak"] < config.patience:
+        if state["step"] >= session_end:
+            bar.close()
+            return None
+        digits, targets = data.batch(config.batch_size, state["step"])
+        digits, targets = digits.to(device), targets.to(device)
+        logits = model(encode(digits, model.input_dim))
+        loss = loss_fn(logits, targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_norm)
+        optimizer.step()
+        state["step"] += 1
+        loss_sum += loss.detach() * len(targets)  # summed on the device: no sync per step
+        correct += (logits.argmax(1) == targets).sum()
+        seen += len(targets)
+        bar.update()
+
+        if state["step"] % config.eval_every == 0 or state["step"] == config.max_steps:
+            model.eval()
+            test_accuracy = accuracy(model, test_digits, test_targets)
+            model.train()
+            state["curves"].append(dict(step=state["step"], loss=loss_sum.item() / seen,
+                                        train_accuracy=correct.item() / seen, test_accuracy=test_accuracy))
+            loss_sum, correct, seen = loss_sum.zero_(), correct.zero_(), 0
+            if test_accuracy >= 0.99 and state["steps_to_99"] is None:
+                state["steps_to_99"] = state["step"]
+            state["streak"] = state["streak"] + 1 if test_accuracy >= config.target_accuracy else 0
+            state["wall_seconds"] = time.perf_counter() - started
+            save_torch(dict(model=config.model, init_args=model.init_args, model_state=model.state_dict(),
+                            optimizer_state=optimizer.state_dict(), train_state=state), checkpoint)
+            bar.set_postfix(loss=f"{state['curves'][-1]['loss']:.3f}", test_acc=f"{test_accuracy:.3f}")
+    bar.close()
+
+    final = state["curves"][-1]
+    result = dict(model=config.model, seq_length=config.seq_length, seed=config.seed,
+                  init=config.forget_bias_init if config.model == "lstm" else None,
+                  lr=config.learning_rate, encoding=config.encoding, hidden_dim=config.hidden_dim,
+                  steps=state["step"], test_accuracy=final["test_accuracy"], steps_to_99=state["steps_to_99"],
+                  wall_seconds=round(state["wall_seconds"], 2), run_dir=folder.name, curves=state["curves"])
+    save_json(result, folder / "result.json")
+    return result
+
+
+def _train_quietly(job: tuple) -> dict:
+    config, root, device, force = job
+    return train(config, root, device=device, force=force, progress=False)
+
+
+def train_many(configs: list[RecurrentConfig], root: str | Path, device: str = "auto", force: bool = False,
+               workers: int = 1, progress: bool = True) -> list[dict]:
+    """Train every configuration (``workers`` at a time on the CPU) and return their results in order."""
+    if resolve_device(device).type != "cpu":
+        workers = 1  # runs share one accelerator better one after the other
+    return run_all(_train_quietly, [(config, root, device, force) for config in configs], workers, progress=progress)
+
+
+def sweep(base: RecurrentConfig, root: str | Path, *, models, seq_lengths, seeds, learning_rates=None,
+          device: str = "auto", force: bool = False, workers: int = 1, progress: bool = True) -> list[dict]:
+    """Every (model, T, seed) combination of ``base``; ``learning_rates`` maps T to a rate where it differs.
+
+    All configurations are built (and so checked) before the first one trains."""
+    learning_rates = learning_rates or {}
+    configs = [replace(base, model=model, seq_length=T, seed=seed, learning_rate=learning_rates.get(T, base.learning_rate))
+               for model in models for T in seq_lengths for seed in seeds]
+    return train_many(configs, root, device=device, force=force, workers=workers, progress=progress)
+
+
+def metrics_records(results: list[dict], group: str) -> list[dict]:
+    """The records of ``metrics.json``: one per distinct run, without the curves, tagged with
+    the part of the experiment (``group``) they belong to."""
+    unique = {result["run_dir"]: result for result in results}
+    return [{key: value for key, value in result.items() if key != "curves"} | dict(group=group)
+            for result in unique.values()]

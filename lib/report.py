@@ -1,0 +1,167 @@
+"""Tables and sentences built from the runs' outputs, for the notebooks, the report and the README.
+
+Nothing here holds a result: every number comes from a metrics file passed in,
+and every sentence that states an outcome is chosen by the numbers.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .runs import load_json, project_path
+
+LEARNED = 0.99  # "learned T" means mean test accuracy over seeds at or above this
+GAN_GOALS = dict(is_fraction=0.97, fd_multiple=2.0, class_low=0.07, class_high=0.13)
+
+
+def read_outputs(root: str | Path) -> dict:
+    """Every metrics file under ``root`` that exists: {"lstm", "gan", "interpolation", "bench"} -> dict."""
+    root = project_path(root)
+    files = dict(lstm=root / "01_lstm" / "metrics.json", gan=root / "02_gan_train" / "metrics.json",
+                 interpolation=root / "03_gan_samples" / "interpolation.json", bench=root / "bench.json")
+    return {name: load_json(path) for name, path in files.items() if path.exists()}
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a GitHub-flavoured Markdown table (index included when named)."""
+    frame = frame.reset_index() if any(frame.index.names) else frame
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+# ---------------------------------------------------------------- Part I
+
+def runs_of(metrics: dict, group: str) -> list[dict]:
+    return [r for r in metrics["runs"] if r["group"] == group]
+
+
+def sweep_table(records: list[dict]) -> pd.DataFrame:
+    """Per model and T: test accuracy over seeds (mean, min, max) and the median steps to 99%."""
+    frame = pd.DataFrame(records)
+    grouped = frame.groupby(["model", "seq_length"])
+    table = grouped.test_accuracy.agg(["mean", "min", "max", "count"]).rename(
+        columns={"mean": "mean acc", "min": "worst seed", "max": "best seed", "count": "seeds"})
+    table["reached 99%"] = grouped.steps_to_99.apply(lambda s: f"{s.notna().sum()}/{len(s)}")
+    table["median steps to 99%"] = grouped.steps_to_99.median()
+    return table.round(3)
+
+
+def largest_learned(records: list[dict], model: str) -> tuple[int | None, int | None]:
+    """(largest T whose mean accuracy is >= LEARNED, smallest T whose mean accuracy is below it)."""
+    table = sweep_table(records)
+    if model not in table.index.get_level_values(0):
+        return None, None
+    accuracy = table.loc[model, "mean acc"]
+    learned = [T for T, acc in accuracy.items() if acc >= LEARNED]
+    failed = [T for T, acc in accuracy.items() if acc < LEARNED]
+    return (max(learned) if learned else None), (min(failed) if failed else None)
+
+
+def part1_summary(metrics: dict) -> str:
+    p = metrics["parameters"]
+    lines = []
+    for encoding in sorted({r["encoding"] for r in runs_of(metrics, "check")}):
+        runs = [r for r in runs_of(metrics, "check") if r["encoding"] == encoding]
+        accs = [r["test_accuracy"] for r in runs]
+        lines.append(f"- **T = 5, LSTM, course defaults, {encoding} input**: test accuracy "
+                     f"{min(accs):.1%}-{max(accs):.1%} over {len(runs)} seeds, "
+                     f"after at most {max(r['steps'] for r in runs):,} steps.")
+    sweep = runs_of(metrics, "sweep")
+    for model in p["models"]:
+        learned, failed = largest_learned(sweep, model)
+        name = "LSTM" if model == "lstm" else "vanilla RNN"
+        init = f", forget-bias init '{p['forget_bias_init']}'" if model == "lstm" else ""
+        text = f"learns up to **T = {learned}**" if learned else "learns none of the lengths tried"
+        if failed:
+            worst = [r["test_accuracy"] for r in sweep if r["model"] == model and r["seq_length"] == failed]
+            text += f" and first falls below {LEARNED:.0%} at T = {failed} (mean {sum(worst) / len(worst):.1%})"
+        else:
+            text += " (it never fell below 99% in the range tried)"
+        lines.append(f"- **{name}{init}** ({p['encoding']} input, {p['max_steps']:,} steps at most, "
+                     f"{len(p['seeds'])} seeds): {text}.")
+    for T in p["long_seq_lengths"]:
+        parts = []
+        for r in (r for r in runs_of(metrics, "long") if r["seq_length"] == T):
+            reached = (f"reached 99% at step {r['steps_to_99']:,}" if r["steps_to_99"]
+                       else "never reached 99%")
+            parts.append(f"{r['init']} init: {r['test_accuracy']:.1%} after {r['steps']:,} steps, {reached} "
+                         f"({r['wall_seconds'] / 60:.1f} min)")
+        lines.append(f"- **LSTM at T = {T}**: " + "; ".join(parts) + ".")
+    flow = metrics["gradient_flow"]
+    ratios = {m: v[0] / v[-1] for m, v in flow["norms"].items()}
+    lines.append(f"- **Gradient reaching step 1 relative to step T-1** at T = {flow['seq_length']}: " +
+                 ", ".join(f"{m.upper()} {ratio:.1e}" for m, ratio in ratios.items()) + ".")
+    lines.append(f"- Notebook time: {metrics['notebook_seconds'] / 60:.1f} min.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- Part II
+
+def gan_quality_table(metrics: dict) -> pd.DataFrame:
+    """The final generated sample against the real baseline and the project's quality goals."""
+    final, real, goals = metrics["final"], metrics["real_baseline"], GAN_GOALS
+    hist, real_hist = final["class_histogram"], real["class_histogram"]
+    rows = [
+        ("classifier Inception score", final["inception_score"], real["inception_score"],
+         f">= {goals['is_fraction']:.0%} of real = {goals['is_fraction'] * real['inception_score']:.2f}",
+         final["inception_score"] >= goals["is_fraction"] * real["inception_score"]),
+        ("Fréchet distance (classifier features)", final["frechet_distance"], real["frechet_distance"],
+         f"<= {goals['fd_multiple']:.0f} x real = {goals['fd_multiple'] * real['frechet_distance']:.2f}",
+         final["frechet_distance"] <= goals["fd_multiple"] * real["frechet_distance"]),
+        ("rarest class share", min(hist), min(real_hist), f">= {goals['class_low']:.0%}",
+         min(hist) >= goals["class_low"]),
+        ("commonest class share", max(hist), max(real_hist), f"<= {goals['class_high']:.0%}",
+         max(hist) <= goals["class_high"]),
+    ]
+    table = pd.DataFrame(rows, columns=["measure", "generated", "real data", "goal", "met"]).set_index("measure")
+    table["generated"], table["real data"] = table["generated"].round(3), table["real data"].round(3)
+    table["met"] = table["met"].map({True: "yes", False: "no"})
+    return table
+
+
+def part2_summary(metrics: dict) -> str:
+    final, real, cfg = metrics["final"], metrics["real_baseline"], metrics["config"]
+    hist = final["class_histogram"]
+    met = (gan_quality_table(metrics)["met"] == "yes").sum()
+    return "\n".join([
+        f"- **Data**: {metrics['data']}. **Model**: {cfg['variant']}, {cfg['steps']:,} steps of batch "
+        f"{cfg['batch_size']} in {metrics['wall_seconds'] / 60:.1f} min.",
+        f"- **Evaluator**: test accuracy {metrics['classifier']['test_accuracy']:.2%}.",
+        f"- **Inception score** of {final['n']:,} samples: {final['inception_score']:.2f}, "
+        f"{final['inception_score'] / real['inception_score']:.1%} of the real test set's "
+        f"{real['inception_score']:.2f}.",
+        f"- **Fréchet distance**: {final['frechet_distance']:.2f}, {final['frechet_distance'] / real['frechet_distance']:.1f}x "
+        f"the real baseline of {real['frechet_distance']:.2f}.",
+        f"- **Classes**: from {min(hist):.1%} (digit {hist.index(min(hist))}) to {max(hist):.1%} "
+        f"(digit {hist.index(max(hist))}).",
+        f"- **Quality goals met**: {met} of {len(gan_quality_table(metrics))}.",
+    ])
+
+
+def interpolation_summary(record: dict) -> str:
+    """Where along each path the classifier's reading changes, how unsure it gets, and the latent norm."""
+    lines = []
+    for mode, walk in record["modes"].items():
+        probs, norms, predicted = walk["probs"], walk["latent_norms"], walk["predicted"]
+        t = [k / (len(probs) - 1) for k in range(len(probs))]
+        confidence = [max(p) for p in probs]
+        weakest = confidence.index(min(confidence))
+        changes = [k for k in range(1, len(predicted)) if predicted[k] != predicted[k - 1]]
+        change_text = (f"the reading changes {len(changes)} time(s), first between t = {t[changes[0] - 1]:.2f} and "
+                       f"{t[changes[0]]:.2f}" if changes else "the reading never changes")
+        lines.append(f"- **{mode}**: {change_text}; the least confident frame is t = {t[weakest]:.2f} "
+                     f"(read as {predicted[weakest]} at {confidence[weakest]:.0%}); the latent norm goes from "
+                     f"{norms[0]:.2f} to {norms[-1]:.2f}, and is {min(norms):.2f} at its lowest.")
+    return "\n".join(lines)
+
+
+def bench_summary(bench: dict) -> str:
+    """The benchmark's table as Markdown, with the machine it ran on."""
+    rows = pd.DataFrame(bench["rows"])
+    env = bench["environment"]
+    return (f"Measured on {env['cpu']} with {env['threads']} threads, torch {env['torch']}. Ratio = from-scratch "
+            f"time / PyTorch reference time, median of {bench['repeats']} interleaved repeats.\n\n"
+            + markdown_table(rows))

@@ -1,0 +1,49 @@
+import pytest
+import torch
+
+from lib.evaluate import (classifier_outputs, frechet_distance_of_features, histogram_of_logits,
+                          inception_score, inception_score_of_logits, real_baselines, train_classifier)
+
+
+def test_identical_feature_sets_are_at_distance_zero():
+    features = torch.randn(500, 16, dtype=torch.float64)
+    assert frechet_distance_of_features(features, features) == pytest.approx(0.0, abs=1e-6)
+    shifted = features + 3.0  # mean moves by 3 in each of 16 dimensions: distance 16 * 9
+    assert frechet_distance_of_features(shifted, features) == pytest.approx(16 * 9.0, rel=1e-6)
+
+
+def test_inception_score_limits():
+    one_class = torch.full((200, 10), -20.0)
+    one_class[:, 3] = 20.0
+    assert inception_score_of_logits(one_class) == pytest.approx(1.0, abs=1e-6)
+    uniform_confident = torch.full((1000, 10), -20.0)
+    uniform_confident[torch.arange(1000), torch.arange(1000) % 10] = 20.0
+    assert inception_score_of_logits(uniform_confident) == pytest.approx(10.0, rel=1e-6)
+    assert inception_score_of_logits(torch.zeros(100, 10)) == pytest.approx(1.0, abs=1e-6)  # no confidence
+
+
+def test_histogram_counts_predictions():
+    logits = torch.zeros(4, 10)
+    logits[[0, 1, 2, 3], [2, 2, 5, 9]] = 1.0
+    assert histogram_of_logits(logits) == pytest.approx([0, 0, 0.5, 0, 0, 0.25, 0, 0, 0, 0.25])
+
+
+def test_classifier_is_accurate_and_real_digits_score_high(mnist5k, trained_classifier):
+    classifier, info, _ = trained_classifier
+    assert info["source"] == "mnist5k" and info["test_accuracy"] >= 0.97
+    assert inception_score(classifier, mnist5k.test_images) > 9.0
+    one_digit = mnist5k.test_images[mnist5k.test_labels == 4]
+    assert inception_score(classifier, one_digit) < 1.3
+    baselines = real_baselines(classifier, mnist5k, n=1000)
+    assert baselines["n"] == 1000 and baselines["inception_score"] > 9.0
+    features = classifier_outputs(classifier, mnist5k.test_images)[0]
+    noise = torch.rand(1000, 1, 28, 28) * 2 - 1
+    noise_distance = frechet_distance_of_features(classifier_outputs(classifier, noise)[0], features)
+    assert baselines["frechet_distance"] < noise_distance / 10
+
+
+def test_cached_classifier_is_loaded_not_retrained(mnist5k, trained_classifier):
+    classifier, info, path = trained_classifier
+    again, info_again = train_classifier(mnist5k, path, progress=False)
+    assert info_again == info
+    assert all(torch.equal(a, b) for a, b in zip(classifier.state_dict().values(), again.state_dict().values()))

@@ -1,0 +1,77 @@
+import warnings
+
+import pytest
+import torch
+import torchvision
+
+from lib.mnist import MNIST_FILES, load_mnist, load_mnist5k
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    """No MNIST mirror reachable, wherever the tests run."""
+    monkeypatch.setattr(torchvision.datasets.MNIST, "mirrors", ["http://127.0.0.1:9/"])
+
+
+def test_mnist5k_shapes_range_balance():
+    data = load_mnist5k()
+    assert data.source == "mnist5k"
+    assert data.train_images.shape == (4000, 1, 28, 28) and data.test_images.shape == (1000, 1, 28, 28)
+    assert data.train_images.dtype == torch.float32
+    assert data.train_images.min() == -1 and data.train_images.max() == 1
+    assert torch.equal(torch.bincount(data.train_labels), torch.full((10,), 400))
+    assert torch.equal(torch.bincount(data.test_labels), torch.full((10,), 100))
+    # real digits: mostly background, a stroke in the middle
+    assert (data.train_images == -1).float().mean() > 0.7
+    assert data.train_images[:, :, 10:18, 10:18].mean() > data.train_images[:, :, :3, :].mean()
+
+
+def test_mnist5k_split_is_stable_and_disjoint():
+    a, b, c = load_mnist5k(seed=0), load_mnist5k(seed=0), load_mnist5k(seed=1)
+    assert torch.equal(a.test_images, b.test_images) and torch.equal(a.train_labels, b.train_labels)
+    assert not torch.equal(a.test_images, c.test_images)
+    train = {tuple(x.flatten().tolist()) for x in a.train_images[:, :, ::4, ::4]}
+    overlap = sum(tuple(x.flatten().tolist()) in train for x in a.test_images[:, :, ::4, ::4])
+    assert overlap < 20  # disjoint indices; a few near-identical downsampled digits are possible
+
+
+def test_auto_falls_back_offline_with_a_warning(offline, tmp_path):
+    with pytest.warns(UserWarning, match="mnist5k"):
+        data = load_mnist("auto", data_dir=tmp_path, download_timeout=2)
+    assert data.source == "mnist5k"
+
+
+def test_explicit_mnist_offline_says_how_to_get_the_files(offline, tmp_path):
+    with pytest.raises(FileNotFoundError) as error:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            load_mnist("mnist", data_dir=tmp_path, download_timeout=2)
+    message = str(error.value)
+    assert str(tmp_path / "MNIST" / "raw") in message
+    assert all(name in message for name in MNIST_FILES)
+
+
+def test_full_mnist_when_present(tmp_path):
+    """Read from files in torchvision's layout (written here from the mnist5k digits)."""
+    small = load_mnist5k()
+    folder = tmp_path / "MNIST" / "raw"
+    folder.mkdir(parents=True)
+    pixels = ((small.train_images + 1) * 127.5).round().to(torch.uint8).squeeze(1)
+    test_pixels = ((small.test_images + 1) * 127.5).round().to(torch.uint8).squeeze(1)
+
+    def idx(path, tensor, magic):
+        header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in tensor.shape)
+        path.write_bytes(header + tensor.numpy().tobytes())
+
+    idx(folder / "train-images-idx3-ubyte", pixels, 2051)
+    idx(folder / "train-labels-idx1-ubyte", small.train_labels.to(torch.uint8), 2049)
+    idx(folder / "t10k-images-idx3-ubyte", test_pixels, 2051)
+    idx(folder / "t10k-labels-idx1-ubyte", small.test_labels.to(torch.uint8), 2049)
+    data = load_mnist("mnist", data_dir=tmp_path)
+    assert data.source == "mnist" and data.train_images.shape == (4000, 1, 28, 28)
+    assert torch.allclose(data.train_images, small.train_images, atol=1e-6)
+
+
+def test_unknown_source_is_rejected():
+    with pytest.raises(ValueError, match="data_source"):
+        load_mnist("cifar")

@@ -1,0 +1,167 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lib.recurrent import LSTM, VanillaRNN, _LSTMRecurrence, _RNNRecurrence, hidden_gradient_norms, loss_fn
+
+B, D, H, K, L = 4, 3, 5, 10, 6
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def randomise(model):
+    with torch.no_grad():
+        for p in model.parameters():
+            p.normal_(0, 0.5)
+    return model
+
+
+def test_lstm_equations_against_numpy():
+    """(1)-(8) recomputed step by step in NumPy from the named weight blocks."""
+    model = randomise(LSTM(L + 1, D, H, K)).double()
+    x = torch.randn(B, L, D, dtype=torch.double)
+    W_x, W_h, b = (p.detach().numpy() for p in (model.W_x, model.W_h, model.b))
+    blocks = {name: slice(k * H, (k + 1) * H) for k, name in enumerate("oifg")}  # documented gate order
+    W = {(gate, src): (W_x if src == "x" else W_h)[:, blocks[gate]].T for gate in "oifg" for src in "xh"}
+    bias = {gate: b[blocks[gate]] for gate in "oifg"}
+    h, c = np.zeros((B, H)), np.zeros((B, H))
+    hs = []
+    for t in range(L):
+        xt = x[:, t].numpy()
+        pre = {gate: xt @ W[gate, "x"].T + h @ W[gate, "h"].T + bias[gate] for gate in "oifg"}
+        g = np.tanh(pre["g"])  # (1)
+        i, f, o = sigmoid(pre["i"]), sigmoid(pre["f"]), sigmoid(pre["o"])  # (2)-(4)
+        c = g * i + c * f  # (5)
+        h = np.tanh(c) * o  # (6)
+        hs.append(h)
+    p = h @ model.W_ph.detach().numpy() + model.b_p.detach().numpy()  # (7)
+    y = np.exp(p) / np.exp(p).sum(1, keepdims=True)  # (8)
+    targets = torch.randint(0, K, (B,))
+    loss = -np.log(y[np.arange(B), targets.numpy()]).mean()  # (9)
+    for fused in (False, True):
+        model.fused = fused
+        ours = model.hidden_states(x) if fused else torch.stack(model.hidden_states_reference(x))
+        np.testing.assert_allclose(ours.detach().numpy(), np.stack(hs), atol=1e-12)
+        np.testing.assert_allclose(torch.softmax(model(x), 1).detach().numpy(), y, atol=1e-12)
+        assert loss_fn(model(x), targets).item() == pytest.approx(loss, abs=1e-12)
+
+
+def test_rnn_equation_against_numpy():
+    model = randomise(VanillaRNN(L + 1, D, H, K)).double()
+    x = torch.randn(B, L, D, dtype=torch.double)
+    W_hx, W_hh, b_h = (p.detach().numpy() for p in (model.W_hx, model.W_hh, model.b_h))
+    h = np.zeros((B, H))
+    for t in range(L):
+        h = np.tanh(x[:, t].numpy() @ W_hx + h @ W_hh + b_h)
+    p = h @ model.W_ph.detach().numpy() + model.b_p.detach().numpy()
+    for fused in (False, True):
+        model.fused = fused
+        np.testing.assert_allclose(model(x).detach().numpy(), p, atol=1e-12)
+
+
+def lstm_from_torch(reference: torch.nn.LSTM, head: torch.nn.Linear, fused: bool) -> LSTM:
+    """Our LSTM with the weights of nn.LSTM (gate order i, f, g, o there; o, i, f, g here)."""
+    model = LSTM(L + 1, D, H, K, fused=fused)
+    order = [3, 0, 1, 2]  # ours[k] = theirs[order[k]]
+    reorder = lambda w: torch.cat([w.view(4, H, -1)[k] for k in order]).squeeze(-1)
+    with torch.no_grad():
+        model.W_x.copy_(reorder(reference.weight_ih_l0).T)
+        model.W_h.copy_(reorder(reference.weight_hh_l0).T)
+        model.b.copy_(reorder(reference.bias_ih_l0 + reference.bias_hh_l0))
+        model.W_ph.copy_(head.weight.T)
+        model.b_p.copy_(head.bias)
+    return model, reorder
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_lstm_matches_torch_lstm_outputs_and_gradients(fused):
+    reference, head = torch.nn.LSTM(D, H), torch.nn.Linear(H, K)
+    model, reorder = lstm_from_torch(reference, head, fused)
+    x, targets = torch.randn(B, L, D), torch.randint(0, K, (B,))
+    theirs = head(reference(x.transpose(0, 1))[0][-1])
+    ours = model(x)
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
+    loss_fn(theirs, targets).backward()
+    loss_fn(ours, targets).backward()
+    torch.testing.assert_close(model.W_x.grad, reorder(reference.weight_ih_l0.grad).T, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.W_h.grad, reorder(reference.weight_hh_l0.grad).T, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.b.grad, reorder(reference.bias_ih_l0.grad), atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.W_ph.grad, head.weight.grad.T, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_rnn_matches_torch_rnn_outputs_and_gradients(fused):
+    reference, head = torch.nn.RNN(D, H), torch.nn.Linear(H, K)
+    model = VanillaRNN(L + 1, D, H, K, fused=fused)
+    with torch.no_grad():
+        model.W_hx.copy_(reference.weight_ih_l0.T)
+        model.W_hh.copy_(reference.weight_hh_l0.T)
+        model.b_h.copy_(reference.bias_ih_l0 + reference.bias_hh_l0)
+        model.W_ph.copy_(head.weight.T)
+        model.b_p.copy_(head.bias)
+    x, targets = torch.randn(B, L, D), torch.randint(0, K, (B,))
+    theirs, ours = head(reference(x.transpose(0, 1))[0][-1]), model(x)
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
+    loss_fn(theirs, targets).backward()
+    loss_fn(ours, targets).backward()
+    torch.testing.assert_close(model.W_hh.grad, reference.weight_hh_l0.grad.T, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.W_hx.grad, reference.weight_ih_l0.grad.T, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.b_h.grad, reference.bias_hh_l0.grad, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("cls", [LSTM, VanillaRNN])
+def test_fast_path_equals_reference_path(cls):
+    model = cls(21, 10, 32, K)
+    x, targets = torch.randn(8, 20, 10), torch.randint(0, K, (8,))
+    grads = {}
+    for fused in (False, True):
+        model.fused = fused
+        model.zero_grad()
+        out = model(x)
+        loss_fn(out, targets).backward()
+        grads[fused] = (out.detach(), [p.grad.clone() for p in model.parameters()])
+    torch.testing.assert_close(grads[True][0], grads[False][0], atol=1e-5, rtol=0)
+    for a, b in zip(grads[True][1], grads[False][1]):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+def test_hand_written_backward_passes_gradcheck():
+    x_proj = torch.randn(5, 3, 4 * 4, dtype=torch.double, requires_grad=True)
+    W_h = torch.randn(4, 4 * 4, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(_LSTMRecurrence.apply, (x_proj, W_h))
+    x_proj = torch.randn(5, 3, 4, dtype=torch.double, requires_grad=True)
+    W_hh = torch.randn(4, 4, dtype=torch.double, requires_grad=True)
+    assert torch.autograd.gradcheck(_RNNRecurrence.apply, (x_proj, W_hh))
+
+
+def test_forget_bias_initialisations():
+    T = 50
+    zero = LSTM(T, 10, 64, K, forget_bias_init="zero")
+    assert torch.all(zero.b == 0)
+    one = LSTM(T, 10, 64, K, forget_bias_init="one")
+    _, b_i, b_f, _ = one.b.detach().view(4, 64)
+    assert torch.all(b_f == 1) and torch.all(b_i == 0)
+    chrono = LSTM(T, 10, 64, K, forget_bias_init="chrono")
+    b_o, b_i, b_f, b_g = chrono.b.detach().view(4, 64)
+    assert b_f.min() >= 0 and b_f.max() <= math.log(T - 1) + 1e-6 and b_f.std() > 0.3
+    assert torch.equal(b_i, -b_f) and torch.all(b_o == 0) and torch.all(b_g == 0)
+    with pytest.raises(ValueError, match="forget_bias_init"):
+        LSTM(T, 10, 64, K, forget_bias_init="two")
+
+
+def test_model_api_shapes_and_predict_digits():
+    for cls in (LSTM, VanillaRNN):
+        for input_dim in (1, 10):
+            model = cls(7, input_dim, 16, K)
+            assert model(torch.randn(5, 6, input_dim)).shape == (5, K)
+            assert model.predict_digits(torch.randint(0, 10, (5, 6))).shape == (5,)
+
+
+def test_gradient_norms_have_one_value_per_step():
+    model = LSTM(9, 10, 16, K)
+    norms = hidden_gradient_norms(model, torch.randint(0, 10, (32, 8)), torch.randint(0, 10, (32,)))
+    assert norms.shape == (8,) and torch.all(norms > 0)
