@@ -6,17 +6,18 @@ in the equations. The LSTM keeps its four gates stacked along one axis,
 
     W_x (D, 4H),  W_h (H, 4H),  b (4H)   in the order  o | i | f | g,
 
-so that one matrix product computes all pre-activations. The three sigmoid gates
-come first so that one ``sigmoid_`` covers them, and i, f, g sit together
-because the cell-state gradient drives exactly those three.
+so that one matrix product computes all pre-activations (the three sigmoid
+gates first, so that one ``sigmoid_`` covers them).
 
 Each model has two forward paths that compute the same function:
 
 * ``hidden_states_reference``: the equations line by line in a ``for`` loop over
   time, differentiated by autograd. It is the reference, the one to read.
-* ``hidden_states`` (the default): the same loop, with the input projections
-  for all steps computed before it, written into preallocated buffers, and a
-  hand-written backward through time (``_LSTMRecurrence``/``_RNNRecurrence``).
+* ``hidden_states`` (the default): the same loop over time with a hand-written
+  backward pass through time (``_LSTMRecurrence``/``_RNNRecurrence``): one
+  matrix product per step into preallocated buffers, the element-wise rest of
+  the step fused into one C loop on the CPU (``lib.cpu_kernels``), and the
+  weight gradients of all steps as one product at the end.
   Tests prove that both paths agree, in outputs and gradients, with each other
   and with ``torch.nn.LSTM``/``torch.nn.RNN``.
 """
@@ -28,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import cpu_kernels
 from .palindrome import NUM_CLASSES, encode
 from .runs import check_choice, check_int, load_torch, resolve_device
 
@@ -96,8 +98,7 @@ class VanillaRNN(_Recurrent):
         return hidden
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
-        x_proj = x.transpose(0, 1) @ self.W_hx + self.b_h  # (T-1, B, H), all steps at once
-        return _RNNRecurrence.apply(x_proj, self.W_hh)  # (T-1, B, H)
+        return _RNNRecurrence.apply(x.transpose(0, 1), torch.cat([self.W_hx, self.W_hh]), self.b_h)  # (T-1, B, H)
 
 
 class LSTM(_Recurrent):
@@ -150,98 +151,149 @@ class LSTM(_Recurrent):
         return hidden
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
-        x_proj = x.transpose(0, 1) @ self.W_x + self.b  # (T-1, B, 4H): the x-part of (1)-(4), all steps at once
-        return _LSTMRecurrence.apply(x_proj, self.W_h)  # (T-1, B, H)
+        return _LSTMRecurrence.apply(x.transpose(0, 1), torch.cat([self.W_x, self.W_h]), self.b)  # (T-1, B, H)
+
+
+def _threads() -> int:
+    return torch.get_num_threads()
+
+
+def _lstm_step_torch(z, c_prev, c, tanh_c, h):
+    """(1)-(6) on one step with PyTorch operations: the fallback of the fused C kernel."""
+    H = c.shape[1]
+    z[:, :3 * H].sigmoid_()  # (4), (2), (3): o, i, f
+    z[:, 3 * H:].tanh_()  # (1): g
+    o, i, f, g = z.split(H, dim=1)
+    torch.mul(g, i, out=c)  # (5)
+    if c_prev is not None:
+        c.addcmul_(c_prev, f)
+    torch.mul(torch.tanh(c, out=tanh_c), o, out=h)  # (6)
+
+
+def _lstm_step_backward_torch(gates, c_prev, tanh_c, dh, dc, grad_pre):
+    """dL/d pre-activations of one step from dL/dh(t), and dc: dL/dc(t+1) f(t+1) -> dL/dc(t) f(t)."""
+    o, i, f, g = gates.split(tanh_c.shape[1], dim=1)
+    d_o, d_i, d_f, d_g = grad_pre.split(tanh_c.shape[1], dim=1)
+    dc.addcmul_(dh, o * (1 - tanh_c * tanh_c))  # through (6) into c(t)
+    torch.mul(dh * tanh_c, o * (1 - o), out=d_o)  # (6), (4)
+    torch.mul(dc * g, i * (1 - i), out=d_i)  # (5), (2)
+    if c_prev is None:
+        d_f.zero_()
+    else:
+        torch.mul(dc * c_prev, f * (1 - f), out=d_f)  # (5), (3)
+    torch.mul(dc * i, 1 - g * g, out=d_g)  # (5), (1)
+    dc.mul_(f)  # (5): on to c(t-1)
 
 
 class _LSTMRecurrence(torch.autograd.Function):
-    """Equations (1)-(6) over all steps, with backpropagation through time by hand.
+    """Equations (1)-(6) over all steps, with backpropagation through time written by hand.
 
-    forward:  x_proj (L, B, 4H) = x_t W_x + b for every t,  W_h (H, 4H)  ->  h (L, B, H)
+    forward: x (L, B, D), W = [W_x; W_h] (D+H, 4H), b (4H)  ->  h (L, B, H)
+
+    Row t of the buffer ``xh`` (L+1, B, D+H) holds [x(t), h(t-1)] side by side, so one
+    product ``xh[t] @ W`` gives all four gates' pre-activations, and each step writes its
+    h straight into the next row. The element-wise part of a step runs in one fused C
+    loop on the CPU (``lib.cpu_kernels``) and as PyTorch operations elsewhere.
     """
 
     @staticmethod
-    def forward(ctx, x_proj: torch.Tensor, W_h: torch.Tensor) -> torch.Tensor:
-        L, B, H4 = x_proj.shape
-        H = H4 // 4
-        gates = torch.empty_like(x_proj)  # (L, B, 4H): activated o, i, f, g of every step
-        cells, tanh_cells, hidden = (x_proj.new_empty(L, B, H) for _ in range(3))
-        # Views made once, outside the loop: per-step indexing would cost more than the arithmetic.
-        z, sig = gates.unbind(0), gates[..., : 3 * H].unbind(0)
-        o, i, f, g = (gate.unbind(0) for gate in gates.split(H, dim=2))
-        c, tanh_c, h, xp = cells.unbind(0), tanh_cells.unbind(0), hidden.unbind(0), x_proj.unbind(0)
+    def forward(ctx, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        L, B, D = x.shape
+        H = W.shape[1] // 4
+        xh = x.new_empty(L + 1, B, D + H)
+        xh[:L, :, :D] = x
+        xh[0, :, D:] = 0  # h(0) = 0
+        gates = x.new_empty(L, B, 4 * H)  # pre-activations, then the activated o, i, f, g of each step
+        cells, tanh_cells = x.new_empty(L, B, H), x.new_empty(L, B, H)
+        rows, h_out = xh.unbind(0), xh[1:, :, D:].unbind(0)
+        z, c, tanh_c = gates.unbind(0), cells.unbind(0), tanh_cells.unbind(0)
+        fused = cpu_kernels.usable(x, W)
+        kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
         for t in range(L):
-            if t == 0:
-                z[0].copy_(xp[0])  # h(0) = 0: no recurrent term
+            torch.addmm(b, rows[t], W, out=z[t])  # pre-activations of (1)-(4)
+            c_prev = c[t - 1] if t else None  # c(0) = 0
+            if fused:
+                kernel.lstm_forward_step(z[t].data_ptr(), c_prev.data_ptr() if t else None, c[t].data_ptr(),
+                                         tanh_c[t].data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
             else:
-                torch.addmm(xp[t], h[t - 1], W_h, out=z[t])  # pre-activations of (1)-(4)
-            sig[t].sigmoid_()  # (2)-(4) o, i, f
-            g[t].tanh_()  # (1)
-            if t == 0:
-                torch.mul(g[0], i[0], out=c[0])  # (5) with c(0) = 0
-            else:
-                torch.mul(c[t - 1], f[t], out=c[t]).addcmul_(g[t], i[t])  # (5)
-            torch.mul(torch.tanh(c[t], out=tanh_c[t]), o[t], out=h[t])  # (6)
-        ctx.save_for_backward(W_h, gates, cells, tanh_cells, hidden)
-        return hidden
+                _lstm_step_torch(z[t], c_prev, c[t], tanh_c[t], h_out[t])
+        ctx.save_for_backward(W, xh, gates, cells, tanh_cells)
+        return xh[1:, :, D:]
 
     @staticmethod
     def backward(ctx, grad_hidden: torch.Tensor):
-        W_h, gates, cells, tanh_cells, hidden = ctx.saved_tensors
+        W, xh, gates, cells, tanh_cells = ctx.saved_tensors
         L, B, H4 = gates.shape
-        H = H4 // 4
-        o, i, f, g = gates.split(H, dim=2)
-        c_prev = torch.cat([cells.new_zeros(1, B, H), cells[:-1]])
-        # Local derivatives of (1)-(6) for all steps at once; only the chain through time stays in the loop.
-        dh_dpre_o = tanh_cells * o * (1 - o)  # (6),(4): d h / d pre_o
-        dc_dh = o * (1 - tanh_cells * tanh_cells)  # (6): d h / d c, used backwards
-        dc_dpre_ifg = torch.cat([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g)], dim=2)  # (5),(1)-(3)
-        grad_pre = torch.empty_like(gates)  # (L, B, 4H): dL/d pre-activations
-        gp = grad_pre.unbind(0)
-        grad_o, grad_ifg = grad_pre[..., :H].unbind(0), grad_pre[..., H:].view(L, B, 3, H).unbind(0)
-        k_o, k_ifg, k_c, f_t = dh_dpre_o.unbind(0), dc_dpre_ifg.view(L, B, 3, H).unbind(0), dc_dh.unbind(0), f.unbind(0)
-        W_h_T = W_h.t()
-        dh = grad_hidden[L - 1].clone()
+        H, D = H4 // 4, xh.shape[2] - H4 // 4
+        grad_hidden = grad_hidden.contiguous()
+        grad_pre = torch.empty_like(gates)  # dL/d pre-activations of (1)-(4), every step
+        gp, gate, c, tanh_c = grad_pre.unbind(0), gates.unbind(0), cells.unbind(0), tanh_cells.unbind(0)
+        fused = cpu_kernels.usable(gates)
+        kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
+        W_h_T = W[D:].t()
+        dh = grad_hidden[L - 1].clone()  # dL/dh(t)
         dc = torch.zeros_like(dh)  # dL/dc(t+1) * f(t+1): what (5) at t+1 sends back to c(t)
         for t in range(L - 1, -1, -1):
-            dc.addcmul_(dh, k_c[t])  # dL/dc(t)
-            torch.mul(dh, k_o[t], out=grad_o[t])
-            torch.mul(dc.unsqueeze(1), k_ifg[t], out=grad_ifg[t])
+            c_prev = c[t - 1] if t else None
+            if fused:
+                kernel.lstm_backward_step(gate[t].data_ptr(), c_prev.data_ptr() if t else None,
+                                          tanh_c[t].data_ptr(), dh.data_ptr(), dc.data_ptr(), gp[t].data_ptr(),
+                                          B, H, threads)
+            else:
+                _lstm_step_backward_torch(gate[t], c_prev, tanh_c[t], dh, dc, gp[t])
             if t > 0:
-                dc.mul_(f_t[t])
                 torch.addmm(grad_hidden[t - 1], gp[t], W_h_T, out=dh)  # dL/dh(t-1)
-        # h(0) = 0 contributes nothing to W_h's gradient: sum_t h(t-1)^T dpre(t) as one product.
-        grad_W_h = hidden[:-1].reshape(-1, H).t() @ grad_pre[1:].reshape(-1, H4) if ctx.needs_input_grad[1] else None
-        return grad_pre, grad_W_h
+        # All steps' weight gradients as one product: sum_t [x(t), h(t-1)]^T dL/dpre(t).
+        grad_W = xh[:L].reshape(-1, D + H).t() @ grad_pre.view(-1, H4) if ctx.needs_input_grad[1] else None
+        grad_b = grad_pre.sum((0, 1)) if ctx.needs_input_grad[2] else None
+        grad_x = grad_pre @ W[:D].t() if ctx.needs_input_grad[0] else None
+        return grad_x, grad_W, grad_b
 
 
 class _RNNRecurrence(torch.autograd.Function):
-    """h_t = tanh(x_proj_t + h_{t-1} W_hh) over all steps, with a hand-written backward."""
+    """h(t) = tanh([x(t), h(t-1)] @ [W_hx; W_hh] + b_h) over all steps, with a hand-written backward.
+
+    forward: x (L, B, D), W (D+H, H), b (H)  ->  h (L, B, H); the ``xh`` buffer as in the LSTM."""
 
     @staticmethod
-    def forward(ctx, x_proj: torch.Tensor, W_hh: torch.Tensor) -> torch.Tensor:
-        hidden = torch.empty_like(x_proj)  # (L, B, H)
-        h, xp = hidden.unbind(0), x_proj.unbind(0)
-        torch.tanh(xp[0], out=h[0])  # h_0 = 0
-        for t in range(1, len(h)):
-            torch.addmm(xp[t], h[t - 1], W_hh, out=h[t]).tanh_()
-        ctx.save_for_backward(W_hh, hidden)
-        return hidden
+    def forward(ctx, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        L, B, D = x.shape
+        H = W.shape[1]
+        xh = x.new_empty(L + 1, B, D + H)
+        xh[:L, :, :D] = x
+        xh[0, :, D:] = 0  # h_0 = 0
+        pre = x.new_empty(B, H)
+        rows, h_out = xh.unbind(0), xh[1:, :, D:].unbind(0)
+        fused = cpu_kernels.usable(x, W)
+        kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
+        for t in range(L):
+            torch.addmm(b, rows[t], W, out=pre)
+            if fused:
+                kernel.rnn_forward_step(pre.data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
+            else:
+                torch.tanh(pre, out=h_out[t])
+        ctx.save_for_backward(W, xh)
+        return xh[1:, :, D:]
 
     @staticmethod
     def backward(ctx, grad_hidden: torch.Tensor):
-        W_hh, hidden = ctx.saved_tensors
-        L, B, H = hidden.shape
-        dtanh = 1 - hidden * hidden
-        grad_pre = torch.empty_like(hidden)
-        gp, k, W_hh_T = grad_pre.unbind(0), dtanh.unbind(0), W_hh.t()
+        W, xh = ctx.saved_tensors
+        L, B, _ = grad_hidden.shape
+        H, D = W.shape[1], W.shape[0] - W.shape[1]
+        hidden = xh[1:, :, D:]
+        dtanh = 1 - hidden * hidden  # (L, B, H), all steps at once
+        grad_pre = torch.empty_like(dtanh)
+        gp, k, W_hh_T = grad_pre.unbind(0), dtanh.unbind(0), W[D:].t()
+        grad_hidden = grad_hidden.contiguous()
         dh = grad_hidden[L - 1].clone()
         for t in range(L - 1, -1, -1):
             torch.mul(dh, k[t], out=gp[t])
             if t > 0:
                 torch.addmm(grad_hidden[t - 1], gp[t], W_hh_T, out=dh)
-        grad_W_hh = hidden[:-1].reshape(-1, H).t() @ grad_pre[1:].reshape(-1, H) if ctx.needs_input_grad[1] else None
-        return grad_pre, grad_W_hh
+        grad_W = xh[:L].reshape(-1, D + H).t() @ grad_pre.view(-1, H) if ctx.needs_input_grad[1] else None
+        grad_b = grad_pre.sum((0, 1)) if ctx.needs_input_grad[2] else None
+        grad_x = grad_pre @ W[:D].t() if ctx.needs_input_grad[0] else None
+        return grad_x, grad_W, grad_b
 
 
 MODELS = {"rnn": VanillaRNN, "lstm": LSTM}

@@ -1,4 +1,5 @@
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -130,12 +131,46 @@ def test_fast_path_equals_reference_path(cls):
 
 
 def test_hand_written_backward_passes_gradcheck():
-    x_proj = torch.randn(5, 3, 4 * 4, dtype=torch.double, requires_grad=True)
-    W_h = torch.randn(4, 4 * 4, dtype=torch.double, requires_grad=True)
-    assert torch.autograd.gradcheck(_LSTMRecurrence.apply, (x_proj, W_h))
-    x_proj = torch.randn(5, 3, 4, dtype=torch.double, requires_grad=True)
-    W_hh = torch.randn(4, 4, dtype=torch.double, requires_grad=True)
-    assert torch.autograd.gradcheck(_RNNRecurrence.apply, (x_proj, W_hh))
+    """In float64, so on the PyTorch-operations path; gradients for x, W and b."""
+    D, H = 3, 4
+    x = torch.randn(5, 2, D, dtype=torch.double, requires_grad=True)
+    for function, gates in ((_LSTMRecurrence, 4), (_RNNRecurrence, 1)):
+        W = torch.randn(D + H, gates * H, dtype=torch.double, requires_grad=True)
+        b = torch.randn(gates * H, dtype=torch.double, requires_grad=True)
+        assert torch.autograd.gradcheck(function.apply, (x, W, b))
+
+
+@pytest.mark.parametrize("cls", [LSTM, VanillaRNN])
+def test_fused_c_kernel_and_pytorch_fallback_agree(cls, monkeypatch):
+    from lib import cpu_kernels
+
+    assert cpu_kernels.kernels() is not None, "the C kernels should build where gcc is present"
+    model = cls(13, 10, 24, K)
+    x, targets = torch.randn(6, 12, 10), torch.randint(0, K, (6,))
+    results = []
+    for usable in (True, False):
+        monkeypatch.setattr(cpu_kernels, "usable", lambda *tensors, usable=usable: usable)
+        model.zero_grad()
+        out = model(x)
+        loss_fn(out, targets).backward()
+        results.append((out.detach(), [p.grad.clone() for p in model.parameters()]))
+    torch.testing.assert_close(results[0][0], results[1][0], atol=1e-5, rtol=0)
+    for a, b in zip(results[0][1], results[1][1]):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+def test_missing_compiler_falls_back_with_one_warning(monkeypatch, tmp_path):
+    from lib import cpu_kernels
+
+    monkeypatch.setattr(cpu_kernels, "_library", None)
+    monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.warns(UserWarning, match="could not be built"):
+        assert cpu_kernels.kernels() is None
+    model = LSTM(6, 10, 8, K)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once, not at every call
+        assert model(torch.randn(2, 5, 10)).shape == (2, K)
 
 
 def test_forget_bias_initialisations():
