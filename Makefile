@@ -44,8 +44,9 @@ html: venv
 submission: venv
 	$(PY) -m tools.submission --student "$(STUDENT)" --root $(OUT)
 
-bench: venv
+bench: kernel
 	$(PY) -m bench.run $(if $(FULL),--full,)
+	$(PY) -m tools.readme_tables --root outputs
 
 clean:
 	find outputs -mindepth 1 ! -name .gitkeep -delete

@@ -55,14 +55,14 @@ def steps_to_99_vs_length(records: list[dict]):
     """Steps until test accuracy first reached 99%; runs that never did are drawn at the top as x."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
     budget = max(r["steps"] for r in records)
-    for model, style in MODEL_STYLE.items():
+    for offset, (model, style) in zip((-0.3, 0.3), MODEL_STYLE.items()):  # side by side at each T
         runs = [r for r in records if r["model"] == model]
         hit = [r for r in runs if r["steps_to_99"] is not None]
         miss = [r for r in runs if r["steps_to_99"] is None]
-        ax.scatter([r["seq_length"] for r in hit], [r["steps_to_99"] for r in hit], color=style["color"],
+        ax.scatter([r["seq_length"] + offset for r in hit], [r["steps_to_99"] for r in hit], color=style["color"],
                    label=f"{style['label']}")
-        ax.scatter([r["seq_length"] for r in miss], [budget * 1.15] * len(miss), marker="x", color=style["color"],
-                   label=f"{style['label']}: never reached 99%" if miss else None)
+        ax.scatter([r["seq_length"] + offset for r in miss], [budget * 1.15] * len(miss), marker="x",
+                   color=style["color"], label=f"{style['label']}: never reached 99%" if miss else None)
     ax.axhline(budget, ls=":", color="gray", label="step budget")
     ax.set(xlabel="palindrome length T", ylabel="steps to 99% test accuracy", yscale="log",
            title="How long each model needs to learn")

@@ -16,10 +16,11 @@ GAN_GOALS = dict(is_fraction=0.97, fd_multiple=2.0, class_low=0.07, class_high=0
 
 
 def read_outputs(root: str | Path) -> dict:
-    """Every metrics file under ``root`` that exists: {"lstm", "gan", "interpolation", "bench"} -> dict."""
+    """Every metrics file under ``root`` that exists: {"lstm", "gan", "interpolation", "grids", "bench"} -> dict."""
     root = project_path(root)
     files = dict(lstm=root / "01_lstm" / "metrics.json", gan=root / "02_gan_train" / "metrics.json",
-                 interpolation=root / "03_gan_samples" / "interpolation.json", bench=root / "bench.json")
+                 interpolation=root / "03_gan_samples" / "interpolation.json",
+                 grids=root / "03_gan_samples" / "grids.json", bench=root / "bench.json")
     return {name: load_json(path) for name, path in files.items() if path.exists()}
 
 
@@ -159,9 +160,69 @@ def interpolation_summary(record: dict) -> str:
 
 
 def bench_summary(bench: dict) -> str:
-    """The benchmark's table as Markdown, with the machine it ran on."""
-    rows = pd.DataFrame(bench["rows"])
-    env = bench["environment"]
-    return (f"Measured on {env['cpu']} with {env['threads']} threads, torch {env['torch']}. Ratio = from-scratch "
-            f"time / PyTorch reference time, median of {bench['repeats']} interleaved repeats.\n\n"
-            + markdown_table(rows))
+    """The benchmark's results as Markdown: the recurrent pairs' table, GAN throughput, make times."""
+    env, rows = bench["environment"], bench["rows"]
+    table = pd.DataFrame(rows)[["benchmark", "T", "ours_ms", "reference_ms", "ratio", "ratio_min", "ratio_max"]]
+    table.columns = ["benchmark", "T", "from scratch (ms)", "PyTorch (ms)", "ratio", "min", "max"]
+    lines = [f"Measured on {env['date']}: {env['cpu']}, {env['threads']} threads, torch {env['torch']}; batch "
+             f"{rows[0]['B']}, hidden {rows[0]['H']}, one-hot input. Ratio = from-scratch time / PyTorch time "
+             f"(`torch.nn.LSTM`/`RNN` plus a linear head), pair by pair over {bench['repeats']} interleaved "
+             f"repeats: median, min and max.", "", markdown_table(table), ""]
+    gan = bench["gan"]
+    epochs = ", ".join(f"{source} {seconds:.0f} s" if seconds is not None else f"{source}: not on this machine"
+                       for source, seconds in gan["seconds_per_epoch"].items())
+    lines.append(f"GAN (MLP template, batch {gan['batch']}): {gan['iterations_per_second']:.1f} generator-plus-"
+                 f"discriminator iterations per second; one epoch: {epochs}.")
+    make = bench.get("make", {})
+    if make:
+        lines.append("Wall time: " + ", ".join(
+            f"`make {'smoke' if key == 'smoke_seconds' else 'all'}` {seconds / 60:.1f} min"
+            for key, seconds in make.items()) + " (fresh output folder, nothing reused).")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- analysis sentences
+
+def part1_findings(metrics: dict) -> str:
+    """The measured facts the Part I analysis rests on, as Markdown bullets."""
+    sweep = runs_of(metrics, "sweep")
+    lines = []
+    high = sum(r["test_accuracy"] >= LEARNED for r in sweep)
+    low = sum(r["test_accuracy"] <= 0.2 for r in sweep)
+    lines.append(f"- Of the {len(sweep)} sweep runs, {high} ended at or above {LEARNED:.0%} test accuracy, {low} at or "
+                 f"below 20% (chance is 10%), and {len(sweep) - high - low} in between.")
+    table = sweep_table(sweep)
+    for model in sorted({r["model"] for r in sweep}):
+        rows = table.loc[model]
+        steps = ", ".join(f"T={T}: {s:,.0f}" for T, s in rows["median steps to 99%"].items() if s == s)  # s == s: not NaN
+        means = ", ".join(f"T={T}: {a:.0%}" for T, a in rows["mean acc"].items())
+        lines.append(f"- **{model.upper()}**: mean final accuracy {means}. Median steps to 99% where reached: "
+                     f"{steps or 'never'}.")
+    flow = metrics["gradient_flow"]
+    ratios = {m: v[0] / v[-1] for m, v in flow["norms"].items()}
+    if {"rnn", "lstm"} <= set(ratios):
+        lines.append(f"- In the trained models at T = {flow['seq_length']}, the gradient reaching step 1 is "
+                     f"{ratios['lstm']:.1e} times the one at the last step in the LSTM and {ratios['rnn']:.1e} times "
+                     f"in the RNN; the LSTM's share is {ratios['lstm'] / ratios['rnn']:.1e} times the RNN's.")
+    return "\n".join(lines)
+
+
+def part2_findings(gan: dict, grids: dict | None) -> str:
+    """The measured facts the Part II analysis rests on, as Markdown bullets."""
+    losses, evals = gan["curves"]["losses"], gan["curves"]["evals"]
+    tail = losses[-max(1, len(losses) // 10):]
+    mean = lambda key: sum(p[key] for p in tail) / len(tail)  # noqa: E731
+    lines = [f"- Over the last {len(tail) * gan['config']['log_every']:,} steps: D(x) = {mean('D_real'):.2f}, "
+             f"D(G(z)) = {mean('D_fake'):.2f}, D's loss {mean('loss_D'):.3f} (2 log 2 = 1.386 at the equilibrium), "
+             f"G's loss {mean('loss_G'):.3f}."]
+    final_is = evals[-1]["inception_score"]
+    reached = next(e["step"] for e in evals if e["inception_score"] >= 0.9 * final_is)
+    lines.append(f"- The IS reached 90% of its final value ({final_is:.2f}) at step {reached:,} of "
+                 f"{gan['config']['steps']:,}; between the last two measurements it moved by "
+                 f"{evals[-1]['inception_score'] - evals[-2]['inception_score']:+.2f}, and the Fréchet distance by "
+                 f"{evals[-1]['frechet_distance'] - evals[-2]['frechet_distance']:+.1f}.")
+    if grids:
+        lines.append("- The 25 grid samples, as the classifier reads them: " + "; ".join(
+            f"{moment} (step {g['step']:,}): mean confidence {g['mean_confidence']:.0%}, "
+            f"{len(set(g['predicted']))} different digits" for moment, g in grids.items()) + ".")
+    return "\n".join(lines)
