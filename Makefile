@@ -13,6 +13,7 @@ PROFILE ?= default
 OUT ?= $(if $(filter default,$(PROFILE)),outputs,outputs/$(PROFILE))
 NOTEBOOKS := 01_lstm 02_gan_train 03_gan_samples 04_report
 STUDENT ?=
+ARGS ?=  # extra papermill arguments, e.g. ARGS="-p force True" to retrain instead of reusing runs
 
 .PHONY: all smoke readme test lab html submission bench clean distclean venv kernel $(NOTEBOOKS)
 
@@ -25,7 +26,7 @@ smoke:
 $(NOTEBOOKS): kernel
 	mkdir -p $(OUT)
 	$(PY) -m papermill notebooks/$@.ipynb $(OUT)/$@.ipynb -k $(KERNEL) --cwd notebooks \
-	    -f params/$(PROFILE)/$@.yaml -p output_root $(OUT)
+	    -f params/$(PROFILE)/$@.yaml -p output_root $(OUT) $(ARGS)
 
 readme: venv
 	$(PY) -m tools.readme_tables --root $(OUT)

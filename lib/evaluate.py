@@ -134,9 +134,12 @@ def classifier_outputs(classifier: Classifier, images: torch.Tensor, batch_size:
 
 def inception_score_of_logits(logits: torch.Tensor) -> float:
     """exp(E KL(p(y|x) || p(y))) over all of ``logits`` (one split), by torchmetrics."""
-    with warnings.catch_warnings():
+    # torchmetrics shuffles the logits with the global generator, which changes the order of the sums:
+    # a fixed private seed makes the score reproducible and leaves the caller's random stream alone.
+    with warnings.catch_warnings(), torch.random.fork_rng():
         # torchmetrics warns that it keeps the logits and, with one split, that their std is undefined
         warnings.simplefilter("ignore")
+        torch.manual_seed(0)
         metric = InceptionScore(feature=_Precomputed(NUM_CLASSES), splits=1)
         metric.update(logits.double())
         return metric.compute()[0].item()

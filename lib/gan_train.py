@@ -87,11 +87,10 @@ def generate(G, n: int, seed: int, key: int, batch_size: int = 1000) -> torch.Te
     return images
 
 
-def _checkpoint(G, D, opt_G, opt_D, step: int, config: GANConfig, history: dict) -> dict:
+def _checkpoint(G, D, opt_G, opt_D, step: int, config: GANConfig, history: dict, window: torch.Tensor) -> dict:
     return dict(generator=G.state_dict(), discriminator=D.state_dict(), opt_G=opt_G.state_dict(),
-                opt_D=opt_D.state_dict(), step=step, config=config_dict(config),
-                history=history,
-                rng="stateless: batches and noise of step s come from generator_for(seed, s)")
+                opt_D=opt_D.state_dict(), step=step, config=config_dict(config), history=history,
+                window=window.cpu(), rng="stateless: batches and noise of step s come from generator_for(seed, s)")
 
 
 def load_generator(path: str | Path, device: str = "auto"):
@@ -107,8 +106,8 @@ def train(config: GANConfig, out_dir: str | Path, device: str = "auto", force: b
           progress: bool = True, stop_after: int | None = None) -> dict:
     """Train, resume or reuse the run of ``config``; return its metrics (also written to out_dir).
 
-    ``stop_after`` ends the session after that many steps without finishing the run,
-    as a kill would (used to test resuming)."""
+    ``stop_after`` ends the session after that many steps, without a checkpoint, as a kill
+    would: the next call resumes from the last periodic checkpoint (used to test resuming)."""
     out_dir, device = project_path(out_dir), resolve_device(device)
     data = load_mnist(config.data_source, config.data_dir)
     config = replace(config, data_source=data.source)  # the identity of a run is the source actually used
@@ -130,15 +129,15 @@ def _train_session(config, data, folder, out_dir, device, progress, stop_after):
     opt_G, opt_D = (torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2), fused=True)
                     for net in (G, D))  # fused: one kernel per step instead of one per tensor
     history = dict(losses=[], evals=[], fixed_grid_steps=[], fixed_grids=[], wall_seconds=0.0)
-    step = 0
+    step, window = 0, torch.zeros(4, device=device)  # window: running sums of loss_D, loss_G, D(x), D(G(z))
     if (folder / "latest.pt").exists():
         state = load_torch(folder / "latest.pt", device)
         G.load_state_dict(state["generator"]), D.load_state_dict(state["discriminator"])
         opt_G.load_state_dict(state["opt_G"]), opt_D.load_state_dict(state["opt_D"])
-        step, history = state["step"], state["history"]
+        step, history, window = state["step"], state["history"], state["window"].to(device)
 
     def save(*names):
-        ckpt = _checkpoint(G, D, opt_G, opt_D, step, config, history)
+        ckpt = _checkpoint(G, D, opt_G, opt_D, step, config, history, window)
         for name in names:
             save_torch(ckpt, folder / f"{name}.pt")
 
@@ -159,7 +158,6 @@ def _train_session(config, data, folder, out_dir, device, progress, stop_after):
     steps_per_epoch = len(train_images) // config.batch_size
     half, session_end = config.steps // 2, min(config.steps, step + (stop_after or config.steps))
     started = time.perf_counter() - history["wall_seconds"]
-    window = torch.zeros(4, device=device)  # running sums of loss_D, loss_G, D(x), D(G(z))
     bar = tqdm(total=config.steps, initial=step, desc=f"GAN {config.variant}", disable=not progress,
                mininterval=2.0)
     order_epoch, order = -1, None
@@ -200,7 +198,7 @@ def _train_session(config, data, folder, out_dir, device, progress, stop_after):
             save("final", "latest")
         elif step == half:
             save("half", "latest")
-        elif step % config.checkpoint_every == 0 or step == session_end:
+        elif step % config.checkpoint_every == 0:
             save("latest")
     bar.close()
 

@@ -16,10 +16,11 @@ MODEL_STYLE = {"rnn": dict(color="tab:red", label="vanilla RNN"), "lstm": dict(c
 CHANCE = 0.1
 
 
-def save(fig, path: str | Path, dpi: int = 110) -> Path:
+def save(fig, path: str | Path, dpi: int = 110) -> None:
+    """Write ``fig`` as PNG (atomically); returns nothing, so a notebook cell ending here shows only the figure."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return save_bytes(buffer.getvalue(), path)
+    save_bytes(buffer.getvalue(), path)
 
 
 def _by(records, *keys):
@@ -95,8 +96,8 @@ def long_memory_curves(results: list[dict]):
     colours = dict(zip(inits, ["tab:gray", "tab:orange", "tab:green", "tab:purple"]))
     styles = dict(zip(sorted({r["seq_length"] for r in results}), ["-", "--", ":"]))
     for r in results:
-        ax.plot([p["step"] for p in r["curves"]], [p["test_accuracy"] for p in r["curves"]],
-                styles[r["seq_length"]], color=colours[r["init"]], label=f"T={r['seq_length']}, {r['init']} init")
+        ax.plot([p["step"] for p in r["curves"]], [p["test_accuracy"] for p in r["curves"]], styles[r["seq_length"]],
+                marker=".", color=colours[r["init"]], label=f"T={r['seq_length']}, {r['init']} init")
     ax.axhline(CHANCE, ls="--", color="gray", lw=0.8)
     ax.set(xlabel="training step", ylabel="test accuracy", ylim=(0, 1.05), title="LSTM at long T: forget-gate init")
     ax.legend(fontsize=8)

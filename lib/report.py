@@ -46,8 +46,20 @@ def sweep_table(records: list[dict]) -> pd.DataFrame:
     table = grouped.test_accuracy.agg(["mean", "min", "max", "count"]).rename(
         columns={"mean": "mean acc", "min": "worst seed", "max": "best seed", "count": "seeds"})
     table["reached 99%"] = grouped.steps_to_99.apply(lambda s: f"{s.notna().sum()}/{len(s)}")
-    table["median steps to 99%"] = grouped.steps_to_99.median()
+    table["median steps to 99%"] = grouped.steps_to_99.median().map(lambda v: "never" if pd.isna(v) else int(v))
     return table.round(3)
+
+
+RUN_COLUMNS = ["model", "seq_length", "encoding", "init", "seed", "lr", "steps", "test_accuracy", "steps_to_99",
+               "wall_seconds"]
+
+
+def runs_table(records: list[dict], columns: list[str] = RUN_COLUMNS) -> pd.DataFrame:
+    """Runs as a table, one row each; a run that never reached 99% says so."""
+    table = pd.DataFrame(records)[columns]
+    if "steps_to_99" in columns:
+        table["steps_to_99"] = table["steps_to_99"].map(lambda v: "never" if v is None or pd.isna(v) else int(v))
+    return table.round({"test_accuracy": 3})
 
 
 def largest_learned(records: list[dict], model: str) -> tuple[int | None, int | None]:
@@ -194,7 +206,7 @@ def part1_findings(metrics: dict) -> str:
     table = sweep_table(sweep)
     for model in sorted({r["model"] for r in sweep}):
         rows = table.loc[model]
-        steps = ", ".join(f"T={T}: {s:,.0f}" for T, s in rows["median steps to 99%"].items() if s == s)  # s == s: not NaN
+        steps = ", ".join(f"T={T}: {s:,}" for T, s in rows["median steps to 99%"].items() if s != "never")
         means = ", ".join(f"T={T}: {a:.0%}" for T, a in rows["mean acc"].items())
         lines.append(f"- **{model.upper()}**: mean final accuracy {means}. Median steps to 99% where reached: "
                      f"{steps or 'never'}.")

@@ -76,6 +76,10 @@ def check_fraction(name: str, value: Any) -> None:
 
 # ---------------------------------------------------------------- atomic writes
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def _atomic_replace(path: Path, write) -> Path:
     """Write through a temporary file in the same folder, then rename: a reader
     (or a crash) never sees a half-written file, and the old version survives
@@ -84,6 +88,7 @@ def _atomic_replace(path: Path, write) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would otherwise stick to the result
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()

@@ -1,0 +1,123 @@
+"""Build the submission zip from one output root and the project's sources.
+
+    python -m tools.submission --student 12345678 --root outputs
+
+Writes ``<root>/<student>_assignment3.zip`` with, under ``<student>_assignment3/``:
+``report.html``, ``executed/<nb>.ipynb`` and ``executed/<nb>.html`` for the four
+notebooks, and the sources needed to rerun everything (no environment, data,
+checkpoints or caches).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import sys
+import zipfile
+from pathlib import Path
+
+from lib.runs import PROJECT_ROOT, project_path, save_bytes
+from tools import export_html
+from tools.export_html import NOTEBOOKS, REPORT
+
+# Project sources, as glob patterns relative to the project root.
+SOURCES = ("lib/*.py", "notebooks/*.ipynb", "tools/*.py", "params/*/*.yaml",
+           "Makefile", "environment.yml", "requirements.txt", "README.md")
+STUDENT_HELP = "STUDENT must be your student number, digits only, e.g. make submission STUDENT=12345678"
+
+
+class NotReady(Exception):
+    """The output root cannot be submitted yet: notebooks missing or stopped with an error."""
+
+
+def check_student(student: str | None) -> str:
+    """The student number, or ValueError naming the parameter (ASCII digits only: isdigit() accepts '²')."""
+    student = (student or "").strip()
+    if not re.fullmatch(r"[0-9]+", student):
+        raise ValueError(f"{STUDENT_HELP} (got {student!r}).")
+    return student
+
+
+def failed_notebooks(executed: dict[str, Path]) -> list[str]:
+    """Executed notebooks holding an error output (papermill keeps the copy of a run that failed)."""
+    return [name for name, path in executed.items()
+            if any(output.get("output_type") == "error"
+                   for cell in json.loads(path.read_text())["cells"] for output in cell.get("outputs", []))]
+
+
+def up_to_date_html(root: Path) -> dict[str, Path]:
+    """The HTML export of each notebook, (re)exported first when missing or older than its executed notebook."""
+    html = {name: root / "html" / f"{name}.html" for name in NOTEBOOKS}
+    stale = [name for name in NOTEBOOKS
+             if not html[name].exists() or html[name].stat().st_mtime < (root / f"{name}.ipynb").stat().st_mtime]
+    if stale:
+        print(f"Exporting HTML (missing or older than the executed notebook: {', '.join(stale)})")
+        export_html.export_all(root)
+    return html
+
+
+def source_files() -> list[Path]:
+    files = sorted({path for pattern in SOURCES for path in PROJECT_ROOT.glob(pattern)})
+    for required in ("Makefile", "README.md", "requirements.txt", "environment.yml"):
+        if PROJECT_ROOT / required not in files:
+            raise FileNotFoundError(f"{PROJECT_ROOT / required} is missing; the submission needs it.")
+    return files
+
+
+def build_submission(student: str, root: str | Path) -> Path:
+    """Write ``root/<student>_assignment3.zip`` (atomically) and return its path."""
+    student = check_student(student)  # before any work
+    root = project_path(root)
+    executed = {name: root / f"{name}.ipynb" for name in NOTEBOOKS}
+    missing = [path.name for path in executed.values() if not path.exists()]
+    if missing:
+        raise NotReady(f"Executed notebooks missing in {root}/ ({', '.join(missing)}): "
+                       f"run `{export_html.make_all_command(root)}` first.")
+    failed = failed_notebooks(executed)
+    if failed:
+        raise NotReady(f"Executed notebooks in {root}/ stopped with an error ({', '.join(failed)}): "
+                       f"fix it and rerun `{export_html.make_all_command(root)}` first.")
+    sources = source_files()
+    html = up_to_date_html(root)
+
+    top = f"{student}_assignment3"
+    members = {f"{top}/report.html": html[REPORT]}
+    for name in NOTEBOOKS:
+        members[f"{top}/executed/{name}.ipynb"] = executed[name]
+        members[f"{top}/executed/{name}.html"] = html[name]
+    for path in sources:
+        members[f"{top}/{path.relative_to(PROJECT_ROOT).as_posix()}"] = path
+
+    # Built in memory (a few MB), then written in one atomic step: never a half-written zip.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in members.items():
+            archive.write(path, name)
+    return save_bytes(buffer.getvalue(), root / f"{top}.zip")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--student", default="", help="your student number (digits only)")
+    parser.add_argument("--root", default="outputs", help="output root holding the executed notebooks")
+    args = parser.parse_args(argv)
+    try:
+        check_student(args.student)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        zip_path = build_submission(args.student, args.root)
+    except (NotReady, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    with zipfile.ZipFile(zip_path) as archive:
+        names = archive.namelist()
+    print(f"{zip_path}  ({zip_path.stat().st_size / 1e6:.1f} MB, {len(names)} files)")
+    print("\n".join(f"  {name}" for name in names))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
