@@ -15,13 +15,16 @@ LEARNED = 0.99  # "learned T" means mean test accuracy over seeds at or above th
 GAN_GOALS = dict(is_fraction=0.97, fd_multiple=2.0, class_low=0.07, class_high=0.13)
 
 
+# What each notebook (and `make bench`) leaves for the report, relative to the output root.
+OUTPUT_FILES = dict(lstm="01_lstm/metrics.json", gan="02_gan_train/metrics.json",
+                    interpolation="03_gan_samples/interpolation.json", grids="03_gan_samples/grids.json",
+                    bench="bench.json")
+
+
 def read_outputs(root: str | Path) -> dict:
-    """Every metrics file under ``root`` that exists: {"lstm", "gan", "interpolation", "grids", "bench"} -> dict."""
+    """Every file of OUTPUT_FILES under ``root`` that exists, by its key."""
     root = project_path(root)
-    files = dict(lstm=root / "01_lstm" / "metrics.json", gan=root / "02_gan_train" / "metrics.json",
-                 interpolation=root / "03_gan_samples" / "interpolation.json",
-                 grids=root / "03_gan_samples" / "grids.json", bench=root / "bench.json")
-    return {name: load_json(path) for name, path in files.items() if path.exists()}
+    return {key: load_json(root / name) for key, name in OUTPUT_FILES.items() if (root / name).exists()}
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -166,7 +169,7 @@ def interpolation_summary(record: dict) -> str:
         change_text = (f"the reading changes {len(changes)} time(s), first between t = {t[changes[0] - 1]:.2f} and "
                        f"{t[changes[0]]:.2f}" if changes else "the reading never changes")
         lines.append(f"- **{mode}**: {change_text}; the least confident frame is t = {t[weakest]:.2f} "
-                     f"(read as {predicted[weakest]} at {confidence[weakest]:.0%}); the latent norm goes from "
+                     f"(read as {predicted[weakest]} at {confidence[weakest]:.1%}); the latent norm goes from "
                      f"{norms[0]:.2f} to {norms[-1]:.2f}, and is {min(norms):.2f} at its lowest.")
     return "\n".join(lines)
 

@@ -22,9 +22,7 @@ from lib.runs import PROJECT_ROOT, project_path, save_bytes
 from tools.export_html import make_all_command, profile_of
 
 README = PROJECT_ROOT / "README.md"
-# Where read_outputs finds each part's metrics file, relative to the output root.
-FILES = {"lstm": "01_lstm/metrics.json", "gan": "02_gan_train/metrics.json",
-         "interpolation": "03_gan_samples/interpolation.json", "bench": "bench.json"}
+FILES = report.OUTPUT_FILES
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -47,7 +45,7 @@ def _not_run(root: Path, key: str) -> str:
 
 def _runs_table(lstm: dict, group: str, columns: list[str]) -> str:
     runs = report.runs_of(lstm, group)
-    return _table(pd.DataFrame(runs)[columns].round(3)) if runs else "(no runs)"
+    return _table(report.runs_table(runs, columns)) if runs else "(no runs)"
 
 
 def results_section(root: str | Path) -> str:
