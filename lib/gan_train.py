@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 from .evaluate import classifier_outputs, evaluate_images, real_baselines, train_classifier
 from .gan import VARIANTS, architecture, build_gan, discriminator_loss, generator_loss, sample_noise
 from .mnist import DATA_SOURCES, load_mnist, to_unit_range
-from .runs import (check_choice, check_fraction, check_int, check_positive, config_dict, generator_for, load_torch,
+from .runs import (check_choice, check_int, check_positive, config_dict, generator_for, load_torch,
                    project_path, resolve_device, run_dir, save_bytes, save_json, save_torch)
 
 # Keys that give each random stream of a run its own generator (the step itself keys the training noise).

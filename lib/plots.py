@@ -92,8 +92,7 @@ def learning_curves(results: list[dict], metric: str = "test_accuracy"):
 def long_memory_curves(results: list[dict]):
     """Test accuracy against step for the long-T LSTM runs, one colour per initialisation."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
-    inits = sorted({r["init"] for r in results})
-    colours = dict(zip(inits, ["tab:gray", "tab:orange", "tab:green", "tab:purple"]))
+    colours = {"zero": "tab:gray", "one": "tab:orange", "chrono": "tab:green"}
     styles = dict(zip(sorted({r["seq_length"] for r in results}), ["-", "--", ":"]))
     for r in results:
         ax.plot([p["step"] for p in r["curves"]], [p["test_accuracy"] for p in r["curves"]], styles[r["seq_length"]],

@@ -14,9 +14,9 @@ import json
 import math
 import os
 import tempfile
-from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import torch
@@ -42,10 +42,10 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}")
 
 
-def generator_for(seed: int, *keys: int, device: str | torch.device = "cpu") -> torch.Generator:
-    """A fresh generator whose stream depends only on ``seed`` and ``keys`` (e.g. the step)."""
+def generator_for(seed: int, *keys: int) -> torch.Generator:
+    """A fresh CPU generator whose stream depends only on ``seed`` and ``keys`` (e.g. the step)."""
     digest = hashlib.sha256(repr((seed, *keys)).encode()).digest()
-    generator = torch.Generator(device=device)
+    generator = torch.Generator()
     generator.manual_seed(int.from_bytes(digest[:8], "little") & (2**63 - 1))
     return generator
 
