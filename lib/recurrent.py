@@ -210,7 +210,10 @@ class _LSTMRecurrence(torch.autograd.Function):
         fused = cpu_kernels.usable(x, W)
         kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
         for t in range(L):
-            torch.addmm(b, rows[t], W, out=z[t])  # pre-activations of (1)-(4)
+            if t:
+                torch.addmm(b, rows[t], W, out=z[t])  # pre-activations of (1)-(4)
+            else:  # h(0) = 0: only the x-part of the product
+                torch.addmm(b, x[0], W[:D], out=z[0])
             c_prev = c[t - 1] if t else None  # c(0) = 0
             if fused:
                 kernel.lstm_forward_step(z[t].data_ptr(), c_prev.data_ptr() if t else None, c[t].data_ptr(),
@@ -267,7 +270,10 @@ class _RNNRecurrence(torch.autograd.Function):
         fused = cpu_kernels.usable(x, W)
         kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
         for t in range(L):
-            torch.addmm(b, rows[t], W, out=pre)
+            if t:
+                torch.addmm(b, rows[t], W, out=pre)
+            else:  # h_0 = 0: only the x-part of the product
+                torch.addmm(b, x[0], W[:D], out=pre)
             if fused:
                 kernel.rnn_forward_step(pre.data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
             else:
