@@ -151,7 +151,11 @@ class LSTM(_Recurrent):
         return hidden
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
-        return _LSTMRecurrence.apply(x.transpose(0, 1), torch.cat([self.W_x, self.W_h]), self.b)  # (T-1, B, H)
+        x, W = x.transpose(0, 1), torch.cat([self.W_x, self.W_h])  # (T-1, B, D), (D+H, 4H)
+        if torch.is_grad_enabled() and any(t.requires_grad for t in (x, W, self.b)):
+            return _LSTMRecurrence.apply(x, W, self.b)  # (T-1, B, H)
+        xh = _lstm_forward(x, W, self.b, keep_every_step=False)[0]
+        return xh[1:, :, x.shape[2]:]  # h(1), ..., h(T-1)
 
 
 def _threads() -> int:
@@ -185,43 +189,53 @@ def _lstm_step_backward_torch(gates, c_prev, tanh_c, dh, dc, grad_pre):
     dc.mul_(f)  # (5): on to c(t-1)
 
 
-class _LSTMRecurrence(torch.autograd.Function):
-    """Equations (1)-(6) over all steps, with backpropagation through time written by hand.
+def _lstm_forward(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, keep_every_step: bool):
+    """Equations (1)-(6) over all steps: x (L, B, D), W = [W_x; W_h] (D+H, 4H), b (4H).
 
-    forward: x (L, B, D), W = [W_x; W_h] (D+H, 4H), b (4H)  ->  h (L, B, H)
-
-    Row t of the buffer ``xh`` (L+1, B, D+H) holds [x(t), h(t-1)] side by side, so one
-    product ``xh[t] @ W`` gives all four gates' pre-activations, and each step writes its
-    h straight into the next row. The element-wise part of a step runs in one fused C
-    loop on the CPU (``lib.cpu_kernels``) and as PyTorch operations elsewhere.
+    Returns the buffer ``xh`` (L+1, B, D+H), whose row t holds [x(t), h(t-1)] side by side,
+    so that one product ``xh[t] @ W`` gives all four gates' pre-activations and each step
+    writes its h straight into the next row; and the gates, cells and tanh(cells). These
+    last three are ring buffers: one slot per step when the backward pass needs them all,
+    else one slot (two for c(t-1) and c(t)) that each step overwrites while it is still in
+    cache, which is what inference needs. The element-wise part of a step runs in one fused C loop on
+    the CPU (``lib.cpu_kernels``) and as PyTorch operations elsewhere.
     """
+    L, B, D = x.shape
+    H = W.shape[1] // 4
+    xh = x.new_empty(L + 1, B, D + H)
+    xh[:L, :, :D] = x
+    xh[0, :, D:] = 0  # h(0) = 0
+    gates = x.new_empty(L if keep_every_step else 1, B, 4 * H)  # pre-activations, then the activated o, i, f, g
+    cells = x.new_empty(L if keep_every_step else 2, B, H)
+    tanh_cells = x.new_empty(L if keep_every_step else 1, B, H)
+    rows, h_out = xh.unbind(0), xh[1:, :, D:].unbind(0)
+    z, c, tanh_c = gates.unbind(0), cells.unbind(0), tanh_cells.unbind(0)
+    fused = cpu_kernels.usable(x, W)
+    kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
+    for t in range(L):
+        z_t, c_t, tanh_c_t = z[t % len(z)], c[t % len(c)], tanh_c[t % len(tanh_c)]
+        c_prev = c[(t - 1) % len(c)] if t else None  # c(0) = 0
+        if t:
+            torch.addmm(b, rows[t], W, out=z_t)  # pre-activations of (1)-(4)
+        else:  # h(0) = 0: only the x-part of the product
+            torch.addmm(b, x[0], W[:D], out=z_t)
+        if fused:
+            kernel.lstm_forward_step(z_t.data_ptr(), c_prev.data_ptr() if t else None, c_t.data_ptr(),
+                                     tanh_c_t.data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
+        else:
+            _lstm_step_torch(z_t, c_prev, c_t, tanh_c_t, h_out[t])
+    return xh, gates, cells, tanh_cells
+
+
+class _LSTMRecurrence(torch.autograd.Function):
+    """Equations (1)-(6) over all steps (``_lstm_forward``), with backpropagation through time
+    written by hand: x (L, B, D), W (D+H, 4H), b (4H)  ->  h (L, B, H)."""
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        L, B, D = x.shape
-        H = W.shape[1] // 4
-        xh = x.new_empty(L + 1, B, D + H)
-        xh[:L, :, :D] = x
-        xh[0, :, D:] = 0  # h(0) = 0
-        gates = x.new_empty(L, B, 4 * H)  # pre-activations, then the activated o, i, f, g of each step
-        cells, tanh_cells = x.new_empty(L, B, H), x.new_empty(L, B, H)
-        rows, h_out = xh.unbind(0), xh[1:, :, D:].unbind(0)
-        z, c, tanh_c = gates.unbind(0), cells.unbind(0), tanh_cells.unbind(0)
-        fused = cpu_kernels.usable(x, W)
-        kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
-        for t in range(L):
-            if t:
-                torch.addmm(b, rows[t], W, out=z[t])  # pre-activations of (1)-(4)
-            else:  # h(0) = 0: only the x-part of the product
-                torch.addmm(b, x[0], W[:D], out=z[0])
-            c_prev = c[t - 1] if t else None  # c(0) = 0
-            if fused:
-                kernel.lstm_forward_step(z[t].data_ptr(), c_prev.data_ptr() if t else None, c[t].data_ptr(),
-                                         tanh_c[t].data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
-            else:
-                _lstm_step_torch(z[t], c_prev, c[t], tanh_c[t], h_out[t])
+        xh, gates, cells, tanh_cells = _lstm_forward(x, W, b, keep_every_step=True)
         ctx.save_for_backward(W, xh, gates, cells, tanh_cells)
-        return xh[1:, :, D:]
+        return xh[1:, :, x.shape[2]:]
 
     @staticmethod
     def backward(ctx, grad_hidden: torch.Tensor):

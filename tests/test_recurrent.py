@@ -125,6 +125,8 @@ def test_fast_path_equals_reference_path(cls):
         out = model(x)
         loss_fn(out, targets).backward()
         grads[fused] = (out.detach(), [p.grad.clone() for p in model.parameters()])
+        with torch.no_grad():  # inference keeps no per-step state for a backward pass
+            torch.testing.assert_close(model(x), out.detach(), atol=1e-6, rtol=0)
     torch.testing.assert_close(grads[True][0], grads[False][0], atol=1e-5, rtol=0)
     for a, b in zip(grads[True][1], grads[False][1]):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
@@ -154,6 +156,8 @@ def test_fused_c_kernel_and_pytorch_fallback_agree(cls, monkeypatch):
         out = model(x)
         loss_fn(out, targets).backward()
         results.append((out.detach(), [p.grad.clone() for p in model.parameters()]))
+        with torch.no_grad():
+            torch.testing.assert_close(model(x), out.detach(), atol=1e-6, rtol=0)
     torch.testing.assert_close(results[0][0], results[1][0], atol=1e-5, rtol=0)
     for a, b in zip(results[0][1], results[1][1]):
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
