@@ -108,7 +108,8 @@ def gan_throughput(seconds: float, batch: int = 64) -> dict:
     torch.manual_seed(0)
     G, D = build_gan("mlp")
     opt_G, opt_D = (torch.optim.Adam(net.parameters(), lr=2e-4, betas=(0.5, 0.999), fused=True) for net in (G, D))
-    real = load_mnist5k().train_images[:batch]
+    mnist5k = load_mnist5k()
+    real = mnist5k.train_images[:batch]
 
     def iteration():
         fake = G(sample_noise(batch, 100))
@@ -128,7 +129,7 @@ def gan_throughput(seconds: float, batch: int = 64) -> dict:
         iteration()
         count += 1
     per_second = count / (time.perf_counter() - start)
-    sizes = {"mnist5k": len(load_mnist5k().train_images)}
+    sizes = {"mnist5k": len(mnist5k.train_images)}
     try:
         sizes["mnist"] = len(load_full_mnist(download_timeout=5).train_images)
     except FileNotFoundError:

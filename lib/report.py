@@ -42,6 +42,16 @@ def runs_of(metrics: dict, group: str) -> list[dict]:
     return [r for r in metrics["runs"] if r["group"] == group]
 
 
+def _steps_or_never(steps) -> int | str:
+    """Steps to 99% for a table cell: None or NaN (never reached) reads "never"."""
+    return "never" if steps is None or pd.isna(steps) else int(steps)
+
+
+def gradient_ratios(metrics: dict) -> dict[str, float]:
+    """Per model, ||dL/dh_1|| / ||dL/dh_(T-1)|| in 01's gradient-flow measurement."""
+    return {model: norms[0] / norms[-1] for model, norms in metrics["gradient_flow"]["norms"].items()}
+
+
 def sweep_table(records: list[dict]) -> pd.DataFrame:
     """Per model and T: test accuracy over seeds (mean, min, max) and the median steps to 99%."""
     frame = pd.DataFrame(records)
@@ -49,7 +59,7 @@ def sweep_table(records: list[dict]) -> pd.DataFrame:
     table = grouped.test_accuracy.agg(["mean", "min", "max", "count"]).rename(
         columns={"mean": "mean acc", "min": "worst seed", "max": "best seed", "count": "seeds"})
     table["reached 99%"] = grouped.steps_to_99.apply(lambda s: f"{s.notna().sum()}/{len(s)}")
-    table["median steps to 99%"] = grouped.steps_to_99.median().map(lambda v: "never" if pd.isna(v) else int(v))
+    table["median steps to 99%"] = grouped.steps_to_99.median().map(_steps_or_never)
     return table.round(3)
 
 
@@ -61,7 +71,7 @@ def runs_table(records: list[dict], columns: list[str] = RUN_COLUMNS) -> pd.Data
     """Runs as a table, one row each; a run that never reached 99% says so."""
     table = pd.DataFrame(records)[columns]
     if "steps_to_99" in columns:
-        table["steps_to_99"] = table["steps_to_99"].map(lambda v: "never" if v is None or pd.isna(v) else int(v))
+        table["steps_to_99"] = table["steps_to_99"].map(_steps_or_never)
     return table.round({"test_accuracy": 3})
 
 
@@ -107,7 +117,7 @@ def part1_summary(metrics: dict) -> str:
                          f"({r['wall_seconds'] / 60:.1f} min)")
         lines.append(f"- **LSTM at T = {T}**: " + "; ".join(parts) + ".")
     flow = metrics["gradient_flow"]
-    ratios = {m: v[0] / v[-1] for m, v in flow["norms"].items()}
+    ratios = gradient_ratios(metrics)
     lines.append(f"- **Gradient reaching step 1 relative to step T-1** at T = {flow['seq_length']}: " +
                  ", ".join(f"{m.upper()} {ratio:.1e}" for m, ratio in ratios.items()) + ".")
     training_minutes = sum(r["wall_seconds"] for r in metrics["runs"]) / 60
@@ -217,7 +227,7 @@ def part1_findings(metrics: dict) -> str:
         lines.append(f"- **{model.upper()}**: mean final accuracy {means}. Median steps to 99% where reached: "
                      f"{steps or 'never'}.")
     flow = metrics["gradient_flow"]
-    ratios = {m: v[0] / v[-1] for m, v in flow["norms"].items()}
+    ratios = gradient_ratios(metrics)
     if {"rnn", "lstm"} <= set(ratios):
         lines.append(f"- In the trained models at T = {flow['seq_length']}, the gradient reaching step 1 is "
                      f"{ratios['lstm']:.1e} times the one at the last step in the LSTM and {ratios['rnn']:.1e} times "

@@ -48,9 +48,8 @@ def _runs_table(lstm: dict, group: str, columns: list[str]) -> str:
     return _table(report.runs_table(runs, columns)) if runs else "(no runs)"
 
 
-def results_section(root: str | Path) -> str:
-    root = project_path(root)
-    outputs = report.read_outputs(root)
+def results_section(root: Path, outputs: dict) -> str:
+    """The results section from ``outputs``, what ``report.read_outputs(root)`` found."""
     shown = root.relative_to(PROJECT_ROOT) if root.is_relative_to(PROJECT_ROOT) else root
     profile = profile_of(root)
     dates = sorted({_written(root, key).date().isoformat() for key in FILES if key in outputs})
@@ -90,10 +89,8 @@ def results_section(root: str | Path) -> str:
     return "\n".join(lines)
 
 
-def bench_section(root: str | Path) -> str | None:
+def bench_section(root: Path, outputs: dict) -> str | None:
     """The benchmark's section, or None when ``root`` has no bench.json."""
-    root = project_path(root)
-    outputs = report.read_outputs(root)
     if "bench" not in outputs:
         return None
     return _source(root, "bench") + "\n\n" + report.bench_summary(outputs["bench"])
@@ -130,7 +127,9 @@ def update_readme(root: str | Path, readme: str | Path = README) -> Path:
     readme = Path(readme)
     if not readme.exists():
         raise FileNotFoundError(f"{readme} does not exist; it needs the results markers.")
-    results, bench = results_section(root), bench_section(root)
+    root = project_path(root)
+    outputs = report.read_outputs(root)
+    results, bench = results_section(root, outputs), bench_section(root, outputs)
     text = readme.read_text()
     try:
         text = replace_between(text, "results", results)
