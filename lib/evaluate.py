@@ -4,7 +4,8 @@
   no confident class) and 10 (confident, all ten classes equally often);
 * Fréchet distance between Gaussians fitted to the classifier's penultimate
   features of generated and of real test images;
-* the histogram of predicted classes.
+* the histogram of predicted classes;
+* salt noise: isolated bright pixels per image, a defect the classifier barely sees.
 
 The classifier is the domain-appropriate stand-in for the Inception network of
 the usual IS/FID: it is trained here, on the same data, so nothing is
@@ -26,7 +27,8 @@ from torchmetrics.image.inception import InceptionScore
 from tqdm.auto import tqdm
 
 from .mnist import MNIST
-from .runs import generator_for, load_torch, resolve_device, save_torch
+from .augment import translation
+from .runs import Stream, generator_for, load_torch, resolve_device, save_torch
 
 NUM_CLASSES = 10
 
@@ -39,13 +41,18 @@ class Classifier(nn.Module):
     def __init__(self):
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (B, 32, 14, 14)
-            nn.Conv2d(32, 64, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (B, 64, 7, 7)
-            nn.Flatten(), nn.Linear(64 * 7 * 7, self.num_features), nn.ReLU())  # (B, 128)
+            nn.Conv2d(1, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (B, 16, 14, 14)
+            nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),  # (B, 32, 7, 7)
+            nn.Flatten(), nn.Linear(32 * 7 * 7, self.num_features), nn.ReLU())  # (B, 128)
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(self.num_features, NUM_CLASSES))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(images))  # (B, 10) logits
+
+
+# How the evaluator is trained. Measured on mnist5k, 3 seeds, 2 cores: 98.4-98.5% test accuracy in 9 s,
+# where the previous recipe (32/64 channels, batch 64, one shift per batch) took 20 s for 98.2-98.4%.
+CLASSIFIER_RECIPE = dict(batch_size=128, max_lr=4e-3, max_shift=2, architecture="lenet-16-32-128")
 
 
 class _Precomputed(nn.Module):
@@ -58,13 +65,6 @@ class _Precomputed(nn.Module):
 
     def forward(self, features):
         return features
-
-
-def _shift(images: torch.Tensor, generator: torch.Generator, max_shift: int = 2) -> torch.Tensor:
-    """Random translations by up to ``max_shift`` pixels: cheap augmentation for the small mnist5k."""
-    padded = F.pad(images, (max_shift,) * 4, value=-1.0)
-    dx, dy = torch.randint(0, 2 * max_shift + 1, (2,), generator=generator).tolist()
-    return padded[..., dy:dy + 28, dx:dx + 28]
 
 
 @torch.no_grad()
@@ -83,38 +83,44 @@ def accuracy(classifier: Classifier, images: torch.Tensor, labels: torch.Tensor)
 def train_classifier(data: MNIST, path: str | Path, epochs: int | None = None, seed: int = 0,
                      device: str = "auto", progress: bool = True) -> tuple[Classifier, dict]:
     """Train the evaluator on ``data``'s train split, or load it from ``path`` when that holds one
-    trained on the same source for the same number of epochs.
+    trained on the same source with the same recipe.
 
+    Each image is shifted by up to 2 pixels in each direction (its own shift) at every epoch: the
+    cheap augmentation that makes 4,000 digits enough for 98% test accuracy.
     Returns the classifier in eval mode and ``{"test_accuracy", "source", "epochs", ...}``."""
     device = resolve_device(device)
     path = Path(path)
-    epochs = epochs or (4 if len(data.train_images) > 10_000 else 15)  # about the same number of steps
+    epochs = epochs or (4 if len(data.train_images) > 10_000 else 20)  # about the same number of steps
+    recipe = CLASSIFIER_RECIPE | dict(source=data.source, epochs=epochs, seed=seed)
     if path.exists():
         saved = load_torch(path, device)
-        if (saved["info"]["source"], saved["info"]["epochs"]) == (data.source, epochs):
+        if all(saved["info"].get(key) == value for key, value in recipe.items()):
             classifier = Classifier().to(device)
             classifier.load_state_dict(saved["state"])
             return classifier.eval(), saved["info"]
 
     torch.manual_seed(seed)
     classifier = Classifier().to(device)
-    optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=epochs * (
-        len(data.train_images) // 64))
+    batch_size, shift = recipe["batch_size"], recipe["max_shift"] / 28
+    steps_per_epoch = len(data.train_images) // batch_size
+    optimizer = torch.optim.Adam(classifier.parameters())
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=recipe["max_lr"],
+                                                    total_steps=epochs * steps_per_epoch)
     started = time.perf_counter()
     for epoch in tqdm(range(epochs), desc="classifier", disable=not progress, leave=False):
         classifier.train()
-        order = torch.randperm(len(data.train_images), generator=generator_for(seed, epoch))
-        for batch in order[: len(order) // 64 * 64].view(-1, 64):
-            images = _shift(data.train_images[batch], generator_for(seed, epoch, batch[0].item())).to(device)
+        order = torch.randperm(len(data.train_images), generator=generator_for(seed, Stream.CLASSIFIER_ORDER, epoch))
+        shifts = generator_for(seed, Stream.CLASSIFIER_SHIFT, epoch)
+        for batch in order[:steps_per_epoch * batch_size].view(-1, batch_size):
+            images = translation(data.train_images[batch], shifts, ratio=shift).to(device)
             loss = F.cross_entropy(classifier(images), data.train_labels[batch].to(device))
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             scheduler.step()
     classifier.eval()
-    info = dict(source=data.source, epochs=epochs, train_seconds=round(time.perf_counter() - started, 1),
-                test_accuracy=accuracy(classifier, data.test_images, data.test_labels))
+    info = recipe | dict(train_seconds=round(time.perf_counter() - started, 1),
+                         test_accuracy=accuracy(classifier, data.test_images, data.test_labels))
     save_torch(dict(state=classifier.state_dict(), info=info), path)
     return classifier, info
 
@@ -158,6 +164,17 @@ def histogram_of_logits(logits: torch.Tensor) -> list[float]:
     return (torch.bincount(logits.argmax(1), minlength=NUM_CLASSES).float() / len(logits)).tolist()
 
 
+def salt_noise(images: torch.Tensor, bright: float = 0.5, dark: float = 0.25) -> float:
+    """Isolated bright pixels per image: pixels above ``bright`` whose 8 neighbours are all below
+    ``dark``. ``images`` (N, 1, 28, 28) or (N, 28, 28) in [0, 1]; outside the image counts as dark.
+    Real digits have strokes several pixels wide, so they score close to 0."""
+    x = images.reshape(-1, 1, 28, 28).float()
+    patches = F.unfold(F.pad(x, (1, 1, 1, 1)), 3)  # (N, 9, 784): each pixel's 3x3 neighbourhood
+    neighbours = torch.cat([patches[:, :4], patches[:, 5:]], dim=1).amax(1)  # (N, 784), the centre left out
+    isolated = (x.flatten(1) > bright) & (neighbours < dark)
+    return isolated.sum(1).float().mean().item()
+
+
 def inception_score(classifier: Classifier, images: torch.Tensor) -> float:
     return inception_score_of_logits(classifier_outputs(classifier, images)[1])
 
@@ -180,7 +197,7 @@ def real_baselines(classifier: Classifier, data: MNIST, n: int, seed: int = 0) -
     train sample and the test set of the same size (what a perfect generator would score)."""
     n = min(n, len(data.test_images))
     test_features, test_logits = classifier_outputs(classifier, data.test_images[:n])
-    train = data.train_images[torch.randperm(len(data.train_images), generator=generator_for(seed, -3))[:n]]
+    train = data.train_images[torch.randperm(len(data.train_images), generator=generator_for(seed, Stream.REAL_BASELINE))[:n]]
     return dict(n=n, inception_score=inception_score_of_logits(test_logits),
                 frechet_distance=frechet_distance_of_features(classifier_outputs(classifier, train)[0], test_features),
                 class_histogram=histogram_of_logits(test_logits))

@@ -11,11 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runs import check_choice, check_int
+from .runs import check_choice, check_int, load_torch, project_path, resolve_device
 
-# A small DCGAN-style pair was tried as a second variant and dropped: on 2 CPU cores it gave a lower
-# classifier IS per minute than the template (see the closing note of the GAN issue).
-VARIANTS = ("mlp",)
 IMAGE_SHAPE = (1, 28, 28)
 
 
@@ -39,19 +36,67 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """The course template: 784 -> 512 -> 256 -> 1 logit, LeakyReLU(0.2)."""
 
-    def __init__(self):
+    def __init__(self, dropout: float = 0.0):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(0.2),
-                                 nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+                                 nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Dropout(dropout), nn.Linear(256, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)  # (B,) logits
 
 
-def build_gan(variant: str = "mlp", latent_dim: int = 100) -> tuple[nn.Module, nn.Module]:
+class ConvGenerator(nn.Module):
+    """A DCGAN-style reference (Radford et al. 2016) sized for 28x28: z -> (128, 7, 7) -> (64, 14, 14)
+    -> (1, 28, 28), transposed convolutions with BatchNorm and ReLU, tanh. Not the course's template:
+    it shows what the template's MLP leaves on the table."""
+
+    def __init__(self, latent_dim: int = 100):
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.net = nn.Sequential(
+            nn.Linear(latent_dim, 128 * 7 * 7), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
+            nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),  # (B, 64, 14, 14)
+            nn.ConvTranspose2d(64, 1, 4, stride=2, padding=1), nn.Tanh())  # (B, 1, 28, 28)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+class ConvDiscriminator(nn.Module):
+    """The DCGAN-style pair's discriminator: (1, 28, 28) -> (64, 14, 14) -> (128, 7, 7) -> 1 logit."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(1, 64, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+                                 nn.Conv2d(64, 128, 4, stride=2, padding=1), nn.LeakyReLU(0.2),
+                                 nn.Flatten(), nn.Linear(128 * 7 * 7, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)  # (B,) logits
+
+
+VARIANTS = {"mlp": (MLPGenerator, MLPDiscriminator), "conv": (ConvGenerator, ConvDiscriminator)}
+
+
+def build_gan(variant: str = "mlp", latent_dim: int = 100, d_dropout: float = 0.0) -> tuple[nn.Module, nn.Module]:
+    """(generator, discriminator) of ``variant``: "mlp" (the course template) or "conv" (DCGAN-style)."""
     check_choice("variant", variant, VARIANTS)
     check_int("latent_dim", latent_dim)
-    return MLPGenerator(latent_dim), MLPDiscriminator()
+    G, D = VARIANTS[variant]
+    return G(latent_dim), (D(d_dropout) if d_dropout else D())
+
+
+def generator_from_state(state: dict, device: str = "auto", ema: bool = True) -> nn.Module:
+    """The generator of a checkpoint's contents (``lib.gan_train``), in eval mode: its moving average
+    (what samples are drawn from) by default, the raw trained weights with ``ema=False``."""
+    G, _ = build_gan(state["config"]["variant"], state["config"]["latent_dim"])
+    G.load_state_dict(state["generator_ema" if ema else "generator"])
+    return G.to(resolve_device(device)).eval()
+
+
+def load_generator(path, device: str = "auto", ema: bool = True) -> nn.Module:
+    """``generator_from_state`` of the checkpoint file at ``path``."""
+    return generator_from_state(load_torch(project_path(path), device), device, ema)
 
 
 def sample_noise(n: int, latent_dim: int, generator: torch.Generator | None = None, device="cpu") -> torch.Tensor:

@@ -1,52 +1,66 @@
 """Part II training: the minimax game (10) on MNIST, resumable, measured as it goes.
 
-A run lives in ``<out_dir>/runs/<variant>-<source>-<hash of config>/``:
-``start.pt`` (step 0, before any update), ``half.pt``, ``final.pt``, and
-``latest.pt`` (periodic, for resuming). Every checkpoint holds both networks,
-both optimizers, the step, the config and the history so far. Batches and noise
-are drawn from ``(seed, step)``, so a run that is killed and rerun resumes from
-``latest.pt`` and ends with the same weights as an uninterrupted run.
+A run lives in ``<out_dir>/runs/<variant>-<source>-<hash of config>/``: ``config.json``,
+``start.pt`` (step 0, before any update), ``half.pt``, ``final.pt``, ``latest.pt``
+(periodic, for resuming) and, once finished and measured, ``result.json``. Every
+checkpoint holds both networks, the generator's moving average (EMA), both
+optimisers, the step and the history so far. Batches, noise and augmentations of step
+s are drawn from generators keyed by ``(seed, stream, s)``, so a run that is killed
+and rerun resumes from ``latest.pt`` and ends with the same weights as an
+uninterrupted run.
 
-When a run finishes (or a finished run with the same configuration is found),
-``<out_dir>/metrics.json`` and ``<out_dir>/samples_final.npz`` are written for it.
+Samples, measurements and the checkpoints' ``generator_ema`` come from the moving
+average; the raw generator is what trains.
+
+This module owns 02's output files: ``metrics.json`` and ``samples_final.npz`` for the
+run a notebook publishes, and ``ablation.json`` for a ladder of runs.
 """
 from __future__ import annotations
 
 import io
 import shutil
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from .evaluate import classifier_outputs, evaluate_images, real_baselines, train_classifier
-from .gan import VARIANTS, architecture, build_gan, discriminator_loss, generator_loss, sample_noise
-from .mnist import DATA_SOURCES, load_mnist, to_unit_range
-from .runs import (check_choice, check_int, check_positive, config_dict, generator_for, load_torch,
-                   project_path, resolve_device, run_dir, save_bytes, save_json, save_torch)
+from .augment import check_policy, diff_augment
+from .ema import EMA, check_decay, refresh_batchnorm
+from .evaluate import classifier_outputs, evaluate_images, real_baselines, salt_noise, train_classifier
+from .gan import (VARIANTS, architecture, build_gan, discriminator_loss, generator_from_state, generator_loss,
+                  sample_noise)
+from .mnist import DATA_SOURCES, MNIST, load_mnist, to_unit_range
+from .runs import (Stream, check_choice, check_int, check_positive, config_dict, generator_for, load_json,
+                   load_torch, project_path, resolve_device, run_dir, save_bytes, save_json, save_torch)
 
-# Keys that give each random stream of a run its own generator (the step itself keys the training noise).
-FIXED_NOISE, EVAL_NOISE, FINAL_NOISE, EPOCH_ORDER = -1, -2, -3, -4
 FIXED_GRID = 64  # images in the fixed-noise progress grid
+GAUGE_IMAGES = 1000  # real images of each split on which D's mean output is logged
+METRICS, SAMPLES, ABLATION = "metrics.json", "samples_final.npz", "ablation.json"
 
 
 @dataclass(frozen=True)
 class GANConfig:
     data_source: str = "auto"  # "auto", "mnist" or "mnist5k"
-    variant: str = "mlp"  # "mlp" (the course template) or "conv" (DCGAN-style)
+    variant: str = "mlp"  # "mlp" (the course template) or "conv" (DCGAN-style reference)
     steps: int = 20_000  # generator updates (one discriminator update each)
     batch_size: int = 64
-    lr: float = 2e-4
+    lr_G: float = 2e-4  # Adam's learning rate for each side (different rates: TTUR, Heusel et al. 2017)
+    lr_D: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
     latent_dim: int = 100
+    ema_decay: float = 0.999  # the generator's moving average; 0 samples the raw generator
+    augment: tuple[str, ...] = ("translation", "cutout")  # DiffAugment for D's inputs; () for none
+    d_dropout: float = 0.0  # EXPERIMENT
+    r1_gamma: float = 0.0  # EXPERIMENT
+    lr_decay_start: float = 1.0  # EXPERIMENT: fraction of steps after which both rates fall linearly to 0
     seed: int = 0
-    eval_every: int = 2_000  # steps between measurements (IS, Fréchet distance, histogram)
+    eval_every: int = 2_000  # steps between measurements (IS, Fréchet distance, histogram, D's gap)
     eval_samples: int = 1_000  # generated images per measurement
-    final_samples: int = 10_000  # images in samples_final.npz
+    final_samples: int = 10_000  # images in samples_final.npz and the final measurement
     log_every: int = 100  # steps averaged into one point of the loss curves
     classifier_epochs: int | None = None  # the evaluator's training; None: a default for the source's size
     checkpoint_every: int = 1_000
@@ -57,176 +71,370 @@ class GANConfig:
     def __post_init__(self):
         check_choice("data_source", self.data_source, DATA_SOURCES)
         check_choice("variant", self.variant, VARIANTS)
-        for name in ("steps", "batch_size", "latent_dim", "eval_every", "eval_samples", "final_samples",
-                     "log_every", "checkpoint_every"):
+        for name in ("steps", "latent_dim", "eval_every", "log_every", "checkpoint_every"):
             check_int(name, getattr(self, name))
+        check_int("batch_size", self.batch_size, minimum=2)  # BatchNorm needs two images to normalise
+        check_int("eval_samples", self.eval_samples, minimum=2)  # a covariance needs two
+        check_int("final_samples", self.final_samples, minimum=2)
         check_int("seed", self.seed, minimum=0)
         if self.classifier_epochs is not None:
             check_int("classifier_epochs", self.classifier_epochs)
-        check_positive("lr", self.lr)
+        for name in ("lr_G", "lr_D"):
+            check_positive(name, getattr(self, name))
         for name in ("beta1", "beta2"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
                 raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
-        check_int("eval_samples", self.eval_samples, minimum=2)  # a covariance needs two
+        check_decay("ema_decay", self.ema_decay)
+        object.__setattr__(self, "augment", check_policy("augment", self.augment))
 
+    def check_data(self, data: MNIST) -> None:
+        """ValueError before any training when a batch cannot be drawn from ``data``'s train split."""
+        if self.batch_size > len(data.train_images):
+            raise ValueError(f"batch_size must be at most the {len(data.train_images):,} training images of "
+                             f"{data.source}; got {self.batch_size}")
+
+
+# The ablation ladder: each rung is the run's configuration with these changes, trained on the same
+# step budget and seed. "template" is the course's recipe: its architecture and Adam settings, no EMA,
+# no augmentation; then EMA and augmentation alone and together; the recipe itself; the conv pair.
+_TEMPLATE = dict(batch_size=64, lr_G=2e-4, lr_D=2e-4, ema_decay=0.0, augment=())
+RUNGS = {
+    "template": _TEMPLATE,
+    "template + EMA": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay),
+    "template + augmentation": _TEMPLATE | dict(augment=GANConfig.augment),
+    "template + both": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay, augment=GANConfig.augment),
+    "recipe": {},
+    "recipe, conv pair": dict(variant="conv"),
+}
+
+
+def rung_config(config: GANConfig, rung: str) -> GANConfig:
+    check_choice("rung", rung, RUNGS)
+    return replace(config, **RUNGS[rung])
+
+
+# ---------------------------------------------------------------- the state of a run, and one step
+
+@dataclass
+class GANState:
+    """Everything a checkpoint holds: both networks, G's moving average, both optimisers, the step, the history."""
+
+    config: GANConfig
+    G: torch.nn.Module
+    D: torch.nn.Module
+    ema: EMA
+    opt_G: torch.optim.Optimizer
+    opt_D: torch.optim.Optimizer
+    step: int = 0
+    window: torch.Tensor = field(default_factory=lambda: torch.zeros(4))  # sums of train_step's stats since the last log
+    history: dict = field(default_factory=lambda: dict(losses=[], evals=[], fixed_grid_steps=[], fixed_grids=[],
+                                                       train_seconds=0.0, eval_seconds=0.0, cpu_seconds=0.0))
+
+    @classmethod
+    def new(cls, config: GANConfig, device: torch.device) -> "GANState":
+        torch.manual_seed(config.seed)  # the initial weights
+        G, D = (net.to(device) for net in build_gan(config.variant, config.latent_dim, config.d_dropout))
+        betas = (config.beta1, config.beta2)
+        # fused: one kernel per optimiser step instead of one per tensor
+        opt_G = torch.optim.Adam(G.parameters(), lr=config.lr_G, betas=betas, fused=True)
+        opt_D = torch.optim.Adam(D.parameters(), lr=config.lr_D, betas=betas, fused=True)
+        return cls(config, G, D, EMA(G, config.ema_decay), opt_G, opt_D, window=torch.zeros(4, device=device))
+
+    def sampler(self) -> torch.nn.Module:
+        """The moving average, with its BatchNorm statistics measured on its own weights, in eval mode."""
+        return refresh_batchnorm(self.ema.average, self.config.seed)
+
+    def state_dict(self) -> dict:
+        self.sampler()
+        return dict(generator=self.G.state_dict(), discriminator=self.D.state_dict(),
+                    generator_ema=self.ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
+                    step=self.step, window=self.window.cpu(), config=config_dict(self.config), history=self.history,
+                    rng="stateless: the draws of step s come from generator_for(seed, stream, s)")
+
+    def load_state_dict(self, state: dict) -> None:
+        self.G.load_state_dict(state["generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.ema.load_state_dict(state["generator_ema"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        self.step, self.history = state["step"], state["history"]
+        self.window.copy_(state["window"])
+
+    def log_losses(self) -> dict:
+        """Close the running window: append its means to the loss curves and return them."""
+        d_loss, g_loss, d_real, d_fake = (self.window / self.config.log_every).tolist()
+        self.window.zero_()
+        point = dict(step=self.step, loss_D=d_loss, loss_G=g_loss, D_real=d_real, D_fake=d_fake)
+        self.history["losses"].append(point)
+        return point
+
+
+def train_step(state: GANState, real: torch.Tensor, z: torch.Tensor, augment: torch.Generator) -> torch.Tensor:
+    """One step of the game on a real batch (B, 1, 28, 28) and noise (B, latent).
+
+    Returns (loss_D, loss_G, D(x), D(G(z))) as one tensor, left on the device (no sync)."""
+    G, D, policy = state.G, state.D, state.config.augment
+
+    config = state.config
+    if config.lr_decay_start < 1:
+        start = config.lr_decay_start * config.steps
+        scale = min(1.0, max(0.0, (config.steps - state.step) / (config.steps - start)))
+        for opt, lr in ((state.opt_G, config.lr_G), (state.opt_D, config.lr_D)):
+            for group in opt.param_groups:
+                group["lr"] = lr * scale
+    # (1) update D: ascend (10) on real and generated images, both through the same random augmentation
+    fake = G(z)
+    real_aug = diff_augment(real, policy, augment)
+    if config.r1_gamma:
+        real_aug = real_aug.detach().requires_grad_()
+    real_logits = D(real_aug)
+    fake_logits = D(diff_augment(fake.detach(), policy, augment))
+    loss_D = discriminator_loss(real_logits, fake_logits)
+    if config.r1_gamma:
+        grad, = torch.autograd.grad(real_logits.sum(), real_aug, create_graph=True)
+        loss_D = loss_D + config.r1_gamma / 2 * grad.pow(2).flatten(1).sum(1).mean()
+    state.opt_D.zero_grad(set_to_none=True)
+    loss_D.backward()
+    state.opt_D.step()
+
+    # (2) update G: descend the non-saturating -log D(G(z)), through the augmentation too;
+    # D's weights are frozen here, so no gradient is computed for them
+    D.requires_grad_(False)
+    loss_G = generator_loss(D(diff_augment(fake, policy, augment)))
+    state.opt_G.zero_grad(set_to_none=True)
+    loss_G.backward()
+    state.opt_G.step()
+    D.requires_grad_(True)
+
+    # (3) the moving average follows G
+    state.ema.update(G, state.step)
+    state.step += 1
+    return torch.stack([loss_D, loss_G, real_logits.sigmoid().mean(), fake_logits.sigmoid().mean()]).detach()
+
+
+# ---------------------------------------------------------------- measuring
 
 def _uint8(images: torch.Tensor) -> torch.Tensor:
     return (to_unit_range(images) * 255).round().to(torch.uint8).cpu()
 
 
 @torch.no_grad()
-def generate(G, n: int, seed: int, key: int, batch_size: int = 1000) -> torch.Tensor:
-    """``n`` images in [-1, 1] from ``G`` in eval mode, from the noise stream ``(seed, key)``."""
+def generate(G, n: int, seed: int, stream: Stream, batch_size: int = 1000) -> torch.Tensor:
+    """``n`` images in [-1, 1] from ``G`` in eval mode, from the noise stream ``(seed, stream)``."""
     device = next(G.parameters()).device
     was_training = G.training
     G.eval()
-    z = sample_noise(n, G.latent_dim, generator_for(seed, key))
+    z = sample_noise(n, G.latent_dim, generator_for(seed, stream))
     images = torch.cat([G(z[i:i + batch_size].to(device)).cpu() for i in range(0, n, batch_size)])
     G.train(was_training)
     return images
 
 
-def _checkpoint(G, D, opt_G, opt_D, step: int, config: GANConfig, history: dict, window: torch.Tensor) -> dict:
-    return dict(generator=G.state_dict(), discriminator=D.state_dict(), opt_G=opt_G.state_dict(),
-                opt_D=opt_D.state_dict(), step=step, config=config_dict(config), history=history,
-                window=window.cpu(), rng="stateless: batches and noise of step s come from generator_for(seed, s)")
+@torch.no_grad()
+def discriminator_gauge(D, data: MNIST) -> dict:
+    """D's mean output D(x) on training digits and on held-out test digits: the gap between
+    the two is the direct evidence that D memorises its training set."""
+    device = next(D.parameters()).device
+    mean = lambda images: D(images[:GAUGE_IMAGES].to(device)).sigmoid().mean().item()  # noqa: E731
+    D_train, D_test = mean(data.train_images), mean(data.test_images)
+    return dict(D_train=D_train, D_test=D_test, D_gap=D_train - D_test)
 
 
-def load_generator(path: str | Path, device: str = "auto"):
-    """The generator of a checkpoint, in eval mode."""
-    device = resolve_device(device)
-    state = load_torch(project_path(path), device)
-    G, _ = build_gan(state["config"]["variant"], state["config"]["latent_dim"])
-    G.load_state_dict(state["generator"])
-    return G.to(device).eval()
+class Evaluator:
+    """The measurements of a run: the classifier's scores of generated images against the real test set."""
 
+    def __init__(self, classifier, data: MNIST):
+        self.classifier, self.data = classifier, data
+        self.real_features = classifier_outputs(classifier, data.test_images)[0]
+
+    def __call__(self, images: torch.Tensor) -> dict:
+        """IS, Fréchet distance, class histogram and salt noise of ``images`` (N, 1, 28, 28) in [-1, 1]."""
+        return evaluate_images(self.classifier, images, self.real_features) | dict(
+            salt_noise=salt_noise(to_unit_range(images)))
+
+
+def measure(state: GANState, evaluate: Evaluator) -> None:
+    """Append one evaluation of the moving average and D's gauge to the history, and the fixed-noise grid."""
+    config, history = state.config, state.history
+    G = state.sampler()
+    history["evals"].append(dict(step=state.step, **evaluate(generate(G, config.eval_samples, config.seed,
+                                                                      Stream.GAN_EVAL)),
+                                 **discriminator_gauge(state.D, evaluate.data)))
+    history["fixed_grid_steps"].append(state.step)
+    history["fixed_grids"].append(_uint8(generate(G, FIXED_GRID, config.seed, Stream.GAN_FIXED)))
+
+
+def save_checkpoints(state: GANState, folder: Path, *names: str) -> None:
+    checkpoint = state.state_dict()
+    for name in names:
+        save_torch(checkpoint, folder / f"{name}.pt")
+
+
+# ---------------------------------------------------------------- a run
 
 def train(config: GANConfig, out_dir: str | Path, device: str = "auto", force: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict:
-    """Train, resume or reuse the run of ``config``; return its metrics (also written to out_dir).
+    """Train, resume or reuse the run of ``config``; return its result (final measurements, timings).
 
     ``stop_after`` ends the session after that many steps, without a checkpoint, as a kill
-    would: the next call resumes from the last periodic checkpoint (used to test resuming)."""
+    would, and returns {}: the next call resumes from the last periodic checkpoint."""
     out_dir, device = project_path(out_dir), resolve_device(device)
     data = load_mnist(config.data_source, config.data_dir)
+    config.check_data(data)
     config = replace(config, data_source=data.source)  # the identity of a run is the source actually used
     folder = run_dir(out_dir / "runs", f"{config.variant}-{data.source}", config)
     if force and folder.exists():
         shutil.rmtree(folder)
+    if (folder / "result.json").exists():
+        return load_json(folder / "result.json")
+    classifier, classifier_info = train_classifier(data, classifier_path(out_dir, data.source),
+                                                   config.classifier_epochs, device=device, progress=progress)
+    evaluate = Evaluator(classifier, data)
     if not (folder / "final.pt").exists():
-        _train_session(config, data, folder, out_dir, device, progress, stop_after)
+        _train_session(config, data, evaluate, folder, device, progress, stop_after)
         if not (folder / "final.pt").exists():
             return {}
-    return _publish(folder, out_dir, data, device)
+    return _finish(folder, out_dir, config, evaluate, classifier_info, device)
 
 
-def _train_session(config, data, folder, out_dir, device, progress, stop_after):
-    classifier, _ = train_classifier(data, out_dir / f"classifier-{data.source}.pt", config.classifier_epochs,
-                                     device=device, progress=progress)
-    torch.manual_seed(config.seed)  # the initial weights
-    G, D = (net.to(device) for net in build_gan(config.variant, config.latent_dim))
-    opt_G, opt_D = (torch.optim.Adam(net.parameters(), lr=config.lr, betas=(config.beta1, config.beta2), fused=True)
-                    for net in (G, D))  # fused: one kernel per step instead of one per tensor
-    history = dict(losses=[], evals=[], fixed_grid_steps=[], fixed_grids=[], wall_seconds=0.0)
-    step, window = 0, torch.zeros(4, device=device)  # window: running sums of loss_D, loss_G, D(x), D(G(z))
+class Batches:
+    """The real batch, the noise and the augmentation generator of each step, from ``(seed, stream, step)`` only:
+    every epoch visits the training images in its own random order."""
+
+    def __init__(self, config: GANConfig, images: torch.Tensor):
+        self.config, self.images = config, images
+        self.per_epoch = len(images) // config.batch_size
+        self.epoch, self.order = None, None
+
+    def __call__(self, step: int) -> tuple[torch.Tensor, torch.Tensor, torch.Generator]:
+        config, device = self.config, self.images.device
+        epoch, index = divmod(step, self.per_epoch)
+        if epoch != self.epoch:
+            self.epoch = epoch
+            self.order = torch.randperm(len(self.images), generator=generator_for(config.seed, Stream.GAN_ORDER, epoch))
+        real = self.images[self.order[index * config.batch_size:(index + 1) * config.batch_size].to(device)]
+        z = sample_noise(config.batch_size, config.latent_dim, generator_for(config.seed, Stream.GAN_NOISE, step), device)
+        return real, z, generator_for(config.seed, Stream.GAN_AUGMENT, step)
+
+
+def checkpoints_due(config: GANConfig, step: int) -> list[str]:
+    """The checkpoint files to write after ``step`` updates: start, half and final, and latest
+    with each of them and every ``checkpoint_every`` steps."""
+    due = [name for name, at in (("start", 0), ("half", config.steps // 2), ("final", config.steps)) if step == at]
+    return due + ["latest"] if due or step % config.checkpoint_every == 0 else due
+
+
+def _train_session(config: GANConfig, data: MNIST, evaluate: Evaluator, folder: Path, device, progress, stop_after):
+    state = GANState.new(config, device)
     if (folder / "latest.pt").exists():
-        state = load_torch(folder / "latest.pt", device)
-        G.load_state_dict(state["generator"]), D.load_state_dict(state["discriminator"])
-        opt_G.load_state_dict(state["opt_G"]), opt_D.load_state_dict(state["opt_D"])
-        step, history, window = state["step"], state["history"], state["window"].to(device)
-
-    def save(*names):
-        ckpt = _checkpoint(G, D, opt_G, opt_D, step, config, history, window)
-        for name in names:
-            save_torch(ckpt, folder / f"{name}.pt")
-
-    real_features = classifier_outputs(classifier, data.test_images)[0]
-
-    def measure():
-        metrics = evaluate_images(classifier, generate(G, config.eval_samples, config.seed, EVAL_NOISE),
-                                  real_features)
-        history["evals"].append(dict(step=step, **metrics))
-        history["fixed_grid_steps"].append(step)
-        history["fixed_grids"].append(_uint8(generate(G, FIXED_GRID, config.seed, FIXED_NOISE)))
-
-    if step == 0:
+        state.load_state_dict(load_torch(folder / "latest.pt", device))
+    else:
         save_json(config_dict(config), folder / "config.json")
-        measure()
-        save("start", "latest")
-    train_images = data.train_images.to(device)
-    steps_per_epoch = len(train_images) // config.batch_size
-    half, session_end = config.steps // 2, min(config.steps, step + (stop_after or config.steps))
-    started = time.perf_counter() - history["wall_seconds"]
-    bar = tqdm(total=config.steps, initial=step, desc=f"GAN {config.variant}", disable=not progress,
+        _measure_and_save(state, evaluate, folder, checkpoints_due(config, 0), time.perf_counter(),
+                          time.process_time())
+    batches = Batches(config, data.train_images.to(device))
+    session_end = min(config.steps, state.step + (stop_after or config.steps))
+    bar = tqdm(total=config.steps, initial=state.step, desc=f"GAN {config.variant}", disable=not progress,
                mininterval=2.0)
-    order_epoch, order = -1, None
-    while step < session_end:
-        epoch, index = divmod(step, steps_per_epoch)
-        if epoch != order_epoch:
-            order_epoch = epoch
-            order = torch.randperm(len(train_images), generator=generator_for(config.seed, EPOCH_ORDER, epoch))
-        real = train_images[order[index * config.batch_size:(index + 1) * config.batch_size].to(device)]
-        z = sample_noise(config.batch_size, config.latent_dim, generator_for(config.seed, step), device)
-
-        fake = G(z)
-        real_logits, fake_logits = D(real), D(fake.detach())
-        loss_D = discriminator_loss(real_logits, fake_logits)  # D ascends (10)
-        opt_D.zero_grad(set_to_none=True)
-        loss_D.backward()
-        opt_D.step()
-
-        loss_G = generator_loss(D(fake))  # G descends the non-saturating form of (10)
-        opt_G.zero_grad(set_to_none=True)
-        loss_G.backward()
-        opt_G.step()
-
-        step += 1
-        with torch.no_grad():
-            window += torch.stack([loss_D, loss_G, real_logits.sigmoid().mean(), fake_logits.sigmoid().mean()])
+    clock, cpu_clock = time.perf_counter(), time.process_time()
+    while state.step < session_end:
+        state.window += train_step(state, *batches(state.step))
         bar.update()
-        if step % config.log_every == 0:
-            d_loss, g_loss, d_real, d_fake = (window / config.log_every).tolist()
-            history["losses"].append(dict(step=step, loss_D=d_loss, loss_G=g_loss, D_real=d_real, D_fake=d_fake))
-            window.zero_()
-            bar.set_postfix(loss_D=f"{d_loss:.3f}", loss_G=f"{g_loss:.3f}", D_x=f"{d_real:.2f}",
-                            D_G_z=f"{d_fake:.2f}")
-        if step % config.eval_every == 0 or step == config.steps:
-            measure()
-        history["wall_seconds"] = time.perf_counter() - started
-        if step == config.steps:
-            save("final", "latest")
-        elif step == half:
-            save("half", "latest")
-        elif step % config.checkpoint_every == 0:
-            save("latest")
+        if state.step % config.log_every == 0:
+            point = state.log_losses()
+            bar.set_postfix(loss_D=f"{point['loss_D']:.3f}", loss_G=f"{point['loss_G']:.3f}",
+                            D_x=f"{point['D_real']:.2f}", D_G_z=f"{point['D_fake']:.2f}")
+        evaluating = state.step % config.eval_every == 0 or state.step == config.steps
+        due = checkpoints_due(config, state.step)
+        if evaluating or due:
+            state.history["train_seconds"] += time.perf_counter() - clock
+            clock, cpu_clock = _measure_and_save(state, evaluate if evaluating else None, folder, due,
+                                                 time.perf_counter(), cpu_clock)
     bar.close()
 
 
-def _publish(folder: Path, out_dir: Path, data, device) -> dict:
-    """Write ``metrics.json`` and ``samples_final.npz`` of the finished run in ``folder`` to ``out_dir``."""
+def _measure_and_save(state: GANState, evaluate: Evaluator | None, folder: Path, checkpoints: list[str],
+                      started: float, cpu_started: float) -> tuple[float, float]:
+    """Measure (unless ``evaluate`` is None), then write ``checkpoints``. The wall time spent goes to
+    eval_seconds, and the process's CPU time since ``cpu_started`` to cpu_seconds; returns both clocks anew."""
+    if evaluate is not None:
+        measure(state, evaluate)
+    state.history["eval_seconds"] += time.perf_counter() - started
+    state.history["cpu_seconds"] += time.process_time() - cpu_started
+    save_checkpoints(state, folder, *checkpoints)
+    return time.perf_counter(), time.process_time()
+
+
+# ---------------------------------------------------------------- results and the files this module owns
+
+def _finish(folder: Path, out_dir: Path, config: GANConfig, evaluate: Evaluator, classifier_info: dict,
+            device) -> dict:
+    """Measure the finished run on ``final_samples`` images and write its ``result.json``."""
     state = load_torch(folder / "final.pt", device)
-    config = GANConfig(**{k: v for k, v in state["config"].items() if k in GANConfig.__dataclass_fields__})
-    classifier, classifier_info = train_classifier(data, out_dir / f"classifier-{data.source}.pt",
-                                                   config.classifier_epochs, device=device, progress=False)
-    history = state["history"]
-    G = load_generator(folder / "final.pt", device)
-    samples = generate(G, config.final_samples, config.seed, FINAL_NOISE)
-    final = evaluate_images(classifier, samples, classifier_outputs(classifier, data.test_images)[0])
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, images=to_unit_range(samples).squeeze(1).numpy().astype(np.float32),
-                        seed=config.seed, source=data.source)
-    save_bytes(buffer.getvalue(), out_dir / "samples_final.npz")
-    baselines = {n: real_baselines(classifier, data, n) for n in {config.final_samples, config.eval_samples}}
-    metrics = dict(
+    history, data = state["history"], evaluate.data
+    started, cpu_started = time.perf_counter(), time.process_time()
+    G = generator_from_state(state, device)
+    D = build_gan(config.variant, config.latent_dim)[1].to(device)
+    D.load_state_dict(state["discriminator"])
+    final = evaluate(generate(G, config.final_samples, config.seed, Stream.GAN_FINAL))
+    baselines = {n: real_baselines(evaluate.classifier, data, n) for n in {config.final_samples, config.eval_samples}}
+    real = baselines[config.final_samples] | dict(salt_noise=salt_noise(to_unit_range(data.test_images)))
+    result = dict(
         config=config_dict(config), data_source=data.source, data=data.describe(),
-        architecture=architecture(config.variant, config.latent_dim),
-        classifier=classifier_info, final=final | dict(n=config.final_samples),
-        real_baseline=baselines[config.final_samples], real_baseline_eval=baselines[config.eval_samples],
-        wall_seconds=round(history["wall_seconds"], 1),
+        architecture=architecture(config.variant, config.latent_dim), classifier=classifier_info,
+        final=final | dict(n=config.final_samples) | discriminator_gauge(D.eval(), data),
+        real_baseline=real, real_baseline_eval=baselines[config.eval_samples],
+        train_seconds=round(history["train_seconds"], 1),
+        eval_seconds=round(history["eval_seconds"] + time.perf_counter() - started, 1),
+        cpu_seconds=round(history["cpu_seconds"] + time.process_time() - cpu_started, 1),
         checkpoints={name: str((folder / f"{name}.pt").relative_to(out_dir)) for name in ("start", "half", "final")},
         run_dir=str(folder.relative_to(out_dir)),
         curves=dict(losses=history["losses"], evals=history["evals"]),
         fixed_grid_steps=history["fixed_grid_steps"])
-    save_json(metrics, out_dir / "metrics.json")
-    return metrics | dict(fixed_grids=history["fixed_grids"])
+    save_json(result, folder / "result.json")
+    return load_json(folder / "result.json")  # as a rerun will find it (tuples become lists)
+
+
+def publish(result: dict, out_dir: str | Path, device: str = "auto") -> dict:
+    """Make ``result`` (what ``train`` returned) the run that ``out_dir`` presents: write its
+    ``metrics.json`` and ``samples_final.npz``. Returns the metrics with the fixed-noise grids
+    of the history added (``fixed_grids``, uint8 (64, 1, 28, 28) each)."""
+    out_dir, device = project_path(out_dir), resolve_device(device)
+    state = load_torch(out_dir / result["checkpoints"]["final"], device)
+    config = result["config"]
+    samples = generate(generator_from_state(state, device), config["final_samples"], config["seed"], Stream.GAN_FINAL)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, images=to_unit_range(samples).squeeze(1).numpy().astype(np.float32),
+                        seed=config["seed"], source=result["data_source"])
+    save_bytes(buffer.getvalue(), out_dir / SAMPLES)
+    save_json(result, out_dir / METRICS)
+    return result | dict(fixed_grids=state["history"]["fixed_grids"])
+
+
+def save_ablation(out_dir: str | Path, results: dict[str, dict]) -> dict:
+    """Write ``ablation.json``: per rung of the ladder, its run's configuration, final measurements,
+    real baselines and times (each rung's ``result`` without its curves)."""
+    rungs = {rung: {k: v for k, v in result.items() if k not in ("curves", "fixed_grid_steps")}
+             for rung, result in results.items()}
+    save_json(rungs, project_path(out_dir) / ABLATION)
+    return rungs
+
+
+def read_ablation(out_dir: str | Path) -> dict:
+    path = project_path(out_dir) / ABLATION
+    return load_json(path) if path.exists() else {}
+
+
+def classifier_path(out_dir: str | Path, source: str) -> Path:
+    """Where the evaluator trained on ``source`` is kept, beside the runs it measures."""
+    return project_path(out_dir) / f"classifier-{source}.pt"
+
+
+def read_metrics(out_dir: str | Path) -> dict:
+    """02's ``metrics.json`` in ``out_dir``; FileNotFoundError naming what to run when it is not there."""
+    path = project_path(out_dir) / METRICS
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: the GAN has not been trained yet. Run `make all` "
+                                f"(or execute notebooks/02_gan_train.ipynb with the same output_root) first.")
+    return load_json(path)

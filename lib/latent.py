@@ -12,9 +12,10 @@ from __future__ import annotations
 import torch
 
 from .evaluate import predict
-from .runs import check_choice, check_fraction, check_int, generator_for
+from .runs import Stream, check_choice, check_fraction, check_int, generator_for, load_json, project_path, save_json
 
 MODES = ("lerp", "slerp")
+INTERPOLATION = "interpolation.json"
 
 
 def lerp(z0: torch.Tensor, z1: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -44,7 +45,7 @@ def path(z0: torch.Tensor, z1: torch.Tensor, steps: int = 7, mode: str = "lerp")
 
 @torch.no_grad()
 def choose_endpoints(G, classifier, seed: int, start_class: int | None = None, end_class: int | None = None,
-                     min_confidence: float = 0.95, candidates: int = 1000, key: int = -5) -> dict:
+                     min_confidence: float = 0.95, candidates: int = 1000) -> dict:
     """Two latents whose images the classifier puts, each with at least ``min_confidence``,
     in different classes: ``start_class``/``end_class`` when given, else the first
     confident pair of different classes among ``candidates`` draws under ``seed``."""
@@ -56,7 +57,7 @@ def choose_endpoints(G, classifier, seed: int, start_class: int | None = None, e
     check_fraction("min_confidence", min_confidence)
     check_int("candidates", candidates, minimum=2)
     device = next(G.parameters()).device
-    z = torch.randn(candidates, G.latent_dim, generator=generator_for(seed, key))
+    z = torch.randn(candidates, G.latent_dim, generator=generator_for(seed, Stream.ENDPOINTS))
     probs = predict(classifier, G.eval()(z.to(device)).cpu())
     confidence, label = probs.max(1)
     confident = confidence >= min_confidence
@@ -73,3 +74,19 @@ def choose_endpoints(G, classifier, seed: int, start_class: int | None = None, e
     j = first(end_class, exclude=int(label[i]))
     return dict(z0=z[i], z1=z[j], classes=(int(label[i]), int(label[j])),
                 confidences=(float(confidence[i]), float(confidence[j])), candidate_indices=(i, j))
+
+
+def save_interpolation(out_dir, ends: dict, walks: dict, parameters: dict) -> dict:
+    """Write ``interpolation.json``: the endpoints' classes and confidences and, per mode, the class
+    probabilities, predicted digits and latent norms of every frame (``walks[mode]``: probs, norms)."""
+    record = dict(parameters=parameters, classes=list(ends["classes"]), confidences=list(ends["confidences"]),
+                  modes={mode: dict(probs=walk["probs"].tolist(), predicted=walk["probs"].argmax(1).tolist(),
+                                    latent_norms=walk["norms"].tolist())
+                         for mode, walk in walks.items()})
+    save_json(record, project_path(out_dir) / INTERPOLATION)
+    return record
+
+
+def read_interpolation(out_dir) -> dict | None:
+    path = project_path(out_dir) / INTERPOLATION
+    return load_json(path) if path.exists() else None

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .runs import check_choice, generator_for, project_path
+from .runs import Stream, check_choice, generator_for, project_path
 
 DATA_SOURCES = ("auto", "mnist", "mnist5k")
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -96,7 +96,7 @@ def load_mnist5k(seed: int = 0) -> MNIST:
     train_idx, test_idx = [], []
     for digit in range(10):
         members = torch.nonzero(labels == digit).flatten()
-        members = members[torch.randperm(len(members), generator=generator_for(seed, digit))]
+        members = members[torch.randperm(len(members), generator=generator_for(seed, Stream.MNIST5K_SPLIT, digit))]
         test_idx.append(members[:MNIST5K_TEST_PER_CLASS])
         train_idx.append(members[MNIST5K_TEST_PER_CLASS:])
     train_idx, test_idx = torch.cat(train_idx).sort().values, torch.cat(test_idx).sort().values

@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 from torch.utils.data import Dataset
 
-from .runs import check_choice, check_int, generator_for
+from .runs import Stream, check_choice, check_int, generator_for
 
 NUM_CLASSES = 10
 INPUT_DIMS = {"scalar": 1, "onehot": NUM_CLASSES}  # encoding -> input_dim
@@ -53,15 +53,15 @@ class PalindromeDataset(Dataset):
         return 2**62
 
     def __getitem__(self, idx: int) -> tuple[torch.Tensor, torch.Tensor]:
-        digits = palindromes(self.seq_length, 1, generator_for(self.seed, -1, idx))[0]
+        digits = palindromes(self.seq_length, 1, generator_for(self.seed, Stream.PALINDROME_ITEM, idx))[0]
         return digits[:-1], digits[-1]
 
     def batch(self, batch_size: int, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The training batch of ``step``: inputs (B, T-1) and targets (B,), both long."""
-        digits = palindromes(self.seq_length, batch_size, generator_for(self.seed, step))
+        digits = palindromes(self.seq_length, batch_size, generator_for(self.seed, Stream.PALINDROME_BATCH, step))
         return digits[:, :-1], digits[:, -1]
 
     def test_set(self, size: int = 2000, seed: int = 12345) -> tuple[torch.Tensor, torch.Tensor]:
         """A fixed held-out set: the same for every run with the same ``seq_length`` and ``seed``."""
-        digits = palindromes(self.seq_length, size, generator_for(seed, -2, self.seq_length))
+        digits = palindromes(self.seq_length, size, generator_for(seed, Stream.PALINDROME_TEST, self.seq_length))
         return digits[:, :-1], digits[:, -1]

@@ -103,6 +103,27 @@ def long_memory_curves(results: list[dict]):
     return fig
 
 
+def lr_study(records: list[dict]):
+    """Final test accuracy against the learning rate, one panel per T: mean over seeds, and each seed as a dot."""
+    lengths = sorted({r["seq_length"] for r in records})
+    fig, axes = plt.subplots(1, len(lengths), figsize=(4.2 * len(lengths), 3.6), sharey=True, squeeze=False)
+    for ax, T in zip(axes[0], lengths):
+        for model, style in MODEL_STYLE.items():
+            groups = _by([r for r in records if r["model"] == model and r["seq_length"] == T], "lr")
+            if not groups:
+                continue
+            rates = sorted(lr for (lr,) in groups)
+            accs = [np.array([r["test_accuracy"] for r in groups[(lr,)]]) for lr in rates]
+            ax.semilogx(rates, [a.mean() for a in accs], "o-", color=style["color"], label=style["label"])
+            for lr, a in zip(rates, accs):
+                ax.scatter([lr] * len(a), a, s=10, color=style["color"], alpha=0.6)
+        ax.axhline(CHANCE, ls="--", color="gray", lw=0.8)
+        ax.set(xlabel="RMSProp learning rate", title=f"T = {T}", ylim=(0, 1.05))
+    axes[0][0].set_ylabel("final test accuracy")
+    axes[0][0].legend(fontsize=8)
+    return fig
+
+
 def gradient_flow(norms: dict[str, list[float]], seq_length: int):
     """||dL/dh_t|| against t for each model (log scale)."""
     fig, ax = plt.subplots(figsize=(6.5, 4))
@@ -180,6 +201,36 @@ def gan_metrics(evals: list[dict], baseline: dict):
     right.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", label="generated vs test")
     right.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real train vs test")
     right.set(xlabel="step", ylabel="Fréchet distance (log)", title="Fréchet distance, classifier features")
+    for ax in (left, right):
+        ax.legend(fontsize=8)
+    return fig
+
+
+def discriminator_gauge(evals: list[dict]):
+    """D's mean output on training digits and on held-out test digits against step: the gap is memorisation."""
+    steps = [e["step"] for e in evals]
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax.plot(steps, [e["D_train"] for e in evals], "o-", label="D(x), training digits")
+    ax.plot(steps, [e["D_test"] for e in evals], "s--", label="D(x), held-out test digits")
+    ax.set(xlabel="step", ylabel="mean discriminator output", ylim=(0, 1),
+           title="Does D memorise its training set?")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def ablation(rows: dict[str, dict]):
+    """Quality against CPU minutes, one point per rung: IS relative to real data (left) and
+    Fréchet distance relative to real data (right, log scale)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
+    for rung, row in rows.items():
+        for ax, key in ((left, "IS / real"), (right, "Fréchet / real")):
+            ax.scatter(row["CPU minutes"], row[key], s=30)
+            ax.annotate(rung, (row["CPU minutes"], row[key]), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    left.axhline(1, ls="--", color="tab:green", label="real test digits")
+    right.axhline(1, ls="--", color="tab:green", label="real data")
+    left.set(xlabel="CPU minutes (training and evaluation)", ylabel="IS / real", title="Inception score")
+    right.set(xlabel="CPU minutes (training and evaluation)", ylabel="Fréchet distance / real", yscale="log",
+              title="Fréchet distance")
     for ax in (left, right):
         ax.legend(fontsize=8)
     return fig

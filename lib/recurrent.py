@@ -13,13 +13,10 @@ Each model has two forward paths that compute the same function:
 
 * ``hidden_states_reference``: the equations line by line in a ``for`` loop over
   time, differentiated by autograd. It is the reference, the one to read.
-* ``hidden_states`` (the default): the same loop over time with a hand-written
-  backward pass through time (``_LSTMRecurrence``/``_RNNRecurrence``): one
-  matrix product per step into preallocated buffers, the element-wise rest of
-  the step fused into one C loop on the CPU (``lib.cpu_kernels``), and the
-  weight gradients of all steps as one product at the end.
-  Tests prove that both paths agree, in outputs and gradients, with each other
-  and with ``torch.nn.LSTM``/``torch.nn.RNN``.
+* ``hidden_states`` (the default, ``fused=True``): the same loop over time in
+  ``lib.bptt``, with backpropagation through time written by hand. Tests prove
+  that both paths agree, in outputs and gradients, with each other and with
+  ``torch.nn.LSTM``/``torch.nn.RNN``.
 """
 from __future__ import annotations
 
@@ -29,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import cpu_kernels
+from .bptt import lstm_hidden_states, rnn_hidden_states
 from .palindrome import NUM_CLASSES, encode
 from .runs import check_choice, check_int, load_torch, resolve_device
 
@@ -98,7 +95,7 @@ class VanillaRNN(_Recurrent):
         return hidden
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
-        return _RNNRecurrence.apply(x.transpose(0, 1), torch.cat([self.W_hx, self.W_hh]), self.b_h)  # (T-1, B, H)
+        return rnn_hidden_states(x.transpose(0, 1), torch.cat([self.W_hx, self.W_hh]), self.b_h)  # (T-1, B, H)
 
 
 class LSTM(_Recurrent):
@@ -106,17 +103,20 @@ class LSTM(_Recurrent):
 
     ``forget_bias_init``: ``"zero"`` (the plain equations: every bias starts at 0),
     ``"one"`` (b_f = 1, Gers et al. 2000), or ``"chrono"`` (Tallec & Ollivier 2018:
-    b_f ~ log U(1, T-1) and b_i = -b_f, so that the cell's time constants spread
-    over the range of dependencies the task has).
+    b_f ~ log U(1, T_max - 1) and b_i = -b_f, so that the cell's time constants spread
+    over the range of dependencies the task has). ``chrono_t_max`` is that T_max;
+    None takes the sequence's length T.
     """
 
     kind = "lstm"
 
     def __init__(self, seq_length: int, input_dim: int, hidden_dim: int, output_dim: int = NUM_CLASSES,
-                 forget_bias_init: str = "zero", fused: bool = True):
+                 forget_bias_init: str = "zero", chrono_t_max: int | None = None, fused: bool = True):
         super().__init__(seq_length, input_dim, hidden_dim, output_dim, fused)
         check_choice("forget_bias_init", forget_bias_init, FORGET_BIAS_INITS)
-        self.forget_bias_init = forget_bias_init
+        if chrono_t_max is not None:
+            check_int("chrono_t_max", chrono_t_max, minimum=2)
+        self.forget_bias_init, self.chrono_t_max = forget_bias_init, chrono_t_max
         H, bound = hidden_dim, 1 / math.sqrt(hidden_dim)
         self.W_x = nn.Parameter(torch.empty(input_dim, 4 * H).uniform_(-bound, bound))  # [W_ox W_ix W_fx W_gx]
         self.W_h = nn.Parameter(torch.empty(H, 4 * H).uniform_(-bound, bound))  # [W_oh W_ih W_fh W_gh]
@@ -126,12 +126,13 @@ class LSTM(_Recurrent):
             if forget_bias_init == "one":
                 b_f.fill_(1.0)
             elif forget_bias_init == "chrono":
-                b_f.copy_(torch.empty(H).uniform_(1, max(seq_length - 1, 1)).log())
+                t_max = chrono_t_max or seq_length
+                b_f.copy_(torch.empty(H).uniform_(1, max(t_max - 1, 1)).log())
                 b_i.copy_(-b_f)
 
     @property
     def init_args(self) -> dict:
-        return super().init_args | dict(forget_bias_init=self.forget_bias_init)
+        return super().init_args | dict(forget_bias_init=self.forget_bias_init, chrono_t_max=self.chrono_t_max)
 
     def hidden_states_reference(self, x: torch.Tensor) -> list[torch.Tensor]:
         W_ox, W_ix, W_fx, W_gx = self.W_x.chunk(4, dim=1)
@@ -151,169 +152,7 @@ class LSTM(_Recurrent):
         return hidden
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
-        x, W = x.transpose(0, 1), torch.cat([self.W_x, self.W_h])  # (T-1, B, D), (D+H, 4H)
-        if torch.is_grad_enabled() and any(t.requires_grad for t in (x, W, self.b)):
-            return _LSTMRecurrence.apply(x, W, self.b)  # (T-1, B, H)
-        xh = _lstm_forward(x, W, self.b, keep_every_step=False)[0]
-        return xh[1:, :, x.shape[2]:]  # h(1), ..., h(T-1)
-
-
-def _threads() -> int:
-    return torch.get_num_threads()
-
-
-def _lstm_step_torch(z, c_prev, c, tanh_c, h):
-    """(1)-(6) on one step with PyTorch operations: the fallback of the fused C kernel."""
-    H = c.shape[1]
-    z[:, :3 * H].sigmoid_()  # (4), (2), (3): o, i, f
-    z[:, 3 * H:].tanh_()  # (1): g
-    o, i, f, g = z.split(H, dim=1)
-    torch.mul(g, i, out=c)  # (5)
-    if c_prev is not None:
-        c.addcmul_(c_prev, f)
-    torch.mul(torch.tanh(c, out=tanh_c), o, out=h)  # (6)
-
-
-def _lstm_step_backward_torch(gates, c_prev, tanh_c, dh, dc, grad_pre):
-    """dL/d pre-activations of one step from dL/dh(t), and dc: dL/dc(t+1) f(t+1) -> dL/dc(t) f(t)."""
-    o, i, f, g = gates.split(tanh_c.shape[1], dim=1)
-    d_o, d_i, d_f, d_g = grad_pre.split(tanh_c.shape[1], dim=1)
-    dc.addcmul_(dh, o * (1 - tanh_c * tanh_c))  # through (6) into c(t)
-    torch.mul(dh * tanh_c, o * (1 - o), out=d_o)  # (6), (4)
-    torch.mul(dc * g, i * (1 - i), out=d_i)  # (5), (2)
-    if c_prev is None:
-        d_f.zero_()
-    else:
-        torch.mul(dc * c_prev, f * (1 - f), out=d_f)  # (5), (3)
-    torch.mul(dc * i, 1 - g * g, out=d_g)  # (5), (1)
-    dc.mul_(f)  # (5): on to c(t-1)
-
-
-def _lstm_forward(x: torch.Tensor, W: torch.Tensor, b: torch.Tensor, keep_every_step: bool):
-    """Equations (1)-(6) over all steps: x (L, B, D), W = [W_x; W_h] (D+H, 4H), b (4H).
-
-    Returns the buffer ``xh`` (L+1, B, D+H), whose row t holds [x(t), h(t-1)] side by side,
-    so that one product ``xh[t] @ W`` gives all four gates' pre-activations and each step
-    writes its h straight into the next row; and the gates, cells and tanh(cells). These
-    last three are ring buffers: one slot per step when the backward pass needs them all,
-    else one slot (two for c(t-1) and c(t)) that each step overwrites while it is still in
-    cache, which is what inference needs. The element-wise part of a step runs in one fused C loop on
-    the CPU (``lib.cpu_kernels``) and as PyTorch operations elsewhere.
-    """
-    L, B, D = x.shape
-    H = W.shape[1] // 4
-    xh = x.new_empty(L + 1, B, D + H)
-    xh[:L, :, :D] = x
-    xh[0, :, D:] = 0  # h(0) = 0
-    gates = x.new_empty(L if keep_every_step else 1, B, 4 * H)  # pre-activations, then the activated o, i, f, g
-    cells = x.new_empty(L if keep_every_step else 2, B, H)
-    tanh_cells = x.new_empty(L if keep_every_step else 1, B, H)
-    rows, h_out = xh.unbind(0), xh[1:, :, D:].unbind(0)
-    z, c, tanh_c = gates.unbind(0), cells.unbind(0), tanh_cells.unbind(0)
-    fused = cpu_kernels.usable(x, W)
-    kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
-    for t in range(L):
-        z_t, c_t, tanh_c_t = z[t % len(z)], c[t % len(c)], tanh_c[t % len(tanh_c)]
-        c_prev = c[(t - 1) % len(c)] if t else None  # c(0) = 0
-        if t:
-            torch.addmm(b, rows[t], W, out=z_t)  # pre-activations of (1)-(4)
-        else:  # h(0) = 0: only the x-part of the product
-            torch.addmm(b, x[0], W[:D], out=z_t)
-        if fused:
-            kernel.lstm_forward_step(z_t.data_ptr(), c_prev.data_ptr() if t else None, c_t.data_ptr(),
-                                     tanh_c_t.data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
-        else:
-            _lstm_step_torch(z_t, c_prev, c_t, tanh_c_t, h_out[t])
-    return xh, gates, cells, tanh_cells
-
-
-class _LSTMRecurrence(torch.autograd.Function):
-    """Equations (1)-(6) over all steps (``_lstm_forward``), with backpropagation through time
-    written by hand: x (L, B, D), W (D+H, 4H), b (4H)  ->  h (L, B, H)."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        xh, gates, cells, tanh_cells = _lstm_forward(x, W, b, keep_every_step=True)
-        ctx.save_for_backward(W, xh, gates, cells, tanh_cells)
-        return xh[1:, :, x.shape[2]:]
-
-    @staticmethod
-    def backward(ctx, grad_hidden: torch.Tensor):
-        W, xh, gates, cells, tanh_cells = ctx.saved_tensors
-        L, B, H4 = gates.shape
-        H, D = H4 // 4, xh.shape[2] - H4 // 4
-        grad_hidden = grad_hidden.contiguous()
-        grad_pre = torch.empty_like(gates)  # dL/d pre-activations of (1)-(4), every step
-        gp, gate, c, tanh_c = grad_pre.unbind(0), gates.unbind(0), cells.unbind(0), tanh_cells.unbind(0)
-        fused = cpu_kernels.usable(gates)
-        kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
-        W_h_T = W[D:].t()
-        dh = grad_hidden[L - 1].clone()  # dL/dh(t)
-        dc = torch.zeros_like(dh)  # dL/dc(t+1) * f(t+1): what (5) at t+1 sends back to c(t)
-        for t in range(L - 1, -1, -1):
-            c_prev = c[t - 1] if t else None
-            if fused:
-                kernel.lstm_backward_step(gate[t].data_ptr(), c_prev.data_ptr() if t else None,
-                                          tanh_c[t].data_ptr(), dh.data_ptr(), dc.data_ptr(), gp[t].data_ptr(),
-                                          B, H, threads)
-            else:
-                _lstm_step_backward_torch(gate[t], c_prev, tanh_c[t], dh, dc, gp[t])
-            if t > 0:
-                torch.addmm(grad_hidden[t - 1], gp[t], W_h_T, out=dh)  # dL/dh(t-1)
-        # All steps' weight gradients as one product: sum_t [x(t), h(t-1)]^T dL/dpre(t).
-        grad_W = xh[:L].reshape(-1, D + H).t() @ grad_pre.view(-1, H4) if ctx.needs_input_grad[1] else None
-        grad_b = grad_pre.sum((0, 1)) if ctx.needs_input_grad[2] else None
-        grad_x = grad_pre @ W[:D].t() if ctx.needs_input_grad[0] else None
-        return grad_x, grad_W, grad_b
-
-
-class _RNNRecurrence(torch.autograd.Function):
-    """h(t) = tanh([x(t), h(t-1)] @ [W_hx; W_hh] + b_h) over all steps, with a hand-written backward.
-
-    forward: x (L, B, D), W (D+H, H), b (H)  ->  h (L, B, H); the ``xh`` buffer as in the LSTM."""
-
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-        L, B, D = x.shape
-        H = W.shape[1]
-        xh = x.new_empty(L + 1, B, D + H)
-        xh[:L, :, :D] = x
-        xh[0, :, D:] = 0  # h_0 = 0
-        pre = x.new_empty(B, H)
-        rows, h_out = xh.unbind(0), xh[1:, :, D:].unbind(0)
-        fused = cpu_kernels.usable(x, W)
-        kernel, threads = cpu_kernels.kernels() if fused else None, _threads()
-        for t in range(L):
-            if t:
-                torch.addmm(b, rows[t], W, out=pre)
-            else:  # h_0 = 0: only the x-part of the product
-                torch.addmm(b, x[0], W[:D], out=pre)
-            if fused:
-                kernel.rnn_forward_step(pre.data_ptr(), h_out[t].data_ptr(), D + H, B, H, threads)
-            else:
-                torch.tanh(pre, out=h_out[t])
-        ctx.save_for_backward(W, xh)
-        return xh[1:, :, D:]
-
-    @staticmethod
-    def backward(ctx, grad_hidden: torch.Tensor):
-        W, xh = ctx.saved_tensors
-        L, B, _ = grad_hidden.shape
-        H, D = W.shape[1], W.shape[0] - W.shape[1]
-        hidden = xh[1:, :, D:]
-        dtanh = 1 - hidden * hidden  # (L, B, H), all steps at once
-        grad_pre = torch.empty_like(dtanh)
-        gp, k, W_hh_T = grad_pre.unbind(0), dtanh.unbind(0), W[D:].t()
-        grad_hidden = grad_hidden.contiguous()
-        dh = grad_hidden[L - 1].clone()
-        for t in range(L - 1, -1, -1):
-            torch.mul(dh, k[t], out=gp[t])
-            if t > 0:
-                torch.addmm(grad_hidden[t - 1], gp[t], W_hh_T, out=dh)
-        grad_W = xh[:L].reshape(-1, D + H).t() @ grad_pre.view(-1, H) if ctx.needs_input_grad[1] else None
-        grad_b = grad_pre.sum((0, 1)) if ctx.needs_input_grad[2] else None
-        grad_x = grad_pre @ W[:D].t() if ctx.needs_input_grad[0] else None
-        return grad_x, grad_W, grad_b
+        return lstm_hidden_states(x.transpose(0, 1), torch.cat([self.W_x, self.W_h]), self.b)  # (T-1, B, H)
 
 
 MODELS = {"rnn": VanillaRNN, "lstm": LSTM}

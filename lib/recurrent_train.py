@@ -1,11 +1,14 @@
 """Part I training: RMSProp on the palindrome task, resumable and reusable.
 
-One run = one (model, T, seed, ...) configuration, in its own folder under the
-output root: ``config.json`` when it starts, ``checkpoint.pt`` at every
+One run = one (model, T, seed, ...) configuration, in its own folder under
+``<out_dir>/runs/``: ``config.json`` when it starts, ``checkpoint.pt`` at every
 evaluation (model, optimizer, step, curves), ``result.json`` when it finishes.
 A rerun with the same configuration returns the finished result; a run that was
 interrupted resumes from its checkpoint and ends exactly where the
 uninterrupted run would have (batches are drawn from ``(seed, step)``).
+
+This module owns 01's ``metrics.json`` and the paths of the runs' checkpoints, and
+defines once what "learned" means.
 """
 from __future__ import annotations
 
@@ -19,8 +22,40 @@ from tqdm.auto import tqdm
 
 from .palindrome import INPUT_DIMS, NUM_CLASSES, PalindromeDataset, encode
 from .recurrent import FORGET_BIAS_INITS, MODELS, build_model, loss_fn
+from .recurrent import load_checkpoint
 from .runs import (check_choice, check_fraction, check_int, check_positive, config_dict, load_json, load_torch,
-                   resolve_device, run_all, run_dir, save_json, save_torch)
+                   project_path, resolve_device, run_all, run_dir, save_json, save_torch)
+
+LEARNED = 0.99  # a run has learned its T when its final test accuracy is at least this
+METRICS = "metrics.json"
+
+
+def learned(record: dict) -> bool:
+    """Whether a run's record says it learned the task (the one definition, used everywhere)."""
+    return record["test_accuracy"] >= LEARNED
+
+
+@dataclass(frozen=True)
+class StepBudget:
+    """The training steps a run of length T may take: ``base + per_length * T`` for the LSTM,
+    times ``rnn_factor`` for the RNN. The factor is at least 1: a model's failure must not be an
+    artefact of a smaller budget. Runs that converge stop early (``RecurrentConfig.target_accuracy``),
+    so a generous budget costs only the runs that fail."""
+
+    base: int = 500
+    per_length: int = 20
+    rnn_factor: float = 1.0
+
+    def __post_init__(self):
+        check_int("steps_base", self.base)
+        check_int("steps_per_length", self.per_length, minimum=0)
+        if isinstance(self.rnn_factor, bool) or not isinstance(self.rnn_factor, (int, float)) or self.rnn_factor < 1:
+            raise ValueError(f"rnn_steps_factor must be a number >= 1, so that the RNN never gets fewer steps "
+                             f"than the LSTM; got {self.rnn_factor!r}")
+
+    def steps(self, model: str, seq_length: int) -> int:
+        steps = self.base + self.per_length * seq_length
+        return round(steps * self.rnn_factor) if model == "rnn" else steps
 
 
 @dataclass(frozen=True)
@@ -33,7 +68,9 @@ class RecurrentConfig:
     learning_rate: float = 1e-3
     max_steps: int = 2000
     max_norm: float = 10.0  # gradient-norm clipping, applied before each RMSProp step
+    rmsprop_alpha: float = 0.99  # RMSProp's smoothing constant for the mean squared gradient
     forget_bias_init: str = "zero"  # LSTM only: "zero", "one" or "chrono"
+    chrono_t_max: int | None = None  # chrono's T_max; None: T
     eval_every: int = 50
     target_accuracy: float = 0.999  # stop once test accuracy reaches this ...
     patience: int = 2  # ... at this many evaluations in a row
@@ -49,9 +86,13 @@ class RecurrentConfig:
             check_int(name, getattr(self, name))
         check_positive("learning_rate", self.learning_rate)
         check_positive("max_norm", self.max_norm)
+        check_fraction("rmsprop_alpha", self.rmsprop_alpha)
         check_choice("forget_bias_init", self.forget_bias_init, FORGET_BIAS_INITS)
-        if self.model == "rnn":  # it has no forget gate: one RNN run, whatever the LSTM's setting
+        if self.chrono_t_max is not None:
+            check_int("chrono_t_max", self.chrono_t_max, minimum=2)
+        if self.model == "rnn":  # it has no forget gate: one RNN run, whatever the LSTM's settings
             object.__setattr__(self, "forget_bias_init", "zero")
+            object.__setattr__(self, "chrono_t_max", None)
         check_fraction("target_accuracy", self.target_accuracy)
         check_int("seed", self.seed, minimum=0)
 
@@ -62,7 +103,8 @@ class RecurrentConfig:
     def model_args(self) -> dict:
         args = dict(seq_length=self.seq_length, input_dim=INPUT_DIMS[self.encoding], hidden_dim=self.hidden_dim,
                     output_dim=NUM_CLASSES, fused=self.fused)
-        return args | (dict(forget_bias_init=self.forget_bias_init) if self.model == "lstm" else {})
+        lstm_args = dict(forget_bias_init=self.forget_bias_init, chrono_t_max=self.chrono_t_max)
+        return args | (lstm_args if self.model == "lstm" else {})
 
 
 @torch.no_grad()
@@ -70,12 +112,26 @@ def accuracy(model, digits: torch.Tensor, targets: torch.Tensor) -> float:
     return (model.predict_digits(digits).cpu() == targets).float().mean().item()
 
 
-def train(config: RecurrentConfig, root: str | Path, device: str = "auto", force: bool = False,
+def runs_folder(out_dir: str | Path) -> Path:
+    return project_path(out_dir) / "runs"
+
+
+def checkpoint(out_dir: str | Path, record: dict) -> Path:
+    """The checkpoint of the run that ``record`` describes."""
+    return runs_folder(out_dir) / record["run_dir"] / "checkpoint.pt"
+
+
+def load_model(out_dir: str | Path, record: dict, device: str = "auto"):
+    """The trained model of the run that ``record`` describes, in eval mode."""
+    return load_checkpoint(checkpoint(out_dir, record), device)
+
+
+def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", force: bool = False,
           progress: bool = True, stop_after: int | None = None) -> dict | None:
-    """Train one configuration (or reuse/resume it) and return its result record.
+    """Train one configuration (or reuse/resume it) under ``out_dir/runs/`` and return its result record.
 
     ``stop_after`` ends this session after that many steps, as a kill would, and returns None."""
-    folder = run_dir(root, config.name, config)
+    folder = run_dir(runs_folder(out_dir), config.name, config)
     if force and folder.exists():
         shutil.rmtree(folder)
     if (folder / "result.json").exists():
@@ -85,7 +141,7 @@ def train(config: RecurrentConfig, root: str | Path, device: str = "auto", force
 
     torch.manual_seed(config.seed)  # the initial weights
     model = build_model(config.model, **config.model_args()).to(device)
-    optimizer = torch.optim.RMSprop(model.parameters(), lr=config.learning_rate)
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=config.learning_rate, alpha=config.rmsprop_alpha)
     state = dict(step=0, curves=[], streak=0, steps_to_99=None, wall_seconds=0.0)
     checkpoint = folder / "checkpoint.pt"
     if checkpoint.exists():
@@ -139,6 +195,7 @@ def train(config: RecurrentConfig, root: str | Path, device: str = "auto", force
     result = dict(model=config.model, seq_length=config.seq_length, seed=config.seed,
                   init=config.forget_bias_init if config.model == "lstm" else None,
                   lr=config.learning_rate, encoding=config.encoding, hidden_dim=config.hidden_dim,
+                  max_steps=config.max_steps, target_accuracy=config.target_accuracy, patience=config.patience,
                   steps=state["step"], test_accuracy=final["test_accuracy"], steps_to_99=state["steps_to_99"],
                   wall_seconds=round(state["wall_seconds"], 2), run_dir=folder.name, curves=state["curves"])
     save_json(result, folder / "result.json")
@@ -146,32 +203,34 @@ def train(config: RecurrentConfig, root: str | Path, device: str = "auto", force
 
 
 def _train_quietly(job: tuple) -> dict:
-    config, root, device, force = job
-    return train(config, root, device=device, force=force, progress=False)
+    config, out_dir, device, force = job
+    return train(config, out_dir, device=device, force=force, progress=False)
 
 
-def train_many(configs: list[RecurrentConfig], root: str | Path, device: str = "auto", force: bool = False,
+def train_many(configs: list[RecurrentConfig], out_dir: str | Path, device: str = "auto", force: bool = False,
                workers: int = 1, progress: bool = True) -> list[dict]:
     """Train every configuration (``workers`` at a time on the CPU) and return their results in order."""
     if resolve_device(device).type != "cpu":
         workers = 1  # runs share one accelerator better one after the other
-    return run_all(_train_quietly, [(config, root, device, force) for config in configs], workers, progress=progress)
+    return run_all(_train_quietly, [(config, out_dir, device, force) for config in configs], workers,
+                   progress=progress)
 
 
-def sweep(base: RecurrentConfig, root: str | Path, *, models, seq_lengths, seeds, learning_rates=None,
-          device: str = "auto", force: bool = False, workers: int = 1, progress: bool = True) -> list[dict]:
-    """Every (model, T, seed) combination of ``base``; ``learning_rates`` maps T to a rate where it differs.
+def save_metrics(out_dir: str | Path, groups: dict[str, list[dict]], **extra) -> dict:
+    """Write 01's ``metrics.json``: one record per distinct run, without its curves, tagged with the
+    group (part of the experiment) it was first listed in, and the ``extra`` entries as they are."""
+    records = {}
+    for group, results in groups.items():
+        for result in results:
+            records.setdefault(result["run_dir"], {k: v for k, v in result.items() if k != "curves"} | dict(group=group))
+    metrics = dict(runs=list(records.values()), learned_accuracy=LEARNED, **extra)
+    save_json(metrics, project_path(out_dir) / METRICS)
+    return metrics
 
-    All configurations are built (and so checked) before the first one trains."""
-    learning_rates = learning_rates or {}
-    configs = [replace(base, model=model, seq_length=T, seed=seed, learning_rate=learning_rates.get(T, base.learning_rate))
-               for model in models for T in seq_lengths for seed in seeds]
-    return train_many(configs, root, device=device, force=force, workers=workers, progress=progress)
 
-
-def metrics_records(results: list[dict], group: str) -> list[dict]:
-    """The records of ``metrics.json``: one per distinct run, without the curves, tagged with
-    the part of the experiment (``group``) they belong to."""
-    unique = {result["run_dir"]: result for result in results}
-    return [{key: value for key, value in result.items() if key != "curves"} | dict(group=group)
-            for result in unique.values()]
+def read_metrics(out_dir: str | Path) -> dict:
+    """01's ``metrics.json`` in ``out_dir``; FileNotFoundError naming what to run when it is not there."""
+    path = project_path(out_dir) / METRICS
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `make all` (or notebooks/01_lstm.ipynb) first.")
+    return load_json(path)

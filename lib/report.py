@@ -9,16 +9,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import gan_train, latent, recurrent_train, samples
+from .params import GANTrainParams, LSTMParams, SamplesParams
+from .recurrent_train import LEARNED, learned
 from .runs import load_json, project_path
 
-LEARNED = 0.99  # "learned T" means mean test accuracy over seeds at or above this
-GAN_GOALS = dict(is_fraction=0.97, fd_multiple=2.0, class_low=0.07, class_high=0.13)
+GAN_GOALS = dict(is_fraction=0.95, fd_multiple=3.0, salt_noise=0.1, class_low=0.07, class_high=0.13)
 
 
-# What each notebook (and `make bench`) leaves for the report, relative to the output root.
-OUTPUT_FILES = dict(lstm="01_lstm/metrics.json", gan="02_gan_train/metrics.json",
-                    interpolation="03_gan_samples/interpolation.json", grids="03_gan_samples/grids.json",
-                    bench="bench.json")
+# What each notebook (and `make bench`) leaves for the report, relative to the output root: each
+# notebook's folder and the file name of the module that owns the format.
+OUTPUT_FILES = dict(lstm=f"{LSTMParams.FOLDER}/{recurrent_train.METRICS}",
+                    gan=f"{GANTrainParams.FOLDER}/{gan_train.METRICS}",
+                    ablation=f"{GANTrainParams.FOLDER}/{gan_train.ABLATION}",
+                    interpolation=f"{SamplesParams.FOLDER}/{latent.INTERPOLATION}",
+                    grids=f"{SamplesParams.FOLDER}/{samples.GRIDS}", bench="bench.json")
 
 
 def read_outputs(root: str | Path) -> dict:
@@ -53,13 +58,16 @@ def gradient_ratios(metrics: dict) -> dict[str, float]:
 
 
 def sweep_table(records: list[dict]) -> pd.DataFrame:
-    """Per model and T: test accuracy over seeds (mean, min, max) and the median steps to 99%."""
+    """Per model (and encoding, when there are several) and T: test accuracy over seeds (mean, worst,
+    best), how many seeds learned, the median steps to 99%, and the step budget."""
     frame = pd.DataFrame(records)
-    grouped = frame.groupby(["model", "seq_length"])
-    table = grouped.test_accuracy.agg(["mean", "min", "max", "count"]).rename(
-        columns={"mean": "mean acc", "min": "worst seed", "max": "best seed", "count": "seeds"})
-    table["reached 99%"] = grouped.steps_to_99.apply(lambda s: f"{s.notna().sum()}/{len(s)}")
+    keys = ["model", "encoding", "seq_length"] if frame.encoding.nunique() > 1 else ["model", "seq_length"]
+    grouped = frame.groupby(keys)
+    table = grouped.test_accuracy.agg(["mean", "min", "max"]).rename(
+        columns={"mean": "mean acc", "min": "worst seed", "max": "best seed"})
+    table["learned"] = grouped.test_accuracy.apply(lambda s: f"{(s >= LEARNED).sum()}/{len(s)}")
     table["median steps to 99%"] = grouped.steps_to_99.median().map(_steps_or_never)
+    table["budget"] = grouped.max_steps.max()
     return table.round(3)
 
 
@@ -75,56 +83,97 @@ def runs_table(records: list[dict], columns: list[str] = RUN_COLUMNS) -> pd.Data
     return table.round({"test_accuracy": 3})
 
 
-def largest_learned(records: list[dict], model: str) -> tuple[int | None, int | None]:
-    """(largest T whose mean accuracy is >= LEARNED, smallest T whose mean accuracy is below it)."""
-    table = sweep_table(records)
-    if model not in table.index.get_level_values(0):
-        return None, None
-    accuracy = table.loc[model, "mean acc"]
-    learned = [T for T, acc in accuracy.items() if acc >= LEARNED]
-    failed = [T for T, acc in accuracy.items() if acc < LEARNED]
-    return (max(learned) if learned else None), (min(failed) if failed else None)
+MODEL_NAMES = {"lstm": "LSTM", "rnn": "vanilla RNN"}
+
+
+def _model_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
+    """What one model did across T, by the one rule of ``lib.recurrent_train.learned``."""
+    lengths = sorted(by_length)
+    every = {T: all(learned(r) for r in by_length[T]) for T in lengths}
+    mean = {T: sum(r["test_accuracy"] for r in by_length[T]) / len(by_length[T]) for T in lengths}
+    failed = [T for T in lengths if not every[T]]
+    name = f"the {MODEL_NAMES[model]}"
+    if not failed:
+        return f"{name} reached {LEARNED:.0%} on every seed at every T tried, up to {lengths[-1]}"
+    first = failed[0]
+    prefix = [T for T in lengths if T < first]
+    text = (f"{name} reached {LEARNED:.0%} on every seed at every T up to {prefix[-1]}" if prefix else
+            f"{name} reached {LEARNED:.0%} on every seed at none of the lengths tried")
+    worst = min(r["test_accuracy"] for r in by_length[first])
+    text += f"; at T = {first} its mean was {mean[first]:.1%} (worst seed {worst:.1%})"
+    again = [T for T in lengths if T > first and every[T]]
+    if again:
+        text += f", though every seed learned again at T = {', '.join(map(str, again))}"
+    below_half = [T for T in lengths if mean[T] < 0.5]
+    if below_half:
+        text += f", and its mean fell below 50% from T = {below_half[0]}"
+    return text
+
+
+def headline(records: list[dict]) -> str:
+    """The sweep's result in one sentence, LSTM first: up to which T every seed learned, where that
+    stopped and how far the mean fell. ``records`` are sweep runs of one encoding."""
+    models = [m for m in MODEL_NAMES if any(r["model"] == m for r in records)]
+    sentences = []
+    for model in models:
+        by_length = {}
+        for r in records:
+            if r["model"] == model:
+                by_length.setdefault(r["seq_length"], []).append(r)
+        sentences.append(_model_sentence(model, by_length))
+    seeds = min(len({r["seed"] for r in records if r["model"] == m and r["seq_length"] == T})
+                for m in models for T in {r["seq_length"] for r in records if r["model"] == m})
+    text = "; ".join(sentences) + f" ({seeds} seeds at each length)."
+    return text[0].upper() + text[1:]
+
+
+def sweep_headline(metrics: dict) -> str:
+    """``headline`` of the sweep's first (main) encoding."""
+    encoding = metrics["parameters"]["encodings"][0]
+    return headline([r for r in runs_of(metrics, "sweep") if r["encoding"] == encoding])
 
 
 def part1_summary(metrics: dict) -> str:
     p = metrics["parameters"]
-    lines = []
+    lines = [f"**{sweep_headline(metrics)}**", ""]
     for encoding in sorted({r["encoding"] for r in runs_of(metrics, "check")}):
         runs = [r for r in runs_of(metrics, "check") if r["encoding"] == encoding]
         accs = [r["test_accuracy"] for r in runs]
         lines.append(f"- **T = 5, LSTM, course defaults, {encoding} input**: test accuracy "
                      f"{min(accs):.1%}-{max(accs):.1%} over {len(runs)} seeds, "
                      f"after at most {max(r['steps'] for r in runs):,} steps.")
-    sweep = runs_of(metrics, "sweep")
-    for model in p["models"]:
-        learned, failed = largest_learned(sweep, model)
-        name = "LSTM" if model == "lstm" else "vanilla RNN"
-        init = f", forget-bias init '{p['forget_bias_init']}'" if model == "lstm" else ""
-        text = f"learns up to **T = {learned}**" if learned else "learns none of the lengths tried"
-        if failed:
-            worst = [r["test_accuracy"] for r in sweep if r["model"] == model and r["seq_length"] == failed]
-            text += f" and first falls below {LEARNED:.0%} at T = {failed} (mean {sum(worst) / len(worst):.1%})"
-        else:
-            text += " (it never fell below 99% in the range tried)"
-        lines.append(f"- **{name}{init}** ({p['encoding']} input, {p['max_steps']:,} steps at most, "
-                     f"{len(p['seeds'])} seeds): {text}.")
+    budget = p["step_budget"]
+    lines.append(f"- **Sweep**: {p['encodings'][0]} input, learning rate {p['learning_rate']:g}, LSTM forget-gate "
+                 f"init '{p['forget_bias_init']}'; at length T each run may take {budget['base']:,} + "
+                 f"{budget['per_length']} T steps" + (f" (the RNN {budget['rnn_factor']:g} times that)"
+                                                      if budget["rnn_factor"] != 1 else " (both models alike)")
+                 + ", and stops once it has learned.")
     for T in p["long_seq_lengths"]:
         parts = []
         for r in (r for r in runs_of(metrics, "long") if r["seq_length"] == T):
             reached = (f"reached 99% at step {r['steps_to_99']:,}" if r["steps_to_99"]
                        else "never reached 99%")
-            parts.append(f"{r['init']} init: {r['test_accuracy']:.1%} after {r['steps']:,} steps, {reached} "
-                         f"({r['wall_seconds'] / 60:.1f} min)")
+            parts.append(f"{r['init']} init (seed {r['seed']}): {r['test_accuracy']:.1%} after {r['steps']:,} steps, "
+                         f"{reached} ({r['wall_seconds'] / 60:.1f} min)")
         lines.append(f"- **LSTM at T = {T}**: " + "; ".join(parts) + ".")
     flow = metrics["gradient_flow"]
-    ratios = gradient_ratios(metrics)
     lines.append(f"- **Gradient reaching step 1 relative to step T-1** at T = {flow['seq_length']}: " +
-                 ", ".join(f"{m.upper()} {ratio:.1e}" for m, ratio in ratios.items()) + ".")
+                 ", ".join(f"{m.upper()} {ratio:.1e}" for m, ratio in gradient_ratios(metrics).items()) + ".")
     training_minutes = sum(r["wall_seconds"] for r in metrics["runs"]) / 60
     lines.append(f"- Training time summed over the {len(metrics['runs'])} runs: {training_minutes:.1f} min. "
                  f"This execution of the notebook took {metrics['notebook_seconds'] / 60:.1f} min "
                  "(finished runs are reused).")
     return "\n".join(lines)
+
+
+def lr_study_table(records: list[dict]) -> pd.DataFrame:
+    """The learning-rate study: per model, T and rate, the mean and worst final accuracy and the seeds learned."""
+    frame = pd.DataFrame(records)
+    grouped = frame.groupby(["model", "seq_length", "lr"])
+    table = grouped.test_accuracy.agg(["mean", "min"]).rename(columns={"mean": "mean acc", "min": "worst seed"})
+    table["learned"] = grouped.test_accuracy.apply(lambda s: f"{(s >= LEARNED).sum()}/{len(s)}")
+    table["median steps to 99%"] = grouped.steps_to_99.median().map(_steps_or_never)
+    return table.round(3)
 
 
 # ---------------------------------------------------------------- Part II
@@ -138,8 +187,10 @@ def gan_quality_table(metrics: dict) -> pd.DataFrame:
          f">= {goals['is_fraction']:.0%} of real = {goals['is_fraction'] * real['inception_score']:.2f}",
          final["inception_score"] >= goals["is_fraction"] * real["inception_score"]),
         ("Fréchet distance (classifier features)", final["frechet_distance"], real["frechet_distance"],
-         f"<= {goals['fd_multiple']:.0f} x real = {goals['fd_multiple'] * real['frechet_distance']:.2f}",
+         f"<= {goals['fd_multiple']:g} x real = {goals['fd_multiple'] * real['frechet_distance']:.2f}",
          final["frechet_distance"] <= goals["fd_multiple"] * real["frechet_distance"]),
+        ("salt noise (isolated bright pixels per image)", final["salt_noise"], real["salt_noise"],
+         f"<= {goals['salt_noise']:g}", final["salt_noise"] <= goals["salt_noise"]),
         ("rarest class share", min(hist), min(real_hist), f">= {goals['class_low']:.0%}",
          min(hist) >= goals["class_low"]),
         ("commonest class share", max(hist), max(real_hist), f"<= {goals['class_high']:.0%}",
@@ -151,22 +202,58 @@ def gan_quality_table(metrics: dict) -> pd.DataFrame:
     return table
 
 
+def ablation_row(result: dict) -> dict:
+    """One rung's measures relative to real data, its discriminator's train-test gap, and its cost."""
+    final, real = result["final"], result["real_baseline"]
+    hist = final["class_histogram"]
+    return {"IS / real": final["inception_score"] / real["inception_score"],
+            "Fréchet / real": final["frechet_distance"] / real["frechet_distance"],
+            "salt noise": final["salt_noise"], "classes": f"{min(hist):.1%}-{max(hist):.1%}",
+            "D train-test gap": final["D_gap"], "steps": result["config"]["steps"],
+            "minutes": (result["train_seconds"] + result["eval_seconds"]) / 60,
+            "CPU minutes": result["cpu_seconds"] / 60}
+
+
+def ablation_table(rungs: dict[str, dict]) -> pd.DataFrame:
+    """The ladder, one row per rung that has been trained (``lib.gan_train.read_ablation``)."""
+    table = pd.DataFrame({rung: ablation_row(result) for rung, result in rungs.items()}).T
+    table.index.name = "rung"
+    return table.astype({"IS / real": float, "Fréchet / real": float, "salt noise": float, "D train-test gap": float,
+                         "minutes": float, "CPU minutes": float}).round(
+        {"IS / real": 3, "Fréchet / real": 2, "salt noise": 3, "D train-test gap": 3, "minutes": 1, "CPU minutes": 1})
+
+
+def recipe_text(config: dict) -> str:
+    """The run's recipe in words: what it adds to the course template."""
+    parts = [f"{config['variant']} networks", f"batch {config['batch_size']}",
+             f"Adam {config['lr_G']:g} (G) / {config['lr_D']:g} (D)"]
+    parts.append(f"EMA of G's weights, decay {config['ema_decay']:g}" if config["ema_decay"] else "no EMA")
+    parts.append(f"DiffAugment ({', '.join(config['augment'])})" if config["augment"] else "no augmentation")
+    return ", ".join(parts)
+
+
 def part2_summary(metrics: dict) -> str:
     final, real, cfg = metrics["final"], metrics["real_baseline"], metrics["config"]
     hist = final["class_histogram"]
-    met = (gan_quality_table(metrics)["met"] == "yes").sum()
+    quality = gan_quality_table(metrics)
     return "\n".join([
-        f"- **Data**: {metrics['data']}. **Model**: {cfg['variant']}, {cfg['steps']:,} steps of batch "
-        f"{cfg['batch_size']} in {metrics['wall_seconds'] / 60:.1f} min.",
-        f"- **Evaluator**: test accuracy {metrics['classifier']['test_accuracy']:.2%}.",
+        f"- **Data**: {metrics['data']}. **Recipe**: {recipe_text(cfg)}; {cfg['steps']:,} steps in "
+        f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of "
+        f"measuring ({metrics['cpu_seconds'] / 60:.1f} CPU minutes in all).",
+        f"- **Evaluator**: test accuracy {metrics['classifier']['test_accuracy']:.2%}, trained in "
+        f"{metrics['classifier']['train_seconds']:.0f} s.",
         f"- **Inception score** of {final['n']:,} samples: {final['inception_score']:.2f}, "
         f"{final['inception_score'] / real['inception_score']:.1%} of the real test set's "
         f"{real['inception_score']:.2f}.",
         f"- **Fréchet distance**: {final['frechet_distance']:.2f}, {final['frechet_distance'] / real['frechet_distance']:.1f}x "
         f"the real baseline of {real['frechet_distance']:.2f}.",
+        f"- **Salt noise**: {final['salt_noise']:.3f} isolated bright pixels per image (real test digits: "
+        f"{real['salt_noise']:.3f}).",
         f"- **Classes**: from {min(hist):.1%} (digit {hist.index(min(hist))}) to {max(hist):.1%} "
         f"(digit {hist.index(max(hist))}).",
-        f"- **Quality goals met**: {met} of {len(gan_quality_table(metrics))}.",
+        f"- **The discriminator** gives training digits {final['D_train']:.2f} and held-out test digits "
+        f"{final['D_test']:.2f} on average (gap {final['D_gap']:+.3f}).",
+        f"- **Quality goals met**: {(quality['met'] == 'yes').sum()} of {len(quality)}.",
     ])
 
 
@@ -212,8 +299,9 @@ def bench_summary(bench: dict) -> str:
 # ---------------------------------------------------------------- analysis sentences
 
 def part1_findings(metrics: dict) -> str:
-    """The measured facts the Part I analysis rests on, as Markdown bullets."""
-    sweep = runs_of(metrics, "sweep")
+    """The measured facts the Part I analysis rests on, as Markdown bullets (the sweep's main encoding)."""
+    encoding = metrics["parameters"]["encodings"][0]
+    sweep = [r for r in runs_of(metrics, "sweep") if r["encoding"] == encoding]
     lines = []
     high = sum(r["test_accuracy"] >= LEARNED for r in sweep)
     low = sum(r["test_accuracy"] <= 0.2 for r in sweep)

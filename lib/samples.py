@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 
 from .evaluate import Classifier, predict
-from .gan_train import load_generator
+from .gan import generator_from_state
 from .mnist import to_unit_range
-from .runs import load_json, load_torch, project_path, resolve_device
+from .runs import load_json, load_torch, project_path, resolve_device, save_json
 
 MOMENTS = ("start", "half", "final")
 
@@ -44,23 +44,21 @@ class TrainedGAN:
 
 def load_trained(checkpoint_dir: str | Path, device: str = "auto") -> TrainedGAN:
     """Everything ``02_gan_train`` left in ``checkpoint_dir``; a clear error if it has not run."""
+    from .gan_train import classifier_path, read_metrics  # the owner of 02's files
+
     checkpoint_dir, device = project_path(checkpoint_dir), resolve_device(device)
-    metrics_path = checkpoint_dir / "metrics.json"
-    if not metrics_path.exists():
-        raise FileNotFoundError(f"{metrics_path} does not exist: the GAN has not been trained yet. Run `make all` "
-                                f"(or execute notebooks/02_gan_train.ipynb with the same output_root) first.")
-    metrics = load_json(metrics_path)
+    metrics = read_metrics(checkpoint_dir)
     paths = {moment: checkpoint_dir / metrics["checkpoints"][moment] for moment in MOMENTS}
-    classifier_path = checkpoint_dir / f"classifier-{metrics['data_source']}.pt"
-    missing = [str(p) for p in [*paths.values(), classifier_path] if not p.exists()]
+    classifier_file = classifier_path(checkpoint_dir, metrics["data_source"])
+    missing = [str(p) for p in [*paths.values(), classifier_file] if not p.exists()]
     if missing:
         raise FileNotFoundError(f"02_gan_train's outputs are incomplete (missing: {', '.join(missing)}). "
                                 f"Rerun notebooks/02_gan_train.ipynb (or `make all`).")
     classifier = Classifier().to(device)
-    classifier.load_state_dict(load_torch(classifier_path, device)["state"])
-    total = metrics["config"]["steps"]
-    steps = dict(start=0, half=total // 2, final=total)  # where gan_train writes each checkpoint
-    return TrainedGAN({m: load_generator(p, device) for m, p in paths.items()}, classifier.eval(), metrics, steps)
+    classifier.load_state_dict(load_torch(classifier_file, device)["state"])
+    states = {moment: load_torch(path, device) for moment, path in paths.items()}
+    return TrainedGAN({moment: generator_from_state(state, device) for moment, state in states.items()},
+                      classifier.eval(), metrics, {moment: state["step"] for moment, state in states.items()})
 
 
 def label_titles(probs: torch.Tensor) -> list[str]:
@@ -69,9 +67,20 @@ def label_titles(probs: torch.Tensor) -> list[str]:
     return [f"{int(l)} ({c:.0%})" for c, l in zip(confidence.tolist(), label.tolist())]
 
 
-def interpolation_record(ends: dict, walks: dict, parameters: dict) -> dict:
-    """What ``interpolation.json`` holds: the endpoints and, per mode, the class probabilities of every frame."""
-    return dict(parameters=parameters, classes=list(ends["classes"]), confidences=list(ends["confidences"]),
-                modes={mode: dict(probs=walk["probs"].tolist(), predicted=walk["probs"].argmax(1).tolist(),
-                                  latent_norms=walk["norms"].tolist())
-                       for mode, walk in walks.items()})
+GRIDS = "grids.json"
+
+
+def grid_record(step: int, probs: torch.Tensor) -> dict:
+    """What ``grids.json`` keeps of one 25-sample grid: the step and the classifier's reading of each image."""
+    confidence, predicted = probs.max(1)
+    return dict(step=step, predicted=predicted.tolist(), confidence=confidence.tolist(),
+                mean_confidence=confidence.mean().item())
+
+
+def save_grids(out_dir: str | Path, sample_seed: int, grids: dict[str, dict]) -> None:
+    save_json(dict(sample_seed=sample_seed, grids=grids), project_path(out_dir) / GRIDS)
+
+
+def read_grids(out_dir: str | Path) -> dict | None:
+    path = project_path(out_dir) / GRIDS
+    return load_json(path) if path.exists() else None

@@ -1,15 +1,17 @@
+import numpy as np
 import pytest
 import torch
 
-from lib.gan import build_gan, discriminator_loss, generator_loss, sample_noise
-from lib.gan_train import GANConfig, train
-from lib.runs import load_torch
+from lib.ema import refresh_batchnorm
+from lib.gan import build_gan, discriminator_loss, generator_loss, load_generator, sample_noise
+from lib.gan_train import GANConfig, GANState, publish, read_metrics, train, train_step
+from lib.runs import Stream, generator_for, load_torch
 
 TINY = dict(data_source="mnist5k", steps=40, eval_every=20, eval_samples=64, final_samples=100, log_every=4,
             checkpoint_every=10)  # checkpoints fall inside a loss window: resuming must restore it too
 
 
-@pytest.mark.parametrize("variant", ["mlp"])
+@pytest.mark.parametrize("variant", ["mlp", "conv"])
 def test_shapes_and_ranges(variant):
     G, D = build_gan(variant, latent_dim=100)
     images = G(sample_noise(8, 100))
@@ -19,18 +21,17 @@ def test_shapes_and_ranges(variant):
     assert logits.shape == (8,) and torch.isfinite(logits).all()
 
 
-def test_one_training_step_changes_both_networks(mnist5k):
-    G, D = build_gan("mlp")
-    opt_G, opt_D = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999)), torch.optim.Adam(D.parameters(), 2e-4)
-    before_G, before_D = [p.clone() for p in G.parameters()], [p.clone() for p in D.parameters()]
-    fake = G(sample_noise(64, 100))
-    loss_D = discriminator_loss(D(mnist5k.train_images[:64]), D(fake.detach()))
-    opt_D.zero_grad(), loss_D.backward(), opt_D.step()
-    loss_G = generator_loss(D(fake))
-    opt_G.zero_grad(), loss_G.backward(), opt_G.step()
-    assert torch.isfinite(loss_D) and torch.isfinite(loss_G)
-    assert all(not torch.equal(a, b) for a, b in zip(before_G, G.parameters()) if a.dim() > 1)
-    assert all(not torch.equal(a, b) for a, b in zip(before_D, D.parameters()))
+def test_one_training_step_changes_both_networks_and_the_average(mnist5k):
+    state = GANState.new(GANConfig(**TINY), torch.device("cpu"))
+    before = {name: [p.clone() for p in net.parameters()] for name, net in
+              (("G", state.G), ("D", state.D), ("ema", state.ema.average))}
+    z = sample_noise(64, 100, generator_for(0, Stream.GAN_NOISE, 0))
+    stats = train_step(state, mnist5k.train_images[:64], z, generator_for(0, Stream.GAN_AUGMENT, 0))
+    assert stats.shape == (4,) and torch.isfinite(stats).all() and state.step == 1
+    for name, net in (("G", state.G), ("D", state.D), ("ema", state.ema.average)):
+        changed = [not torch.equal(a, b) for a, b in zip(before[name], net.parameters()) if a.dim() > 1]
+        assert all(changed), f"{name} did not move"
+    assert all(p.requires_grad for p in state.D.parameters()), "D trains again at the next step"
 
 
 def test_losses_are_equation_10():
@@ -44,7 +45,8 @@ def test_losses_are_equation_10():
 
 
 def test_interrupted_run_resumes_to_the_same_weights(gan_dir):
-    config = GANConfig(**TINY)
+    config = GANConfig(**TINY)  # with the recipe's EMA and augmentation
+    assert config.ema_decay > 0 and config.augment
     whole_dir = gan_dir("whole")
     whole = train(config, whole_dir, progress=False)
     resumed_dir = gan_dir("resumed")
@@ -54,16 +56,26 @@ def test_interrupted_run_resumes_to_the_same_weights(gan_dir):
     resumed = train(config, resumed_dir, progress=False)
     a = load_torch(whole_dir / whole["checkpoints"]["final"])
     b = load_torch(resumed_dir / resumed["checkpoints"]["final"])
-    for part in ("generator", "discriminator"):
+    for part in ("generator", "generator_ema", "discriminator"):
         for name, tensor in a[part].items():
             assert torch.equal(tensor, b[part][name]), (part, name)
     assert a["history"]["losses"] == b["history"]["losses"]
     assert whole["final"] == resumed["final"]
 
 
-def test_finished_run_is_reused_and_outputs_are_complete(gan_dir):
-    import numpy as np
+def test_samples_come_from_the_average_not_the_raw_generator(gan_dir):
+    out = gan_dir("ema")
+    result = train(GANConfig(**TINY), out, progress=False)
+    final = out / result["checkpoints"]["final"]
+    z = sample_noise(8, 100, generator_for(0, Stream.GAN_FIXED))
+    averaged, raw = load_generator(final, "cpu")(z), load_generator(final, "cpu", ema=False)(z)
+    assert not torch.allclose(averaged, raw)
+    start = out / result["checkpoints"]["start"]
+    averaged, raw = load_generator(start, "cpu"), refresh_batchnorm(load_generator(start, "cpu", ema=False), seed=0)
+    assert torch.equal(averaged(z), raw(z)), "at step 0 the average is the raw generator"
 
+
+def test_finished_run_is_reused_and_publishing_writes_the_outputs(gan_dir):
     out = gan_dir("reuse")
     first = train(GANConfig(**TINY), out, progress=False)
     stamp = (out / first["checkpoints"]["final"]).stat().st_mtime_ns
@@ -73,19 +85,31 @@ def test_finished_run_is_reused_and_outputs_are_complete(gan_dir):
     for name in ("start", "half", "final"):
         assert (out / first["checkpoints"][name]).exists()
     assert load_torch(out / first["checkpoints"]["half"])["step"] == TINY["steps"] // 2
+    assert [e["step"] for e in first["curves"]["evals"]] == [0, 20, 40]
+    assert {"D_train", "D_test", "D_gap", "salt_noise"} <= first["curves"]["evals"][-1].keys()
+    assert first["real_baseline"]["salt_noise"] < 0.01  # real digits: about one isolated pixel in a thousand images
+    with pytest.raises(FileNotFoundError, match="make all"):
+        read_metrics(out)
+    published = publish(first, out, "cpu")
+    assert read_metrics(out) == first and len(published["fixed_grids"]) == 3
     samples = np.load(out / "samples_final.npz")["images"]
     assert samples.shape == (TINY["final_samples"], 28, 28) and 0 <= samples.min() and samples.max() <= 1
-    assert [e["step"] for e in first["curves"]["evals"]] == [0, 20, 40]
-    assert first["data_source"] == "mnist5k" and (out / "metrics.json").exists()
 
 
 @pytest.mark.parametrize("bad, name", [
     (dict(data_source="svhn"), "data_source"), (dict(variant="resnet"), "variant"),
-    (dict(batch_size=0), "batch_size"), (dict(batch_size=-4), "batch_size"), (dict(lr=0), "lr"),
-    (dict(lr=-1e-3), "lr"), (dict(latent_dim=0), "latent_dim"), (dict(steps=0), "steps"),
-    (dict(beta1=1.0), "beta1"), (dict(eval_samples=1), "eval_samples"),
+    (dict(batch_size=0), "batch_size"), (dict(batch_size=1), "batch_size"), (dict(lr_G=0), "lr_G"),
+    (dict(lr_D=-1e-3), "lr_D"), (dict(latent_dim=0), "latent_dim"), (dict(steps=0), "steps"),
+    (dict(beta1=1.0), "beta1"), (dict(eval_samples=1), "eval_samples"), (dict(ema_decay=1.0), "ema_decay"),
+    (dict(ema_decay=-0.5), "ema_decay"), (dict(augment=["translation", "rotate"]), "augment"),
 ])
 def test_bad_parameters_fail_before_any_work(bad, name, tmp_path):
     with pytest.raises(ValueError, match=name):
         train(GANConfig(**(TINY | bad)), tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_batch_larger_than_the_training_set_fails_before_any_work(tmp_path):
+    with pytest.raises(ValueError, match="batch_size must be at most the 4,000 training images of mnist5k; got 5000"):
+        train(GANConfig(**(TINY | dict(batch_size=5000))), tmp_path)
     assert not any(tmp_path.iterdir())

@@ -7,7 +7,10 @@ import papermill
 import pytest
 import yaml
 
-from lib.runs import PROJECT_ROOT, load_json
+from lib.params import LSTMParams
+from lib.recurrent_train import read_metrics as read_lstm_metrics
+from lib.recurrent_train import runs_folder
+from lib.runs import PROJECT_ROOT, load_json, run_dir
 
 NOTEBOOKS = ("01_lstm", "02_gan_train", "03_gan_samples", "04_report")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -27,27 +30,33 @@ def test_notebook_ran_without_errors(executed_root, name):
 
 
 def test_lstm_metrics_have_one_record_per_run(executed_root):
-    p = smoke_params("01_lstm")
-    out = executed_root / "01_lstm"
-    runs = load_json(out / "metrics.json")["runs"]
-    fields = {"model", "seq_length", "seed", "init", "lr", "steps", "test_accuracy", "steps_to_99", "wall_seconds"}
-    for record in runs:
+    p = LSTMParams(**smoke_params("01_lstm"), output_root=str(executed_root))
+    out = p.out_dir
+    metrics = read_lstm_metrics(out)
+    fields = {"model", "seq_length", "seed", "init", "lr", "steps", "test_accuracy", "steps_to_99", "wall_seconds",
+              "max_steps", "target_accuracy", "patience", "group"}
+    for record in metrics["runs"]:
         assert fields <= record.keys(), f"missing {fields - record.keys()} in {record}"
-        assert 0 <= record["test_accuracy"] <= 1
-    run_dirs = [record["run_dir"] for record in runs]
-    assert len(set(run_dirs)) == len(run_dirs), "a run is recorded twice"
-    assert set(run_dirs) == {folder.name for folder in (out / "runs").iterdir()}, "every trained run is recorded"
-    groups = Counter(record["group"] for record in runs)
-    assert groups["check"] == len(p["check_encodings"]) * len(p["seeds"])
-    assert groups["sweep"] == len(p["models"]) * len(p["seq_lengths"]) * len(p["seeds"])
-    assert groups["long"] == len(p["long_seq_lengths"]) * len(p["long_inits"]) * len(p["long_seeds"])
+        assert 0 <= record["test_accuracy"] <= 1 and record["steps"] <= record["max_steps"]
+    expected = {group: {run_dir(runs_folder(out), c.name, c).name for c in configs}
+                for group, configs in dict(check=p.check_configs(), sweep=p.sweep_configs(), long=p.long_configs(),
+                                           lr_study=p.lr_study_configs(), gradient=p.gradient_configs()).items()}
+    recorded = [record["run_dir"] for record in metrics["runs"]]
+    assert len(set(recorded)) == len(recorded), "a run is recorded twice"
+    assert set(recorded) == set().union(*expected.values()) == {f.name for f in runs_folder(out).iterdir()}
+    assert all(record["run_dir"] in expected[record["group"]] for record in metrics["runs"])
+    assert metrics["parameters"] == p.record() and metrics["learned_accuracy"] == 0.99
 
 
 def test_gan_metrics_checkpoints_and_samples(executed_root):
     out = executed_root / "02_gan_train"
     metrics = load_json(out / "metrics.json")
-    assert {"config", "data_source", "classifier", "final", "real_baseline", "wall_seconds", "curves",
-            "checkpoints"} <= metrics.keys()
+    assert {"config", "data_source", "classifier", "final", "real_baseline", "train_seconds", "eval_seconds",
+            "cpu_seconds", "curves", "checkpoints"} <= metrics.keys()
+    assert {"salt_noise", "D_train", "D_test", "D_gap"} <= metrics["final"].keys()
+    ablation = load_json(out / "ablation.json")
+    assert list(ablation) == ["template", "recipe"], "the smoke profile trains one rung beside the recipe"
+    assert ablation["template"]["config"]["ema_decay"] == 0 and ablation["template"]["config"]["augment"] == []
     for moment in ("start", "half", "final"):
         assert (out / metrics["checkpoints"][moment]).is_file(), f"no {moment} checkpoint"
     final_samples = smoke_params("02_gan_train")["final_samples"]

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from lib.palindrome import PalindromeDataset, encode, palindromes
-from lib.runs import generator_for
+from lib.runs import Stream, generator_for
 
 
 @pytest.mark.parametrize("T", [2, 3, 5, 10, 37, 300])
@@ -18,7 +18,7 @@ def test_sequences_are_palindromes_and_target_is_first_digit(T):
 
 def test_long_palindromes_use_all_digits():
     # a version built on one big integer overflows past T=36 and leaves leading zeros
-    digits = palindromes(300, 2000, generator_for(0, 0))
+    digits = palindromes(300, 2000, generator_for(0, Stream.PALINDROME_BATCH, 0))
     counts = torch.bincount(digits.flatten(), minlength=10).float()
     assert (counts / counts.sum() - 0.1).abs().max() < 0.01
     assert (digits[:, 0] == 0).float().mean() < 0.15
@@ -53,3 +53,9 @@ def test_encodings():
 def test_bad_length_is_rejected(T):
     with pytest.raises(ValueError, match="seq_length"):
         PalindromeDataset(T)
+
+
+def test_test_set_at_T500_is_palindromic():
+    inputs, targets = PalindromeDataset(500).test_set(200)
+    full = torch.cat([inputs, targets[:, None]], dim=1)
+    assert full.shape == (200, 500) and torch.equal(full, full.flip(1))

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from lib.recurrent import LSTM, VanillaRNN, _LSTMRecurrence, _RNNRecurrence, hidden_gradient_norms, loss_fn
+from lib.bptt import LSTMRecurrence, RNNRecurrence
+from lib.recurrent import LSTM, VanillaRNN, hidden_gradient_norms, loss_fn
 
 B, D, H, K, L = 4, 3, 5, 10, 6
 
@@ -136,7 +137,7 @@ def test_hand_written_backward_passes_gradcheck():
     """In float64, so on the PyTorch-operations path; gradients for x, W and b."""
     D, H = 3, 4
     x = torch.randn(5, 2, D, dtype=torch.double, requires_grad=True)
-    for function, gates in ((_LSTMRecurrence, 4), (_RNNRecurrence, 1)):
+    for function, gates in ((LSTMRecurrence, 4), (RNNRecurrence, 1)):
         W = torch.randn(D + H, gates * H, dtype=torch.double, requires_grad=True)
         b = torch.randn(gates * H, dtype=torch.double, requires_grad=True)
         assert torch.autograd.gradcheck(function.apply, (x, W, b))

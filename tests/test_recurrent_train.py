@@ -3,7 +3,8 @@ import torch
 
 from lib.palindrome import PalindromeDataset
 from lib.recurrent import LSTM, load_checkpoint
-from lib.recurrent_train import RecurrentConfig, metrics_records, sweep, train
+from lib.recurrent_train import (RecurrentConfig, StepBudget, checkpoint, learned, read_metrics, save_metrics, train,
+                                 train_many)
 from lib.runs import load_torch
 
 
@@ -12,7 +13,7 @@ def test_lstm_learns_T5_within_1500_steps(tmp_path):
     result = train(config, tmp_path, progress=False)
     assert result["test_accuracy"] >= 0.99 and result["steps"] <= 1500
     assert result["steps_to_99"] is not None and result["steps_to_99"] <= result["steps"]
-    model = load_checkpoint(tmp_path / result["run_dir"] / "checkpoint.pt", device="cpu")
+    model = load_checkpoint(checkpoint(tmp_path, result), device="cpu")
     assert isinstance(model, LSTM) and not model.training
     digits, targets = PalindromeDataset(5).test_set(500, seed=99)  # palindromes it was never tested on
     assert (model.predict_digits(digits) == targets).float().mean() >= 0.99
@@ -21,14 +22,14 @@ def test_lstm_learns_T5_within_1500_steps(tmp_path):
 def test_scalar_encoding_trains_and_predicts(tmp_path):
     result = train(RecurrentConfig(model="rnn", seq_length=3, encoding="scalar", max_steps=60, eval_every=20),
                    tmp_path, progress=False)
-    model = load_checkpoint(tmp_path / result["run_dir"] / "checkpoint.pt", device="cpu")
+    model = load_checkpoint(checkpoint(tmp_path, result), device="cpu")
     assert model.input_dim == 1 and model.predict_digits(torch.tensor([[4, 7]])).shape == (1,)
 
 
 def test_checkpoint_round_trip(tmp_path):
     config = RecurrentConfig(model="lstm", seq_length=6, forget_bias_init="chrono", max_steps=30, eval_every=10)
     result = train(config, tmp_path, progress=False)
-    path = tmp_path / result["run_dir"] / "checkpoint.pt"
+    path = checkpoint(tmp_path, result)
     model, state = load_checkpoint(path, device="cpu"), load_torch(path)
     assert model.forget_bias_init == "chrono" and model.seq_length == 6
     for name, tensor in model.state_dict().items():
@@ -39,12 +40,12 @@ def test_interrupted_run_resumes_to_the_same_state(tmp_path):
     config = RecurrentConfig(model="lstm", seq_length=8, max_steps=120, eval_every=25, target_accuracy=1.0)
     whole = train(config, tmp_path / "whole", progress=False)
     assert train(config, tmp_path / "resumed", progress=False, stop_after=63) is None  # killed at step 63
-    checkpoint = load_torch(tmp_path / "resumed" / whole["run_dir"] / "checkpoint.pt")
-    assert checkpoint["train_state"]["step"] == 50  # the last evaluation before the kill
+    saved = load_torch(checkpoint(tmp_path / "resumed", whole))
+    assert saved["train_state"]["step"] == 50  # the last evaluation before the kill
     resumed = train(config, tmp_path / "resumed", progress=False)
     assert resumed["curves"] == whole["curves"] and resumed["steps"] == whole["steps"] == 120
-    a = load_torch(tmp_path / "whole" / whole["run_dir"] / "checkpoint.pt")
-    b = load_torch(tmp_path / "resumed" / resumed["run_dir"] / "checkpoint.pt")
+    a = load_torch(checkpoint(tmp_path / "whole", whole))
+    b = load_torch(checkpoint(tmp_path / "resumed", resumed))
     for name, tensor in a["model_state"].items():
         assert torch.equal(tensor, b["model_state"][name])
 
@@ -52,22 +53,61 @@ def test_interrupted_run_resumes_to_the_same_state(tmp_path):
 def test_finished_run_is_reused_unless_forced(tmp_path):
     config = RecurrentConfig(model="rnn", seq_length=4, max_steps=40, eval_every=20)
     first = train(config, tmp_path, progress=False)
-    result_file = tmp_path / first["run_dir"] / "result.json"
+    result_file = checkpoint(tmp_path, first).with_name("result.json")
     stamp = result_file.stat().st_mtime_ns
     assert train(config, tmp_path, progress=False) == first and result_file.stat().st_mtime_ns == stamp
     train(config, tmp_path, progress=False, force=True)
     assert result_file.stat().st_mtime_ns != stamp
 
 
-def test_parallel_sweep_matches_its_records(tmp_path):
-    base = RecurrentConfig(max_steps=20, eval_every=10, hidden_dim=16)
-    results = sweep(base, tmp_path, models=["rnn", "lstm"], seq_lengths=[3, 4], seeds=[0, 1], workers=2)
-    records = metrics_records(results, "sweep")
-    assert [(r["model"], r["seq_length"], r["seed"]) for r in records] == [
-        (m, T, s) for m in ("rnn", "lstm") for T in (3, 4) for s in (0, 1)]
-    assert all(set(r) >= {"model", "seq_length", "seed", "init", "lr", "steps", "test_accuracy", "steps_to_99",
-                          "wall_seconds", "group"} for r in records)
-    assert {r["init"] for r in records if r["model"] == "rnn"} == {None}
+def test_parallel_runs_come_back_in_order_and_metrics_keep_one_record_per_run(tmp_path):
+    base = dict(max_steps=20, eval_every=10, hidden_dim=16)
+    configs = [RecurrentConfig(model=m, seq_length=T, seed=s, **base) for m in ("rnn", "lstm") for T in (3, 4)
+               for s in (0, 1)]
+    results = train_many(configs, tmp_path, workers=2, progress=False)
+    assert [(r["model"], r["seq_length"], r["seed"]) for r in results] == [
+        (c.model, c.seq_length, c.seed) for c in configs]
+    assert {r["init"] for r in results if r["model"] == "rnn"} == {None}
+    metrics = save_metrics(tmp_path, dict(sweep=results, gradient=results[:2]), note="kept as it is")
+    assert read_metrics(tmp_path) == metrics and metrics["note"] == "kept as it is"
+    assert len(metrics["runs"]) == len(configs), "a run listed in two groups is recorded once, in the first"
+    assert all(r["group"] == "sweep" and "curves" not in r for r in metrics["runs"])
+    assert all({"max_steps", "target_accuracy", "patience", "steps_to_99"} <= r.keys() for r in metrics["runs"])
+
+
+def test_metrics_of_a_notebook_that_has_not_run_say_what_to_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="make all"):
+        read_metrics(tmp_path)
+
+
+def test_budget_grows_with_T_and_never_gives_the_rnn_less():
+    budget = StepBudget(base=300, per_length=10, rnn_factor=2)
+    assert budget.steps("lstm", 50) == 800 and budget.steps("rnn", 50) == 1600
+    assert StepBudget(300, 10).steps("rnn", 50) == StepBudget(300, 10).steps("lstm", 50)
+    for factor in (0.5, 0.99, 0, -1, True, "2"):
+        with pytest.raises(ValueError, match="rnn_steps_factor must be a number >= 1, so that the RNN never gets fewer"):
+            StepBudget(300, 10, factor)
+
+
+def test_learned_is_the_99_percent_rule():
+    assert learned(dict(test_accuracy=0.99)) and learned(dict(test_accuracy=1.0))
+    assert not learned(dict(test_accuracy=0.989))
+
+
+def test_T500_trains_without_overflow_in_bounded_memory(tmp_path):
+    import resource
+
+    config = RecurrentConfig(model="lstm", seq_length=500, forget_bias_init="chrono", max_steps=3, eval_every=3,
+                             test_size=64, batch_size=32)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = train(config, tmp_path, progress=False)
+    grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert result["steps"] == 3 and 0 <= result["test_accuracy"] <= 1
+    assert all(torch.isfinite(torch.tensor(c["loss"])) for c in result["curves"])
+    model = load_checkpoint(checkpoint(tmp_path, result), device="cpu")
+    assert all(torch.isfinite(p).all() for p in model.parameters())
+    # the BPTT buffers at T = 500, batch 32, hidden 128: about 500 x 32 x (4 x 3 + 2) x 128 floats = 110 MB
+    assert grown_mib < 600, f"resident memory grew by {grown_mib:.0f} MiB"
 
 
 @pytest.mark.parametrize("bad, name", [

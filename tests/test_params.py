@@ -1,0 +1,107 @@
+"""Notebook parameters: declared once (lib.params), typed, checked before any work, and the notebooks'
+parameters cells in step with the declarations."""
+import ast
+import json
+import logging
+
+import pytest
+
+from lib.params import NOTEBOOKS, GANTrainParams, LSTMParams, ParameterError, SamplesParams, check_type
+from lib.runs import PROJECT_ROOT
+
+
+def parameters_cell(name: str) -> str:
+    notebook = json.loads((PROJECT_ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    cells = [c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    assert len(cells) == 1, f"{name} needs exactly one cell tagged 'parameters'"
+    return "".join(cells[0]["source"])
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_parameters_cell_repeats_the_declared_defaults(name):
+    values = {}
+    for node in ast.parse(parameters_cell(name)).body:
+        assert isinstance(node, ast.Assign) and len(node.targets) == 1, f"{name}: only plain assignments"
+        values[node.targets[0].id] = ast.literal_eval(node.value)
+    assert values == NOTEBOOKS[name].defaults()
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_papermill_reads_every_parameter_of_the_cell(name, caplog):
+    """papermill's own parser (behind --help-notebook and its unknown-parameter warning) must see them all."""
+    from papermill.translators import PythonTranslator
+
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        parsed = PythonTranslator.inspect({"source": parameters_cell(name)})
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+    assert [p.name for p in parsed] == NOTEBOOKS[name].names()
+
+
+@pytest.mark.parametrize("cls", NOTEBOOKS.values())
+def test_defaults_are_valid(cls):
+    assert cls.from_namespace({}) == cls()
+
+
+@pytest.mark.parametrize("namespace, message", [
+    # papermill's -p passes text for anything but numbers and True/False/None
+    (dict(force="false"), "force must be a boolean (True or False); got the text 'false'. papermill's -p passes "
+                          "text for anything but numbers and True/False/None: use -y '{force: false}' or a params file."),
+    (dict(seq_lengths="[3]"), "seq_lengths must be a list of integers; got the text '[3]'. papermill's -p passes text "
+                              "for anything but numbers and True/False/None: use -y '{seq_lengths: [3]}' or a params file."),
+    (dict(force=1), "force must be a boolean (True or False); got int 1."),
+    (dict(seeds=[0, 1.5]), "seeds must be a list of integers; got list [0, 1.5]."),
+    (dict(learning_rate="1e-3"), "learning_rate must be a number; got the text '1e-3'. papermill's -p passes text "
+                                 "for anything but numbers and True/False/None: use -y '{learning_rate: 0.001}'"),
+    (dict(models=["rnn", "gru"]), "each of models must be one of 'rnn', 'lstm'; got 'gru'"),
+    (dict(seq_lengths=[1]), "each of seq_lengths must be an integer >= 2; got 1"),
+    (dict(rnn_steps_factor=0.5), "rnn_steps_factor must be a number >= 1"),
+    (dict(seeds=[]), "seeds must hold at least one seed; got []"),
+    (dict(lr_study_rates=[1e-3]), "lr_study_rates and lr_study_lengths must both be empty"),
+    (dict(device="gpu"), "device must be 'auto', 'cpu' or 'cuda[:N]', got 'gpu'"),
+])
+def test_lstm_parameters_are_checked_with_a_message_that_says_how(namespace, message):
+    with pytest.raises(ParameterError) as error:
+        LSTMParams.from_namespace(namespace)
+    assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("namespace, message", [
+    (dict(batch_size=1), "batch_size must be an integer >= 2; got 1"),
+    (dict(ema_decay=1.0), "ema_decay must be a number in [0, 1) (0: no averaging); got 1.0"),
+    (dict(augment="translation"), "augment must be a list of texts; got the text 'translation'. papermill's -p"),
+    (dict(augment=["flip"]), "each transform in augment must be one of 'translation', 'cutout'; got 'flip'"),
+    (dict(ablation=["recipe", "bigger"]), "each of ablation must be one of"),
+    (dict(classifier_epochs="none"), "classifier_epochs must be an integer or None; got the text 'none'."),
+])
+def test_gan_parameters_are_checked(namespace, message):
+    with pytest.raises(ParameterError) as error:
+        GANTrainParams.from_namespace(namespace)
+    assert str(error.value).startswith(message)
+
+
+def test_gan_parameters_build_the_run_config_with_its_defaults():
+    from lib.gan_train import GANConfig
+
+    assert GANTrainParams().config() == GANConfig()
+    assert GANTrainParams.from_namespace(dict(augment=["cutout"], steps=10)).config().augment == ("cutout",)
+
+
+@pytest.mark.parametrize("namespace, message", [
+    (dict(start_class=3, end_class=3), "start_class and end_class must differ; both are 3"),
+    (dict(start_class=10), "start_class must be one of 0, 1"),
+    (dict(modes=[]), "modes must hold at least one"),
+    (dict(min_confidence=0), "min_confidence must be a number in (0, 1]"),
+])
+def test_samples_parameters_are_checked(namespace, message):
+    with pytest.raises(ParameterError) as error:
+        SamplesParams.from_namespace(namespace)
+    assert str(error.value).startswith(message)
+
+
+def test_type_check_accepts_what_papermill_and_yaml_pass():
+    check_type("x", None, int | None)
+    check_type("x", 3, float)  # an integer is a number
+    check_type("x", (1, 2), list[int])
+    for value, annotation in ((True, int), (3.0, int), ("3", int), (None, int)):
+        with pytest.raises(ParameterError):
+            check_type("x", value, annotation)
