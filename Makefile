@@ -13,12 +13,13 @@ PROFILE ?= default
 OUT ?= $(if $(filter default,$(PROFILE)),outputs,outputs/$(PROFILE))
 NOTEBOOKS := 01_lstm 02_gan_train 03_gan_samples 04_report
 STUDENT ?=
+NAME ?=
 ARGS ?=  # extra papermill arguments, e.g. ARGS="-p force True" to retrain instead of reusing runs
 
-.PHONY: all smoke readme test lab html submission bench clean distclean venv kernel $(NOTEBOOKS)
+.PHONY: all smoke readme report test lab html submission bench clean distclean venv kernel $(NOTEBOOKS)
 
 # The README's results come from the default profile only (smoke tables there would mislead).
-all: $(NOTEBOOKS) $(if $(filter default,$(PROFILE)),readme)
+all: $(NOTEBOOKS) $(if $(filter default,$(PROFILE)),readme) report
 
 smoke:
 	$(MAKE) all PROFILE=smoke
@@ -32,6 +33,10 @@ $(NOTEBOOKS): kernel
 readme: venv
 	$(PY) -m tools.readme_tables --root $(OUT)
 
+# The report (04_report, executed) as PDF, Word, LaTeX and HTML in $(OUT)/report/.
+report: venv
+	$(PY) -m tools.report --root $(OUT) --student "$(STUDENT)" --name "$(NAME)"
+
 test: kernel
 	$(PY) -m pytest -q tests
 
@@ -44,7 +49,7 @@ html: venv
 	$(PY) -m tools.export_html --root $(OUT)
 
 submission: venv
-	$(PY) -m tools.submission --student "$(STUDENT)" --root $(OUT)
+	$(PY) -m tools.submission --student "$(STUDENT)" --name "$(NAME)" --root $(OUT)
 
 bench: kernel
 	$(PY) -m bench.run $(if $(FULL),--full,)

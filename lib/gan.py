@@ -36,10 +36,10 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """The course template: 784 -> 512 -> 256 -> 1 logit, LeakyReLU(0.2)."""
 
-    def __init__(self, dropout: float = 0.0):
+    def __init__(self):
         super().__init__()
-        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(0.2), nn.Dropout(dropout),
-                                 nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Dropout(dropout), nn.Linear(256, 1))
+        self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.LeakyReLU(0.2),
+                                 nn.Linear(512, 256), nn.LeakyReLU(0.2), nn.Linear(256, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).squeeze(1)  # (B,) logits
@@ -78,12 +78,12 @@ class ConvDiscriminator(nn.Module):
 VARIANTS = {"mlp": (MLPGenerator, MLPDiscriminator), "conv": (ConvGenerator, ConvDiscriminator)}
 
 
-def build_gan(variant: str = "mlp", latent_dim: int = 100, d_dropout: float = 0.0) -> tuple[nn.Module, nn.Module]:
+def build_gan(variant: str = "mlp", latent_dim: int = 100) -> tuple[nn.Module, nn.Module]:
     """(generator, discriminator) of ``variant``: "mlp" (the course template) or "conv" (DCGAN-style)."""
     check_choice("variant", variant, VARIANTS)
     check_int("latent_dim", latent_dim)
     G, D = VARIANTS[variant]
-    return G(latent_dim), (D(d_dropout) if d_dropout else D())
+    return G(latent_dim), D()
 
 
 def generator_from_state(state: dict, device: str = "auto", ema: bool = True) -> nn.Module:

@@ -171,7 +171,8 @@ class LSTMParams(Params):
     seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30, 40, 50])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     encodings: list[str] = field(default_factory=lambda: ["onehot"])
-    learning_rate: float = 3e-3
+    lstm_learning_rate: float = 3e-3
+    rnn_learning_rate: float = 1e-3
     rmsprop_alpha: float = RecurrentConfig.rmsprop_alpha
     max_norm: float = RecurrentConfig.max_norm
     hidden_dim: int = RecurrentConfig.hidden_dim
@@ -186,8 +187,8 @@ class LSTMParams(Params):
     long_inits: list[str] = field(default_factory=lambda: ["zero", "chrono"])
     long_seeds: list[int] = field(default_factory=lambda: [0])
     # 4. the learning rate against T (empty: skipped)
-    lr_study_rates: list[float] = field(default_factory=list)
-    lr_study_lengths: list[int] = field(default_factory=list)
+    lr_study_rates: list[float] = field(default_factory=lambda: [3e-4, 1e-3, 3e-3])
+    lr_study_lengths: list[int] = field(default_factory=lambda: [10, 20])
     # 5. gradient flow in the trained models of the sweep at this T (seed 0)
     gradient_seq_length: int = 20
 
@@ -208,6 +209,8 @@ class LSTMParams(Params):
                 check_int(f"each of {name}", seed, minimum=0)
         for rate in self.lr_study_rates:
             check_positive("each of lr_study_rates", rate)
+        for name in ("lstm_learning_rate", "rnn_learning_rate"):
+            check_positive(name, getattr(self, name))
         if bool(self.lr_study_rates) != bool(self.lr_study_lengths):
             raise ParameterError("lr_study_rates and lr_study_lengths must both be empty (no study) or both be given; "
                                  f"got {self.lr_study_rates} and {self.lr_study_lengths}")
@@ -246,7 +249,8 @@ class LSTMParams(Params):
 
     def sweep_config(self, model: str, T: int, seed: int, encoding: str, **changes) -> RecurrentConfig:
         """The configuration of one sweep run; ``changes`` override (e.g. the forget-gate init)."""
-        settings = dict(model=model, seq_length=T, seed=seed, encoding=encoding, learning_rate=self.learning_rate,
+        rate = self.lstm_learning_rate if model == "lstm" else self.rnn_learning_rate
+        settings = dict(model=model, seq_length=T, seed=seed, encoding=encoding, learning_rate=rate,
                         rmsprop_alpha=self.rmsprop_alpha, max_norm=self.max_norm, hidden_dim=self.hidden_dim,
                         batch_size=self.batch_size, forget_bias_init=self.forget_bias_init,
                         eval_every=self.eval_every) | changes

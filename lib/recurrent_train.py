@@ -42,8 +42,8 @@ class StepBudget:
     artefact of a smaller budget. Runs that converge stop early (``RecurrentConfig.target_accuracy``),
     so a generous budget costs only the runs that fail."""
 
-    base: int = 500
-    per_length: int = 20
+    base: int = 400
+    per_length: int = 12
     rnn_factor: float = 1.0
 
     def __post_init__(self):
@@ -72,7 +72,7 @@ class RecurrentConfig:
     forget_bias_init: str = "zero"  # LSTM only: "zero", "one" or "chrono"
     chrono_t_max: int | None = None  # chrono's T_max; None: T
     eval_every: int = 50
-    target_accuracy: float = 0.999  # stop once test accuracy reaches this ...
+    target_accuracy: float = LEARNED  # stop once test accuracy reaches this ...
     patience: int = 2  # ... at this many evaluations in a row
     test_size: int = 1000
     seed: int = 0
@@ -138,6 +138,10 @@ def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", fo
         return load_json(folder / "result.json")
     save_json(config_dict(config), folder / "config.json")
     device = resolve_device(device)
+    # A saturated network's gradients shrink through the tanh chain into the subnormal floats, where each
+    # multiplication is many times slower on x86 CPUs; flushed to zero, they cost nothing (measured: an RNN
+    # at T = 20, 12.5 -> 7.6 ms per step). Values below 1e-38 change no result.
+    torch.set_flush_denormal(True)
 
     torch.manual_seed(config.seed)  # the initial weights
     model = build_model(config.model, **config.model_args()).to(device)

@@ -5,6 +5,7 @@ and every sentence that states an outcome is chosen by the numbers.
 """
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +31,18 @@ def read_outputs(root: str | Path) -> dict:
     """Every file of OUTPUT_FILES under ``root`` that exists, by its key."""
     root = project_path(root)
     return {key: load_json(root / name) for key, name in OUTPUT_FILES.items() if (root / name).exists()}
+
+
+def figure_markdown(path: str | Path, caption: str) -> str:
+    """A figure as Markdown: the PNG at ``path`` inlined as a data URI, so that it shows wherever the
+    notebook is opened, with ``caption`` (tools.report turns it back into a file)."""
+    data = base64.b64encode(Path(path).read_bytes()).decode()
+    return f"![{caption}](data:image/png;base64,{data})"
+
+
+def table_markdown(frame: pd.DataFrame, caption: str) -> str:
+    """A table with its caption above it, as Markdown that every format of the report keeps a table."""
+    return f"*{caption}*\n\n{markdown_table(frame)}"
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -143,7 +156,8 @@ def part1_summary(metrics: dict) -> str:
                      f"{min(accs):.1%}-{max(accs):.1%} over {len(runs)} seeds, "
                      f"after at most {max(r['steps'] for r in runs):,} steps.")
     budget = p["step_budget"]
-    lines.append(f"- **Sweep**: {p['encodings'][0]} input, learning rate {p['learning_rate']:g}, LSTM forget-gate "
+    lines.append(f"- **Sweep**: {p['encodings'][0]} input, RMSProp learning rate {p['lstm_learning_rate']:g} for the LSTM "
+                 f"and {p['rnn_learning_rate']:g} for the RNN, LSTM forget-gate "
                  f"init '{p['forget_bias_init']}'; at length T each run may take {budget['base']:,} + "
                  f"{budget['per_length']} T steps" + (f" (the RNN {budget['rnn_factor']:g} times that)"
                                                       if budget["rnn_factor"] != 1 else " (both models alike)")

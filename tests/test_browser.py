@@ -146,3 +146,50 @@ def test_stepper_steps_without_kernel_or_network(html_dir, tmp_path):
     assert result["after_two"] == {"frame": 2, "slider": 2}
     # The same page as a person would see it: the player, moved to the top, two frames along.
     assert_not_blank(screenshot(tmp_path, page, html_dir))
+
+
+# ---------------------------------------------------------------- offline math, measured in the page
+
+@pytest.fixture(scope="module")
+def offline_browser():
+    """Playwright driving the system's Chromium (no browser is downloaded); every request that is not for a
+    file or inline data is aborted and recorded."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context()
+        requests = []
+
+        def refuse(route):
+            requests.append(route.request.url)
+            route.abort()
+
+        context.route(lambda url: not url.startswith(("file:", "data:")), refuse)
+        yield context, requests
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def report_html(executed_root):
+    from tools.report import render
+
+    return render(executed_root)["html"]
+
+
+@pytest.mark.parametrize("name", ["01_lstm", "02_gan_train", "03_gan_samples", "04_report", "report"])
+def test_math_renders_offline(name, html_dir, report_html, offline_browser):
+    context, requests = offline_browser
+    page_file = report_html if name == "report" else html_dir / f"{name}.html"
+    page = context.new_page()
+    requests.clear()
+    page.goto(page_file.as_uri())
+    text = page.inner_text("body")
+    for raw in ("$", "\\tanh", "^{(t)}", "\\mathcal", "\\frac"):
+        assert raw not in text, f"raw TeX {raw!r} shows as text in {page_file.name}"
+    sizes = page.eval_on_selector_all("math", "els => els.map(e => { const r = e.getBoundingClientRect(); "
+                                               "return [r.width, r.height]; })")
+    assert len(sizes) >= (1 if name == "03_gan_samples" else 10), f"{page_file.name}: {len(sizes)} math elements"
+    assert all(w > 0 and h > 0 for w, h in sizes), f"{page_file.name}: a math element has no size"
+    assert not requests, f"{page_file.name} asked the network for {requests}"
+    page.close()

@@ -50,13 +50,13 @@ def test_defaults_are_valid(cls):
                               "for anything but numbers and True/False/None: use -y '{seq_lengths: [3]}' or a params file."),
     (dict(force=1), "force must be a boolean (True or False); got int 1."),
     (dict(seeds=[0, 1.5]), "seeds must be a list of integers; got list [0, 1.5]."),
-    (dict(learning_rate="1e-3"), "learning_rate must be a number; got the text '1e-3'. papermill's -p passes text "
-                                 "for anything but numbers and True/False/None: use -y '{learning_rate: 0.001}'"),
+    (dict(lstm_learning_rate="1e-3"), "lstm_learning_rate must be a number; got the text '1e-3'. papermill's -p passes text "
+                                 "for anything but numbers and True/False/None: use -y '{lstm_learning_rate: 0.001}'"),
     (dict(models=["rnn", "gru"]), "each of models must be one of 'rnn', 'lstm'; got 'gru'"),
     (dict(seq_lengths=[1]), "each of seq_lengths must be an integer >= 2; got 1"),
     (dict(rnn_steps_factor=0.5), "rnn_steps_factor must be a number >= 1"),
     (dict(seeds=[]), "seeds must hold at least one seed; got []"),
-    (dict(lr_study_rates=[1e-3]), "lr_study_rates and lr_study_lengths must both be empty"),
+    (dict(lr_study_rates=[1e-3], lr_study_lengths=[]), "lr_study_rates and lr_study_lengths must both be empty"),
     (dict(device="gpu"), "device must be 'auto', 'cpu' or 'cuda[:N]', got 'gpu'"),
 ])
 def test_lstm_parameters_are_checked_with_a_message_that_says_how(namespace, message):

@@ -1,23 +1,25 @@
-"""The submission zip built from the session's smoke outputs: what is in it, what is not,
-and that the code in it imports on its own. Also the student-number check."""
+"""The submission zip built from the session's smoke outputs: what is in it, what is not, that it runs
+its own Makefile and tests once unpacked, and that a missing or stale report stops it."""
 import os
+import re
 import subprocess
 import sys
+import time
 import zipfile
 from fnmatch import fnmatch
 
 import pytest
 
 from lib.runs import PROJECT_ROOT
-from tools.submission import build_submission
+from tools.export_html import NOTEBOOKS
+from tools.submission import SOURCES, build_submission
 
 STUDENT = "12345678"
 TOP = f"{STUDENT}_assignment3"
-NOTEBOOKS = ("01_lstm", "02_gan_train", "03_gan_samples", "04_report")
-ALLOWED = ("report.html", "executed/*.ipynb", "executed/*.html", "lib/*.py", "notebooks/*.ipynb", "tools/*.py",
-           "params/*/*.yaml", "Makefile", "environment.yml", "requirements.txt", "README.md")
-FORBIDDEN = (".pt", ".npz", ".pyc", ".venv", "__pycache__", "data/", "outputs/")
-MAX_ZIP_BYTES = 8_000_000  # the smoke zip is about 4.5 MB, nearly all of it base64 figures
+ALLOWED = ("report.pdf", "report.docx", "report.tex", "report.html", "figures/figure-*.png", "executed/*.ipynb",
+           "executed/*.html", *SOURCES)
+FORBIDDEN = (".pt", ".npz", ".pyc", ".venv", "__pycache__", "data/", "outputs/", ".pytest_cache")
+MAX_ZIP_BYTES = 10_000_000
 
 
 def project_files(pattern):
@@ -27,7 +29,10 @@ def project_files(pattern):
 @pytest.fixture(scope="module")
 def submission(executed_root, exported_html, tmp_path_factory):
     """(zip path, its member names relative to the top folder, the unpacked top folder)."""
-    zip_path = build_submission(STUDENT, executed_root)
+    from tools.report import render
+
+    render(executed_root)  # `make report`
+    zip_path = build_submission(STUDENT, executed_root, name="Ada Lovelace")
     unpacked = tmp_path_factory.mktemp("unpacked")
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
@@ -36,19 +41,19 @@ def submission(executed_root, exported_html, tmp_path_factory):
     return zip_path, {name.removeprefix(f"{TOP}/") for name in names}, unpacked / TOP
 
 
-def test_zip_is_written_next_to_the_outputs(executed_root, submission):
+def test_zip_is_written_next_to_the_outputs_and_is_small(executed_root, submission):
     zip_path, _, _ = submission
     assert zip_path == executed_root / f"{TOP}.zip"
     assert zip_path.stat().st_size < MAX_ZIP_BYTES
 
 
-def test_zip_holds_report_executed_notebooks_and_sources(submission):
+def test_zip_holds_the_report_the_executed_notebooks_and_everything_the_commands_need(submission):
     _, files, _ = submission
-    required = {"report.html", "Makefile", "environment.yml", "requirements.txt", "README.md"}
+    required = {"report.pdf", "report.docx", "report.tex", "report.html", "Makefile", "environment.yml",
+                "requirements.txt", "README.md", "tools/offline.html.j2"}
     required |= {f"executed/{name}.{ext}" for name in NOTEBOOKS for ext in ("ipynb", "html")}
-    required |= {f"notebooks/{name}.ipynb" for name in NOTEBOOKS}
-    required |= {"tools/__init__.py", "tools/export_html.py", "tools/submission.py", "tools/readme_tables.py"}
-    required |= project_files("lib/*.py") | project_files("params/*/*.yaml")
+    for pattern in ("lib/*.py", "notebooks/*.ipynb", "tools/*.py", "params/*/*.yaml", "tests/*.py", "bench/*.py"):
+        required |= project_files(pattern)
     assert not required - files, f"missing from the zip: {sorted(required - files)}"
 
 
@@ -60,21 +65,51 @@ def test_zip_holds_nothing_else(submission):
     assert not forbidden, f"environment, data, checkpoints or caches in the zip: {forbidden}"
 
 
-def test_report_is_the_exported_report_without_code(submission):
+def test_the_reports_figures_sit_beside_its_latex_source(submission):
+    _, files, folder = submission
+    tex = (folder / "report.tex").read_text()
+    targets = re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]+)\}", tex)
+    assert targets and all(target in files for target in targets)
+    assert "Ada Lovelace" in tex and f"student number {STUDENT}" in tex, "the title block is filled in"
+
+
+def test_every_file_the_makefile_names_is_in_the_zip(submission):
+    _, files, folder = submission
+    makefile = (folder / "Makefile").read_text()
+    named = set(re.findall(r"(?:notebooks|params|tests|tools|bench|lib)/[\w./<>$()-]*", makefile))
+    modules = {f"{m.replace('.', '/')}.py" for m in re.findall(r"-m ((?:tools|bench)\.\w+)", makefile)}
+    for path in modules:
+        assert path in files, f"the Makefile runs {path}, which is not in the zip"
+    for path in named:
+        if "$" not in path and "<" not in path:
+            assert any(fnmatch(f, path.rstrip("/") + "*") for f in files), f"the Makefile names {path}: not in the zip"
+    # make itself, in the unpacked folder: a dry run of the README's commands names no missing file
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    result = subprocess.run(["make", "-n", "all", "test", "bench"], cwd=folder, capture_output=True, text=True,
+                            env=env, timeout=120)
+    assert result.returncode == 0 and "No rule to make target" not in result.stderr, result.stderr
+
+
+def test_the_unpacked_zip_collects_the_same_tests(submission):
     _, _, folder = submission
-    report = (folder / "report.html").read_text()
-    assert report == (folder / "executed" / "04_report.html").read_text()
-    assert "report.read_outputs(" not in report, "the report's code should not be in report.html"
-    assert "data:image/png;base64," in report
+
+    def collected(where):
+        env = {**os.environ, "PYTHONPATH": str(where)}
+        env.pop("PYTHONSAFEPATH", None)
+        result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "tests"], cwd=where,
+                                capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        return sorted(line for line in result.stdout.splitlines() if "::" in line)
+
+    assert collected(folder) == collected(PROJECT_ROOT)
 
 
 def test_code_in_the_zip_imports_from_the_zip(submission):
     _, _, folder = submission
-    # The venv's .pth file puts the checkout on sys.path; PYTHONPATH puts the unpacked folder before it.
     env = {**os.environ, "PYTHONPATH": str(folder)}
     env.pop("PYTHONSAFEPATH", None)
     code = ("import lib.recurrent, lib.gan, lib.gan_train, lib.evaluate, lib.latent, lib.samples, lib.report\n"
-            "import tools.export_html, tools.submission, tools.readme_tables\n"
+            "import tools.export_html, tools.submission, tools.readme_tables, tools.report\n"
             "import lib, tools; print(lib.__file__); print(tools.__file__)")
     result = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True,
                             timeout=300)
@@ -83,11 +118,27 @@ def test_code_in_the_zip_imports_from_the_zip(submission):
         assert (folder / path).resolve().is_relative_to(folder.resolve()), f"imported {path}, not the zip's copy"
 
 
-def test_stale_html_is_exported_again(executed_root, submission):
-    html, notebook = executed_root / "html" / "01_lstm.html", executed_root / "01_lstm.ipynb"
-    os.utime(html, (notebook.stat().st_mtime - 60,) * 2)
-    build_submission(STUDENT, executed_root)
-    assert html.stat().st_mtime >= notebook.stat().st_mtime
+def test_missing_or_stale_report_stops_the_submission_before_any_zip(executed_root, submission, tmp_path):
+    from tools.submission import NotReady
+
+    zip_path = executed_root / f"{TOP}.zip"
+    zip_path.unlink()
+    metrics = executed_root / "02_gan_train" / "metrics.json"
+    future = time.time() + 60
+    os.utime(metrics, (future, future))  # 02's results newer than the report
+    with pytest.raises(NotReady, match=r"older than what it describes \(02_gan_train/metrics.json\)"):
+        build_submission(STUDENT, executed_root)
+    assert not zip_path.exists()
+    report_pdf = executed_root / "report" / "report.pdf"
+    report_pdf.rename(tmp_path / "report.pdf")
+    try:
+        with pytest.raises(NotReady, match=r"The report is missing .*report.pdf.*make report"):
+            build_submission(STUDENT, executed_root)
+        assert not zip_path.exists()
+    finally:
+        (tmp_path / "report.pdf").rename(report_pdf)
+        past = report_pdf.stat().st_mtime - 60
+        os.utime(metrics, (past, past))
 
 
 @pytest.mark.parametrize("student", ["", "   ", "abc", "1234x", "12.5", "-1", "١٢٣"])
@@ -110,7 +161,7 @@ def test_command_line_refuses_a_missing_student_number_with_status_2(tmp_path):
 
 
 def test_command_line_without_executed_notebooks_says_make_all(tmp_path):
-    for tool in (("tools.submission", "--student", STUDENT), ("tools.export_html",)):
+    for tool in (("tools.submission", "--student", STUDENT), ("tools.export_html",), ("tools.report",)):
         result = run_tool(*tool, "--root", str(tmp_path))
         assert result.returncode == 1, result.stderr
         assert "make all" in result.stderr

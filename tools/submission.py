@@ -1,11 +1,13 @@
 """Build the submission zip from one output root and the project's sources.
 
-    python -m tools.submission --student 12345678 --root outputs
+    python -m tools.submission --student 12345678 [--name "Ada Lovelace"] --root outputs
 
-Writes ``<root>/<student>_assignment3.zip`` with, under ``<student>_assignment3/``:
-``report.html``, ``executed/<nb>.ipynb`` and ``executed/<nb>.html`` for the four
-notebooks, and the sources needed to rerun everything (no environment, data,
-checkpoints or caches).
+Writes ``<root>/<student>_assignment3.zip`` with, under ``<student>_assignment3/``: the report
+(``report.pdf``, with ``report.docx``, ``report.tex`` and its ``figures/`` beside it, and ``report.html``),
+rendered again with the student number (and name) in its title block; ``executed/<nb>.ipynb`` and
+``executed/<nb>.html`` for the four notebooks; and everything the README's commands need to run
+again on a fresh machine (code, notebooks, parameters, tests, benchmarks, Makefile), but no
+environment, data, checkpoints or caches.
 """
 from __future__ import annotations
 
@@ -17,18 +19,21 @@ import sys
 import zipfile
 from pathlib import Path
 
+from lib.report import OUTPUT_FILES
 from lib.runs import PROJECT_ROOT, project_path, save_bytes
-from tools import export_html
-from tools.export_html import NOTEBOOKS, REPORT
+from tools import export_html, report
+from tools.export_html import NOTEBOOKS
 
-# Project sources, as glob patterns relative to the project root.
-SOURCES = ("lib/*.py", "notebooks/*.ipynb", "tools/*.py", "params/*/*.yaml",
+# Project sources, as glob patterns relative to the project root: what `make all`, `make test` and
+# `make bench` read (tests/test_submission.py checks this list against the Makefile and the tests).
+SOURCES = ("lib/*.py", "notebooks/*.ipynb", "tools/*.py", "tools/*.j2", "params/*/*.yaml", "tests/*.py", "bench/*.py",
            "Makefile", "environment.yml", "requirements.txt", "README.md")
+REQUIRED = ("Makefile", "README.md", "requirements.txt", "environment.yml")
 STUDENT_HELP = "STUDENT must be your student number, digits only, e.g. make submission STUDENT=12345678"
 
 
 class NotReady(Exception):
-    """The output root cannot be submitted yet: notebooks missing or stopped with an error."""
+    """The output root cannot be submitted yet: notebooks or report missing, failed or stale."""
 
 
 def check_student(student: str | None) -> str:
@@ -46,6 +51,22 @@ def failed_notebooks(executed: dict[str, Path]) -> list[str]:
                    for cell in json.loads(path.read_text())["cells"] for output in cell.get("outputs", []))]
 
 
+def check_report(root: Path) -> None:
+    """NotReady unless the rendered report exists and is newer than the executed report notebook and
+    every output file it reads."""
+    rendered = [root / "report" / f"report.{fmt}" for fmt in report.FORMATS]
+    missing = [path.name for path in rendered if not path.exists()]
+    if missing:
+        raise NotReady(f"The report is missing in {root}/report/ ({', '.join(missing)}): run "
+                       f"`{export_html.make_all_command(root).replace('make all', 'make report')}` first.")
+    inputs = [root / report.NOTEBOOK] + [root / name for name in OUTPUT_FILES.values() if (root / name).exists()]
+    oldest = min(path.stat().st_mtime for path in rendered)
+    newer = [str(path.relative_to(root)) for path in inputs if path.stat().st_mtime > oldest]
+    if newer:
+        raise NotReady(f"The report in {root}/report/ is older than what it describes ({', '.join(newer)}): run "
+                       f"`{export_html.make_all_command(root)}` to bring it up to date.")
+
+
 def up_to_date_html(root: Path) -> dict[str, Path]:
     """The HTML export of each notebook, (re)exported first when missing or older than its executed notebook."""
     html = {name: root / "html" / f"{name}.html" for name in NOTEBOOKS}
@@ -59,17 +80,17 @@ def up_to_date_html(root: Path) -> dict[str, Path]:
 
 def source_files() -> list[Path]:
     files = sorted({path for pattern in SOURCES for path in PROJECT_ROOT.glob(pattern)})
-    for required in ("Makefile", "README.md", "requirements.txt", "environment.yml"):
+    for required in REQUIRED:
         if PROJECT_ROOT / required not in files:
             raise FileNotFoundError(f"{PROJECT_ROOT / required} is missing; the submission needs it.")
     return files
 
 
-def build_submission(student: str, root: str | Path) -> Path:
+def build_submission(student: str, root: str | Path, name: str | None = None) -> Path:
     """Write ``root/<student>_assignment3.zip`` (atomically) and return its path."""
     student = check_student(student)  # before any work
     root = project_path(root)
-    executed = {name: root / f"{name}.ipynb" for name in NOTEBOOKS}
+    executed = {nb: root / f"{nb}.ipynb" for nb in NOTEBOOKS}
     missing = [path.name for path in executed.values() if not path.exists()]
     if missing:
         raise NotReady(f"Executed notebooks missing in {root}/ ({', '.join(missing)}): "
@@ -78,28 +99,32 @@ def build_submission(student: str, root: str | Path) -> Path:
     if failed:
         raise NotReady(f"Executed notebooks in {root}/ stopped with an error ({', '.join(failed)}): "
                        f"fix it and rerun `{export_html.make_all_command(root)}` first.")
+    check_report(root)
     sources = source_files()
     html = up_to_date_html(root)
+    rendered = report.render(root, student, name)  # the title block, filled in
 
     top = f"{student}_assignment3"
-    members = {f"{top}/report.html": html[REPORT]}
-    for name in NOTEBOOKS:
-        members[f"{top}/executed/{name}.ipynb"] = executed[name]
-        members[f"{top}/executed/{name}.html"] = html[name]
+    members = {f"{top}/report.{fmt}": path for fmt, path in rendered.items()}
+    members |= {f"{top}/figures/{figure.name}": figure for figure in sorted((root / "report" / "figures").iterdir())}
+    for nb in NOTEBOOKS:
+        members[f"{top}/executed/{nb}.ipynb"] = executed[nb]
+        members[f"{top}/executed/{nb}.html"] = html[nb]
     for path in sources:
         members[f"{top}/{path.relative_to(PROJECT_ROOT).as_posix()}"] = path
 
     # Built in memory (a few MB), then written in one atomic step: never a half-written zip.
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, path in members.items():
-            archive.write(path, name)
+        for member, path in members.items():
+            archive.write(path, member)
     return save_bytes(buffer.getvalue(), root / f"{top}.zip")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--student", default="", help="your student number (digits only)")
+    parser.add_argument("--name", default="", help="your name, for the report's title block")
     parser.add_argument("--root", default="outputs", help="output root holding the executed notebooks")
     args = parser.parse_args(argv)
     try:
@@ -108,14 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        zip_path = build_submission(args.student, args.root)
-    except (NotReady, FileNotFoundError) as error:
+        zip_path = build_submission(args.student, args.root, args.name or None)
+    except (NotReady, FileNotFoundError, report.NotRenderable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     with zipfile.ZipFile(zip_path) as archive:
         names = archive.namelist()
     print(f"{zip_path}  ({zip_path.stat().st_size / 1e6:.1f} MB, {len(names)} files)")
-    print("\n".join(f"  {name}" for name in names))
     return 0
 
 
