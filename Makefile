@@ -1,57 +1,81 @@
 # Two commands do everything on a fresh machine: `make all` and `make test`.
-# Every target that needs Python depends on the virtual environment, which is
-# (re)built from requirements.txt when it is missing or older than that file.
+#
+# Every target that needs Python first runs tools/bootstrap.py: it builds .venv (Python 3.11 to 3.13) and
+# the Jupyter kernel inside it, reinstalls when requirements.txt changes, and points the kernel at this
+# folder again when the folder has moved. The exports below make every command use this checkout's
+# kernel and code, whatever else is installed for the user.
+#
+# Executed notebooks are files made from their notebook, their parameters, the library and the notebooks
+# whose outputs they read, so `make -j` is safe and `make all` reruns exactly what is stale. A notebook is
+# written only when its run completed (tools/run_notebook.py); finished training runs are reused beneath
+# Make (lib/runs.py).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-KERNEL := assignment3
 PROFILE ?= default
 # The default profile writes to outputs/, any other to outputs/<profile>/.
 OUT ?= $(if $(filter default,$(PROFILE)),outputs,outputs/$(PROFILE))
 NOTEBOOKS := 01_lstm 02_gan_train 03_gan_samples 04_report
 STUDENT ?=
 NAME ?=
-ARGS ?=  # extra papermill arguments, e.g. ARGS="-p force True" to retrain instead of reusing runs
+# Extra parameters for the notebooks, as papermill takes them; when given, the notebooks run again.
+# e.g. ARGS="-p force True" (retrain), ARGS="-y '{seeds: [0, 1]}'" (a list: -p passes text)
+ARGS ?=
 
-.PHONY: all smoke readme report test lab html submission bench clean distclean venv kernel $(NOTEBOOKS)
+export JUPYTER_PATH := $(CURDIR)/$(VENV)/share/jupyter$(if $(JUPYTER_PATH),:$(JUPYTER_PATH))
+export PYTHONPATH := $(CURDIR)$(if $(PYTHONPATH),:$(PYTHONPATH))
+
+LIB := $(wildcard lib/*.py)
+EXECUTED := $(NOTEBOOKS:%=$(OUT)/%.ipynb)
+REPORT := $(OUT)/report/report.pdf
+
+.PHONY: all smoke venv report readme test lab html submission bench clean distclean FORCE $(NOTEBOOKS)
 
 # The README's results come from the default profile only (smoke tables there would mislead).
-all: $(NOTEBOOKS) $(if $(filter default,$(PROFILE)),readme) report
+all: $(REPORT) $(if $(filter default,$(PROFILE)),readme)
 
 smoke:
 	$(MAKE) all PROFILE=smoke
 
-# Execute one notebook with the profile's parameters; the executed copy goes to $(OUT)/.
-$(NOTEBOOKS): kernel
-	mkdir -p $(OUT)
-	$(PY) -m papermill notebooks/$@.ipynb $(OUT)/$@.ipynb -k $(KERNEL) --cwd notebooks \
-	    -f params/$(PROFILE)/$@.yaml -p output_root $(OUT) $(ARGS)
+venv:
+	@$(PYTHON) tools/bootstrap.py --python $(PYTHON)
 
-readme: venv
+# One notebook, executed with the profile's parameters into $(OUT)/.
+$(OUT)/%.ipynb: notebooks/%.ipynb params/$(PROFILE)/%.yaml $(LIB) $(if $(ARGS),FORCE) | venv
+	$(PY) -m tools.run_notebook $* --profile $(PROFILE) --out $(OUT) $(ARGS)
+$(OUT)/03_gan_samples.ipynb: $(OUT)/02_gan_train.ipynb
+$(OUT)/04_report.ipynb: $(OUT)/01_lstm.ipynb $(OUT)/02_gan_train.ipynb $(OUT)/03_gan_samples.ipynb
+
+# `make 02_gan_train` brings that notebook (and what it reads) up to date.
+$(NOTEBOOKS): %: $(OUT)/%.ipynb
+
+# The report (the executed 04_report) as PDF, Word, LaTeX and HTML in $(OUT)/report/.
+$(REPORT): $(OUT)/04_report.ipynb tools/report.py tools/pandoc.py | venv
+	$(PY) -m tools.report --root $(OUT) --profile $(PROFILE) --student "$(STUDENT)" --name "$(NAME)"
+report: $(REPORT)
+
+readme: $(EXECUTED) | venv
 	$(PY) -m tools.readme_tables --root $(OUT)
 
-# The report (04_report, executed) as PDF, Word, LaTeX and HTML in $(OUT)/report/.
-report: venv
-	$(PY) -m tools.report --root $(OUT) --student "$(STUDENT)" --name "$(NAME)"
-
-test: kernel
+test: venv
 	$(PY) -m pytest -q tests
 
-lab: kernel
-	$(VENV)/bin/jupyter lab notebooks
+lab: venv
+	$(PY) -m jupyter lab notebooks
 
-# Every executed notebook to standalone HTML (figures embedded); the report without its code.
-html: venv
-	@ls $(OUT)/0*.ipynb >/dev/null 2>&1 || { echo "No executed notebooks in $(OUT)/: run 'make all' first."; exit 1; }
+# Every executed notebook to standalone HTML that needs no network (the report without its code).
+html: $(EXECUTED) | venv
 	$(PY) -m tools.export_html --root $(OUT)
 
+# Refuses a missing or stale report instead of remaking it: what is submitted is what was looked at.
 submission: venv
-	$(PY) -m tools.submission --student "$(STUDENT)" --name "$(NAME)" --root $(OUT)
+	$(PY) -m tools.submission --student "$(STUDENT)" --name "$(NAME)" --root $(OUT) --profile $(PROFILE)
 
-bench: kernel
+bench: venv
 	$(PY) -m bench.run $(if $(FULL),--full,)
 	$(PY) -m tools.readme_tables --root outputs
 
@@ -61,17 +85,4 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-venv: $(VENV)/.installed
-
-$(VENV)/.installed: requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt 2> >(grep -v "is ignored: it is neither" >&2)
-	@# `import lib` from anywhere (notebooks, tests, bench) without installing the project
-	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/assignment3.pth"
-	touch $@
-
-# Register the venv as a Jupyter kernel for papermill and JupyterLab; re-register
-# when the registered kernel points at another checkout's venv.
-kernel: venv
-	@grep -qs '"$(CURDIR)/$(VENV)/bin/python"' "$$($(PY) -c 'from jupyter_core.paths import jupyter_data_dir; print(jupyter_data_dir())')/kernels/$(KERNEL)/kernel.json" || \
-	    $(PY) -m ipykernel install --user --name $(KERNEL) --display-name "Python (assignment3)"
+FORCE:

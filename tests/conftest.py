@@ -1,7 +1,18 @@
+import os
 import shutil
+import sys
+from pathlib import Path
 
 import pytest
 import torch
+
+from lib.runs import PROJECT_ROOT
+
+# The notebooks the tests execute run on this checkout's kernel and import this checkout's code, however
+# pytest was started (the Makefile exports the same two variables).
+os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(Path(sys.prefix) / "share" / "jupyter"),
+                                                           os.environ.get("JUPYTER_PATH")]))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))
 
 
 @pytest.fixture(autouse=True)
@@ -39,24 +50,15 @@ def gan_dir(tmp_path, trained_classifier):
 
 # ---------------------------------------------------------------- end-to-end notebook runs
 
-NOTEBOOKS = ("01_lstm", "02_gan_train", "03_gan_samples", "04_report")
-
-
 @pytest.fixture(scope="session")
 def executed_root(tmp_path_factory):
-    """All four notebooks executed once per session, in order, with the smoke parameters,
-    into a fresh output root (like `make all PROFILE=smoke`); returns that root."""
-    import papermill
-    import yaml
-
-    from lib.runs import PROJECT_ROOT
+    """All four notebooks executed once per session, in order, with the smoke parameters, by the runner
+    that `make` uses, into a fresh output root (like `make all PROFILE=smoke OUT=...`); returns that root."""
+    from tools.run_notebook import UPSTREAM, run
 
     root = tmp_path_factory.mktemp("outputs")
-    for name in NOTEBOOKS:
-        parameters = yaml.safe_load((PROJECT_ROOT / "params" / "smoke" / f"{name}.yaml").read_text()) or {}
-        papermill.execute_notebook(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", root / f"{name}.ipynb",
-                                   parameters=parameters | {"output_root": str(root)}, kernel_name="assignment3",
-                                   cwd=PROJECT_ROOT / "notebooks", progress_bar=False)
+    for name in UPSTREAM:
+        run(name, "smoke", str(root), progress=False)
     return root
 
 

@@ -75,3 +75,41 @@ def test_full_mnist_when_present(tmp_path):
 def test_unknown_source_is_rejected():
     with pytest.raises(ValueError, match="data_source"):
         load_mnist("cifar")
+
+
+def write_idx(path, tensor, magic):
+    header = magic.to_bytes(4, "big") + b"".join(d.to_bytes(4, "big") for d in tensor.shape)
+    path.write_bytes(header + tensor.numpy().tobytes())
+
+
+@pytest.mark.parametrize("damage, problem", [
+    (lambda path: path.write_bytes(b""), "it has 0 bytes, fewer than an IDX header"),
+    (lambda path: path.write_bytes(path.read_bytes()[:1000]), "it has 1,000 bytes where its header promises"),
+    (lambda path: path.write_bytes(b"<html>not found</html>"), "it is not an MNIST IDX file"),
+])
+def test_present_but_broken_file_is_named_with_the_remedy(tmp_path, damage, problem):
+    from lib.mnist import BrokenMNISTFile
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    small = load_mnist5k()
+    write_idx(raw / "train-images-idx3-ubyte", ((small.train_images + 1) * 127.5).round().to(torch.uint8).squeeze(1), 2051)
+    damage(raw / "train-images-idx3-ubyte")
+    with pytest.raises(BrokenMNISTFile) as error:
+        load_mnist("mnist", data_dir=tmp_path)
+    message = str(error.value)
+    assert str(raw / "train-images-idx3-ubyte") in message and problem in message and "delete it" in message
+    with pytest.warns(UserWarning, match="train-images-idx3-ubyte exists but cannot be read") as caught:
+        assert load_mnist("auto", data_dir=tmp_path).source == "mnist5k"
+    assert "delete it" in str(caught[0].message)
+
+
+def test_a_truncated_gz_is_named_too(tmp_path):
+    from lib.mnist import BrokenMNISTFile
+
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b\x08\x00truncated")
+    with pytest.raises(BrokenMNISTFile, match="t10k-labels-idx1-ubyte.gz exists but cannot be read: it is not a "
+                                              "readable gzip file"):
+        load_mnist("mnist", data_dir=tmp_path)

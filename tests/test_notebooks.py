@@ -7,12 +7,11 @@ import papermill
 import pytest
 import yaml
 
-from lib.params import LSTMParams
+from lib.params import NOTEBOOKS, LSTMParams
 from lib.recurrent_train import read_metrics as read_lstm_metrics
 from lib.recurrent_train import runs_folder
 from lib.runs import PROJECT_ROOT, load_json, run_dir
 
-NOTEBOOKS = ("01_lstm", "02_gan_train", "03_gan_samples", "04_report")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 

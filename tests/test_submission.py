@@ -118,27 +118,39 @@ def test_code_in_the_zip_imports_from_the_zip(submission):
         assert (folder / path).resolve().is_relative_to(folder.resolve()), f"imported {path}, not the zip's copy"
 
 
-def test_missing_or_stale_report_stops_the_submission_before_any_zip(executed_root, submission, tmp_path):
+def touch(path, offset):
+    stamp = time.time() + offset
+    os.utime(path, (stamp, stamp))
+
+
+def test_missing_or_stale_report_or_mixed_runs_stop_the_submission_before_any_zip(executed_root, submission,
+                                                                                   tmp_path):
     from tools.submission import NotReady
 
     zip_path = executed_root / f"{TOP}.zip"
     zip_path.unlink()
+    report_pdf, notebook = executed_root / "report" / "report.pdf", executed_root / "04_report.ipynb"
     metrics = executed_root / "02_gan_train" / "metrics.json"
-    future = time.time() + 60
-    os.utime(metrics, (future, future))  # 02's results newer than the report
-    with pytest.raises(NotReady, match=r"older than what it describes \(02_gan_train/metrics.json\)"):
+    original = {path: path.stat().st_mtime for path in (metrics, notebook)}
+    # a rerun of 02 that wrote its metrics and then stopped: the outputs mix two runs
+    touch(metrics, 60)
+    with pytest.raises(NotReady, match=r"02_gan_train.ipynb is older than files among its own outputs "
+                                       r"\(02_gan_train/metrics.json\): a rerun did not finish"):
         build_submission(STUDENT, executed_root)
-    assert not zip_path.exists()
-    report_pdf = executed_root / "report" / "report.pdf"
+    os.utime(metrics, (original[metrics],) * 2)
+    # the report notebook ran again after the report was rendered
+    touch(notebook, 120)
+    with pytest.raises(NotReady, match=r"The report in .* is older than what it describes \(04_report.ipynb\)"):
+        build_submission(STUDENT, executed_root)
+    # no report at all
     report_pdf.rename(tmp_path / "report.pdf")
     try:
         with pytest.raises(NotReady, match=r"The report is missing .*report.pdf.*make report"):
             build_submission(STUDENT, executed_root)
-        assert not zip_path.exists()
     finally:
         (tmp_path / "report.pdf").rename(report_pdf)
-        past = report_pdf.stat().st_mtime - 60
-        os.utime(metrics, (past, past))
+        os.utime(notebook, (original[notebook],) * 2)
+    assert not zip_path.exists()
 
 
 @pytest.mark.parametrize("student", ["", "   ", "abc", "1234x", "12.5", "-1", "١٢٣"])

@@ -29,6 +29,7 @@ import typst
 
 from lib.runs import project_path, save_bytes
 from tools import pandoc
+from tools.run_notebook import Unfinished, check_finished
 
 NOTEBOOK = "04_report.ipynb"
 FORMATS = ("pdf", "docx", "tex", "html")
@@ -85,13 +86,13 @@ def metadata_args(title: str, student: str | None, name: str | None) -> list[str
         ["-M", f"author={author}"] if author else [])
 
 
-def render(root: str | Path, student: str | None = None, name: str | None = None) -> dict[str, Path]:
-    """Render ``<root>/04_report.ipynb`` into ``<root>/report/``; the written files by format."""
+def render(root: str | Path, student: str | None = None, name: str | None = None,
+           profile: str | None = None) -> dict[str, Path]:
+    """Render ``<root>/04_report.ipynb`` into ``<root>/report/``; the written files by format. Refuses
+    (``Unfinished``) when any executed notebook is missing, unfinished or stale (``tools.run_notebook``)."""
     root = project_path(root)
-    notebook = root / NOTEBOOK
-    if not notebook.exists():
-        raise FileNotFoundError(f"{notebook} does not exist: run the report notebook first (`make all`).")
-    title, body, figures = report_markdown(notebook)
+    check_finished(root, profile)
+    title, body, figures = report_markdown(root / NOTEBOOK)
     out = root / "report"
     work = Path(tempfile.mkdtemp(prefix=".report-", dir=root))  # written whole, then moved in place
     try:
@@ -125,10 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default="outputs", help="output root holding the executed notebooks")
     parser.add_argument("--student", default=None, help="student number for the title block")
     parser.add_argument("--name", default=None, help="name for the title block")
+    parser.add_argument("--profile", default=None, help="the Makefile profile that wrote the root")
     args = parser.parse_args(argv)
     try:
-        written = render(args.root, args.student or None, args.name or None)
-    except (FileNotFoundError, NotRenderable) as error:
+        written = render(args.root, args.student or None, args.name or None, args.profile)
+    except (Unfinished, NotRenderable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for path in written.values():

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import re
 import sys
 import zipfile
@@ -23,6 +22,7 @@ from lib.report import OUTPUT_FILES
 from lib.runs import PROJECT_ROOT, project_path, save_bytes
 from tools import export_html, report
 from tools.export_html import NOTEBOOKS
+from tools.run_notebook import Unfinished, check_finished
 
 # Project sources, as glob patterns relative to the project root: what `make all`, `make test` and
 # `make bench` read (tests/test_submission.py checks this list against the Makefile and the tests).
@@ -44,16 +44,13 @@ def check_student(student: str | None) -> str:
     return student
 
 
-def failed_notebooks(executed: dict[str, Path]) -> list[str]:
-    """Executed notebooks holding an error output (papermill keeps the copy of a run that failed)."""
-    return [name for name, path in executed.items()
-            if any(output.get("output_type") == "error"
-                   for cell in json.loads(path.read_text())["cells"] for output in cell.get("outputs", []))]
-
-
-def check_report(root: Path) -> None:
-    """NotReady unless the rendered report exists and is newer than the executed report notebook and
-    every output file it reads."""
+def check_ready(root: Path, profile: str | None) -> None:
+    """NotReady unless every executed notebook is a finished, fresh run (``tools.run_notebook``) and the
+    rendered report exists and is newer than the notebook it renders and every output file it reads."""
+    try:
+        check_finished(root, profile)
+    except Unfinished as error:
+        raise NotReady(str(error)) from None
     rendered = [root / "report" / f"report.{fmt}" for fmt in report.FORMATS]
     missing = [path.name for path in rendered if not path.exists()]
     if missing:
@@ -86,23 +83,16 @@ def source_files() -> list[Path]:
     return files
 
 
-def build_submission(student: str, root: str | Path, name: str | None = None) -> Path:
-    """Write ``root/<student>_assignment3.zip`` (atomically) and return its path."""
+def build_submission(student: str, root: str | Path, name: str | None = None, profile: str | None = None) -> Path:
+    """Write ``root/<student>_assignment3.zip`` (atomically) and return its path. ``profile`` (the Makefile's,
+    when the root is one of its) adds the notebooks' sources and parameters to the freshness check."""
     student = check_student(student)  # before any work
     root = project_path(root)
     executed = {nb: root / f"{nb}.ipynb" for nb in NOTEBOOKS}
-    missing = [path.name for path in executed.values() if not path.exists()]
-    if missing:
-        raise NotReady(f"Executed notebooks missing in {root}/ ({', '.join(missing)}): "
-                       f"run `{export_html.make_all_command(root)}` first.")
-    failed = failed_notebooks(executed)
-    if failed:
-        raise NotReady(f"Executed notebooks in {root}/ stopped with an error ({', '.join(failed)}): "
-                       f"fix it and rerun `{export_html.make_all_command(root)}` first.")
-    check_report(root)
+    check_ready(root, profile)
     sources = source_files()
     html = up_to_date_html(root)
-    rendered = report.render(root, student, name)  # the title block, filled in
+    rendered = report.render(root, student, name, profile)  # the title block, filled in
 
     top = f"{student}_assignment3"
     members = {f"{top}/report.{fmt}": path for fmt, path in rendered.items()}
@@ -126,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student", default="", help="your student number (digits only)")
     parser.add_argument("--name", default="", help="your name, for the report's title block")
     parser.add_argument("--root", default="outputs", help="output root holding the executed notebooks")
+    parser.add_argument("--profile", default=None, help="the Makefile profile that wrote the root")
     args = parser.parse_args(argv)
     try:
         check_student(args.student)
@@ -133,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        zip_path = build_submission(args.student, args.root, args.name or None)
+        zip_path = build_submission(args.student, args.root, args.name or None, args.profile)
     except (NotReady, FileNotFoundError, report.NotRenderable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

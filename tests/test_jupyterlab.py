@@ -1,0 +1,153 @@
+"""JupyterLab, used the way the notebooks promise: a real server on 127.0.0.1 with a token and this checkout's
+kernel, driven in headless Chromium by Playwright (the system's browser; none is downloaded). In 03 the
+interpolation's step slider moves and the image changes; in 01 a palindrome typed into the box gets the
+LSTM's answer. Screenshots go to ``<output root>/screenshots/``.
+
+The notebooks are copies that carry the smoke parameters and the session's output root, so their finished
+runs are reused and "Run All" takes seconds."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nbformat
+import pytest
+import yaml
+
+from lib.params import NOTEBOOKS
+from lib.runs import PROJECT_ROOT
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium: `apt-get install chromium` "
+                                                          "(.ci/run installs it in CI)")
+TOKEN = "assignment3-test-token"
+TIMEOUT_MS = 180_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def smoke_copy(name: str, root, folder):
+    """notebooks/<name>.ipynb with the smoke parameters and ``root`` injected, as papermill would."""
+    from papermill.parameterize import parameterize_notebook
+
+    values = yaml.safe_load((PROJECT_ROOT / "params" / "smoke" / f"{name}.yaml").read_text()) or {}
+    values = {k: v for k, v in (values | dict(output_root=str(root))).items() if k in NOTEBOOKS[name].names()}
+    notebook = parameterize_notebook(nbformat.read(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", as_version=4),
+                                     values)
+    nbformat.write(notebook, folder / f"{name}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def lab(executed_root, tmp_path_factory):
+    """(base URL, screenshot folder): JupyterLab serving the smoke copies of 01 and 03; always stopped."""
+    folder = tmp_path_factory.mktemp("lab")
+    for name in ("01_lstm", "03_gan_samples"):
+        smoke_copy(name, executed_root, folder)
+    port = free_port()
+    log = open(folder / "server.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}",
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"JupyterLab did not start: {(folder / 'server.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        shots = executed_root / "screenshots"
+        shots.mkdir(exist_ok=True)
+        yield url, shots
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
+
+
+def open_and_run_all(browser, url, name):
+    """A page with ``name`` open in JupyterLab after Run All has finished."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(f"{url}/lab/tree/{name}.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
+    page.locator(".jp-NotebookPanel .jp-Notebook").click()
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # done when every code cell has an execution count and the kernel is idle again
+    page.wait_for_function("""() => {
+        const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+        const busy = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='busy']");
+        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) && !busy;
+    }""")
+    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] .ansi-red-fg, "
+                          ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
+    assert errors.count() == 0, errors.first.inner_text()
+    return page
+
+
+def test_interpolation_slider_changes_the_image(lab, browser):
+    url, shots = lab
+    page = open_and_run_all(browser, url, "03_gan_samples")
+    browser_widget = page.locator(".widget-vbox").filter(has=page.locator(".widget-image")).last
+    image = browser_widget.locator(".widget-image").first
+    image.scroll_into_view_if_needed()
+    before = image.get_attribute("src")
+    caption_before = browser_widget.locator(".widget-html-content").last.inner_text()
+    page.screenshot(path=str(shots / "lab-03-before.png"))
+    step = browser_widget.locator(".widget-slider").filter(has_text="step")
+    readout = step.locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("4")
+    page.keyboard.press("Enter")
+    page.wait_for_function("([img, src]) => img.getAttribute('src') !== src", arg=[image.element_handle(), before])
+    caption = browser_widget.locator(".widget-html-content").last.inner_text()
+    assert "t = 0.50" in caption and caption != caption_before, caption  # step 4 of 8
+    page.screenshot(path=str(shots / "lab-03-after.png"))
+    page.close()
+
+
+def test_palindrome_box_answers_with_the_first_digit(lab, browser):
+    url, shots = lab
+    page = open_and_run_all(browser, url, "01_lstm")
+    box = page.locator(".widget-text input").last
+    box.scroll_into_view_if_needed()
+    length = int(page.locator(".widget-text .widget-label").last.inner_text().split()[0])
+    digits = "7" + "0" * (length - 1)
+    box.fill(digits)
+    answer = page.locator(".widget-html-content").filter(has_text="predicts").last
+    page.wait_for_function("([el, typed]) => el.textContent.includes('first digit you typed is ' + typed)",
+                           arg=[answer.element_handle(), digits[0]])
+    text = answer.inner_text()
+    assert text.startswith("LSTM predicts ") and text.split()[2].isdigit(), text
+    page.screenshot(path=str(shots / "lab-01-palindrome.png"))
+    page.close()
