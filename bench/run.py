@@ -24,8 +24,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from lib.gan import build_gan, discriminator_loss, generator_loss, sample_noise
-from lib.mnist import load_full_mnist, load_mnist5k
+from lib.gan_train import Batches, GANConfig, GANState, train_step
+from lib.mnist import BrokenMNISTFile, load_full_mnist, load_mnist5k
 from lib.palindrome import encode
 from lib.recurrent import LSTM, VanillaRNN
 from lib.runs import PROJECT_ROOT, project_path, save_json
@@ -103,40 +103,31 @@ def recurrent_pairs(batch: int, hidden: int, lengths: list[int], repeats: int, i
     return rows
 
 
-def gan_throughput(seconds: float, batch: int = 64) -> dict:
-    """Generator-plus-discriminator iterations per second, and what that means per epoch of each source."""
-    torch.manual_seed(0)
-    G, D = build_gan("mlp")
-    opt_G, opt_D = (torch.optim.Adam(net.parameters(), lr=2e-4, betas=(0.5, 0.999), fused=True) for net in (G, D))
+def gan_throughput(seconds: float, variants=("mlp",)) -> dict:
+    """The recipe's training step (``lib.gan_train.train_step``: D, then G, then the EMA, with augmentation)
+    per second, per variant, at the recipe's batch size; and what that means per epoch of each source."""
     mnist5k = load_mnist5k()
-    real = mnist5k.train_images[:batch]
-
-    def iteration():
-        fake = G(sample_noise(batch, 100))
-        loss_D = discriminator_loss(D(real), D(fake.detach()))
-        opt_D.zero_grad(set_to_none=True)
-        loss_D.backward()
-        opt_D.step()
-        loss_G = generator_loss(D(fake))
-        opt_G.zero_grad(set_to_none=True)
-        loss_G.backward()
-        opt_G.step()
-
-    for _ in range(5):
-        iteration()
-    count, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        iteration()
-        count += 1
-    per_second = count / (time.perf_counter() - start)
     sizes = {"mnist5k": len(mnist5k.train_images)}
     try:
         sizes["mnist"] = len(load_full_mnist(download_timeout=5).train_images)
-    except FileNotFoundError:
+    except (FileNotFoundError, BrokenMNISTFile):
         sizes["mnist"] = None  # not on this machine
-    epochs = {source: (round(n // batch / per_second, 1) if n else None) for source, n in sizes.items()}
-    result = dict(batch=batch, iterations_per_second=round(per_second, 1), seconds_per_epoch=epochs)
-    print(f"GAN (MLP, batch {batch}): {per_second:.1f} iterations/s; seconds per epoch: {epochs}", flush=True)
+    result = {}
+    for variant in variants:
+        config = GANConfig(data_source="mnist5k", variant=variant)
+        state = GANState.new(config, torch.device("cpu"))
+        batches = Batches(config, mnist5k.train_images)
+        for _ in range(5):
+            state.window += train_step(state, *batches(state.step))
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            state.window += train_step(state, *batches(state.step))
+            count += 1
+        per_second = count / (time.perf_counter() - start)
+        epochs = {source: (round(n // config.batch_size / per_second, 1) if n else None) for source, n in sizes.items()}
+        result[variant] = dict(batch=config.batch_size, steps_per_second=round(per_second, 1), seconds_per_epoch=epochs)
+        print(f"GAN step ({variant}, batch {config.batch_size}): {per_second:.1f} steps/s; seconds per epoch: {epochs}",
+              flush=True)
     return result
 
 
@@ -172,7 +163,7 @@ def main(argv=None):
     else:
         repeats = 9
         rows = recurrent_pairs(batch=128, hidden=128, lengths=[20, 100], repeats=repeats, inner=5)
-        gan = gan_throughput(seconds=20)
+        gan = gan_throughput(seconds=20, variants=("mlp", "conv"))
         make = {"smoke_seconds": make_wall_time("smoke")}
         if args.full:
             make["all_seconds"] = make_wall_time("default")

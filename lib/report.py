@@ -297,11 +297,11 @@ def bench_summary(bench: dict) -> str:
              f"{rows[0]['B']}, hidden {rows[0]['H']}, one-hot input. Ratio = from-scratch time / PyTorch time "
              f"(`torch.nn.LSTM`/`RNN` plus a linear head), pair by pair over {bench['repeats']} interleaved "
              f"repeats: median, min and max.", "", markdown_table(table), ""]
-    gan = bench["gan"]
-    epochs = ", ".join(f"{source} {seconds:.0f} s" if seconds is not None else f"{source}: not on this machine"
-                       for source, seconds in gan["seconds_per_epoch"].items())
-    lines.append(f"GAN (MLP template, batch {gan['batch']}): {gan['iterations_per_second']:.1f} generator-plus-"
-                 f"discriminator iterations per second; one epoch: {epochs}.")
+    for variant, gan in bench["gan"].items():
+        epochs = ", ".join(f"{source} {seconds:.0f} s" if seconds is not None else f"{source}: not on this machine"
+                           for source, seconds in gan["seconds_per_epoch"].items())
+        lines.append(f"GAN training step ({variant}, the recipe: D, G, EMA, augmentation; batch {gan['batch']}): "
+                     f"{gan['steps_per_second']:.1f} steps per second; one epoch: {epochs}.")
     make = bench.get("make", {})
     if make:
         lines.append("Wall time: " + ", ".join(
@@ -334,6 +334,31 @@ def part1_findings(metrics: dict) -> str:
         lines.append(f"- In the trained models at T = {flow['seq_length']}, the gradient reaching step 1 is "
                      f"{ratios['lstm']:.1e} times the one at the last step in the LSTM and {ratios['rnn']:.1e} times "
                      f"in the RNN; the LSTM's share is {ratios['lstm'] / ratios['rnn']:.1e} times the RNN's.")
+    return "\n".join(lines)
+
+
+def ablation_findings(rungs: dict[str, dict]) -> str:
+    """What each step of the ablation ladder changed, as Markdown bullets, for the pairs that were trained:
+    EMA against speckle, augmentation against memorisation, the recipe against the template, and the
+    conv pair's quality per CPU minute."""
+    rows = {rung: ablation_row(result) for rung, result in rungs.items()}
+    lines = []
+
+    def pair(a, b, key, label, fmt):
+        if a in rows and b in rows:
+            lines.append(f"- {label}: {fmt.format(rows[a][key])} for `{a}`, {fmt.format(rows[b][key])} for `{b}`.")
+
+    pair("template", "template+ema", "salt noise", "Salt noise (isolated bright pixels per image)", "{:.3f}")
+    pair("template", "template+augment", "D train-test gap", "D's mean output, training minus held-out digits",
+         "{:+.3f}")
+    pair("template", "template+augment", "Fréchet / real", "Fréchet distance relative to real data", "{:.2f}x")
+    pair("template", "recipe", "IS / real", "Inception score relative to real data", "{:.1%}")
+    pair("template", "recipe", "Fréchet / real", "Fréchet distance relative to real data", "{:.2f}x")
+    if "recipe" in rows and "recipe-conv" in rows:
+        mlp, conv = rows["recipe"], rows["recipe-conv"]
+        lines.append(f"- The conv pair on the same recipe: IS {conv['IS / real']:.1%} and Fréchet {conv['Fréchet / real']:.2f}x "
+                     f"of real in {conv['CPU minutes']:.0f} CPU minutes, against {mlp['IS / real']:.1%} and "
+                     f"{mlp['Fréchet / real']:.2f}x in {mlp['CPU minutes']:.0f} for the template's MLP.")
     return "\n".join(lines)
 
 

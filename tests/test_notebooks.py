@@ -1,6 +1,5 @@
 """End to end: the four notebooks, executed once per session with the smoke parameters
 (conftest.executed_root), leave the files the later notebooks, the report and the tools read."""
-from collections import Counter
 
 import numpy as np
 import papermill

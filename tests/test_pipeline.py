@@ -182,7 +182,7 @@ def test_two_checkouts_at_once_each_run_their_own_lib_and_a_moved_one_too(execut
             for name, checkout in (("a", a), ("b", b))}
     # while they run, b's environment is set up again, as `make kernel` did when it hijacked a's runs
     assert make("venv", f"PYTHON={sys.executable}", cwd=b).returncode == 0
-    for name, process in runs.items():
+    for process in runs.values():
         output = process.communicate(timeout=600)[0]
         assert process.returncode == 0, output[-3000:]
     for name, checkout in (("a", a), ("b", b)):

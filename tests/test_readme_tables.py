@@ -54,3 +54,16 @@ def test_readme_without_markers_is_left_alone(executed_root, tmp_path):
     with pytest.raises(MarkerError, match="results:start"):
         update_readme(executed_root, readme)
     assert readme.read_text() == "# Title\n"
+
+
+def test_full_profile_section_from_a_full_output_root(executed_root, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(TEMPLATE + "<!-- full:start -->\nkept\n<!-- full:end -->\n")
+    text = update_readme(executed_root, readme, full_root=executed_root).read_text()
+    section = text.split("<!-- full:start -->")[1]
+    assert "kept" not in section and "- **onehot input**: The LSTM" in section
+    assert "Long memory (minutes are the run's own wall time):" in section and "| minutes |" in section
+    assert "The ablation ladder (2 rungs" in section
+    readme.write_text(TEMPLATE + "<!-- full:start -->\nkept\n<!-- full:end -->\n")
+    assert "kept" in update_readme(executed_root, readme, full_root=tmp_path / "none").read_text(), \
+        "without a full run the section stays as it was"

@@ -35,8 +35,10 @@ def _written(root: Path, key: str) -> datetime:
 
 
 def _source(root: Path, key: str) -> str:
-    """'*From `01_lstm/metrics.json`, written 2026-11-29 04:10 UTC.*'"""
-    return f"*From `{FILES[key]}`, written {_written(root, key):%Y-%m-%d %H:%M} UTC.*"
+    """'*From `outputs/01_lstm/metrics.json`, written 2026-11-29 04:10 UTC.*'"""
+    path = root / FILES[key]
+    shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+    return f"*From `{shown}`, written {_written(root, key):%Y-%m-%d %H:%M} UTC.*"
 
 
 def _not_run(root: Path, key: str) -> str:
@@ -89,6 +91,42 @@ def results_section(root: Path, outputs: dict) -> str:
     return "\n".join(lines)
 
 
+def full_section(full_root: Path) -> str | None:
+    """The full profile's results (``make all PROFILE=full``), or None when it has not run."""
+    outputs = report.read_outputs(full_root)
+    if "lstm" not in outputs and "gan" not in outputs:
+        return None
+    lines = []
+    if "lstm" in outputs:
+        lstm = outputs["lstm"]
+        sweep = report.runs_of(lstm, "sweep")
+        p = lstm["parameters"]
+        lines += [_source(full_root, "lstm"), ""]
+        for encoding in p["encodings"]:
+            lines.append(f"- **{encoding} input**: " + report.headline([r for r in sweep if r["encoding"] == encoding]))
+        runs_hours = sum(r["wall_seconds"] for r in lstm["runs"]) / 3600
+        lines += [f"- Training time recorded by the {len(lstm['runs'])} runs: {runs_hours:.1f} h, on {p['workers']} "
+                  f"single-threaded workers side by side.", "", "Accuracy against T:", "",
+                  _table(report.sweep_table(sweep)), "", "Long memory (minutes are the run's own wall time):", "",
+                  _table(report.runs_table(report.runs_of(lstm, "long"), ["seq_length", "init", "seed", "steps",
+                                                                         "test_accuracy", "steps_to_99", "wall_seconds"])
+                         .assign(minutes=lambda t: (t.pop("wall_seconds") / 60).round(1))), ""]
+        study = report.runs_of(lstm, "lr_study") + [r for r in sweep if r["seq_length"] in p["lr_study_lengths"]
+                                                    and r["encoding"] == p["encodings"][0]]
+        if study:
+            lines += ["The learning rate against T:", "", _table(report.lr_study_table(study)), ""]
+    if "gan" in outputs:
+        gan = outputs["gan"]
+        lines += [_source(full_root, "gan"), "", report.part2_summary(gan), "", _table(report.gan_quality_table(gan)),
+                  ""]
+        if "ablation" in outputs:
+            rungs = outputs["ablation"]
+            hours = sum(r["train_seconds"] + r["eval_seconds"] for r in rungs.values()) / 3600
+            lines += [f"The ablation ladder ({len(rungs)} rungs, {hours:.1f} h of training and measuring):", "",
+                      _table(report.ablation_table(rungs)), ""]
+    return "\n".join(lines)
+
+
 def bench_section(root: Path, outputs: dict) -> str | None:
     """The benchmark's section, or None when ``root`` has no bench.json."""
     if "bench" not in outputs:
@@ -122,24 +160,30 @@ def replace_between(text: str, name: str, content: str) -> str:
     return f"{head}\n{content.strip()}\n{tail}"
 
 
-def update_readme(root: str | Path, readme: str | Path = README) -> Path:
-    """Rewrite the marked sections of ``readme`` from the metrics under ``root``."""
+def _replace_optional(text: str, name: str, content: str | None, missing: str) -> str:
+    """The ``name`` section replaced by ``content``; when that is None, kept as README.md has it (or ``missing``)."""
+    parts = split_at_markers(text, name)
+    if parts is None:
+        return text
+    return replace_between(text, name, content or parts[1].strip() or missing)
+
+
+def update_readme(root: str | Path, readme: str | Path = README, full_root: str | Path = "outputs/full") -> Path:
+    """Rewrite the marked sections of ``readme`` from the metrics under ``root`` (and ``full_root``)."""
     readme = Path(readme)
     if not readme.exists():
         raise FileNotFoundError(f"{readme} does not exist; it needs the results markers.")
     root = project_path(root)
     outputs = report.read_outputs(root)
-    results, bench = results_section(root, outputs), bench_section(root, outputs)
     text = readme.read_text()
     try:
-        text = replace_between(text, "results", results)
-        bench_parts = split_at_markers(text, "bench")  # an optional section
-        if bench_parts:
-            # The benchmark measures the machine, not a profile: an output root without bench.json
-            # (e.g. a smoke run) keeps the benchmark results that README.md already shows.
-            kept = bench_parts[1].strip()
-            text = replace_between(text, "bench", bench or kept or
-                                   f"Not run yet: `{FILES['bench']}` does not exist. Run `make bench`.")
+        text = replace_between(text, "results", results_section(root, outputs))
+        # The full profile and the benchmark are kept as README.md shows them when this run has no results
+        # for them: they take hours, or measure the machine rather than a profile.
+        text = _replace_optional(text, "full", full_section(project_path(full_root)),
+                                 "Not run yet: run `make all PROFILE=full` (hours).")
+        text = _replace_optional(text, "bench", bench_section(root, outputs),
+                                 f"Not run yet: `{FILES['bench']}` does not exist. Run `make bench`.")
     except MarkerError as error:
         raise MarkerError(f"{readme}: {error}") from None
     return save_bytes(text.encode(), readme)
