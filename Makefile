@@ -7,8 +7,9 @@
 #
 # Executed notebooks are files made from their notebook, their parameters, the library and the notebooks
 # whose outputs they read, so `make -j` is safe and `make all` reruns exactly what is stale. A notebook is
-# written only when its run completed (tools/run_notebook.py); finished training runs are reused beneath
-# Make (lib/runs.py).
+# written only when its run completed (tools/run_notebook.py). Beneath Make, finished training runs are
+# reused by their configuration (lib/runs.py), whatever code trained them: after changing the training
+# code, retrain with ARGS="-p force True".
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,6 +18,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PROFILE ?= default
+$(if $(wildcard params/$(PROFILE)/),,$(error PROFILE=$(PROFILE): there is no params/$(PROFILE)/; the profiles are $(notdir $(wildcard params/*))))
 # The default profile writes to outputs/, any other to outputs/<profile>/.
 OUT ?= $(if $(filter default,$(PROFILE)),outputs,outputs/$(PROFILE))
 NOTEBOOKS := 01_lstm 02_gan_train 03_gan_samples 04_report
@@ -48,13 +50,19 @@ venv:
 $(OUT)/%.ipynb: notebooks/%.ipynb params/$(PROFILE)/%.yaml $(LIB) $(if $(ARGS),FORCE) | venv
 	$(PY) -m tools.run_notebook $* --profile $(PROFILE) --out $(OUT) $(ARGS)
 $(OUT)/03_gan_samples.ipynb: $(OUT)/02_gan_train.ipynb
-$(OUT)/04_report.ipynb: $(OUT)/01_lstm.ipynb $(OUT)/02_gan_train.ipynb $(OUT)/03_gan_samples.ipynb
+$(OUT)/04_report.ipynb: $(OUT)/01_lstm.ipynb $(OUT)/02_gan_train.ipynb $(OUT)/03_gan_samples.ipynb \
+                        $(wildcard $(OUT)/bench.json)
+
+# A notebook's own outputs (its training runs aside) newer than it were left by a rerun that did not finish,
+# or by Run All in JupyterLab: it runs again (tools.run_notebook.outputs_of, which the report checks, agrees).
+outputs_of = $(shell find $(OUT)/$(1) -name runs -prune -o -type f -print 2>/dev/null)
+$(foreach name,$(NOTEBOOKS),$(eval $(OUT)/$(name).ipynb: $(call outputs_of,$(name))))
 
 # `make 02_gan_train` brings that notebook (and what it reads) up to date.
 $(NOTEBOOKS): %: $(OUT)/%.ipynb
 
 # The report (the executed 04_report) as PDF, Word, LaTeX and HTML in $(OUT)/report/.
-$(REPORT): $(OUT)/04_report.ipynb tools/report.py tools/pandoc.py | venv
+$(REPORT): $(OUT)/04_report.ipynb tools/report.py tools/pandoc.py tools/run_notebook.py | venv
 	$(PY) -m tools.report --root $(OUT) --profile $(PROFILE) --student "$(STUDENT)" --name "$(NAME)"
 report: $(REPORT)
 
@@ -67,9 +75,10 @@ test: venv
 lab: venv
 	$(PY) -m jupyter lab notebooks
 
-# Every executed notebook to standalone HTML that needs no network (the report without its code).
-html: $(EXECUTED) | venv
-	$(PY) -m tools.export_html --root $(OUT)
+# Every executed notebook to standalone HTML that needs no network (the report without its code); like
+# `make submission`, it refuses unfinished or stale notebooks instead of running them again.
+html: venv
+	$(PY) -m tools.export_html --root $(OUT) --profile $(PROFILE)
 
 # Refuses a missing or stale report instead of remaking it: what is submitted is what was looked at.
 submission: venv

@@ -7,7 +7,8 @@ taken pair by pair and summarised by its median, min and max. Benchmarks are not
 nothing here asserts a time.
 
     python -m bench.run            # recurrent pairs, GAN throughput, `make smoke`
-    python -m bench.run --full     # also `make all` (default profile, fresh output folder)
+    python -m bench.run --full     # also `make all` (default profile, fresh output folder) and Part I's
+                                   # speed study (bench/part1_speed.py)
     python -m bench.run --tiny     # small shapes, few repeats, no make runs: checks the script itself
 """
 from __future__ import annotations
@@ -29,6 +30,8 @@ from lib.mnist import BrokenMNISTFile, load_full_mnist, load_mnist5k
 from lib.palindrome import encode
 from lib.recurrent import LSTM, VanillaRNN
 from lib.runs import PROJECT_ROOT, project_path, save_json
+
+from .part1_speed import sharing_the_cores, speed_study
 
 
 def cpu_model() -> str:
@@ -149,7 +152,8 @@ def _format_row(row: dict) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true", help="also time `make all` with the default profile")
+    parser.add_argument("--full", action="store_true",
+                        help="also time `make all` with the default profile, and run Part I's speed study")
     parser.add_argument("--tiny", action="store_true", help="small shapes, few repeats, no make runs")
     parser.add_argument("--out", default="outputs/bench.json")
     args = parser.parse_args(argv)
@@ -167,7 +171,10 @@ def main(argv=None):
         make = {"smoke_seconds": make_wall_time("smoke")}
         if args.full:
             make["all_seconds"] = make_wall_time("default")
+            part1 = dict(study=speed_study(project_path(args.out).with_name("part1_speed")), cores=sharing_the_cores())
     result = dict(environment=environment, repeats=repeats, rows=rows, gan=gan, make=make, tiny=args.tiny)
+    if args.full:
+        result["part1_speed"] = part1
     print(f"wrote {save_json(result, project_path(args.out))}")
     return result
 

@@ -136,8 +136,10 @@ def _build() -> ctypes.CDLL:
             source.write_text(SOURCE)
             subprocess.run([compiler, *_FLAGS, str(source), "-o", str(built), "-lm"], check=True,
                            capture_output=True, text=True, timeout=120)
-            shutil.copy(built, library.with_suffix(".tmp"))
-            os.replace(library.with_suffix(".tmp"), library)  # two processes may build at once
+            handle, tmp = tempfile.mkstemp(dir=library.parent, suffix=".tmp")  # two processes may build at once
+            os.close(handle)
+            shutil.copy(built, tmp)
+            os.replace(tmp, library)
     handle = ctypes.CDLL(str(library))
     for name, argtypes in _SIGNATURES.items():
         getattr(handle, name).argtypes, getattr(handle, name).restype = argtypes, None

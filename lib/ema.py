@@ -10,12 +10,12 @@ it and is what we sample from.
 
     ema <- decay_t * ema + (1 - decay_t) * raw,   decay_t = min(decay, (1 + t) / (10 + t))
 
-The warm-up ``decay_t`` lets the average forget the random initial weights quickly;
-``decay = 0`` makes it an exact copy of the raw generator.
+The warm-up ``decay_t`` lets the average forget the random initial weights quickly.
+Buffers (BatchNorm's running statistics) are copied from the raw generator at every
+update, so ``decay = 0`` makes the average an exact copy of it, statistics included.
 
-BatchNorm's running statistics were measured on the raw weights' activations, and
-they do not fit the averaged weights. ``refresh_batchnorm`` measures them again on
-the averaged network before it is sampled.
+With a real average, the raw weights' statistics do not fit the averaged weights:
+``refresh_batchnorm`` measures them again on the averaged network before it is sampled.
 """
 from __future__ import annotations
 
@@ -24,13 +24,7 @@ import copy
 import torch
 from torch import nn
 
-from .runs import Stream, generator_for
-
-
-def check_decay(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{name} must be a number in [0, 1) (0: no averaging); got {value!r}")
-    return float(value)
+from .runs import Stream, check_unit_interval, generator_for
 
 
 def warmup_decay(decay: float, step: int) -> float:
@@ -42,7 +36,7 @@ class EMA:
     """The moving average of ``net``'s parameters, kept in a copy of ``net`` (``self.average``)."""
 
     def __init__(self, net: nn.Module, decay: float):
-        self.decay = check_decay("ema_decay", decay)
+        self.decay = check_unit_interval("ema_decay", decay, "0: no averaging")
         self.average = copy.deepcopy(net).eval().requires_grad_(False)
 
     @torch.no_grad()
@@ -50,6 +44,8 @@ class EMA:
         """One update after optimiser step number ``step`` (0-based) of ``net``."""
         weight = 1 - warmup_decay(self.decay, step)
         torch._foreach_lerp_(list(self.average.parameters()), list(net.parameters()), weight)
+        for mine, theirs in zip(self.average.buffers(), net.buffers()):
+            mine.copy_(theirs)
 
     def state_dict(self) -> dict:
         return self.average.state_dict()

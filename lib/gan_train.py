@@ -7,7 +7,8 @@ checkpoint holds both networks, the generator's moving average (EMA), both
 optimisers, the step and the history so far. Batches, noise and augmentations of step
 s are drawn from generators keyed by ``(seed, stream, s)``, so a run that is killed
 and rerun resumes from ``latest.pt`` and ends with the same weights as an
-uninterrupted run.
+uninterrupted run (on the CPU; on a GPU, the backward pass of the augmentation's
+indexing sums in no fixed order).
 
 Samples, measurements and the checkpoints' ``generator_ema`` come from the moving
 average; the raw generator is what trains.
@@ -28,13 +29,14 @@ import torch
 from tqdm.auto import tqdm
 
 from .augment import check_policy, diff_augment
-from .ema import EMA, check_decay, refresh_batchnorm
+from .ema import EMA, refresh_batchnorm
 from .evaluate import classifier_outputs, evaluate_images, real_baselines, salt_noise, train_classifier
 from .gan import (VARIANTS, architecture, build_gan, discriminator_loss, generator_from_state, generator_loss,
                   sample_noise)
 from .mnist import DATA_SOURCES, MNIST, load_mnist, to_unit_range
-from .runs import (Stream, check_choice, check_int, check_positive, config_dict, generator_for, load_json,
-                   load_torch, project_path, resolve_device, run_dir, save_bytes, save_json, save_torch)
+from .runs import (Stream, check_choice, check_int, check_positive, check_unit_interval, config_dict, finished_since,
+                   generator_for, load_json, load_torch, project_path, resolve_device, run_dir, save_bytes, save_json,
+                   save_torch)
 
 FIXED_GRID = 64  # images in the fixed-noise progress grid
 GAUGE_IMAGES = 1000  # real images of each split on which D's mean output is logged
@@ -82,10 +84,8 @@ class GANConfig:
         for name in ("lr_G", "lr_D"):
             check_positive(name, getattr(self, name))
         for name in ("beta1", "beta2"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-                raise ValueError(f"{name} must be a number in [0, 1); got {value!r}")
-        check_decay("ema_decay", self.ema_decay)
+            check_unit_interval(name, getattr(self, name))
+        check_unit_interval("ema_decay", self.ema_decay, "0: no averaging")
         object.__setattr__(self, "augment", check_policy("augment", self.augment))
 
     def check_data(self, data: MNIST) -> None:
@@ -95,23 +95,20 @@ class GANConfig:
                              f"{data.source}; got {self.batch_size}")
 
 
-# The ablation ladder: each rung is the run's configuration with these changes, trained on the same
-# step budget and seed. "template" is the course's recipe: its architecture and Adam settings, no EMA,
-# no augmentation; then EMA and augmentation alone and together; the recipe itself; the conv pair.
-_TEMPLATE = dict(batch_size=64, lr_G=2e-4, lr_D=2e-4, ema_decay=0.0, augment=())
-RUNGS = {
-    "template": _TEMPLATE,
-    "template+ema": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay),
-    "template+augment": _TEMPLATE | dict(augment=GANConfig.augment),
-    "template+both": _TEMPLATE | dict(ema_decay=GANConfig.ema_decay, augment=GANConfig.augment),
-    "recipe": {},
-    "recipe-conv": dict(variant="conv"),
-}
+# The ablation ladder, every rung on the step budget and seed of the config it is built on: "template" is
+# the course's recipe (its networks and Adam settings, no EMA, no augmentation); then the config's EMA and
+# augmentation on it, alone and together; the config's recipe itself; and that recipe on the conv pair.
+RUNGS = ("template", "template+ema", "template+augment", "template+both", "recipe", "recipe-conv")
 
 
 def rung_config(config: GANConfig, rung: str) -> GANConfig:
+    """The configuration of ``rung`` of the ladder built on ``config``."""
     check_choice("rung", rung, RUNGS)
-    return replace(config, **RUNGS[rung])
+    template = replace(config, batch_size=64, lr_G=2e-4, lr_D=2e-4, ema_decay=0.0, augment=())
+    return dict(zip(RUNGS, (template, replace(template, ema_decay=config.ema_decay),
+                            replace(template, augment=config.augment),
+                            replace(template, ema_decay=config.ema_decay, augment=config.augment),
+                            config, replace(config, variant="conv"))))[rung]
 
 
 # ---------------------------------------------------------------- the state of a run, and one step
@@ -142,11 +139,14 @@ class GANState:
         return cls(config, G, D, EMA(G, config.ema_decay), opt_G, opt_D, window=torch.zeros(4, device=device))
 
     def sampler(self) -> torch.nn.Module:
-        """The moving average, with its BatchNorm statistics measured on its own weights, in eval mode."""
+        """What samples come from, in eval mode: the moving average, with its BatchNorm statistics measured
+        on its own weights (with decay 0 it is the raw generator, statistics and all)."""
+        if self.config.ema_decay == 0:
+            return self.ema.average.eval()
         return refresh_batchnorm(self.ema.average, self.config.seed)
 
     def state_dict(self) -> dict:
-        self.sampler()
+        """Everything to resume from; ``generator_ema`` as ``sampler`` last left it."""
         return dict(generator=self.G.state_dict(), discriminator=self.D.state_dict(),
                     generator_ema=self.ema.state_dict(), opt_G=self.opt_G.state_dict(), opt_D=self.opt_D.state_dict(),
                     step=self.step, window=self.window.cpu(), config=config_dict(self.config), history=self.history,
@@ -176,7 +176,7 @@ def train_step(state: GANState, real: torch.Tensor, z: torch.Tensor, augment: to
     Returns (loss_D, loss_G, D(x), D(G(z))) as one tensor, left on the device (no sync)."""
     G, D, policy = state.G, state.D, state.config.augment
 
-    # (1) update D: ascend (10) on real and generated images, both through the same random augmentation
+    # (1) update D: ascend (10) on real and generated images, each batch through its own random augmentation
     fake = G(z)
     real_logits = D(diff_augment(real, policy, augment))
     fake_logits = D(diff_augment(fake.detach(), policy, augment))
@@ -241,10 +241,9 @@ class Evaluator:
             salt_noise=salt_noise(to_unit_range(images)))
 
 
-def measure(state: GANState, evaluate: Evaluator) -> None:
-    """Append one evaluation of the moving average and D's gauge to the history, and the fixed-noise grid."""
+def measure(state: GANState, evaluate: Evaluator, G: torch.nn.Module) -> None:
+    """Append one evaluation of ``G`` (``state.sampler()``) and D's gauge to the history, and the fixed-noise grid."""
     config, history = state.config, state.history
-    G = state.sampler()
     history["evals"].append(dict(step=state.step, **evaluate(generate(G, config.eval_samples, config.seed,
                                                                       Stream.GAN_EVAL)),
                                  **discriminator_gauge(state.D, evaluate.data)))
@@ -260,18 +259,20 @@ def save_checkpoints(state: GANState, folder: Path, *names: str) -> None:
 
 # ---------------------------------------------------------------- a run
 
-def train(config: GANConfig, out_dir: str | Path, device: str = "auto", force: bool = False,
+def train(config: GANConfig, out_dir: str | Path, device: str = "auto", retrain_before: float | None = None,
           progress: bool = True, stop_after: int | None = None) -> dict:
     """Train, resume or reuse the run of ``config``; return its result (final measurements, timings).
 
-    ``stop_after`` ends the session after that many steps, without a checkpoint, as a kill
-    would, and returns {}: the next call resumes from the last periodic checkpoint."""
+    ``retrain_before`` (seconds since the epoch) trains the run again unless it finished at or after that
+    time: a notebook run with ``force`` passes its start, so a run it has retrained once is reused after.
+    ``stop_after`` ends the session after that many steps, without a checkpoint, as a kill would, and
+    returns {}: the next call resumes from the last periodic checkpoint."""
     out_dir, device = project_path(out_dir), resolve_device(device)
     data = load_mnist(config.data_source, config.data_dir)
     config.check_data(data)
     config = replace(config, data_source=data.source)  # the identity of a run is the source actually used
     folder = run_dir(out_dir / "runs", f"{config.variant}-{data.source}", config)
-    if force and folder.exists():
+    if retrain_before is not None and folder.exists() and not finished_since(folder / "result.json", retrain_before):
         shutil.rmtree(folder)
     if (folder / "result.json").exists():
         return load_json(folder / "result.json")
@@ -343,10 +344,12 @@ def _train_session(config: GANConfig, data: MNIST, evaluate: Evaluator, folder: 
 
 def _measure_and_save(state: GANState, evaluate: Evaluator | None, folder: Path, checkpoints: list[str],
                       started: float, cpu_started: float) -> tuple[float, float]:
-    """Measure (unless ``evaluate`` is None), then write ``checkpoints``. The wall time spent goes to
-    eval_seconds, and the process's CPU time since ``cpu_started`` to cpu_seconds; returns both clocks anew."""
+    """Measure (unless ``evaluate`` is None), then write ``checkpoints``, both from one ``sampler()``. The wall
+    time spent goes to eval_seconds, and the process's CPU time since ``cpu_started`` to cpu_seconds; returns
+    both clocks anew."""
+    G = state.sampler()
     if evaluate is not None:
-        measure(state, evaluate)
+        measure(state, evaluate, G)
     state.history["eval_seconds"] += time.perf_counter() - started
     state.history["cpu_seconds"] += time.process_time() - cpu_started
     save_checkpoints(state, folder, *checkpoints)
@@ -402,15 +405,15 @@ def publish(result: dict, out_dir: str | Path, device: str = "auto") -> dict:
 def save_ablation(out_dir: str | Path, results: dict[str, dict]) -> dict:
     """Write ``ablation.json``: per rung of the ladder, its run's configuration, final measurements,
     real baselines and times (each rung's ``result`` without its curves)."""
-    rungs = {rung: {k: v for k, v in result.items() if k not in ("curves", "fixed_grid_steps")}
-             for rung, result in results.items()}
+    kept = ("config", "data_source", "data", "classifier", "final", "real_baseline", "train_seconds", "eval_seconds",
+            "cpu_seconds", "run_dir")
+    rungs = {rung: {key: result[key] for key in kept} for rung, result in results.items()}
     save_json(rungs, project_path(out_dir) / ABLATION)
     return rungs
 
 
 def read_ablation(out_dir: str | Path) -> dict:
-    path = project_path(out_dir) / ABLATION
-    return load_json(path) if path.exists() else {}
+    return load_json(project_path(out_dir) / ABLATION)
 
 
 def classifier_path(out_dir: str | Path, source: str) -> Path:

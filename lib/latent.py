@@ -87,6 +87,5 @@ def save_interpolation(out_dir, ends: dict, walks: dict, parameters: dict) -> di
     return record
 
 
-def read_interpolation(out_dir) -> dict | None:
-    path = project_path(out_dir) / INTERPOLATION
-    return load_json(path) if path.exists() else None
+def read_interpolation(out_dir) -> dict:
+    return load_json(project_path(out_dir) / INTERPOLATION)

@@ -19,7 +19,7 @@ import ast
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -29,7 +29,7 @@ from .latent import MODES
 from .palindrome import INPUT_DIMS
 from .recurrent import FORGET_BIAS_INITS, MODELS
 from .recurrent_train import RecurrentConfig, StepBudget
-from .runs import check_choice, check_int, check_positive, project_path, resolve_device
+from .runs import check_choice, check_fraction, check_int, check_positive, project_path, resolve_device, run_name
 
 
 class ParameterError(ValueError):
@@ -90,11 +90,21 @@ def _parse(text: str):
     """What ``text`` means as a Python literal, else as YAML, else None."""
     try:
         return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
+    except Exception:  # noqa: BLE001 - anything that is not a literal (ValueError, TypeError, RecursionError, ...)
         try:
             return yaml.safe_load(text)
-        except yaml.YAMLError:
+        except Exception:  # noqa: BLE001
             return None
+
+
+def _as_declared(value, annotation):
+    """An integer given for a float as a float (1 -> 1.0, also inside lists): a run's configuration is its
+    identity, and 0 and 0.0 must name the same run."""
+    if annotation is float and isinstance(value, int):
+        return float(value)
+    if typing.get_origin(annotation) in (list, tuple) and typing.get_args(annotation)[0] is float:
+        return [float(v) for v in value]
+    return value
 
 
 def _example(annotation):
@@ -128,6 +138,7 @@ class Params:
         values = {f.name: namespace[f.name] for f in dataclasses.fields(cls) if f.name in namespace}
         for name, value in values.items():
             check_type(name, value, hints[name])
+            values[name] = _as_declared(value, hints[name])
         try:
             return cls(**values)
         except ParameterError:
@@ -186,6 +197,7 @@ class LSTMParams(Params):
     long_seq_lengths: list[int] = field(default_factory=lambda: [100])
     long_inits: list[str] = field(default_factory=lambda: ["zero", "chrono"])
     long_seeds: list[int] = field(default_factory=lambda: [0])
+    warm_seq_lengths: list[int] = field(default_factory=list)  # chrono LSTM started from the length before (curriculum)
     # 4. the learning rate against T (empty: skipped)
     lr_study_rates: list[float] = field(default_factory=lambda: [3e-4, 1e-3, 3e-3])
     lr_study_lengths: list[int] = field(default_factory=lambda: [10, 20])
@@ -199,12 +211,14 @@ class LSTMParams(Params):
                               ("long_inits", FORGET_BIAS_INITS)):
             for value in getattr(self, name):
                 check_choice(f"each of {name}", value, choices)
-        for name in ("seq_lengths", "long_seq_lengths", "lr_study_lengths"):
+        for name in ("seq_lengths", "long_seq_lengths", "warm_seq_lengths", "lr_study_lengths"):
             for T in getattr(self, name):
                 check_int(f"each of {name}", T, minimum=2)
-        for name in ("seeds", "long_seeds"):
+        for name in ("check_encodings", "models", "seq_lengths", "seeds", "encodings", "long_seq_lengths",
+                     "long_inits", "long_seeds"):
             if not getattr(self, name):
-                raise ParameterError(f"{name} must hold at least one seed; got []")
+                raise ParameterError(f"{name} must hold at least one value; got []")
+        for name in ("seeds", "long_seeds"):
             for seed in getattr(self, name):
                 check_int(f"each of {name}", seed, minimum=0)
         for rate in self.lr_study_rates:
@@ -215,6 +229,11 @@ class LSTMParams(Params):
             raise ParameterError("lr_study_rates and lr_study_lengths must both be empty (no study) or both be given; "
                                  f"got {self.lr_study_rates} and {self.lr_study_lengths}")
         check_int("gradient_seq_length", self.gradient_seq_length, minimum=2)
+        if self.warm_seq_lengths and ("chrono" not in self.long_inits
+                                      or min(self.warm_seq_lengths) <= min(self.long_seq_lengths)):
+            raise ParameterError("warm_seq_lengths need 'chrono' among long_inits, and each must exceed the shortest "
+                                 f"of long_seq_lengths (its start); got {self.warm_seq_lengths} with long_inits "
+                                 f"{self.long_inits} and long_seq_lengths {self.long_seq_lengths}")
         self.budget()  # checks the budget rule
         self.sweep_config(self.models[0], self.seq_lengths[0], self.seeds[0], self.encodings[0])  # and the rest
 
@@ -237,6 +256,21 @@ class LSTMParams(Params):
         """The LSTM at each long T under each forget-gate init, all on the same budget."""
         return [self.sweep_config("lstm", T, seed, self.encodings[0], forget_bias_init=init)
                 for T in self.long_seq_lengths for init in self.long_inits for seed in self.long_seeds]
+
+    def warm_configs(self) -> list[RecurrentConfig]:
+        """The chrono LSTM at each of ``warm_seq_lengths``, started from the weights of the chrono run at the
+        length before it among the long and warm lengths (the warm run there, if any): a curriculum (Bengio et
+        al., 2009). In order: train each after the one it starts from."""
+        lengths, configs = sorted(set(self.long_seq_lengths) | set(self.warm_seq_lengths)), []
+        for seed in self.long_seeds:
+            previous = None
+            for T in lengths:
+                chrono = self.sweep_config("lstm", T, seed, self.encodings[0], forget_bias_init="chrono")
+                if T in self.warm_seq_lengths and previous is not None:
+                    chrono = replace(chrono, init_from=run_name(previous.name, previous))
+                    configs.append(chrono)
+                previous = chrono
+        return configs
 
     def lr_study_configs(self) -> list[RecurrentConfig]:
         return [self.sweep_config(model, T, seed, self.encodings[0], learning_rate=rate) for model in self.models
@@ -267,15 +301,22 @@ class GANTrainParams(Params, GANConfig):
     force: bool = False
     progress: bool = True
     ablation: list[str] = field(default_factory=list)  # rungs of the ladder to train beside the run (see gan_train)
+    ablation_steps: int | None = None  # every rung's step budget; None: the run's steps
 
     def __post_init__(self):
         _check_common(self)
         GANConfig.__post_init__(self)
         for rung in self.ablation:
             check_choice("each of ablation", rung, RUNGS)
+        if self.ablation_steps is not None:
+            check_int("ablation_steps", self.ablation_steps, minimum=self.eval_every)
 
     def config(self) -> GANConfig:
         return GANConfig(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GANConfig)})
+
+    def ladder_config(self) -> GANConfig:
+        """The run's recipe on the ladder's step budget: the rungs are built on it (gan_train.rung_config)."""
+        return replace(self.config(), steps=self.ablation_steps or self.steps)
 
 
 @dataclass(frozen=True)
@@ -304,8 +345,7 @@ class SamplesParams(Params):
                 check_choice(name, getattr(self, name), range(10))
         if self.start_class is not None and self.start_class == self.end_class:
             raise ParameterError(f"start_class and end_class must differ; both are {self.start_class}")
-        if not 0 < self.min_confidence <= 1:
-            raise ParameterError(f"min_confidence must be a number in (0, 1]; got {self.min_confidence!r}")
+        check_fraction("min_confidence", self.min_confidence)
         check_int("candidates", self.candidates, minimum=2)
         check_int("interpolation_steps", self.interpolation_steps, minimum=0)
         if not self.modes:

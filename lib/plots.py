@@ -95,8 +95,10 @@ def long_memory_curves(results: list[dict]):
     colours = {"zero": "tab:gray", "one": "tab:orange", "chrono": "tab:green"}
     styles = dict(zip(sorted({r["seq_length"] for r in results}), ["-", "--", ":"]))
     for r in results:
+        start = r.get("init_from_length")  # results from before the field existed lack it
         ax.plot([p["step"] for p in r["curves"]], [p["test_accuracy"] for p in r["curves"]], styles[r["seq_length"]],
-                marker=".", color=colours[r["init"]], label=f"T={r['seq_length']}, {r['init']} init")
+                marker=".", color="tab:blue" if start else colours[r["init"]],
+                label=f"T={r['seq_length']}, {r['init']} init" + (f", from T={start}" if start else ""))
     ax.axhline(CHANCE, ls="--", color="gray", lw=0.8)
     ax.set(xlabel="training step", ylabel="test accuracy", ylim=(0, 1.05), title="LSTM at long T: forget-gate init")
     ax.legend(fontsize=8)

@@ -5,7 +5,7 @@ One run = one (model, T, seed, ...) configuration, in its own folder under
 evaluation (model, optimizer, step, curves), ``result.json`` when it finishes.
 A rerun with the same configuration returns the finished result; a run that was
 interrupted resumes from its checkpoint and ends exactly where the
-uninterrupted run would have (batches are drawn from ``(seed, step)``).
+uninterrupted run would have (batches are drawn from ``(seed, stream, step)``).
 
 This module owns 01's ``metrics.json`` and the paths of the runs' checkpoints, and
 defines once what "learned" means.
@@ -23,8 +23,8 @@ from tqdm.auto import tqdm
 from .palindrome import INPUT_DIMS, NUM_CLASSES, PalindromeDataset, encode
 from .recurrent import FORGET_BIAS_INITS, MODELS, build_model, loss_fn
 from .recurrent import load_checkpoint
-from .runs import (check_choice, check_fraction, check_int, check_positive, config_dict, load_json, load_torch,
-                   project_path, resolve_device, run_all, run_dir, save_json, save_torch)
+from .runs import (check_choice, check_fraction, check_int, check_positive, config_dict, finished_since, load_json,
+                   load_torch, project_path, resolve_device, run_all, run_dir, save_json, save_torch)
 
 LEARNED = 0.99  # a run has learned its T when its final test accuracy is at least this
 METRICS = "metrics.json"
@@ -60,6 +60,7 @@ class StepBudget:
 
 @dataclass(frozen=True)
 class RecurrentConfig:
+    ADDED = ("init_from",)  # see runs.config_dict
     model: str = "lstm"  # "lstm" or "rnn"
     seq_length: int = 5  # T: the palindrome's length; the network reads T-1 digits
     encoding: str = "onehot"  # "scalar" (the digit's value, input_dim 1) or "onehot" (input_dim 10)
@@ -77,6 +78,7 @@ class RecurrentConfig:
     test_size: int = 1000
     seed: int = 0
     fused: bool = True  # hand-written BPTT (fast) or the autograd reference path
+    init_from: str | None = None  # a finished run's folder in the same runs/: start from its weights; None: fresh
 
     def __post_init__(self):
         check_choice("model", self.model, MODELS)
@@ -95,6 +97,8 @@ class RecurrentConfig:
             object.__setattr__(self, "chrono_t_max", None)
         check_fraction("target_accuracy", self.target_accuracy)
         check_int("seed", self.seed, minimum=0)
+        if self.init_from is not None and (not isinstance(self.init_from, str) or not self.init_from.strip()):
+            raise ValueError(f"init_from must be a run's folder name or None; got {self.init_from!r}")
 
     @property
     def name(self) -> str:
@@ -126,16 +130,22 @@ def load_model(out_dir: str | Path, record: dict, device: str = "auto"):
     return load_checkpoint(checkpoint(out_dir, record), device)
 
 
-def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", force: bool = False,
+def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", retrain_before: float | None = None,
           progress: bool = True, stop_after: int | None = None) -> dict | None:
     """Train one configuration (or reuse/resume it) under ``out_dir/runs/`` and return its result record.
 
+    ``retrain_before`` (seconds since the epoch) trains the run again unless it finished at or after that
+    time: a notebook run with ``force`` passes its start, so a run it has retrained once is reused after.
     ``stop_after`` ends this session after that many steps, as a kill would, and returns None."""
     folder = run_dir(runs_folder(out_dir), config.name, config)
-    if force and folder.exists():
+    if retrain_before is not None and folder.exists() and not finished_since(folder / "result.json", retrain_before):
         shutil.rmtree(folder)
     if (folder / "result.json").exists():
         return load_json(folder / "result.json")
+    start = runs_folder(out_dir) / config.init_from if config.init_from else None
+    if start and not (start / "result.json").exists():
+        raise FileNotFoundError(f"init_from: the run {config.init_from} has not finished in {runs_folder(out_dir)}; "
+                                "train it first")
     save_json(config_dict(config), folder / "config.json")
     device = resolve_device(device)
     # A saturated network's gradients shrink through the tanh chain into the subnormal floats, where each
@@ -145,6 +155,8 @@ def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", fo
 
     torch.manual_seed(config.seed)  # the initial weights
     model = build_model(config.model, **config.model_args()).to(device)
+    if start:  # a curriculum: the weights that solved a shorter T (they do not depend on T); a fresh optimiser
+        model.load_state_dict(load_torch(start / "checkpoint.pt", device)["model_state"])
     optimizer = torch.optim.RMSprop(model.parameters(), lr=config.learning_rate, alpha=config.rmsprop_alpha)
     state = dict(step=0, curves=[], streak=0, steps_to_99=None, wall_seconds=0.0)
     checkpoint = folder / "checkpoint.pt"
@@ -186,7 +198,7 @@ def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", fo
             state["curves"].append(dict(step=state["step"], loss=loss_sum.item() / seen,
                                         train_accuracy=correct.item() / seen, test_accuracy=test_accuracy))
             loss_sum, correct, seen = loss_sum.zero_(), correct.zero_(), 0
-            if test_accuracy >= 0.99 and state["steps_to_99"] is None:
+            if test_accuracy >= LEARNED and state["steps_to_99"] is None:
                 state["steps_to_99"] = state["step"]
             state["streak"] = state["streak"] + 1 if test_accuracy >= config.target_accuracy else 0
             state["wall_seconds"] = time.perf_counter() - started
@@ -198,6 +210,7 @@ def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", fo
     final = state["curves"][-1]
     result = dict(model=config.model, seq_length=config.seq_length, seed=config.seed,
                   init=config.forget_bias_init if config.model == "lstm" else None,
+                  init_from_length=load_json(start / "result.json")["seq_length"] if start else None,
                   lr=config.learning_rate, encoding=config.encoding, hidden_dim=config.hidden_dim,
                   max_steps=config.max_steps, target_accuracy=config.target_accuracy, patience=config.patience,
                   steps=state["step"], test_accuracy=final["test_accuracy"], steps_to_99=state["steps_to_99"],
@@ -207,16 +220,16 @@ def train(config: RecurrentConfig, out_dir: str | Path, device: str = "auto", fo
 
 
 def _train_quietly(job: tuple) -> dict:
-    config, out_dir, device, force = job
-    return train(config, out_dir, device=device, force=force, progress=False)
+    config, out_dir, device, retrain_before = job
+    return train(config, out_dir, device=device, retrain_before=retrain_before, progress=False)
 
 
-def train_many(configs: list[RecurrentConfig], out_dir: str | Path, device: str = "auto", force: bool = False,
-               workers: int = 1, progress: bool = True) -> list[dict]:
+def train_many(configs: list[RecurrentConfig], out_dir: str | Path, device: str = "auto",
+               retrain_before: float | None = None, workers: int = 1, progress: bool = True) -> list[dict]:
     """Train every configuration (``workers`` at a time on the CPU) and return their results in order."""
     if resolve_device(device).type != "cpu":
         workers = 1  # runs share one accelerator better one after the other
-    return run_all(_train_quietly, [(config, out_dir, device, force) for config in configs], workers,
+    return run_all(_train_quietly, [(config, out_dir, device, retrain_before) for config in configs], workers,
                    progress=progress)
 
 

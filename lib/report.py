@@ -18,19 +18,22 @@ from .runs import load_json, project_path
 GAN_GOALS = dict(is_fraction=0.95, fd_multiple=3.0, salt_noise=0.1, class_low=0.07, class_high=0.13)
 
 
-# What each notebook (and `make bench`) leaves for the report, relative to the output root: each
-# notebook's folder and the file name of the module that owns the format.
-OUTPUT_FILES = dict(lstm=f"{LSTMParams.FOLDER}/{recurrent_train.METRICS}",
-                    gan=f"{GANTrainParams.FOLDER}/{gan_train.METRICS}",
-                    ablation=f"{GANTrainParams.FOLDER}/{gan_train.ABLATION}",
-                    interpolation=f"{SamplesParams.FOLDER}/{latent.INTERPOLATION}",
-                    grids=f"{SamplesParams.FOLDER}/{samples.GRIDS}", bench="bench.json")
+# What each notebook leaves for the report: its folder, and the file and its reader from the module that
+# owns the format. `make bench` leaves bench.json (bench/run.py) beside them.
+OUTPUTS = dict(lstm=(LSTMParams.FOLDER, recurrent_train.METRICS, recurrent_train.read_metrics),
+               gan=(GANTrainParams.FOLDER, gan_train.METRICS, gan_train.read_metrics),
+               ablation=(GANTrainParams.FOLDER, gan_train.ABLATION, gan_train.read_ablation),
+               interpolation=(SamplesParams.FOLDER, latent.INTERPOLATION, latent.read_interpolation),
+               grids=(SamplesParams.FOLDER, samples.GRIDS, samples.read_grids))
+BENCH = "bench.json"
+OUTPUT_FILES = {key: f"{folder}/{name}" for key, (folder, name, _) in OUTPUTS.items()} | dict(bench=BENCH)
 
 
 def read_outputs(root: str | Path) -> dict:
-    """Every file of OUTPUT_FILES under ``root`` that exists, by its key."""
+    """Every output of OUTPUTS (and bench.json) found under ``root``, by its key."""
     root = project_path(root)
-    return {key: load_json(root / name) for key, name in OUTPUT_FILES.items() if (root / name).exists()}
+    found = {key: read(root / folder) for key, (folder, name, read) in OUTPUTS.items() if (root / folder / name).exists()}
+    return found | ({"bench": load_json(root / BENCH)} if (root / BENCH).exists() else {})
 
 
 def figure_markdown(path: str | Path, caption: str) -> str:
@@ -90,7 +93,7 @@ RUN_COLUMNS = ["model", "seq_length", "encoding", "init", "seed", "lr", "steps",
 
 def runs_table(records: list[dict], columns: list[str] = RUN_COLUMNS) -> pd.DataFrame:
     """Runs as a table, one row each; a run that never reached 99% says so."""
-    table = pd.DataFrame(records)[columns]
+    table = pd.DataFrame(records).reindex(columns=columns)  # runs from before a field existed lack it
     if "steps_to_99" in columns:
         table["steps_to_99"] = table["steps_to_99"].map(_steps_or_never)
     return table.round({"test_accuracy": 3})
@@ -165,10 +168,11 @@ def part1_summary(metrics: dict) -> str:
     for T in p["long_seq_lengths"]:
         parts = []
         for r in (r for r in runs_of(metrics, "long") if r["seq_length"] == T):
-            reached = (f"reached 99% at step {r['steps_to_99']:,}" if r["steps_to_99"]
-                       else "never reached 99%")
-            parts.append(f"{r['init']} init (seed {r['seed']}): {r['test_accuracy']:.1%} after {r['steps']:,} steps, "
-                         f"{reached} ({r['wall_seconds'] / 60:.1f} min)")
+            reached = (f"reached {LEARNED:.0%} at step {r['steps_to_99']:,}" if r["steps_to_99"]
+                       else f"never reached {LEARNED:.0%}")
+            start = f", started from the T = {r['init_from_length']} run" if r.get("init_from_length") else ""
+            parts.append(f"{r['init']} init (seed {r['seed']}{start}): {r['test_accuracy']:.1%} after "
+                         f"{r['steps']:,} steps, {reached} ({r['wall_seconds'] / 60:.1f} min)")
         lines.append(f"- **LSTM at T = {T}**: " + "; ".join(parts) + ".")
     flow = metrics["gradient_flow"]
     lines.append(f"- **Gradient reaching step 1 relative to step T-1** at T = {flow['seq_length']}: " +
@@ -229,7 +233,7 @@ def ablation_row(result: dict) -> dict:
 
 
 def ablation_table(rungs: dict[str, dict]) -> pd.DataFrame:
-    """The ladder, one row per rung that has been trained (``lib.gan_train.read_ablation``)."""
+    """The ladder, one row per rung that has been trained (``ablation.json``, ``lib.gan_train.save_ablation``)."""
     table = pd.DataFrame({rung: ablation_row(result) for rung, result in rungs.items()}).T
     table.index.name = "rung"
     return table.astype({"IS / real": float, "Fréchet / real": float, "salt noise": float, "D train-test gap": float,
@@ -307,6 +311,17 @@ def bench_summary(bench: dict) -> str:
         lines.append("Wall time: " + ", ".join(
             f"`make {'smoke' if key == 'smoke_seconds' else 'all'}` {seconds / 60:.1f} min"
             for key, seconds in make.items()) + " (fresh output folder, nothing reused).")
+    if "part1_speed" in bench:
+        study, cores = bench["part1_speed"]["study"], bench["part1_speed"]["cores"]
+        table = pd.DataFrame(study)[["change", "steps_to_99", "seconds_to_99", "ms_per_step", "final_accuracy"]]
+        table["steps_to_99"] = table["steps_to_99"].map(_steps_or_never)
+        table["seconds_to_99"] = table["seconds_to_99"].map(lambda s: "-" if s is None or s != s else f"{s:.0f}")
+        lines += ["", f"Part I's speed study: the chrono LSTM at T = 100, one change at a time, one thread, until its "
+                      f"first evaluation at {LEARNED:.0%} or 3,000 steps (bench/part1_speed.py):", "",
+                  markdown_table(table), "",
+                  f"Sharing the cores: {cores['runs']} runs at T = 50 took {cores['seconds']['processes']:.0f} s as "
+                  f"{cores['threads']} single-threaded processes side by side, and {cores['seconds']['threads']:.0f} s "
+                  f"one after the other on {cores['threads']} threads."]
     return "\n".join(lines)
 
 

@@ -100,6 +100,13 @@ def check_fraction(name: str, value: Any) -> None:
         raise ValueError(f"{name} must be a number in (0, 1]; got {value!r}")
 
 
+def check_unit_interval(name: str, value: Any, meaning: str = "") -> float:
+    """``value`` as a float when it is a number in [0, 1); ValueError otherwise (``meaning`` says what 0 does)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{name} must be a number in [0, 1){f' ({meaning})' if meaning else ''}; got {value!r}")
+    return float(value)
+
+
 # ---------------------------------------------------------------- atomic writes
 
 _UMASK = os.umask(0)
@@ -114,7 +121,7 @@ def _atomic_replace(path: Path, write) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would otherwise stick to the result
+        usual_mode(tmp)  # mkstemp's 0600 would otherwise stick to the result
         with os.fdopen(handle, "wb") as file:
             write(file)
             file.flush()
@@ -124,6 +131,13 @@ def _atomic_replace(path: Path, write) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def usual_mode(path: str | os.PathLike) -> Path:
+    """Give a file or folder made by mkstemp or mkdtemp (mode 0600 or 0700) the mode it would have had if
+    made the usual way (0666 or 0777 less the umask), before it is renamed into place."""
+    os.chmod(path, (0o777 if Path(path).is_dir() else 0o666) & ~_UMASK)
+    return Path(path)
 
 
 def save_torch(obj: Any, path: str | os.PathLike) -> Path:
@@ -160,18 +174,32 @@ def _json_default(value: Any) -> Any:
 # ---------------------------------------------------------------- run directories
 
 def config_dict(config: Any) -> dict:
-    """A dataclass config as a JSON-ready dict, without fields that do not change results."""
+    """A dataclass config as a JSON-ready dict, without fields that do not change results, nor the fields
+    added later (``ADDED``) while they hold None: runs trained before they existed keep their folders."""
     values = dataclasses.asdict(config)
     for name in getattr(config, "NOT_IDENTITY", ()):
         values.pop(name, None)
+    for name in getattr(config, "ADDED", ()):
+        if values[name] is None:
+            del values[name]
     return values
+
+
+def finished_since(result: Path, since: float) -> bool:
+    """Whether the run whose result file is ``result`` finished at or after ``since`` (seconds since the epoch)."""
+    return result.exists() and result.stat().st_mtime >= since
+
+
+def run_name(name: str, config: Any) -> str:
+    """``name-<hash of config>``: one folder name per distinct configuration."""
+    digest = hashlib.sha256(json.dumps(config_dict(config), sort_keys=True).encode()).hexdigest()[:10]
+    return f"{name}-{digest}"
 
 
 def run_dir(root: str | os.PathLike, name: str, config: Any) -> Path:
     """``root/name-<hash of config>``: one folder per distinct configuration, so a
     rerun with the same parameters finds the finished run instead of training again."""
-    digest = hashlib.sha256(json.dumps(config_dict(config), sort_keys=True).encode()).hexdigest()[:10]
-    return project_path(root) / f"{name}-{digest}"
+    return project_path(root) / run_name(name, config)
 
 
 # ---------------------------------------------------------------- parallel runs
@@ -183,9 +211,10 @@ def _single_threaded():
 def run_all(function: Callable, items: list, workers: int = 1, desc: str = "runs", progress: bool = True) -> list:
     """``[function(item) for item in items]``, in ``workers`` processes when that is more than one.
 
-    Small recurrent nets leave a CPU core half idle: two single-threaded runs side
-    by side finish about 1.5x sooner than the same runs one after the other on two
-    threads. ``function`` must be importable (defined in ``lib``), results come back in order."""
+    Small recurrent nets leave a CPU core half idle on a second thread, so single-threaded
+    runs side by side finish sooner than the same runs one after the other on two threads
+    (``bench/part1_speed.py`` measures by how much). ``function`` must be importable (defined
+    in ``lib``), results come back in order."""
     check_int("workers", workers)
     if workers == 1 or len(items) <= 1:
         return [function(item) for item in tqdm(items, desc=desc, mininterval=1.0, disable=not progress)]

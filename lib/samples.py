@@ -81,6 +81,5 @@ def save_grids(out_dir: str | Path, sample_seed: int, grids: dict[str, dict]) ->
     save_json(dict(sample_seed=sample_seed, grids=grids), project_path(out_dir) / GRIDS)
 
 
-def read_grids(out_dir: str | Path) -> dict | None:
-    path = project_path(out_dir) / GRIDS
-    return load_json(path) if path.exists() else None
+def read_grids(out_dir: str | Path) -> dict:
+    return load_json(project_path(out_dir) / GRIDS)

@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -101,7 +103,7 @@ def test_finished_run_is_reused_and_publishing_writes_the_outputs(gan_dir):
     (dict(batch_size=0), "batch_size"), (dict(batch_size=1), "batch_size"), (dict(lr_G=0), "lr_G"),
     (dict(lr_D=-1e-3), "lr_D"), (dict(latent_dim=0), "latent_dim"), (dict(steps=0), "steps"),
     (dict(beta1=1.0), "beta1"), (dict(eval_samples=1), "eval_samples"), (dict(ema_decay=1.0), "ema_decay"),
-    (dict(ema_decay=-0.5), "ema_decay"), (dict(augment=["translation", "rotate"]), "augment"),
+    (dict(ema_decay=-0.5), "ema_decay"), (dict(beta2=1), "beta2"), (dict(augment=["translation", "rotate"]), "augment"),
 ])
 def test_bad_parameters_fail_before_any_work(bad, name, tmp_path):
     with pytest.raises(ValueError, match=name):
@@ -113,3 +115,25 @@ def test_batch_larger_than_the_training_set_fails_before_any_work(tmp_path):
     with pytest.raises(ValueError, match="batch_size must be at most the 4,000 training images of mnist5k; got 5000"):
         train(GANConfig(**(TINY | dict(batch_size=5000))), tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_ladder_is_built_on_the_runs_own_recipe():
+    from lib.gan_train import RUNGS, rung_config
+
+    config = GANConfig(**(TINY | dict(ema_decay=0.99, augment=("cutout",), batch_size=96)))
+    rungs = {rung: rung_config(config, rung) for rung in RUNGS}
+    assert rungs["recipe"] == config and rungs["recipe-conv"].variant == "conv"
+    assert (rungs["template"].batch_size, rungs["template"].lr_G, rungs["template"].ema_decay,
+            rungs["template"].augment) == (64, 2e-4, 0.0, ())
+    assert rungs["template+ema"].ema_decay == 0.99 and rungs["template+augment"].augment == ("cutout",)
+    assert all(r.steps == config.steps and r.seed == config.seed for r in rungs.values())
+
+
+def test_the_ladder_has_its_own_step_budget_when_one_is_given():
+    from lib.gan_train import rung_config
+    from lib.params import GANTrainParams
+
+    assert GANTrainParams(steps=600).ladder_config() == GANTrainParams(steps=600).config()
+    p = GANTrainParams(steps=600, eval_every=100, ablation_steps=200)
+    assert rung_config(p.ladder_config(), "recipe") == replace(p.config(), steps=200)
+    assert rung_config(p.ladder_config(), "template").steps == 200

@@ -3,8 +3,8 @@ kernel, driven in headless Chromium by Playwright (the system's browser; none is
 interpolation's step slider moves and the image changes; in 01 a palindrome typed into the box gets the
 LSTM's answer. Screenshots go to ``<output root>/screenshots/``.
 
-The notebooks are copies that carry the smoke parameters and the session's output root, so their finished
-runs are reused and "Run All" takes seconds."""
+The notebooks are copies that carry the smoke parameters and a copy of the session's output root, so their
+finished runs are reused and "Run All" takes seconds."""
 import os
 import shutil
 import signal
@@ -50,8 +50,11 @@ def smoke_copy(name: str, root, folder):
 def lab(executed_root, tmp_path_factory):
     """(base URL, screenshot folder): JupyterLab serving the smoke copies of 01 and 03; always stopped."""
     folder = tmp_path_factory.mktemp("lab")
+    # Run All rewrites the notebooks' outputs: into a copy, so the session's root stays a finished pipeline run
+    root = folder / "outputs"
+    shutil.copytree(executed_root, root, ignore=shutil.ignore_patterns("html", "report", "*.zip", "screenshots"))
     for name in ("01_lstm", "03_gan_samples"):
-        smoke_copy(name, executed_root, folder)
+        smoke_copy(name, root, folder)
     port = free_port()
     log = open(folder / "server.log", "w")
     server = subprocess.Popen(

@@ -55,9 +55,12 @@ def test_defaults_are_valid(cls):
     (dict(models=["rnn", "gru"]), "each of models must be one of 'rnn', 'lstm'; got 'gru'"),
     (dict(seq_lengths=[1]), "each of seq_lengths must be an integer >= 2; got 1"),
     (dict(rnn_steps_factor=0.5), "rnn_steps_factor must be a number >= 1"),
-    (dict(seeds=[]), "seeds must hold at least one seed; got []"),
+    (dict(seeds=[]), "seeds must hold at least one value; got []"),
+    (dict(models=[]), "models must hold at least one value; got []"),
     (dict(lr_study_rates=[1e-3], lr_study_lengths=[]), "lr_study_rates and lr_study_lengths must both be empty"),
     (dict(device="gpu"), "device must be 'auto', 'cpu' or 'cuda[:N]', got 'gpu'"),
+    (dict(warm_seq_lengths=[100]), "warm_seq_lengths need 'chrono' among long_inits, and each must exceed the"),
+    (dict(warm_seq_lengths=[200], long_inits=["zero"]), "warm_seq_lengths need 'chrono' among long_inits"),
 ])
 def test_lstm_parameters_are_checked_with_a_message_that_says_how(namespace, message):
     with pytest.raises(ParameterError) as error:
@@ -71,6 +74,7 @@ def test_lstm_parameters_are_checked_with_a_message_that_says_how(namespace, mes
     (dict(augment="translation"), "augment must be a list of texts; got the text 'translation'. papermill's -p"),
     (dict(augment=["flip"]), "each transform in augment must be one of 'translation', 'cutout'; got 'flip'"),
     (dict(ablation=["recipe", "bigger"]), "each of ablation must be one of"),
+    (dict(ablation_steps=500), "ablation_steps must be an integer >= 2000; got 500"),
     (dict(classifier_epochs="none"), "classifier_epochs must be an integer or None; got the text 'none'."),
 ])
 def test_gan_parameters_are_checked(namespace, message):
@@ -98,6 +102,18 @@ def test_samples_parameters_are_checked(namespace, message):
     assert str(error.value).startswith(message)
 
 
+def test_an_integer_for_a_float_names_the_same_run_as_the_float():
+    assert GANTrainParams.from_namespace(dict(ema_decay=0)).config() == GANTrainParams.from_namespace(
+        dict(ema_decay=0.0)).config()
+    params = LSTMParams.from_namespace(dict(lr_study_rates=[1, 0.5]))
+    assert all(type(rate) is float for rate in params.lr_study_rates)
+
+
+def test_text_that_is_no_literal_still_gets_the_message():
+    with pytest.raises(ParameterError, match="seq_lengths must be a list of integers; got the text '{\\[1\\]: 2}'"):
+        LSTMParams.from_namespace(dict(seq_lengths="{[1]: 2}"))
+
+
 def test_type_check_accepts_what_papermill_and_yaml_pass():
     check_type("x", None, int | None)
     check_type("x", 3, float)  # an integer is a number
@@ -105,3 +121,19 @@ def test_type_check_accepts_what_papermill_and_yaml_pass():
     for value, annotation in ((True, int), (3.0, int), ("3", int), (None, int)):
         with pytest.raises(ParameterError):
             check_type("x", value, annotation)
+
+
+def test_each_warm_start_begins_from_the_chrono_run_that_learned_the_length_before_it():
+    from lib.runs import run_name
+
+    assert LSTMParams(long_seq_lengths=[200, 500]).warm_configs() == []
+    p = LSTMParams(long_seq_lengths=[500, 100, 200], long_inits=["zero", "chrono"], long_seeds=[0, 1],
+                   warm_seq_lengths=[1000, 500])
+    scratch = {(c.seq_length, c.seed): c for c in p.long_configs() if c.forget_bias_init == "chrono"}
+    warm = {(c.seq_length, c.seed): c for c in p.warm_configs()}
+    assert [(c.seq_length, c.seed) for c in p.warm_configs()] == [(500, 0), (1000, 0), (500, 1), (1000, 1)]
+    for seed in (0, 1):
+        assert warm[(500, seed)].init_from == run_name(scratch[(200, seed)].name, scratch[(200, seed)])
+        assert warm[(1000, seed)].init_from == run_name(warm[(500, seed)].name, warm[(500, seed)]), \
+            "the warm run at 500, not the one from scratch"
+        assert warm[(500, seed)].max_steps == scratch[(500, seed)].max_steps, "the budget of the run from scratch"

@@ -16,7 +16,7 @@ import pytest
 from lib.params import ParameterError
 from lib.runs import PROJECT_ROOT
 from tools.bootstrap import BootstrapError, bootstrap, check_python
-from tools.run_notebook import Unfinished, check_finished, parameters_for
+from tools.run_notebook import UPSTREAM, Unfinished, check_finished, outputs_of, parameters_for
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # no outer make's jobserver
 
@@ -46,6 +46,15 @@ def test_bad_parameters_stop_the_run_before_any_kernel_and_any_write(notebook, a
     assert not any(tmp_path.iterdir()), "nothing trained, deleted or written"
 
 
+def test_a_second_run_of_the_same_notebook_into_the_same_root_is_refused(tmp_path):
+    from tools.run_notebook import only_run
+
+    with only_run(tmp_path, "03_gan_samples"):
+        result = runner("03_gan_samples", "--profile", "smoke", out=tmp_path)
+    assert result.returncode == 1
+    assert f"03_gan_samples is already running into {tmp_path}/; wait for it to finish." in result.stderr
+
+
 def test_y_passes_a_list_and_a_parameter_of_another_notebook_is_left_out(tmp_path):
     options = [("-y", "{seq_lengths: [3], force: false}", None), ("-p", "sample_seed", "2")]
     assert parameters_for("01_lstm", "smoke", str(tmp_path), options)["seq_lengths"] == [3]
@@ -59,7 +68,7 @@ def test_gan_batch_larger_than_the_data_fails_before_training(tmp_path):
     from lib.gan_train import GANConfig, train
 
     with pytest.raises(ValueError, match="batch_size must be at most the 4,000 training images of mnist5k; got 5000"):
-        train(GANConfig(data_source="mnist5k", batch_size=5000, steps=10), tmp_path, force=True)
+        train(GANConfig(data_source="mnist5k", batch_size=5000, steps=10), tmp_path, retrain_before=time.time())
     assert not any(tmp_path.iterdir())
 
 
@@ -127,12 +136,35 @@ def test_make_j4_runs_in_dependency_order_and_then_reruns_only_what_is_stale(tmp
     check_finished(out, "smoke")
     assert (out / "report" / "report.pdf").exists()
     assert "run_notebook" not in make("-n", "all", "PROFILE=smoke", f"OUT={out}").stdout, "all up to date"
-    later = time.time() + 60
-    os.utime(out / "02_gan_train.ipynb", (later, later))
-    stale = make("-n", "all", "PROFILE=smoke", f"OUT={out}").stdout
-    reruns = [name for name in ("01_lstm", "02_gan_train", "03_gan_samples", "04_report")
-              if f"run_notebook {name} " in stale]
-    assert reruns == ["03_gan_samples", "04_report"] and "tools.report" in stale
+    # each notebook made newer makes exactly the notebooks that read it (tools.run_notebook.UPSTREAM) stale
+    for name in UPSTREAM:
+        original = (out / f"{name}.ipynb").stat().st_mtime
+        os.utime(out / f"{name}.ipynb", (original + 600,) * 2)
+        stale = make("-n", "all", "PROFILE=smoke", f"OUT={out}").stdout
+        os.utime(out / f"{name}.ipynb", (original,) * 2)
+        reruns = [other for other in UPSTREAM if f"run_notebook {other} " in stale]
+        assert reruns == [other for other in UPSTREAM if reads(other, name)], (name, reruns)
+        assert "tools.report" in stale
+    # an output newer than its notebook (a stopped rerun, or Run All in JupyterLab) makes that notebook stale too
+    for name in [name for name in UPSTREAM if outputs_of(out, name)]:  # 04_report writes none of its own
+        output = max(outputs_of(out, name), key=lambda path: path.stat().st_mtime)
+        original = output.stat().st_mtime
+        os.utime(output, (original + 600,) * 2)
+        stale = make("-n", "all", "PROFILE=smoke", f"OUT={out}").stdout
+        os.utime(output, (original,) * 2)
+        reruns = [other for other in UPSTREAM if f"run_notebook {other} " in stale]
+        assert reruns == [other for other in UPSTREAM if other == name or reads(other, name)], (name, reruns)
+
+
+def reads(notebook: str, name: str) -> bool:
+    """Whether ``notebook`` reads the outputs of ``name``, directly or through others."""
+    return any(up == name or reads(up, name) for up in UPSTREAM[notebook])
+
+
+def test_an_unknown_profile_is_named_by_make():
+    result = make("-n", "all", "PROFILE=fast")
+    assert result.returncode != 0
+    assert "PROFILE=fast: there is no params/fast/; the profiles are default full smoke" in result.stderr
 
 
 # ---------------------------------------------------------------- one checkout, its own code and kernel

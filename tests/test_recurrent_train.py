@@ -1,3 +1,5 @@
+import time
+
 import pytest
 import torch
 
@@ -50,14 +52,36 @@ def test_interrupted_run_resumes_to_the_same_state(tmp_path):
         assert torch.equal(tensor, b["model_state"][name])
 
 
-def test_finished_run_is_reused_unless_forced(tmp_path):
+def test_a_warm_start_begins_from_the_finished_shorter_run_and_needs_it_finished(tmp_path):
+    from lib.runs import run_name
+
+    short = RecurrentConfig(model="lstm", seq_length=4, max_steps=20, eval_every=10, forget_bias_init="chrono")
+    longer = RecurrentConfig(model="lstm", seq_length=7, max_steps=1, eval_every=1, forget_bias_init="chrono",
+                             init_from=run_name(short.name, short))
+    with pytest.raises(FileNotFoundError, match=r"init_from: the run lstm_T4_seed0-\w+ has not finished"):
+        train(longer, tmp_path, progress=False)
+    assert not (tmp_path / "runs").exists() or [p.name for p in (tmp_path / "runs").iterdir()] == []
+    first = train(short, tmp_path, progress=False)
+    result = train(longer, tmp_path, progress=False)
+    assert result["init_from_length"] == 4 and first["init_from_length"] is None
+    start, warmed = load_torch(checkpoint(tmp_path, first))["model_state"], load_torch(checkpoint(tmp_path, result))
+    assert warmed["optimizer_state"]["state"][0]["step"] == 1, "a fresh optimiser, one step taken"
+    moved = max((warmed["model_state"][name] - tensor).abs().max().item() for name, tensor in start.items())
+    assert 0 < moved < 0.05, "one small RMSProp step away from the shorter run's weights, not a fresh initialisation"
+
+
+def test_finished_run_is_reused_unless_retrained_and_then_retrained_once(tmp_path):
     config = RecurrentConfig(model="rnn", seq_length=4, max_steps=40, eval_every=20)
     first = train(config, tmp_path, progress=False)
     result_file = checkpoint(tmp_path, first).with_name("result.json")
     stamp = result_file.stat().st_mtime_ns
     assert train(config, tmp_path, progress=False) == first and result_file.stat().st_mtime_ns == stamp
-    train(config, tmp_path, progress=False, force=True)
-    assert result_file.stat().st_mtime_ns != stamp
+    since = time.time()
+    train(config, tmp_path, progress=False, retrain_before=since)
+    retrained = result_file.stat().st_mtime_ns
+    assert retrained != stamp
+    train(config, tmp_path, progress=False, retrain_before=since)  # listed again by the same notebook run
+    assert result_file.stat().st_mtime_ns == retrained, "a run retrained since `since` is reused"
 
 
 def test_parallel_runs_come_back_in_order_and_metrics_keep_one_record_per_run(tmp_path):

@@ -16,12 +16,14 @@ that needs Python; standard library only, since it runs before the environment e
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +80,14 @@ def write_kernel(venv: Path, checkout: Path) -> Path:
 
 def bootstrap(python: str, venv: Path = ROOT / ".venv", requirements: Path = ROOT / "requirements.txt",
               checkout: Path = ROOT, log=print) -> dict:
-    """Bring ``venv`` into the state the module's docstring describes; returns its record."""
+    """Bring ``venv`` into the state the module's docstring describes; returns its record. Two bootstraps
+    at once (``make -j``, two terminals) take turns on ``<venv>.lock`` beside it."""
+    with open(venv.with_name(f"{venv.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _bootstrap(python, venv, requirements, checkout, log)
+
+
+def _bootstrap(python: str, venv: Path, requirements: Path, checkout: Path, log) -> dict:
     record_file = venv / "bootstrap.json"
     record = json.loads(record_file.read_text()) if record_file.exists() else {}
     venv_python = venv / "bin" / "python"
@@ -108,8 +117,9 @@ def bootstrap(python: str, venv: Path = ROOT / ".venv", requirements: Path = ROO
         write_kernel(venv, checkout)
         record = dict(record, checkout=str(checkout))
     record["python"] = _shown(python_version(venv_python))
-    tmp = record_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(record, indent=1) + "\n")
+    handle, tmp = tempfile.mkstemp(dir=venv, suffix=".tmp")
+    with os.fdopen(handle, "w") as file:
+        file.write(json.dumps(record, indent=1) + "\n")
     os.replace(tmp, record_file)
     return record
 

@@ -20,12 +20,14 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from lib.params import NOTEBOOKS as lib_notebooks
 from lib.runs import PROJECT_ROOT, project_path, save_bytes
 from tools.pandoc import markdown_to_html
+from tools.run_notebook import Unfinished, check_finished
 
 TEMPLATE = Path(__file__).with_name("offline.html.j2")  # JupyterLab's page, without MathJax
 
-NOTEBOOKS = ("01_lstm", "02_gan_train", "03_gan_samples", "04_report")
+NOTEBOOKS = tuple(lib_notebooks)
 REPORT = "04_report"
 
 
@@ -45,14 +47,6 @@ def make_all_command(root: str | Path) -> str:
     if profile:
         return f"make all PROFILE={profile}"
     return f"make all OUT={root}"
-
-
-def executed_notebooks(root: str | Path) -> list[Path]:
-    """The executed notebooks in ``root``; FileNotFoundError naming the command to run if there are none."""
-    found = sorted(project_path(root).glob("0*.ipynb"))
-    if not found:
-        raise FileNotFoundError(f"No executed notebooks in {root}/: run `{make_all_command(root)}` first.")
-    return found
 
 
 def inline_images(html: str, folder: Path) -> str:
@@ -104,20 +98,22 @@ def export_notebook(notebook: Path, target: Path) -> Path:
     return save_bytes(body.encode(), target)
 
 
-def export_all(root: str | Path) -> list[Path]:
-    """Export every executed notebook in ``root`` to ``root/html/<name>.html``; the written paths."""
+def export_all(root: str | Path, profile: str | None = None) -> list[Path]:
+    """Export each executed notebook in ``root`` to ``root/html/<name>.html``; the written paths. Refuses
+    (``Unfinished``, naming the notebook to rerun) when any is missing, unfinished or stale."""
     root = project_path(root)
-    return [export_notebook(notebook, root / "html" / f"{notebook.stem}.html")
-            for notebook in executed_notebooks(root)]
+    check_finished(root, profile)
+    return [export_notebook(root / f"{name}.ipynb", root / "html" / f"{name}.html") for name in NOTEBOOKS]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--root", default="outputs", help="output root holding the executed notebooks")
+    parser.add_argument("--profile", default=None, help="the Makefile profile that wrote the root")
     args = parser.parse_args(argv)
     try:
-        written = export_all(args.root)
-    except FileNotFoundError as error:
+        written = export_all(args.root, args.profile)
+    except Unfinished as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     for path in written:

@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 import typst
 
-from lib.runs import project_path, save_bytes
+from lib.runs import project_path, save_bytes, usual_mode
 from tools import pandoc
 from tools.run_notebook import Unfinished, check_finished
 
@@ -112,9 +112,10 @@ def render(root: str | Path, student: str | None = None, name: str | None = None
         save_bytes(typst.compile(str(work / "report.typ"), root=str(work)), work / "report.pdf")
         (work / "report.typ").unlink()
         old = out.with_name(f".{out.name}.old")
+        shutil.rmtree(old, ignore_errors=True)  # left by a render that was stopped here
         if out.exists():
             out.rename(old)
-        work.rename(out)
+        usual_mode(work).rename(out)
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)  # left only when something failed

@@ -17,28 +17,32 @@ where Make and the submission would take it for a finished one. A failed run is 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
 from lib.params import NOTEBOOKS, ParameterError
-from lib.runs import PROJECT_ROOT, project_path
+from lib.runs import PROJECT_ROOT, project_path, usual_mode
 from tools.bootstrap import KERNEL
 
-# What each executed notebook reads besides its own source and parameters: the notebooks whose outputs it uses.
+# What each executed notebook reads besides its own source and parameters: the notebooks whose outputs it uses
+# (the Makefile declares the same; tests/test_pipeline.py checks that they agree).
 UPSTREAM = {"01_lstm": (), "02_gan_train": (), "03_gan_samples": ("02_gan_train",),
             "04_report": ("01_lstm", "02_gan_train", "03_gan_samples")}
+assert list(UPSTREAM) == list(NOTEBOOKS)
 
 
 class Unfinished(Exception):
     """An executed notebook that is missing, failed, interrupted or older than what it reads."""
 
 
-def read_parameters(profile: str, options: list[tuple[str, str, str | None]]) -> dict:
+def read_parameters(options: list[tuple[str, str, str | None]]) -> dict:
     """The params file's values, then each option's ("-p"/"-r", name, value) or ("-y"/"-f", text or path, None)."""
     from papermill.cli import _resolve_type  # how papermill's own -p types a value
 
@@ -61,7 +65,7 @@ def parameters_for(name: str, profile: str, out: str, options) -> dict:
     if not file.exists():
         raise ParameterError(f"PROFILE must be one of {', '.join(sorted(p.name for p in (PROJECT_ROOT / 'params').iterdir()))}; "
                              f"got {profile!r} ({file.relative_to(PROJECT_ROOT)} does not exist)")
-    values = read_parameters(profile, [("-f", str(file), None), *options]) | dict(output_root=out)
+    values = read_parameters([("-f", str(file), None), *options]) | dict(output_root=out)
     known_anywhere = {field for params in NOTEBOOKS.values() for field in params.names()}
     unknown = sorted(set(values) - known_anywhere)
     if unknown:
@@ -75,13 +79,30 @@ def parameters_for(name: str, profile: str, out: str, options) -> dict:
     return values
 
 
+@contextmanager
+def only_run(root: Path, name: str):
+    """Hold ``<root>/.<name>.lock`` while notebook ``name`` runs into ``root``: a second run of it waits for
+    none, it stops with Unfinished (two runs would train the same folders and remove each other's files)."""
+    with open(root / f".{name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Unfinished(f"{name} is already running into {root}/; wait for it to finish.") from None
+        yield
+
+
 def run(name: str, profile: str, out: str, options=(), progress: bool = True) -> Path:
     """Execute ``notebooks/<name>.ipynb`` into ``<out>/<name>.ipynb``, replaced only on success."""
-    import papermill
-
     parameters = parameters_for(name, profile, out, options)
     root = project_path(out)
     root.mkdir(parents=True, exist_ok=True)
+    with only_run(root, name):
+        return _run_locked(name, root, parameters, progress)
+
+
+def _run_locked(name: str, root: Path, parameters: dict, progress: bool) -> Path:
+    import papermill
+
     for leftover in root.glob(f".{name}.*.ipynb"):  # from a run that was killed
         leftover.unlink()
     target, failed = root / f"{name}.ipynb", root / f"{name}.failed.ipynb"
@@ -93,7 +114,7 @@ def run(name: str, profile: str, out: str, options=(), progress: bool = True) ->
         problem = unfinished_reason(Path(partial))
         if problem:
             raise Unfinished(f"{name}: {problem}")
-        os.replace(partial, target)
+        os.replace(usual_mode(partial), target)
     except BaseException:
         if Path(partial).exists() and Path(partial).stat().st_size:
             os.replace(partial, failed)
@@ -176,17 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     for flag, nargs in (("-p", 2), ("-r", 2), ("-y", 1), ("-f", 1)):
         parser.add_argument(flag, nargs=nargs, action=_Option, metavar=("NAME", "VALUE")[:nargs] if nargs == 2 else "TEXT")
     args = parser.parse_args(argv)
-    from papermill.exceptions import PapermillExecutionError
-
     try:
         path = run(args.notebook, args.profile, args.out, args.options, progress=not args.no_progress)
     except ParameterError as error:
         print(f"error: {args.notebook}: {error}", file=sys.stderr)
         return 2
-    except (Unfinished, PapermillExecutionError) as error:
+    except Exception as error:  # noqa: BLE001 - a failed cell, a dead kernel, a timeout: one short message each
         kept = project_path(args.out) / f"{args.notebook}.failed.ipynb"
-        print(f"error: {args.notebook} did not finish: {str(error).strip().splitlines()[-1]}\n"
-              f"The notebook as it stopped is {kept}.", file=sys.stderr)
+        lines = str(error).strip().splitlines() or [type(error).__name__]
+        print(f"error: {args.notebook} did not finish: {lines[-1]}" +
+              (f"\nThe notebook as it stopped is {kept}." if kept.exists() else ""), file=sys.stderr)
         return 1
     print(f"{path}")
     return 0

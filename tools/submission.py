@@ -64,14 +64,16 @@ def check_ready(root: Path, profile: str | None) -> None:
                        f"`{export_html.make_all_command(root)}` to bring it up to date.")
 
 
-def up_to_date_html(root: Path) -> dict[str, Path]:
-    """The HTML export of each notebook, (re)exported first when missing or older than its executed notebook."""
+def up_to_date_html(root: Path, profile: str | None) -> dict[str, Path]:
+    """The HTML export of each notebook, exported again first when missing, or older than its executed
+    notebook or than the code that exports it."""
     html = {name: root / "html" / f"{name}.html" for name in NOTEBOOKS}
-    stale = [name for name in NOTEBOOKS
-             if not html[name].exists() or html[name].stat().st_mtime < (root / f"{name}.ipynb").stat().st_mtime]
+    exporter = [Path(export_html.__file__), export_html.TEMPLATE, Path(export_html.__file__).with_name("pandoc.py")]
+    stale = [name for name in NOTEBOOKS if not html[name].exists() or html[name].stat().st_mtime <
+             max(path.stat().st_mtime for path in [root / f"{name}.ipynb", *exporter])]
     if stale:
-        print(f"Exporting HTML (missing or older than the executed notebook: {', '.join(stale)})")
-        export_html.export_all(root)
+        print(f"Exporting HTML (missing or older than what it is made from: {', '.join(stale)})")
+        export_html.export_all(root, profile)
     return html
 
 
@@ -91,7 +93,7 @@ def build_submission(student: str, root: str | Path, name: str | None = None, pr
     executed = {nb: root / f"{nb}.ipynb" for nb in NOTEBOOKS}
     check_ready(root, profile)
     sources = source_files()
-    html = up_to_date_html(root)
+    html = up_to_date_html(root, profile)
     rendered = report.render(root, student, name, profile)  # the title block, filled in
 
     top = f"{student}_assignment3"
