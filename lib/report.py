@@ -32,7 +32,8 @@ OUTPUT_FILES = {key: f"{folder}/{name}" for key, (folder, name, _) in OUTPUTS.it
 def read_outputs(root: str | Path) -> dict:
     """Every output of OUTPUTS (and bench.json) found under ``root``, by its key."""
     root = project_path(root)
-    found = {key: read(root / folder) for key, (folder, name, read) in OUTPUTS.items() if (root / folder / name).exists()}
+    found = {key: read(root / folder) for key, (folder, name, read) in OUTPUTS.items()
+             if (root / folder / name).exists()}
     return found | ({"bench": load_json(root / BENCH)} if (root / BENCH).exists() else {})
 
 
@@ -94,6 +95,8 @@ RUN_COLUMNS = ["model", "seq_length", "encoding", "init", "seed", "lr", "steps",
 def runs_table(records: list[dict], columns: list[str] = RUN_COLUMNS) -> pd.DataFrame:
     """Runs as a table, one row each; a run that never reached 99% says so."""
     table = pd.DataFrame(records).reindex(columns=columns)  # runs from before a field existed lack it
+    if "init_from_length" in columns:
+        table["init_from_length"] = table["init_from_length"].astype("Int64")  # a length, or missing
     if "steps_to_99" in columns:
         table["steps_to_99"] = table["steps_to_99"].map(_steps_or_never)
     return table.round({"test_accuracy": 3})
@@ -165,7 +168,7 @@ def part1_summary(metrics: dict) -> str:
                  f"{budget['per_length']} T steps" + (f" (the RNN {budget['rnn_factor']:g} times that)"
                                                       if budget["rnn_factor"] != 1 else " (both models alike)")
                  + ", and stops once it has learned.")
-    for T in p["long_seq_lengths"]:
+    for T in sorted({r["seq_length"] for r in runs_of(metrics, "long")}):  # warm-started lengths too
         parts = []
         for r in (r for r in runs_of(metrics, "long") if r["seq_length"] == T):
             reached = (f"reached {LEARNED:.0%} at step {r['steps_to_99']:,}" if r["steps_to_99"]

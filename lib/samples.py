@@ -64,7 +64,7 @@ def load_trained(checkpoint_dir: str | Path, device: str = "auto") -> TrainedGAN
 def label_titles(probs: torch.Tensor) -> list[str]:
     """'7 (98%)': the predicted digit and the classifier's confidence, one per image."""
     confidence, label = probs.max(1)
-    return [f"{int(l)} ({c:.0%})" for c, l in zip(confidence.tolist(), label.tolist())]
+    return [f"{int(digit)} ({c:.0%})" for c, digit in zip(confidence.tolist(), label.tolist())]
 
 
 GRIDS = "grids.json"

@@ -108,9 +108,9 @@ def full_section(full_root: Path) -> str | None:
         lines += [f"- Training time recorded by the {len(lstm['runs'])} runs: {runs_hours:.1f} h, on {p['workers']} "
                   f"single-threaded workers side by side.", "", "Accuracy against T:", "",
                   _table(report.sweep_table(sweep)), "", "Long memory (minutes are the run's own wall time):", "",
-                  _table(report.runs_table(report.runs_of(lstm, "long"), ["seq_length", "init", "init_from_length",
-                                                                         "seed", "steps", "test_accuracy", "steps_to_99",
-                                                                         "wall_seconds"])
+                  _table(report.runs_table(report.runs_of(lstm, "long"),
+                                           ["seq_length", "init", "init_from_length", "seed", "steps", "test_accuracy",
+                                            "steps_to_99", "wall_seconds"])
                          .assign(minutes=lambda t: (t.pop("wall_seconds") / 60).round(1))), ""]
         study = report.runs_of(lstm, "lr_study") + [r for r in sweep if r["seq_length"] in p["lr_study_lengths"]
                                                     and r["encoding"] == p["encodings"][0]]

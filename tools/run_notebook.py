@@ -63,7 +63,8 @@ def parameters_for(name: str, profile: str, out: str, options) -> dict:
     """The parameters of notebook ``name``, checked against its declaration; ParameterError names a bad one."""
     file = PROJECT_ROOT / "params" / profile / f"{name}.yaml"
     if not file.exists():
-        raise ParameterError(f"PROFILE must be one of {', '.join(sorted(p.name for p in (PROJECT_ROOT / 'params').iterdir()))}; "
+        profiles = ", ".join(sorted(p.name for p in (PROJECT_ROOT / "params").iterdir()))
+        raise ParameterError(f"PROFILE must be one of {profiles}; "
                              f"got {profile!r} ({file.relative_to(PROJECT_ROOT)} does not exist)")
     values = read_parameters([("-f", str(file), None), *options]) | dict(output_root=out)
     known_anywhere = {field for params in NOTEBOOKS.values() for field in params.names()}
