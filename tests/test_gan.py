@@ -1,3 +1,4 @@
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -96,6 +97,12 @@ def test_finished_run_is_reused_and_publishing_writes_the_outputs(gan_dir):
     assert read_metrics(out) == first and len(published["fixed_grids"]) == 3
     samples = np.load(out / "samples_final.npz")["images"]
     assert samples.shape == (TINY["final_samples"], 28, 28) and 0 <= samples.min() and samples.max() <= 1
+    since = time.time()  # force: trained again once, then reused by the same notebook run
+    train(GANConfig(**TINY), out, progress=False, retrain_before=since)
+    retrained = (out / first["checkpoints"]["final"]).stat().st_mtime_ns
+    assert retrained != stamp
+    train(GANConfig(**TINY), out, progress=False, retrain_before=since)
+    assert (out / first["checkpoints"]["final"]).stat().st_mtime_ns == retrained
 
 
 @pytest.mark.parametrize("bad, name", [
