@@ -170,14 +170,14 @@ def test_an_unknown_profile_is_named_by_make():
 # ---------------------------------------------------------------- one checkout, its own code and kernel
 
 def clone(destination: Path) -> Path:
-    """A copy of this checkout's files (tracked and new), with a .venv that sees this one's packages, brought
-    up by the Makefile's bootstrap; its lib writes its own path to $LIB_MARKER when imported."""
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_ROOT, capture_output=True,
-                           text=True, check=True).stdout.split("\n")
-    for name in filter(None, files):
-        if (PROJECT_ROOT / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(PROJECT_ROOT / name, destination / name)
+    """A copy of this checkout's sources (what the submission ships: it works in an unpacked zip, without git),
+    with a .venv that sees this one's packages, brought up by the Makefile's bootstrap; its lib writes its own
+    path to $LIB_MARKER when imported."""
+    from tools.submission import source_files
+
+    for path in source_files():
+        (destination / path.relative_to(PROJECT_ROOT)).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, destination / path.relative_to(PROJECT_ROOT))
     subprocess.run([sys.executable, "-m", "venv", str(destination / ".venv")], check=True)
     site = next((destination / ".venv" / "lib").glob("python3*/site-packages"))
     here = next(Path(sys.prefix, "lib").glob("python3*/site-packages"))
