@@ -161,6 +161,7 @@ def main(argv=None):
     environment = dict(cpu=cpu_model(), threads=torch.get_num_threads(), torch=torch.__version__,
                        python=platform.python_version(), date=datetime.date.today().isoformat())
     print(f"{environment['cpu']}, {environment['threads']} threads, torch {environment['torch']}", flush=True)
+    part1 = {}  # Part I's speed study, with --full only
     if args.tiny:
         repeats, rows = 3, recurrent_pairs(batch=8, hidden=16, lengths=[5], repeats=3, inner=2)
         gan, make = gan_throughput(seconds=0.5), {}
@@ -171,10 +172,9 @@ def main(argv=None):
         make = {"smoke_seconds": make_wall_time("smoke")}
         if args.full:
             make["all_seconds"] = make_wall_time("default")
-            part1 = dict(study=speed_study(project_path(args.out).with_name("part1_speed")), cores=sharing_the_cores())
-    result = dict(environment=environment, repeats=repeats, rows=rows, gan=gan, make=make, tiny=args.tiny)
-    if args.full:
-        result["part1_speed"] = part1
+            part1 = dict(part1_speed=dict(study=speed_study(project_path(args.out).with_name("part1_speed")),
+                                             cores=sharing_the_cores()))
+    result = dict(environment=environment, repeats=repeats, rows=rows, gan=gan, make=make, tiny=args.tiny) | part1
     print(f"wrote {save_json(result, project_path(args.out))}")
     return result
 
