@@ -9,48 +9,37 @@ from __future__ import annotations
 
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-
-from lib.recurrent_train import LEARNED, RecurrentConfig, train, train_many
+from lib.devices import torch_threads
+from lib.recurrent import MODELS
+from lib.recurrent_train import LEARNED, RecurrentConfig, train
+from lib.sweeps import train_runs
 
 # The default profile's long-memory LSTM, given the same 3,000 steps whatever the change.
-BASE = RecurrentConfig(model="lstm", seq_length=100, forget_bias_init="chrono", learning_rate=3e-3, max_steps=3000,
-                       target_accuracy=LEARNED, patience=1)
+BASE = RecurrentConfig(model="lstm-chrono", seq_length=100, learning_rate=MODELS["lstm-chrono"].learning_rate,
+                       max_steps=3000, target_accuracy=LEARNED, patience=1)
 CHANGES = {
-    "the recipe: chrono, rate 3e-3": {},
+    "as registered: chrono init, its own rate": {},
     "rate 1e-3 (the course's)": dict(learning_rate=1e-3),
     "rate 1e-2": dict(learning_rate=1e-2),
     "RMSProp alpha 0.9": dict(rmsprop_alpha=0.9),
     "clipping norm 1": dict(max_norm=1.0),
     "batch 64": dict(batch_size=64),
-    "chrono T_max 400": dict(chrono_t_max=400),
     "evaluation every 25 steps": dict(eval_every=25),
     "evaluation every 100 steps": dict(eval_every=100),
-    "forget bias zero": dict(forget_bias_init="zero"),
+    "every bias zero": dict(model="lstm"),
     "seed 1": dict(seed=1),
 }
-
-
-@contextmanager
-def threads(count: int):
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def speed_study(out: Path) -> list[dict]:
     """One row per change: steps and seconds to 99% (None when not reached), and milliseconds per step."""
     rows = []
     for change, settings in CHANGES.items():
-        with threads(1):
-            result = train(replace(BASE, **settings), out, progress=False)
+        with torch_threads(1):
+            result = train(replace(BASE, **settings), out)
         seconds_per_step = result["wall_seconds"] / result["steps"]
         reached = result["steps_to_99"]
         rows.append(dict(change=change, steps_to_99=reached, final_accuracy=round(result["test_accuracy"], 3),
@@ -67,9 +56,12 @@ def sharing_the_cores(cores: int = 2, runs: int = 4) -> dict:
     configs = [replace(BASE, seq_length=50, seed=seed, max_steps=400) for seed in range(runs)]
     seconds = {}
     for way, workers in (("processes", cores), ("threads", 1)):
-        with threads(cores), tempfile.TemporaryDirectory() as scratch:
+        with torch_threads(cores), tempfile.TemporaryDirectory() as scratch:
             start = time.perf_counter()
-            train_many(configs, scratch, workers=workers, progress=False)
+            if workers == 1:
+                [train(config, scratch) for config in configs]
+            else:
+                train_runs(configs, scratch, "sharing the cores", workers=workers)
             seconds[way] = round(time.perf_counter() - start, 1)
     print(f"{runs} runs at T = 50: {seconds['processes']} s as {cores} single-threaded processes, "
           f"{seconds['threads']} s one after the other on {cores} threads", flush=True)

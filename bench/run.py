@@ -1,20 +1,20 @@
-"""Benchmarks behind `make bench`: the from-scratch recurrent nets against PyTorch's, the GAN's
-throughput, and the wall time of the Makefile's runs. Prints a table and writes outputs/bench.json.
+"""Benchmarks behind `make bench`. Prints as it goes and writes outputs/bench.json; nothing here asserts a time.
 
-Each from-scratch/reference pair is timed in this one process, interleaved (ours, theirs,
-ours, theirs, ...) after a warm-up, so that both see the same machine state; the ratio is
-taken pair by pair and summarised by its median, min and max. Benchmarks are not tests:
-nothing here asserts a time.
-
-    python -m bench.run            # recurrent pairs, GAN throughput, `make smoke`
-    python -m bench.run --full     # also `make all` (default profile, fresh output folder) and Part I's
-                                   # speed study (bench/part1_speed.py)
+    python -m bench.run            # the machine; where the minutes of the last `make all` went; the recurrent
+                                   # pairs; the GAN step on 1, 2 and N threads; the engines' overhead
+    python -m bench.run --full     # also: Part I's runs on 1, 2 and N workers (numbers compared), `make all` from
+                                   # a fresh output folder (also with -j2), and Part I's speed study
     python -m bench.run --tiny     # small shapes, few repeats, no make runs: checks the script itself
+
+Each from-scratch/reference pair is timed in this one process, interleaved (ours, theirs, ours, ...) after a
+warm-up, so that both see the same machine state; the ratio is taken pair by pair and summarised by its
+median, min and max. Machines of one kind differ: every record carries the CPU model and the usable cores.
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import statistics
 import subprocess
@@ -25,12 +25,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from lib.gan_train import Batches, GANConfig, GANState, train_step
-from lib.mnist import BrokenMNISTFile, load_full_mnist, load_mnist5k
+from lib.devices import usable_cores
+from lib.files import project_path, save_json
 from lib.palindrome import encode
+from lib.pipeline import PROJECT_ROOT
 from lib.recurrent import LSTM, VanillaRNN
-from lib.runs import PROJECT_ROOT, project_path, save_json
 
+from . import engines, minutes
 from .part1_speed import sharing_the_cores, speed_study
 
 
@@ -106,42 +107,15 @@ def recurrent_pairs(batch: int, hidden: int, lengths: list[int], repeats: int, i
     return rows
 
 
-def gan_throughput(seconds: float, variants=("mlp",)) -> dict:
-    """The recipe's training step (``lib.gan_train.train_step``: D, then G, then the EMA, with augmentation)
-    per second, per variant, at the recipe's batch size; and what that means per epoch of each source."""
-    mnist5k = load_mnist5k()
-    sizes = {"mnist5k": len(mnist5k.train_images)}
-    try:
-        sizes["mnist"] = len(load_full_mnist(download_timeout=5).train_images)
-    except (FileNotFoundError, BrokenMNISTFile):
-        sizes["mnist"] = None  # not on this machine
-    result = {}
-    for variant in variants:
-        config = GANConfig(data_source="mnist5k", variant=variant)
-        state = GANState.new(config, torch.device("cpu"))
-        batches = Batches(config, mnist5k.train_images)
-        for _ in range(5):
-            state.window += train_step(state, *batches(state.step))
-        count, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            state.window += train_step(state, *batches(state.step))
-            count += 1
-        per_second = count / (time.perf_counter() - start)
-        epochs = {source: (round(n // config.batch_size / per_second, 1) if n else None) for source, n in sizes.items()}
-        result[variant] = dict(batch=config.batch_size, steps_per_second=round(per_second, 1), seconds_per_epoch=epochs)
-        print(f"GAN step ({variant}, batch {config.batch_size}): {per_second:.1f} steps/s; seconds per epoch: {epochs}",
-              flush=True)
-    return result
-
-
-def make_wall_time(profile: str) -> float:
-    """Seconds for `make all PROFILE=<profile>` into a fresh output folder (nothing reused)."""
+def make_wall_time(profile: str, jobs: int = 1) -> float:
+    """Seconds for `make [-jN] all PROFILE=<profile>` into a fresh output folder (nothing reused)."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run(["make", "all", f"PROFILE={profile}", f"OUT={out}"], cwd=PROJECT_ROOT, check=True,
-                       stdout=subprocess.DEVNULL)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+        subprocess.run(["make", f"-j{jobs}", "all", f"PROFILE={profile}", f"OUT={out}"], cwd=PROJECT_ROOT, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         seconds = time.perf_counter() - start
-    print(f"make all PROFILE={profile}: {seconds:.0f} s", flush=True)
+    print(f"make -j{jobs} all PROFILE={profile}: {seconds:.0f} s", flush=True)
     return round(seconds, 1)
 
 
@@ -152,29 +126,34 @@ def _format_row(row: dict) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true",
-                        help="also time `make all` with the default profile, and run Part I's speed study")
+    parser.add_argument("--full", action="store_true", help="also the worker check, `make all` and the speed study")
     parser.add_argument("--tiny", action="store_true", help="small shapes, few repeats, no make runs")
+    parser.add_argument("--root", default="outputs", help="the output root whose minutes are read")
     parser.add_argument("--out", default="outputs/bench.json")
     args = parser.parse_args(argv)
 
-    environment = dict(cpu=cpu_model(), threads=torch.get_num_threads(), torch=torch.__version__,
+    environment = dict(cpu=cpu_model(), cores=usable_cores(), threads=torch.get_num_threads(), torch=torch.__version__,
                        python=platform.python_version(), date=datetime.date.today().isoformat())
-    print(f"{environment['cpu']}, {environment['threads']} threads, torch {environment['torch']}", flush=True)
-    part1 = {}  # Part I's speed study, with --full only
+    print(f"{environment['cpu']}, {environment['cores']} usable cores, torch {environment['torch']}", flush=True)
+    result = dict(environment=environment, tiny=args.tiny,
+                  minutes=dict(notebooks=minutes.notebook_seconds(args.root), groups=minutes.group_seconds(args.root)))
     if args.tiny:
-        repeats, rows = 3, recurrent_pairs(batch=8, hidden=16, lengths=[5], repeats=3, inner=2)
-        gan, make = gan_throughput(seconds=0.5), {}
+        result |= dict(repeats=3, rows=recurrent_pairs(batch=8, hidden=16, lengths=[5], repeats=3, inner=2),
+                       gan_threads=engines.gan_threads(steps=4), engines=[engines.dask_overhead(units=20)])
     else:
-        repeats = 9
-        rows = recurrent_pairs(batch=128, hidden=128, lengths=[20, 100], repeats=repeats, inner=5)
-        gan = gan_throughput(seconds=20, variants=("mlp", "conv"))
-        make = {"smoke_seconds": make_wall_time("smoke")}
-        if args.full:
-            make["all_seconds"] = make_wall_time("default")
-            part1 = dict(part1_speed=dict(study=speed_study(project_path(args.out).with_name("part1_speed")),
-                                             cores=sharing_the_cores()))
-    result = dict(environment=environment, repeats=repeats, rows=rows, gan=gan, make=make, tiny=args.tiny) | part1
+        result |= dict(repeats=9, rows=recurrent_pairs(batch=128, hidden=128, lengths=[20, 100], repeats=9, inner=5),
+                       gan_threads=engines.gan_threads(),
+                       engines=[e for e in (engines.dask_overhead(), engines.ray_overhead()) if e])
+    per_unit = result["engines"][0]["per_unit_ms"] / 1e3
+    result["scaling"] = minutes.scaling(args.root, per_unit=per_unit)
+    full_root = project_path(args.root) / "full"
+    if full_root.exists():
+        result["scaling_full"] = minutes.scaling(full_root, per_unit=per_unit)
+    if args.full and not args.tiny:
+        result["workers"] = engines.worker_check()
+        result["make"] = {"make all": make_wall_time("default"), "make -j2 all": make_wall_time("default", jobs=2)}
+        result["part1_speed"] = dict(study=speed_study(project_path(args.out).with_name("part1_speed")),
+                                     cores=sharing_the_cores())
     print(f"wrote {save_json(result, project_path(args.out))}")
     return result
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .runs import check_choice
+from .checks import check_choice
 
 BACKGROUND = -1.0
 TRANSLATION_RATIO = 1 / 8  # at most 28/8, rounded: 4 pixels, in each direction

@@ -24,7 +24,8 @@ import copy
 import torch
 from torch import nn
 
-from .runs import Stream, check_unit_interval, generator_for
+from .checks import check_unit_interval
+from .streams import Stream, generator_for
 
 
 def warmup_decay(decay: float, step: int) -> float:

@@ -1,17 +1,16 @@
-"""Measuring generated digits with a classifier trained on the same MNIST source.
+"""The evaluator: a classifier trained on the same MNIST source, and the scores computed from it.
 
-* classifier Inception Score: exp(E_x KL(p(y|x) || p(y))), between 1 (one class, or
-  no confident class) and 10 (confident, all ten classes equally often);
-* Fréchet distance between Gaussians fitted to the classifier's penultimate
-  features of generated and of real test images;
+* classifier Inception score (Salimans et al. 2016): exp(E_x KL(p(y|x) || p(y))), between 1 (one class,
+  or no confident class) and 10 (confident, all ten classes equally often);
+* Fréchet distance (Heusel et al. 2017) between Gaussians fitted to the classifier's penultimate
+  features of two sets of images;
 * the histogram of predicted classes;
 * salt noise: isolated bright pixels per image, a defect the classifier barely sees.
 
-The classifier is the domain-appropriate stand-in for the Inception network of
-the usual IS/FID: it is trained here, on the same data, so nothing is
-downloaded. The scores come from torchmetrics (``InceptionScore`` and
-``FrechetInceptionDistance``, both with this classifier as the feature
-extractor), and each is reported beside the same measure on real data.
+The classifier is the domain-appropriate stand-in for the Inception network of the usual IS/FID: it is
+trained here, on the same data, so nothing is downloaded. The scores come from torchmetrics
+(``InceptionScore`` and ``FrechetInceptionDistance``, both with this classifier as the feature extractor).
+``lib.gan_measure`` applies them to samples and to real digits alike.
 """
 from __future__ import annotations
 
@@ -26,9 +25,11 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from tqdm.auto import tqdm
 
-from .mnist import MNIST
 from .augment import translation
-from .runs import Stream, generator_for, load_torch, resolve_device, save_torch
+from .devices import resolve_device
+from .files import load_torch, save_torch
+from .mnist import MNIST
+from .streams import Stream, generator_for
 
 NUM_CLASSES = 10
 
@@ -76,7 +77,8 @@ def predict(classifier: Classifier, images: torch.Tensor, batch_size: int = 1000
                       for i in range(0, len(images), batch_size)])
 
 
-def accuracy(classifier: Classifier, images: torch.Tensor, labels: torch.Tensor) -> float:
+def classifier_accuracy(classifier: Classifier, images: torch.Tensor, labels: torch.Tensor) -> float:
+    """The share of ``images`` whose label the classifier predicts (a fraction in [0, 1])."""
     return (predict(classifier, images).argmax(1) == labels).float().mean().item()
 
 
@@ -120,7 +122,7 @@ def train_classifier(data: MNIST, path: str | Path, epochs: int | None = None, s
             scheduler.step()
     classifier.eval()
     info = recipe | dict(train_seconds=round(time.perf_counter() - started, 1),
-                         test_accuracy=accuracy(classifier, data.test_images, data.test_labels))
+                         test_accuracy=classifier_accuracy(classifier, data.test_images, data.test_labels))
     save_torch(dict(state=classifier.state_dict(), info=info), path)
     return classifier, info
 
@@ -173,31 +175,3 @@ def salt_noise(images: torch.Tensor, bright: float = 0.5, dark: float = 0.25) ->
     neighbours = torch.cat([patches[:, :4], patches[:, 5:]], dim=1).amax(1)  # (N, 784), the centre left out
     isolated = (x.flatten(1) > bright) & (neighbours < dark)
     return isolated.sum(1).float().mean().item()
-
-
-def inception_score(classifier: Classifier, images: torch.Tensor) -> float:
-    return inception_score_of_logits(classifier_outputs(classifier, images)[1])
-
-
-def frechet_distance(classifier: Classifier, images: torch.Tensor, real_images: torch.Tensor) -> float:
-    return frechet_distance_of_features(classifier_outputs(classifier, images)[0],
-                                        classifier_outputs(classifier, real_images)[0])
-
-
-def evaluate_images(classifier: Classifier, images: torch.Tensor, real_features: torch.Tensor) -> dict:
-    """IS, Fréchet distance to ``real_features`` (of the test images) and class histogram of ``images``."""
-    features, logits = classifier_outputs(classifier, images)
-    return dict(inception_score=inception_score_of_logits(logits),
-                frechet_distance=frechet_distance_of_features(features, real_features),
-                class_histogram=histogram_of_logits(logits))
-
-
-def real_baselines(classifier: Classifier, data: MNIST, n: int, seed: int = 0) -> dict:
-    """The same measures on real data: IS of the test set; Fréchet distance between a
-    train sample and the test set of the same size (what a perfect generator would score)."""
-    n = min(n, len(data.test_images))
-    test_features, test_logits = classifier_outputs(classifier, data.test_images[:n])
-    train = data.train_images[torch.randperm(len(data.train_images), generator=generator_for(seed, Stream.REAL_BASELINE))[:n]]
-    return dict(n=n, inception_score=inception_score_of_logits(test_logits),
-                frechet_distance=frechet_distance_of_features(classifier_outputs(classifier, train)[0], test_features),
-                class_histogram=histogram_of_logits(test_logits))

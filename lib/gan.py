@@ -11,7 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .runs import check_choice, check_int, load_torch, project_path, resolve_device
+from .checks import check_choice, check_int
+from .devices import resolve_device
+from .files import load_torch, project_path
 
 IMAGE_SHAPE = (1, 28, 28)
 
@@ -19,7 +21,7 @@ IMAGE_SHAPE = (1, 28, 28)
 class MLPGenerator(nn.Module):
     """The course template: z (B, latent) -> 128 -> 256 -> 512 -> 1024 -> 784, tanh."""
 
-    def __init__(self, latent_dim: int = 100):
+    def __init__(self, latent_dim: int):
         super().__init__()
         self.latent_dim = latent_dim
 
@@ -50,7 +52,7 @@ class ConvGenerator(nn.Module):
     -> (1, 28, 28), transposed convolutions with BatchNorm and ReLU, tanh. Not the course's template:
     it shows what the template's MLP leaves on the table."""
 
-    def __init__(self, latent_dim: int = 100):
+    def __init__(self, latent_dim: int):
         super().__init__()
         self.latent_dim = latent_dim
         self.net = nn.Sequential(
@@ -78,7 +80,7 @@ class ConvDiscriminator(nn.Module):
 VARIANTS = {"mlp": (MLPGenerator, MLPDiscriminator), "conv": (ConvGenerator, ConvDiscriminator)}
 
 
-def build_gan(variant: str = "mlp", latent_dim: int = 100) -> tuple[nn.Module, nn.Module]:
+def build_gan(variant: str, latent_dim: int) -> tuple[nn.Module, nn.Module]:
     """(generator, discriminator) of ``variant``: "mlp" (the course template) or "conv" (DCGAN-style)."""
     check_choice("variant", variant, VARIANTS)
     check_int("latent_dim", latent_dim)
@@ -119,16 +121,38 @@ def generator_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-def parameter_table(module: nn.Module) -> list[tuple[str, str, int]]:
-    """(name, layer, parameters) for every leaf layer: the architecture as the notebook shows it."""
-    return [(name, repr(layer), sum(p.numel() for p in layer.parameters()))
-            for name, layer in module.named_modules() if not list(layer.children())]
-
-
-def architecture(variant: str = "mlp", latent_dim: int = 100) -> list[dict]:
-    """Both networks in one line each, with their parameter counts (for metrics.json and the report)."""
-    rows = []
-    for name, net in zip(("generator", "discriminator"), build_gan(variant, latent_dim)):
-        layers = [layer for _, layer, _ in parameter_table(net)]
-        rows.append(dict(network=name, layers=" -> ".join(layers), parameters=sum(n for *_, n in parameter_table(net))))
+def layer_table(net: nn.Module, input_shape: tuple[int, ...]) -> list[dict]:
+    """Every leaf layer of ``net`` in the order it runs: its name, its output shape for one example of
+    ``input_shape`` (without the batch axis) and its parameter count; measured by running two examples."""
+    rows, hooks = [], []
+    for name, layer in net.named_modules():
+        if not list(layer.children()):
+            hooks.append(layer.register_forward_hook(lambda layer, _, out, name=name: rows.append(dict(
+                layer=type(layer).__name__ + _arguments(layer), output=list(out.shape[1:]),
+                parameters=sum(p.numel() for p in layer.parameters())))))
+    was_training = net.training
+    with torch.no_grad():
+        net.eval()(torch.zeros(2, *input_shape, device=next(net.parameters()).device))
+    net.train(was_training)
+    for hook in hooks:
+        hook.remove()
     return rows
+
+
+def _arguments(layer: nn.Module) -> str:
+    """The arguments that tell layers of one kind apart, as a reader writes them: Linear(784, 512)."""
+    if isinstance(layer, nn.Linear):
+        return f"({layer.in_features}, {layer.out_features})"
+    if isinstance(layer, (nn.Conv2d, nn.ConvTranspose2d)):
+        return f"({layer.in_channels}, {layer.out_channels}, {layer.kernel_size[0]}, stride {layer.stride[0]})"
+    if isinstance(layer, nn.LeakyReLU):
+        return f"({layer.negative_slope:g})"
+    if isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        return f"({layer.num_features})"
+    return ""
+
+
+def architecture(variant: str, latent_dim: int) -> dict[str, list[dict]]:
+    """Both networks' layer tables (``layer_table``): what metrics.json and the report show."""
+    G, D = build_gan(variant, latent_dim)
+    return dict(generator=layer_table(G, (latent_dim,)), discriminator=layer_table(D, IMAGE_SHAPE))

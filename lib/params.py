@@ -19,17 +19,22 @@ import ast
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from .gan_train import RUNGS, GANConfig
+from .ablation import RUNGS
+from .checks import check_choice, check_fraction, check_int, check_positive
+from .devices import resolve_device
+from .files import project_path
+from .gan_train import GANConfig
 from .latent import MODES
 from .palindrome import INPUT_DIMS
-from .recurrent import FORGET_BIAS_INITS, MODELS
-from .recurrent_train import RecurrentConfig, StepBudget
-from .runs import check_choice, check_fraction, check_int, check_positive, project_path, resolve_device, run_name
+from .pipeline import NOTEBOOKS as PIPELINE
+from .recurrent import MODELS
+from .recurrent_train import RecurrentConfig
+from .sweeps import Design
 
 
 class ParameterError(ValueError):
@@ -167,128 +172,75 @@ def _check_common(params) -> None:
 
 @dataclass(frozen=True)
 class LSTMParams(Params):
-    """01_lstm: the T = 5 check, the sweep over T, long memory, the learning-rate study, gradient flow."""
+    """01_lstm: the T = 5 check, the learning-rate study, the sweep over T, long memory, gradient flow."""
 
     FOLDER = "01_lstm"
     output_root: str = "outputs"
     device: str = "auto"
     force: bool = False  # retrain even when a finished run matches
     progress: bool = True
-    workers: int = 2  # training runs side by side on the CPU, each single-threaded
+    workers: int | None = None  # training runs side by side, one thread each; None: one per usable core
+    scheduler: str | None = None  # a Dask scheduler's address, e.g. 'tcp://10.0.0.5:8786'; None: this machine
     # 1. T = 5 with the course's default parameters
     check_encodings: list[str] = field(default_factory=lambda: ["scalar", "onehot"])
-    # 2. the sweep over T
-    models: list[str] = field(default_factory=lambda: ["rnn", "lstm"])
-    seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30, 40, 50])
+    # 2. the learning-rate study: each model's rate is chosen here, on the validation set
+    models: list[str] = field(default_factory=lambda: ["rnn", "lstm", "lstm-chrono"])
+    study_rates: list[float] = field(default_factory=lambda: [1e-3, 3e-3])
+    study_lengths: list[int] = field(default_factory=lambda: [10])
+    # 3. the sweep over T, on one budget at every T
+    seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     encodings: list[str] = field(default_factory=lambda: ["onehot"])
-    lstm_learning_rate: float = 3e-3
-    rnn_learning_rate: float = 1e-3
+    max_steps: int = 800  # every run at every T may take this many steps; a run stops once it has learned
     rmsprop_alpha: float = RecurrentConfig.rmsprop_alpha
     max_norm: float = RecurrentConfig.max_norm
     hidden_dim: int = RecurrentConfig.hidden_dim
     batch_size: int = RecurrentConfig.batch_size
-    forget_bias_init: str = "chrono"
     eval_every: int = RecurrentConfig.eval_every
-    steps_base: int = StepBudget.base  # a run of length T gets steps_base + steps_per_length * T steps ...
-    steps_per_length: int = StepBudget.per_length
-    rnn_steps_factor: float = StepBudget.rnn_factor  # ... times this for the RNN (>= 1)
-    # 3. long memory: the LSTM at large T, by forget-gate initialisation
+    # 5. long memory
+    long_models: list[str] = field(default_factory=lambda: ["lstm-chrono"])
     long_seq_lengths: list[int] = field(default_factory=lambda: [100])
-    long_inits: list[str] = field(default_factory=lambda: ["zero", "chrono"])
     long_seeds: list[int] = field(default_factory=lambda: [0])
-    warm_seq_lengths: list[int] = field(default_factory=list)  # chrono LSTM started from the length before (curriculum)
-    # 4. the learning rate against T (empty: skipped)
-    lr_study_rates: list[float] = field(default_factory=lambda: [3e-4, 1e-3, 3e-3])
-    lr_study_lengths: list[int] = field(default_factory=lambda: [10, 20])
-    # 5. gradient flow in the trained models of the sweep at this T (seed 0)
+    long_max_steps: int = 1200
+    warm_seq_lengths: list[int] = field(default_factory=list)  # chrono LSTM started from the length before
+    # 6. gradient flow at initialisation and after training, in the sweep's first-seed runs at this T
     gradient_seq_length: int = 20
 
     def __post_init__(self):
         _check_common(self)
-        check_int("workers", self.workers)
+        if self.workers is not None:
+            check_int("workers", self.workers)
+        if self.scheduler is not None and "://" not in self.scheduler:
+            raise ParameterError(f"scheduler must be a Dask scheduler's address such as 'tcp://host:8786', or None; "
+                                 f"got {self.scheduler!r}")
         for name, choices in (("check_encodings", INPUT_DIMS), ("encodings", INPUT_DIMS), ("models", MODELS),
-                              ("long_inits", FORGET_BIAS_INITS)):
+                              ("long_models", MODELS)):
             for value in getattr(self, name):
                 check_choice(f"each of {name}", value, choices)
-        for name in ("seq_lengths", "long_seq_lengths", "warm_seq_lengths", "lr_study_lengths"):
+        for name in ("seq_lengths", "long_seq_lengths", "warm_seq_lengths", "study_lengths"):
             for T in getattr(self, name):
                 check_int(f"each of {name}", T, minimum=2)
         for name in ("check_encodings", "models", "seq_lengths", "seeds", "encodings", "long_seq_lengths",
-                     "long_inits", "long_seeds"):
+                     "long_models", "long_seeds"):
             if not getattr(self, name):
                 raise ParameterError(f"{name} must hold at least one value; got []")
         for name in ("seeds", "long_seeds"):
             for seed in getattr(self, name):
                 check_int(f"each of {name}", seed, minimum=0)
-        for rate in self.lr_study_rates:
-            check_positive("each of lr_study_rates", rate)
-        for name in ("lstm_learning_rate", "rnn_learning_rate"):
-            check_positive(name, getattr(self, name))
-        if bool(self.lr_study_rates) != bool(self.lr_study_lengths):
-            raise ParameterError("lr_study_rates and lr_study_lengths must both be empty (no study) or both be given; "
-                                 f"got {self.lr_study_rates} and {self.lr_study_lengths}")
+        for rate in self.study_rates:
+            check_positive("each of study_rates", rate)
+        if bool(self.study_rates) != bool(self.study_lengths):
+            raise ParameterError("study_rates and study_lengths must both be empty (no study: each model's registered "
+                                 f"rate) or both be given; got {self.study_rates} and {self.study_lengths}")
         check_int("gradient_seq_length", self.gradient_seq_length, minimum=2)
-        if self.warm_seq_lengths and ("chrono" not in self.long_inits
-                                      or min(self.warm_seq_lengths) <= min(self.long_seq_lengths)):
-            raise ParameterError("warm_seq_lengths need 'chrono' among long_inits, and each must exceed the shortest "
-                                 f"of long_seq_lengths (its start); got {self.warm_seq_lengths} with long_inits "
-                                 f"{self.long_inits} and long_seq_lengths {self.long_seq_lengths}")
-        self.budget()  # checks the budget rule
-        self.sweep_config(self.models[0], self.seq_lengths[0], self.seeds[0], self.encodings[0])  # and the rest
+        if self.warm_seq_lengths and min(self.warm_seq_lengths) <= min(self.long_seq_lengths):
+            raise ParameterError("each of warm_seq_lengths must exceed the shortest of long_seq_lengths (its start); "
+                                 f"got {self.warm_seq_lengths} with long_seq_lengths {self.long_seq_lengths}")
+        design, rates = Design(self), {model: spec.learning_rate for model, spec in MODELS.items()}
+        design.check(), design.lr_study(), design.sweep(rates), design.long(rates)  # each config checks its values
 
-    def budget(self) -> StepBudget:
-        return StepBudget(self.steps_base, self.steps_per_length, self.rnn_steps_factor)
-
-    def record(self) -> dict:
-        return super().record() | dict(step_budget=dataclasses.asdict(self.budget()))
-
-    def check_configs(self) -> list[RecurrentConfig]:
-        """The LSTM at T = 5 with the course's default parameters (RecurrentConfig's defaults), per encoding and seed."""
-        return [RecurrentConfig(model="lstm", seq_length=5, encoding=encoding, seed=seed)
-                for encoding in self.check_encodings for seed in self.seeds]
-
-    def sweep_configs(self) -> list[RecurrentConfig]:
-        return [self.sweep_config(model, T, seed, encoding) for encoding in self.encodings for model in self.models
-                for T in self.seq_lengths for seed in self.seeds]
-
-    def long_configs(self) -> list[RecurrentConfig]:
-        """The LSTM at each long T under each forget-gate init, all on the same budget."""
-        return [self.sweep_config("lstm", T, seed, self.encodings[0], forget_bias_init=init)
-                for T in self.long_seq_lengths for init in self.long_inits for seed in self.long_seeds]
-
-    def warm_configs(self) -> list[RecurrentConfig]:
-        """The chrono LSTM at each of ``warm_seq_lengths``, started from the weights of the chrono run at the
-        length before it among the long and warm lengths (the warm run there, if any): a curriculum (Bengio et
-        al., 2009). In order: train each after the one it starts from."""
-        lengths, configs = sorted(set(self.long_seq_lengths) | set(self.warm_seq_lengths)), []
-        for seed in self.long_seeds:
-            previous = None
-            for T in lengths:
-                chrono = self.sweep_config("lstm", T, seed, self.encodings[0], forget_bias_init="chrono")
-                if T in self.warm_seq_lengths and previous is not None:
-                    chrono = replace(chrono, init_from=run_name(previous.name, previous))
-                    configs.append(chrono)
-                previous = chrono
-        return configs
-
-    def lr_study_configs(self) -> list[RecurrentConfig]:
-        return [self.sweep_config(model, T, seed, self.encodings[0], learning_rate=rate) for model in self.models
-                for T in self.lr_study_lengths for rate in self.lr_study_rates for seed in self.seeds]
-
-    def gradient_configs(self) -> list[RecurrentConfig]:
-        """The first seed's sweep run of each model at ``gradient_seq_length`` (reused when the sweep has it)."""
-        return [self.sweep_config(model, self.gradient_seq_length, self.seeds[0], self.encodings[0])
-                for model in self.models]
-
-    def sweep_config(self, model: str, T: int, seed: int, encoding: str, **changes) -> RecurrentConfig:
-        """The configuration of one sweep run; ``changes`` override (e.g. the forget-gate init)."""
-        rate = self.lstm_learning_rate if model == "lstm" else self.rnn_learning_rate
-        settings = dict(model=model, seq_length=T, seed=seed, encoding=encoding, learning_rate=rate,
-                        rmsprop_alpha=self.rmsprop_alpha, max_norm=self.max_norm, hidden_dim=self.hidden_dim,
-                        batch_size=self.batch_size, forget_bias_init=self.forget_bias_init,
-                        eval_every=self.eval_every) | changes
-        return RecurrentConfig(max_steps=self.budget().steps(settings["model"], settings["seq_length"]), **settings)
+    def design(self) -> Design:
+        return Design(self)
 
 
 @dataclass(frozen=True)
@@ -300,12 +252,16 @@ class GANTrainParams(Params, GANConfig):
     device: str = "auto"
     force: bool = False
     progress: bool = True
-    ablation: list[str] = field(default_factory=list)  # rungs of the ladder to train beside the run (see gan_train)
-    ablation_steps: int | None = None  # every rung's step budget; None: the run's steps
+    workers: int | None = None  # ablation rungs side by side; None: one per usable core
+    scheduler: str | None = None  # a Dask scheduler's address; None: this machine
+    ablation: list[str] = field(default_factory=lambda: ["template", "template+ema", "recipe"])  # lib.ablation.RUNGS
+    ablation_steps: int | None = None  # each configuration's steps; None: half of the run's
 
     def __post_init__(self):
         _check_common(self)
         GANConfig.__post_init__(self)
+        if self.workers is not None:
+            check_int("workers", self.workers)
         for rung in self.ablation:
             check_choice("each of ablation", rung, RUNGS)
         if self.ablation_steps is not None:
@@ -314,25 +270,26 @@ class GANTrainParams(Params, GANConfig):
     def config(self) -> GANConfig:
         return GANConfig(**{f.name: getattr(self, f.name) for f in dataclasses.fields(GANConfig)})
 
-    def ladder_config(self) -> GANConfig:
-        """The run's recipe on the ladder's step budget: the rungs are built on it (gan_train.rung_config)."""
-        return replace(self.config(), steps=self.ablation_steps or self.steps)
+    @property
+    def ladder_steps(self) -> int:
+        return self.ablation_steps or self.steps // 2
 
 
 @dataclass(frozen=True)
 class SamplesParams(Params):
-    """03_gan_samples: the grids, the endpoints and the walk between them."""
+    """03_gan_samples: the grids, the endpoints and the walks between them."""
 
     FOLDER = "03_gan_samples"
     output_root: str = "outputs"
     checkpoint_dir: str | None = None  # where 02 wrote metrics.json and its checkpoints; None: <output_root>/02_gan_train
     device: str = "auto"
     sample_seed: int = 0  # the 25 noise vectors of the grids
-    endpoint_seed: int = 0  # the candidates from which the two endpoints are chosen
-    start_class: int | None = None  # e.g. 1; None: the first confident digit
-    end_class: int | None = None  # e.g. 7; None: the first confident digit of another class
-    min_confidence: float = 0.95
-    candidates: int = 1000
+    endpoint_seed: int = 0  # the candidates from which the endpoints are chosen
+    pairs: int = 3  # interpolation pairs, each between two digits of different classes
+    start_class: int | None = None  # the first pair's start digit, e.g. 1; None: chosen by confidence
+    end_class: int | None = None  # the first pair's end digit, e.g. 7; None: chosen by confidence
+    min_confidence: float = 0.99  # the classifier's confidence an endpoint needs
+    candidates: int = 2000
     interpolation_steps: int = 7  # images strictly between the endpoints
     modes: list[str] = field(default_factory=lambda: ["lerp", "slerp"])
 
@@ -340,6 +297,9 @@ class SamplesParams(Params):
         _check_common(self)
         for name in ("sample_seed", "endpoint_seed"):
             check_int(name, getattr(self, name), minimum=0)
+        check_int("pairs", self.pairs)
+        if self.pairs > 5:
+            raise ParameterError(f"pairs must be at most 5 (two distinct digits each, of ten); got {self.pairs}")
         for name in ("start_class", "end_class"):
             if getattr(self, name) is not None:
                 check_choice(name, getattr(self, name), range(10))
@@ -371,3 +331,4 @@ class ReportParams(Params):
 
 
 NOTEBOOKS = {params.FOLDER: params for params in (LSTMParams, GANTrainParams, SamplesParams, ReportParams)}
+assert list(NOTEBOOKS) == list(PIPELINE), "lib.pipeline lists the notebooks; each has its parameters here"

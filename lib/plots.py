@@ -1,5 +1,6 @@
-"""Figures shared by the notebooks and the report. Each function returns a Figure;
-``save`` writes it atomically as PNG so the report can show exactly what the run drew."""
+"""Figures shared by the notebooks and the report. Each function returns a Figure; ``save`` writes it
+atomically as PNG so that the report shows exactly what the run drew. Part I's figures name and colour each
+model as ``lib.recurrent.MODELS`` says, and draw every model a record mentions, however many there are."""
 from __future__ import annotations
 
 import io
@@ -10,13 +11,17 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .runs import save_bytes
+from .files import save_bytes
+from .gan_measure import CLASS_BAND
+from .recurrent import MODELS
 
-MODEL_STYLE = {"rnn": dict(color="tab:red", label="vanilla RNN"), "lstm": dict(color="tab:blue", label="LSTM")}
 CHANCE = 0.1
+WIDTH = 6.8  # inches: a figure across the text
+plt.rcParams.update({"font.size": 8.5, "axes.titlesize": 9, "axes.labelsize": 8.5, "legend.fontsize": 7.5,
+                     "xtick.labelsize": 7.5, "ytick.labelsize": 7.5, "figure.dpi": 100})
 
 
-def save(fig, path: str | Path, dpi: int = 110) -> None:
+def save(fig, path: str | Path, dpi: int = 150) -> None:
     """Write ``fig`` as PNG (atomically); returns nothing, so a notebook cell ending here shows only the figure."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
@@ -30,111 +35,149 @@ def _by(records, *keys):
     return groups
 
 
+def models_in(records: list[dict]) -> list[str]:
+    """The models ``records`` mention, in the registry's order."""
+    present = {r["model"] for r in records}
+    return [m for m in MODELS if m in present]
+
+
+def _style(model: str) -> dict:
+    return dict(color=MODELS[model].colour, label=MODELS[model].label)
+
+
+def _offsets(count: int, width: float = 0.6) -> list[float]:
+    """Horizontal offsets that set ``count`` series side by side around each x."""
+    return [0.0] if count == 1 else list(np.linspace(-width / 2, width / 2, count))
+
+
+def _lengths_axis(ax, lengths):
+    ax.set_xticks(lengths)
+    ax.set_xlabel("palindrome length T")
+
+
 # ---------------------------------------------------------------- Part I
 
-def accuracy_vs_length(records: list[dict]):
-    """Final test accuracy against T: mean over seeds, min-max band, every seed as a dot."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for model, style in MODEL_STYLE.items():
+def sweep_overview(records: list[dict]):
+    """Left: final test accuracy against T per model (mean over seeds, min-max band, every seed a dot). Right: the
+    steps until the validation accuracy first reached 99%, per run; a run that never did is a cross at its step
+    budget, which is drawn for each T."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
+    lengths = sorted({r["seq_length"] for r in records})
+    models = models_in(records)
+    for model, offset in zip(models, _offsets(len(models), 0.8)):
         groups = _by([r for r in records if r["model"] == model], "seq_length")
-        if not groups:
-            continue
-        lengths = sorted(T for (T,) in groups)
-        accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) for T in lengths]
-        ax.plot(lengths, [a.mean() for a in accs], "o-", color=style["color"], label=f"{style['label']} (mean)")
-        ax.fill_between(lengths, [a.min() for a in accs], [a.max() for a in accs], color=style["color"], alpha=0.2)
-        for T, a in zip(lengths, accs):
-            ax.scatter([T] * len(a), a, s=10, color=style["color"], alpha=0.6)
-    ax.axhline(CHANCE, ls="--", color="gray", label="chance (10%)")
-    ax.set(xlabel="palindrome length T", ylabel="final test accuracy", ylim=(0, 1.05),
-           title="Memory vs sequence length (band: min-max over seeds)")
-    ax.legend(loc="center left")
-    return fig
-
-
-def steps_to_99_vs_length(records: list[dict]):
-    """Steps until test accuracy first reached 99%; runs that never did are drawn at the top as x."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    budget = max(r["steps"] for r in records)
-    for offset, (model, style) in zip((-0.3, 0.3), MODEL_STYLE.items()):  # side by side at each T
+        shown = [T for T in lengths if (T,) in groups]
+        accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) * 100 for T in shown]
+        style = _style(model)
+        left.plot(shown, [a.mean() for a in accs], "o-", ms=3.5, **style)
+        left.fill_between(shown, [a.min() for a in accs], [a.max() for a in accs], color=style["color"], alpha=0.15)
+        for T, a in zip(shown, accs):
+            left.scatter([T + offset] * len(a), a, s=7, color=style["color"], alpha=0.7, linewidths=0)
         runs = [r for r in records if r["model"] == model]
         hit = [r for r in runs if r["steps_to_99"] is not None]
         miss = [r for r in runs if r["steps_to_99"] is None]
-        ax.scatter([r["seq_length"] + offset for r in hit], [r["steps_to_99"] for r in hit], color=style["color"],
-                   label=f"{style['label']}")
-        ax.scatter([r["seq_length"] + offset for r in miss], [budget * 1.15] * len(miss), marker="x",
-                   color=style["color"], label=f"{style['label']}: never reached 99%" if miss else None)
-    ax.axhline(budget, ls=":", color="gray", label="step budget")
-    ax.set(xlabel="palindrome length T", ylabel="steps to 99% test accuracy", yscale="log",
-           title="How long each model needs to learn")
-    ax.legend(fontsize=8)
+        right.scatter([r["seq_length"] + offset for r in hit], [r["steps_to_99"] for r in hit], s=12, **style)
+        right.scatter([r["seq_length"] + offset for r in miss], [r["max_steps"] for r in miss], marker="x", s=16,
+                      color=style["color"])
+    left.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8, label="chance (10%)")
+    left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
+    left.legend(loc="lower left")
+    budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
+    right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=18, mew=1.2, label="step budget")
+    right.set(ylabel="steps to 99% validation accuracy", yscale="log", title="steps to learn (x: never)")
+    _major_log_labels(right)
+    right.legend(loc="upper left")
+    for ax in (left, right):
+        _lengths_axis(ax, lengths)
+    fig.tight_layout()
     return fig
 
 
-def learning_curves(results: list[dict], metric: str = "test_accuracy"):
-    """One panel per model: ``metric`` against step, one line per (T, seed), coloured by T."""
-    models = [m for m in MODEL_STYLE if any(r["model"] == m for r in results)]
-    fig, axes = plt.subplots(1, len(models), figsize=(6 * len(models), 3.8), sharey=True, squeeze=False)
+def learning_curves(results: list[dict]):
+    """One panel per model: validation accuracy against step, one line per run, coloured by T."""
+    models = models_in(results)
+    fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharey=True, squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
     colours = dict(zip(lengths, plt.cm.viridis(np.linspace(0, 0.9, len(lengths)))))
+    first_seed = min(r["seed"] for r in results)
     for ax, model in zip(axes[0], models):
         for r in (r for r in results if r["model"] == model):
-            steps = [p["step"] for p in r["curves"]]
-            ax.plot(steps, [p[metric] for p in r["curves"]], color=colours[r["seq_length"]], alpha=0.8,
-                    label=f"T={r['seq_length']}" if r["seed"] == min(x["seed"] for x in results) else None)
-        if metric.endswith("accuracy"):
-            ax.axhline(CHANCE, ls="--", color="gray")
-        ax.set(title=MODEL_STYLE[model]["label"], xlabel="training step", ylabel=metric.replace("_", " "))
-        ax.legend(fontsize=7, ncol=2)
+            ax.plot([p["step"] for p in r["curves"]], [p["validation_accuracy"] * 100 for p in r["curves"]],
+                    color=colours[r["seq_length"]], alpha=0.8, lw=0.9,
+                    label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
+        ax.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
+        ax.set(title=MODELS[model].label, xlabel="training step")
+    axes[0][0].set_ylabel("validation accuracy (%)")
+    axes[0][-1].legend(ncol=2, loc="lower right")
+    fig.tight_layout()
     return fig
 
 
 def long_memory_curves(results: list[dict]):
-    """Test accuracy against step for the long-T LSTM runs, one colour per initialisation."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    colours = {"zero": "tab:gray", "one": "tab:orange", "chrono": "tab:green"}
-    styles = dict(zip(sorted({r["seq_length"] for r in results}), ["-", "--", ":"]))
+    """Validation accuracy against step for the long-T runs, one line each."""
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.5, 2.3))
+    styles = dict(zip(sorted({r["seq_length"] for r in results}), ["-", "--", ":", "-."]))
     for r in results:
-        start = r.get("init_from_length")  # results from before the field existed lack it
-        ax.plot([p["step"] for p in r["curves"]], [p["test_accuracy"] for p in r["curves"]], styles[r["seq_length"]],
-                marker=".", color="tab:blue" if start else colours[r["init"]],
-                label=f"T={r['seq_length']}, {r['init']} init" + (f", from T={start}" if start else ""))
-    ax.axhline(CHANCE, ls="--", color="gray", lw=0.8)
-    ax.set(xlabel="training step", ylabel="test accuracy", ylim=(0, 1.05), title="LSTM at long T: forget-gate init")
-    ax.legend(fontsize=8)
+        start = r.get("init_from_length")
+        ax.plot([p["step"] for p in r["curves"]], [p["validation_accuracy"] * 100 for p in r["curves"]],
+                styles[r["seq_length"]], marker=".", ms=3, color=MODELS[r["model"]].colour,
+                label=f"{MODELS[r['model']].label}, T={r['seq_length']}" + (f", from T={start}" if start else ""))
+    ax.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
+    ax.set(xlabel="training step", ylabel="validation accuracy (%)", ylim=(0, 104))
+    ax.legend()
     return fig
 
 
 def lr_study(records: list[dict]):
-    """Final test accuracy against the learning rate, one panel per T: mean over seeds, and each seed as a dot."""
+    """Final validation accuracy against the learning rate, one panel per T: mean over seeds, and each seed."""
     lengths = sorted({r["seq_length"] for r in records})
-    fig, axes = plt.subplots(1, len(lengths), figsize=(4.2 * len(lengths), 3.6), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(lengths), figsize=(min(WIDTH, WIDTH * 0.5 * len(lengths)), 2.3), sharey=True,
+                             squeeze=False)
     for ax, T in zip(axes[0], lengths):
-        for model, style in MODEL_STYLE.items():
+        for model in models_in(records):
             groups = _by([r for r in records if r["model"] == model and r["seq_length"] == T], "lr")
-            if not groups:
-                continue
             rates = sorted(lr for (lr,) in groups)
-            accs = [np.array([r["test_accuracy"] for r in groups[(lr,)]]) for lr in rates]
-            ax.semilogx(rates, [a.mean() for a in accs], "o-", color=style["color"], label=style["label"])
+            accs = [np.array([r["validation_accuracy"] for r in groups[(lr,)]]) * 100 for lr in rates]
+            ax.semilogx(rates, [a.mean() for a in accs], "o-", ms=3.5, **_style(model))
             for lr, a in zip(rates, accs):
-                ax.scatter([lr] * len(a), a, s=10, color=style["color"], alpha=0.6)
-        ax.axhline(CHANCE, ls="--", color="gray", lw=0.8)
-        ax.set(xlabel="RMSProp learning rate", title=f"T = {T}", ylim=(0, 1.05))
-    axes[0][0].set_ylabel("final test accuracy")
-    axes[0][0].legend(fontsize=8)
+                ax.scatter([lr] * len(a), a, s=7, color=MODELS[model].colour, alpha=0.6, linewidths=0)
+        ax.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
+        ax.set(xlabel="RMSProp learning rate", title=f"T = {T}", ylim=(0, 104))
+        ax.set_xticks(sorted({r["lr"] for r in records}), [f"{lr:g}" for lr in sorted({r["lr"] for r in records})])
+        ax.minorticks_off()
+    axes[0][0].set_ylabel("final validation accuracy (%)")
+    axes[0][0].legend(loc="lower left")
     return fig
 
 
-def gradient_flow(norms: dict[str, list[float]], seq_length: int):
-    """||dL/dh_t|| against t for each model (log scale)."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    for model, values in norms.items():
-        ax.semilogy(range(1, len(values) + 1), values, "o-", ms=3, **MODEL_STYLE[model])
-    ax.set(xlabel="time step t (the first digit is read at t = 1)", ylabel="mean ||dL/dh_t||",
-           title=f"Gradient reaching each step, trained models, T={seq_length}")
-    ax.legend()
+def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
+    """Three panels: ||dL/dh_t|| against t at initialisation and after training (log scale), and the mean
+    factor that carries the state from step to step, after training (solid) and at initialisation (dashed).
+    ``flows[moment][model]`` is ``lib.recurrent_measure.gradient_flow``'s record, moment "init" or "trained"."""
+    fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.2))
+    for ax, moment, title in ((axes[0], "init", "gradient at initialisation"),
+                              (axes[1], "trained", "gradient after training")):
+        for model, flow in flows[moment].items():
+            ax.semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], "o-", ms=2, lw=1, **_style(model))
+        ax.set(title=title, xlabel="time step t", ylabel="mean ||dL/dh_t||")
+    for moment, line in (("trained", "-"), ("init", "--")):
+        for model, flow in flows[moment].items():
+            axes[2].plot(range(1, len(flow["carry"]) + 1), flow["carry"], line, lw=1, color=MODELS[model].colour,
+                         label=MODELS[model].label if moment == "trained" else None)
+    axes[2].set(title="carry factor (dashed: at init)", xlabel="time step t", ylabel="mean factor", ylim=(0, 1.02))
+    axes[0].legend()
+    for ax in axes[:2]:
+        _major_log_labels(ax)
+    fig.tight_layout()
     return fig
+
+
+def _major_log_labels(ax) -> None:
+    """Label a log axis at its powers of ten only: the minor labels of a short range overlap."""
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 # ---------------------------------------------------------------- Part II
@@ -157,129 +200,137 @@ def tile(images, ncols: int) -> np.ndarray:
     return mosaic
 
 
-def image_grid(images, ncols: int = 5, titles: list[str] | None = None, suptitle: str | None = None,
-               size: float = 1.3):
-    """Images in [0, 1] (or uint8) in a grid, each with an optional title (e.g. predicted class)."""
+def image_grid(images, ncols: int = 5, titles: list[str] | None = None, size: float = 0.9):
+    """Images in [0, 1] (or uint8) in a grid, each with an optional title (e.g. the classifier's reading)."""
     images = _to_numpy_images(images)
     nrows = int(np.ceil(len(images) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.2 if titles else 1.0)),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1.0)),
                              squeeze=False)
     for k, ax in enumerate(axes.flat):
         ax.axis("off")
         if k < len(images):
             ax.imshow(images[k], cmap="gray", vmin=0, vmax=1)
             if titles:
-                ax.set_title(titles[k], fontsize=8)
-    if suptitle:
-        fig.suptitle(suptitle)
-    fig.tight_layout()
+                ax.set_title(titles[k], fontsize=7, pad=2)
+    fig.tight_layout(pad=0.3)
+    return fig
+
+
+def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
+    """The 25-sample grids of each moment side by side, each image titled with the classifier's reading:
+    ``grids[moment] = (images (25, ...), titles, heading)``."""
+    fig = plt.figure(figsize=(WIDTH, WIDTH / len(grids) * 1.2))
+    outer = fig.add_gridspec(1, len(grids), wspace=0.08)
+    for column, (images, titles, heading) in zip(outer, grids.values()):
+        images = _to_numpy_images(images)
+        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.12, hspace=0.4)
+        for k, image in enumerate(images):
+            ax = fig.add_subplot(inner[divmod(k, ncols)])
+            ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+            ax.set_title(titles[k], fontsize=5, pad=1)
+            ax.axis("off")
+        fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=14)
     return fig
 
 
 def gan_losses(losses: list[dict]):
     """Left: both losses; right: the discriminator's mean outputs on real and generated images."""
     steps = [p["step"] for p in losses]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
-    left.plot(steps, [p["loss_D"] for p in losses], label="discriminator: -log D(x) - log(1 - D(G(z)))")
-    left.plot(steps, [p["loss_G"] for p in losses], label="generator: -log D(G(z))")
-    left.axhline(2 * np.log(2), ls=":", color="gray", label="D loss at equilibrium (2 log 2)")
-    left.set(xlabel="step", ylabel="loss", title="Losses")
-    left.legend(fontsize=8)
-    right.plot(steps, [p["D_real"] for p in losses], label="D(x), real")
-    right.plot(steps, [p["D_fake"] for p in losses], label="D(G(z)), generated")
-    right.axhline(0.5, ls=":", color="gray", label="equilibrium (1/2)")
-    right.set(xlabel="step", ylabel="mean discriminator output", ylim=(0, 1), title="Discriminator outputs")
-    right.legend(fontsize=8)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.2))
+    left.plot(steps, [p["loss_D"] for p in losses], lw=1, label="D: -log D(x) - log(1 - D(G(z)))")
+    left.plot(steps, [p["loss_G"] for p in losses], lw=1, label="G: -log D(G(z))")
+    left.axhline(2 * np.log(2), ls=":", color="gray", label="D's loss at the equilibrium, 2 log 2")
+    left.set(xlabel="step", ylabel="loss", title="losses")
+    left.legend()
+    right.plot(steps, [p["D_real"] for p in losses], lw=1, label="D(x), real")
+    right.plot(steps, [p["D_fake"] for p in losses], lw=1, label="D(G(z)), generated")
+    right.axhline(0.5, ls=":", color="gray", label="equilibrium, 1/2")
+    right.set(xlabel="step", ylabel="mean output of D", ylim=(0, 1), title="the discriminator's outputs")
+    right.legend()
+    fig.tight_layout()
     return fig
 
 
-def gan_metrics(evals: list[dict], baseline: dict):
-    """IS and Fréchet distance against step, with the real-data baselines as dashed lines."""
+def gan_quality(evals: list[dict], baseline: dict):
+    """IS and Fréchet distance during training beside the real baseline at the same sample size (dashed), and
+    D's mean output on training and held-out digits."""
     steps = [e["step"] for e in evals]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
-    left.plot(steps, [e["inception_score"] for e in evals], "o-", label="generated")
-    left.axhline(baseline["inception_score"], ls="--", color="tab:green", label="real test images")
-    left.set(xlabel="step", ylabel="classifier IS (max 10)", title="Inception score")
-    right.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", label="generated vs test")
-    right.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real train vs test")
-    right.set(xlabel="step", ylabel="Fréchet distance (log)", title="Fréchet distance, classifier features")
-    for ax in (left, right):
-        ax.legend(fontsize=8)
-    return fig
-
-
-def discriminator_gauge(evals: list[dict]):
-    """D's mean output on training digits and on held-out test digits against step: the gap is memorisation."""
-    steps = [e["step"] for e in evals]
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
-    ax.plot(steps, [e["D_train"] for e in evals], "o-", label="D(x), training digits")
-    ax.plot(steps, [e["D_test"] for e in evals], "s--", label="D(x), held-out test digits")
-    ax.set(xlabel="step", ylabel="mean discriminator output", ylim=(0, 1),
-           title="Does D memorise its training set?")
-    ax.legend(fontsize=8)
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(WIDTH, 2.3))
+    left.plot(steps, [e["inception_score"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
+    left.axhline(baseline["inception_score"], ls="--", color="tab:green", label="real test digits")
+    left.set(xlabel="step", ylabel="classifier IS (at most 10)", title="Inception score")
+    middle.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
+    middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real training digits")
+    middle.set(xlabel="step", ylabel="distance to the test set (log)", title="Fréchet distance")
+    _major_log_labels(middle)
+    right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
+    right.plot(steps, [e["D_test"] for e in evals], "s--", ms=2.5, lw=1, label="held-out digits")
+    right.set(xlabel="step", ylabel="mean D(x)", ylim=(0, 1), title="D on real digits")
+    for ax in (left, middle, right):
+        ax.legend()
+    fig.tight_layout()
     return fig
 
 
 def ablation(rows: dict[str, dict]):
-    """Quality against CPU minutes, one point per rung: IS relative to real data (left) and
-    Fréchet distance relative to real data (right, log scale)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8))
-    for rung, row in rows.items():
-        for ax, key in ((left, "IS / real"), (right, "Fréchet / real")):
-            ax.scatter(row["CPU minutes"], row[key], s=30)
-            ax.annotate(rung, (row["CPU minutes"], row[key]), fontsize=7, xytext=(4, 3), textcoords="offset points")
-    left.axhline(1, ls="--", color="tab:green", label="real test digits")
-    right.axhline(1, ls="--", color="tab:green", label="real data")
-    left.set(xlabel="CPU minutes (training and evaluation)", ylabel="IS / real", title="Inception score")
-    right.set(xlabel="CPU minutes (training and evaluation)", ylabel="Fréchet distance / real", yscale="log",
-              title="Fréchet distance")
-    for ax in (left, right):
-        ax.legend(fontsize=8)
+    """Quality against CPU minutes, one point per rung: IS relative to real data (left) and Fréchet distance
+    relative to real data (right, log scale)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.2))
+    for ax, key in ((left, "IS / real"), (right, "Fréchet / real")):
+        for rung, row in rows.items():
+            ax.scatter(row["CPU minutes"], row[key], s=18)
+            ax.annotate(rung, (row["CPU minutes"], row[key]), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
+        ax.axhline(1, ls="--", color="tab:green", lw=0.8, label="real digits")
+        ax.set(xlabel="CPU minutes (training and measuring)", ylabel=key)
+        ax.legend(loc="best")
+    right.set_yscale("log")
+    fig.tight_layout()
     return fig
 
 
 def class_histogram(generated: list[float], real: list[float]):
-    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.55, 2.2))
     digits = np.arange(10)
-    ax.bar(digits - 0.2, generated, width=0.4, label="generated")
-    ax.bar(digits + 0.2, real, width=0.4, label="real test set")
-    ax.axhspan(0.07, 0.13, color="gray", alpha=0.15, label="7%-13% band")
-    ax.set(xticks=digits, xlabel="predicted class", ylabel="fraction", title="Which digits come out")
-    ax.legend(fontsize=8)
+    ax.bar(digits - 0.2, np.array(generated) * 100, width=0.4, label="generated")
+    ax.bar(digits + 0.2, np.array(real) * 100, width=0.4, label="real test digits")
+    ax.axhspan(CLASS_BAND[0] * 100, CLASS_BAND[1] * 100, color="gray", alpha=0.15,
+               label=f"{CLASS_BAND[0]:.0%} to {CLASS_BAND[1]:.0%}")
+    ax.set(xticks=digits, xlabel="digit the classifier reads", ylabel="share of samples (%)")
+    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.22))
     return fig
 
 
-def interpolation_rows(rows: dict[str, tuple], titles_fn=None):
-    """One row of images per mode: ``rows[mode] = (images (N, 28, 28), probs (N, 10))``."""
+def interpolation_rows(rows: dict[str, tuple], size: float = 0.75):
+    """One row of images per path: ``rows[label] = (images (N, 28, 28), probs (N, 10))``, each image titled
+    with the digit the classifier reads and its confidence."""
     ncols = max(len(images) for images, _ in rows.values())
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * 1.25, len(rows) * 1.6), squeeze=False)
-    for ax_row, (mode, (images, probs)) in zip(axes, rows.items()):
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size + 0.8, len(rows) * size * 1.25), squeeze=False)
+    for ax_row, (label, (images, probs)) in zip(axes, rows.items()):
         images = _to_numpy_images(images)
         for k, ax in enumerate(ax_row):
             ax.axis("off")
             if k < len(images):
                 ax.imshow(images[k], cmap="gray", vmin=0, vmax=1)
                 p = np.asarray(probs[k])
-                ax.set_title(f"{p.argmax()} ({p.max():.0%})", fontsize=8)
-        ax_row[0].text(-0.25, 0.5, mode, transform=ax_row[0].transAxes, ha="right", va="center", fontsize=10)
-    fig.tight_layout()
+                ax.set_title(f"{p.argmax()} ({p.max():.0%})", fontsize=6.5, pad=1.5)
+        ax_row[0].text(-0.12, 0.5, label, transform=ax_row[0].transAxes, ha="right", va="center", fontsize=7.5)
+    fig.tight_layout(pad=0.2, h_pad=0.4, w_pad=0.2)
     return fig
 
 
 def interpolation_diagnostics(paths: dict[str, dict], classes: tuple[int, int]):
-    """Left: the classifier's probability of each endpoint's class along each path.
-    Right: the latent norm along each path."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.6))
+    """Left: the classifier's probability of each endpoint's class along each path. Right: the latent norm."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.0))
     for (mode, info), colour in zip(paths.items(), ["tab:blue", "tab:orange"]):
         probs, t = np.asarray(info["probs"]), np.linspace(0, 1, len(info["probs"]))
-        left.plot(t, probs[:, classes[0]], "o-", color=colour, label=f"{mode}: p({classes[0]})")
-        left.plot(t, probs[:, classes[1]], "s--", color=colour, label=f"{mode}: p({classes[1]})")
-        right.plot(t, info["norms"], "o-", color=colour, label=mode)
-    left.set(xlabel="position t along the path", ylabel="classifier probability", ylim=(0, 1.02),
-             title="Which digit the classifier sees")
-    right.set(xlabel="position t along the path", ylabel="||z||", title="Latent norm along the path")
-    left.legend(fontsize=8)
-    right.legend(fontsize=8)
+        left.plot(t, probs[:, classes[0]], "o-", ms=3, color=colour, label=f"{mode}: p({classes[0]})")
+        left.plot(t, probs[:, classes[1]], "s--", ms=3, color=colour, label=f"{mode}: p({classes[1]})")
+        right.plot(t, info["norms"], "o-", ms=3, color=colour, label=mode)
+    left.set(xlabel="position t along the path", ylabel="classifier probability", ylim=(0, 1.02))
+    right.set(xlabel="position t along the path", ylabel="||z||")
+    left.legend(ncol=2)
+    right.legend()
+    fig.tight_layout()
     return fig
 
 

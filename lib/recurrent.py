@@ -1,42 +1,45 @@
-"""Part I models: a vanilla RNN and the LSTM of equations (1)-(8), from scratch.
+"""Part I models, from their equations: a vanilla RNN, the LSTM of equations (1)-(8), and a GRU; and
+``MODELS``, the one table of everything that depends on which model a run trains.
 
-Conventions. Inputs are batches of row vectors, so the assignment's ``W x`` is
-written ``x @ W`` here and every weight is stored as the transpose of the matrix
-in the equations. The LSTM keeps its four gates stacked along one axis,
+Conventions. Inputs are batches of row vectors, so the assignment's ``W x`` is written ``x @ W`` here and
+every weight is stored as the transpose of the matrix in the equations. The LSTM keeps its four gates
+stacked along one axis,
 
     W_x (D, 4H),  W_h (H, 4H),  b (4H)   in the order  o | i | f | g,
 
-so that one matrix product computes all pre-activations (the three sigmoid
-gates first, so that one ``sigmoid_`` covers them).
+so that one matrix product computes all pre-activations (the three sigmoid gates first, so that one
+``sigmoid_`` covers them).
 
-Each model has two forward paths that compute the same function:
-
-* ``hidden_states_reference``: the equations line by line in a ``for`` loop over
-  time, differentiated by autograd. It is the reference, the one to read.
-* ``hidden_states`` (the default, ``fused=True``): the same loop over time in
-  ``lib.bptt``, with backpropagation through time written by hand. Tests prove
-  that both paths agree, in outputs and gradients, with each other and with
-  ``torch.nn.LSTM``/``torch.nn.RNN``.
+Each model's ``hidden_states_reference`` follows its equations line by line in a ``for`` loop over time
+and is differentiated by autograd: the code to read. The RNN and the LSTM also have ``hidden_states``,
+the same loop in ``lib.bptt`` with backpropagation through time written by hand, which training uses
+(``fused=True``). The tests prove that both paths agree, in outputs and gradients, with each other and
+with ``torch.nn.RNN``/``LSTM``/``GRU``.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .bptt import lstm_hidden_states, rnn_hidden_states
+from .checks import check_choice, check_int
 from .palindrome import NUM_CLASSES, encode
-from .runs import check_choice, check_int, load_torch, resolve_device
 
 FORGET_BIAS_INITS = ("zero", "one", "chrono")
 
 
-class _Recurrent(nn.Module):
-    """What the RNN and the LSTM share: the output layer (7), the loss (9), prediction."""
+class Recurrent(nn.Module):
+    """What every model shares: h(0) = 0, the output layer (7), the loss (9) on the last step, prediction.
+    A subclass defines ``hidden_states_reference`` (and, when it has a fast path, ``hidden_states``)."""
 
-    def __init__(self, seq_length: int, input_dim: int, hidden_dim: int, output_dim: int, fused: bool):
+    kind = ""
+
+    def __init__(self, seq_length: int, input_dim: int, hidden_dim: int, output_dim: int = NUM_CLASSES,
+                 fused: bool = True):
         super().__init__()
         check_int("seq_length", seq_length, minimum=2)
         check_int("input_dim", input_dim)  # predict_digits needs 1 (scalar) or 10 (one-hot); forward takes any
@@ -44,17 +47,21 @@ class _Recurrent(nn.Module):
         check_int("output_dim", output_dim)
         self.seq_length, self.input_dim, self.hidden_dim, self.output_dim = seq_length, input_dim, hidden_dim, output_dim
         self.fused = fused
-        bound = 1 / math.sqrt(hidden_dim)  # the scale torch.nn.RNN/LSTM use
-        self.W_ph = nn.Parameter(torch.empty(hidden_dim, output_dim).uniform_(-bound, bound))
+        self.bound = 1 / math.sqrt(hidden_dim)  # the scale torch.nn.RNN/LSTM/GRU draw their weights from
+        self.W_ph = nn.Parameter(torch.empty(hidden_dim, output_dim).uniform_(-self.bound, self.bound))
         self.b_p = nn.Parameter(torch.zeros(output_dim))
+
+    def uniform(self, *shape: int) -> nn.Parameter:
+        return nn.Parameter(torch.empty(*shape).uniform_(-self.bound, self.bound))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x (B, T-1, input_dim) -> logits p^(T) (B, output_dim)."""
-        hidden = self.hidden_states(x) if self.fused else self.hidden_states_reference(x)
+        fast = self.fused and hasattr(self, "hidden_states")
+        hidden = self.hidden_states(x) if fast else self.hidden_states_reference(x)
         return self.output(hidden[-1])
 
     def output(self, h: torch.Tensor) -> torch.Tensor:
-        return h @ self.W_ph + self.b_p  # (7) p = W_ph h + b_p; softmax (8) lives inside the loss (9)
+        return h @ self.W_ph + self.b_p  # (7) p = W_ph h + b_p; the softmax (8) lives inside the loss (9)
 
     @torch.no_grad()
     def predict_digits(self, digits: torch.Tensor) -> torch.Tensor:
@@ -64,8 +71,8 @@ class _Recurrent(nn.Module):
 
     @property
     def init_args(self) -> dict:
-        return dict(seq_length=self.seq_length, input_dim=self.input_dim,
-                    hidden_dim=self.hidden_dim, output_dim=self.output_dim)
+        return dict(seq_length=self.seq_length, input_dim=self.input_dim, hidden_dim=self.hidden_dim,
+                    output_dim=self.output_dim, fused=self.fused)
 
 
 def loss_fn(logits: torch.Tensor, targets: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
@@ -73,7 +80,7 @@ def loss_fn(logits: torch.Tensor, targets: torch.Tensor, reduction: str = "mean"
     return F.cross_entropy(logits, targets, reduction=reduction)
 
 
-class VanillaRNN(_Recurrent):
+class VanillaRNN(Recurrent):
     """h_t = tanh(W_hx x_t + W_hh h_{t-1} + b_h),  p_t = W_ph h_t + b_p."""
 
     kind = "rnn"
@@ -81,9 +88,8 @@ class VanillaRNN(_Recurrent):
     def __init__(self, seq_length: int, input_dim: int, hidden_dim: int, output_dim: int = NUM_CLASSES,
                  fused: bool = True):
         super().__init__(seq_length, input_dim, hidden_dim, output_dim, fused)
-        bound = 1 / math.sqrt(hidden_dim)
-        self.W_hx = nn.Parameter(torch.empty(input_dim, hidden_dim).uniform_(-bound, bound))
-        self.W_hh = nn.Parameter(torch.empty(hidden_dim, hidden_dim).uniform_(-bound, bound))
+        self.W_hx = self.uniform(input_dim, hidden_dim)
+        self.W_hh = self.uniform(hidden_dim, hidden_dim)
         self.b_h = nn.Parameter(torch.zeros(hidden_dim))
 
     def hidden_states_reference(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -97,15 +103,18 @@ class VanillaRNN(_Recurrent):
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
         return rnn_hidden_states(x.transpose(0, 1), torch.cat([self.W_hx, self.W_hh]), self.b_h)  # (T-1, B, H)
 
+    def carry(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
+        """The element-wise factor of dh_t/dh_(t-1) = diag(1 - h_t^2) W_hh: the tanh's slope, (T-1, B, H)."""
+        return 1 - torch.stack(hidden) ** 2
 
-class LSTM(_Recurrent):
+
+class LSTM(Recurrent):
     """The LSTM of equations (1)-(8) with h_0 = c_0 = 0.
 
-    ``forget_bias_init``: ``"zero"`` (the plain equations: every bias starts at 0),
-    ``"one"`` (b_f = 1, Gers et al. 2000), or ``"chrono"`` (Tallec & Ollivier 2018:
-    b_f ~ log U(1, T_max - 1) and b_i = -b_f, so that the cell's time constants spread
-    over the range of dependencies the task has). ``chrono_t_max`` is that T_max;
-    None takes the sequence's length T.
+    ``forget_bias_init``: ``"zero"`` (the plain equations: every bias starts at 0), ``"one"`` (b_f = 1,
+    Gers et al. 2000), or ``"chrono"`` (Tallec & Ollivier 2018: b_f ~ log U(1, T_max - 1) and b_i = -b_f,
+    so that the cells' time constants spread over the range of dependencies the task has). ``chrono_t_max``
+    is that T_max; None takes the sequence's length T.
     """
 
     kind = "lstm"
@@ -117,9 +126,9 @@ class LSTM(_Recurrent):
         if chrono_t_max is not None:
             check_int("chrono_t_max", chrono_t_max, minimum=2)
         self.forget_bias_init, self.chrono_t_max = forget_bias_init, chrono_t_max
-        H, bound = hidden_dim, 1 / math.sqrt(hidden_dim)
-        self.W_x = nn.Parameter(torch.empty(input_dim, 4 * H).uniform_(-bound, bound))  # [W_ox W_ix W_fx W_gx]
-        self.W_h = nn.Parameter(torch.empty(H, 4 * H).uniform_(-bound, bound))  # [W_oh W_ih W_fh W_gh]
+        H = hidden_dim
+        self.W_x = self.uniform(input_dim, 4 * H)  # [W_ox W_ix W_fx W_gx]
+        self.W_h = self.uniform(H, 4 * H)  # [W_oh W_ih W_fh W_gh]
         self.b = nn.Parameter(torch.zeros(4 * H))  # [b_o b_i b_f b_g]
         with torch.no_grad():
             _, b_i, b_f, _ = self.b.view(4, H)
@@ -154,32 +163,89 @@ class LSTM(_Recurrent):
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
         return lstm_hidden_states(x.transpose(0, 1), torch.cat([self.W_x, self.W_h]), self.b)  # (T-1, B, H)
 
-
-MODELS = {"rnn": VanillaRNN, "lstm": LSTM}
-
-
-def build_model(kind: str, **init_args) -> _Recurrent:
-    check_choice("model", kind, MODELS)
-    return MODELS[kind](**init_args)
-
-
-def hidden_gradient_norms(model: _Recurrent, digits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """||dL/dh_t|| for t = 1..T-1, averaged over the batch: how much the loss at the
-    last step can still teach step t. Computed on the reference path, where each
-    h_t is a node of the autograd graph."""
-    device = model.W_ph.device
-    x = encode(digits.to(device), model.input_dim)
-    with torch.enable_grad():
-        hidden = model.hidden_states_reference(x)
-        loss = loss_fn(model.output(hidden[-1]), targets.to(device), reduction="sum")  # per-example gradients
-        grads = torch.autograd.grad(loss, hidden)
-    return torch.stack([grad.norm(dim=1).mean() for grad in grads]).cpu()
+    def carry(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
+        """The forget gates f_t (3), which are dc_t/dc_(t-1) along the cell path (5): (T-1, B, H)."""
+        h_prev = torch.stack([torch.zeros_like(hidden[0]), *hidden[:-1]])  # h(0) = 0
+        _, _, W_fx, _ = self.W_x.chunk(4, dim=1)
+        _, _, W_fh, _ = self.W_h.chunk(4, dim=1)
+        return torch.sigmoid(x.transpose(0, 1) @ W_fx + h_prev @ W_fh + self.b.chunk(4)[2])  # (3)
 
 
-def load_checkpoint(path, device: str = "auto") -> _Recurrent:
-    """A trained model in eval mode from a checkpoint written by ``lib.recurrent_train``."""
-    device = resolve_device(device)
-    state = load_torch(path, device)
-    model = build_model(state["model"], **state["init_args"])
-    model.load_state_dict(state["model_state"])
-    return model.to(device).eval()
+class GRU(Recurrent):
+    """The gated recurrent unit (Cho et al. 2014), in the form torch.nn.GRU computes, with h_0 = 0:
+
+        r = sigmoid(W_rx x + W_rh h + b_rx + b_rh)           reset gate
+        z = sigmoid(W_zx x + W_zh h + b_zx + b_zh)           update gate
+        n = tanh(W_nx x + b_nx + r * (W_nh h + b_nh))        candidate state
+        h' = (1 - z) * n + z * h
+
+    One gate, z, both keeps the old state and admits the new one, where the LSTM has f and i apart.
+    Weights are stacked in the order r | z | n, as torch.nn.GRU stacks them."""
+
+    kind = "gru"
+
+    def __init__(self, seq_length: int, input_dim: int, hidden_dim: int, output_dim: int = NUM_CLASSES,
+                 fused: bool = True):
+        super().__init__(seq_length, input_dim, hidden_dim, output_dim, fused)
+        H = hidden_dim
+        self.W_x, self.W_h = self.uniform(input_dim, 3 * H), self.uniform(H, 3 * H)  # [W_r W_z W_n]
+        self.b_x, self.b_h = self.uniform(3 * H), self.uniform(3 * H)  # torch.nn.GRU draws its biases too
+
+    def hidden_states_reference(self, x: torch.Tensor) -> list[torch.Tensor]:
+        h = x.new_zeros(x.shape[0], self.hidden_dim)
+        hidden = []
+        for t in range(x.shape[1]):
+            x_r, x_z, x_n = (x[:, t] @ self.W_x + self.b_x).chunk(3, dim=1)  # (B, H) each
+            h_r, h_z, h_n = (h @ self.W_h + self.b_h).chunk(3, dim=1)
+            r = torch.sigmoid(x_r + h_r)  # reset gate
+            z = torch.sigmoid(x_z + h_z)  # update gate
+            n = torch.tanh(x_n + r * h_n)  # candidate state
+            h = (1 - z) * n + z * h
+            hidden.append(h)
+        return hidden
+
+    def carry(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
+        """The update gates z_t, which carry h_(t-1) into h_t unchanged: (T-1, B, H)."""
+        h_prev = torch.stack([torch.zeros_like(hidden[0]), *hidden[:-1]])
+        x_z = (x.transpose(0, 1) @ self.W_x + self.b_x).chunk(3, dim=-1)[1]
+        h_z = (h_prev @ self.W_h + self.b_h).chunk(3, dim=-1)[1]
+        return torch.sigmoid(x_z + h_z)
+
+
+# ---------------------------------------------------------------- the models a run can train
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """Everything that depends on which model a run trains, in one entry of ``MODELS``: the class, the
+    constructor options that make its initialisation, RMSProp's learning rate when no study chose one, and
+    how tables, figures and sentences name and colour it."""
+
+    build: type
+    label: str
+    colour: str
+    learning_rate: float
+    options: dict = field(default_factory=dict)
+    init: str = "PyTorch's uniform weights, zero biases"  # the initialisation, in words
+
+    def model(self, **args) -> Recurrent:
+        return self.build(**args, **self.options)
+
+
+MODELS = {
+    "rnn": ModelSpec(VanillaRNN, "vanilla RNN", "tab:red", 1e-3),
+    "lstm": ModelSpec(LSTM, "LSTM", "tab:blue", 3e-3, dict(forget_bias_init="zero"),
+                      "the plain equations: uniform weights, every bias zero"),
+    "lstm-chrono": ModelSpec(LSTM, "LSTM, chrono init", "tab:green", 3e-3, dict(forget_bias_init="chrono"),
+                             "chrono: forget-gate bias log U(1, T-1), input-gate bias its negative"),
+    "gru": ModelSpec(GRU, "GRU", "tab:purple", 3e-3, init="PyTorch's uniform weights and biases"),
+}
+
+
+def spec(model: str) -> ModelSpec:
+    check_choice("model", model, MODELS)
+    return MODELS[model]
+
+
+def build_model(model: str, **args) -> Recurrent:
+    """The model ``model`` (a key of MODELS) with its registered initialisation."""
+    return spec(model).model(**args)

@@ -9,7 +9,8 @@ import torch
 from .evaluate import Classifier, predict
 from .gan import generator_from_state
 from .mnist import to_unit_range
-from .runs import load_json, load_torch, project_path, resolve_device, save_json
+from .devices import resolve_device
+from .files import load_json, load_torch, project_path, save_json
 
 MOMENTS = ("start", "half", "final")
 
@@ -35,7 +36,7 @@ class TrainedGAN:
                 f"classifier test accuracy {m['classifier']['test_accuracy']:.2%}")
 
     @torch.no_grad()
-    def generate(self, moment: str, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def draw(self, moment: str, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Images (N, 1, 28, 28) in [0, 1] from the ``moment`` checkpoint, and their class probabilities (N, 10)."""
         G = self.generators[moment]
         images = G(z.to(next(G.parameters()).device)).cpu()
@@ -44,7 +45,7 @@ class TrainedGAN:
 
 def load_trained(checkpoint_dir: str | Path, device: str = "auto") -> TrainedGAN:
     """Everything ``02_gan_train`` left in ``checkpoint_dir``; a clear error if it has not run."""
-    from .gan_train import classifier_path, read_metrics  # the owner of 02's files
+    from .gan_runs import classifier_path, read_metrics  # the owner of 02's files
 
     checkpoint_dir, device = project_path(checkpoint_dir), resolve_device(device)
     metrics = read_metrics(checkpoint_dir)
@@ -62,23 +63,27 @@ def load_trained(checkpoint_dir: str | Path, device: str = "auto") -> TrainedGAN
 
 
 def label_titles(probs: torch.Tensor) -> list[str]:
-    """'7 (98%)': the predicted digit and the classifier's confidence, one per image."""
+    """'7 98%': the predicted digit and the classifier's confidence, one per image."""
     confidence, label = probs.max(1)
-    return [f"{int(digit)} ({c:.0%})" for c, digit in zip(confidence.tolist(), label.tolist())]
+    return [f"{int(digit)} {c:.0%}" for c, digit in zip(confidence.tolist(), label.tolist())]
 
 
 GRIDS = "grids.json"
+WEAKEST = 5  # the least confident samples of a grid that the report shows apart
 
 
 def grid_record(step: int, probs: torch.Tensor) -> dict:
-    """What ``grids.json`` keeps of one 25-sample grid: the step and the classifier's reading of each image."""
+    """What ``grids.json`` keeps of one 25-sample grid: the step, the classifier's reading of each image, and
+    the images it reads with the least confidence (their places in the grid, least confident first)."""
     confidence, predicted = probs.max(1)
     return dict(step=step, predicted=predicted.tolist(), confidence=confidence.tolist(),
-                mean_confidence=confidence.mean().item())
+                mean_confidence=confidence.mean().item(), weakest=confidence.argsort()[:WEAKEST].tolist())
 
 
-def save_grids(out_dir: str | Path, sample_seed: int, grids: dict[str, dict]) -> None:
-    save_json(dict(sample_seed=sample_seed, grids=grids), project_path(out_dir) / GRIDS)
+def save_grids(out_dir: str | Path, sample_seed: int, grids: dict[str, dict]) -> dict:
+    record = dict(sample_seed=sample_seed, grids=grids)
+    save_json(record, project_path(out_dir) / GRIDS)
+    return record
 
 
 def read_grids(out_dir: str | Path) -> dict:

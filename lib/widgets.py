@@ -74,7 +74,7 @@ def interpolation_browser(trained, ends: dict, steps: int = 7, modes=("lerp", "s
             caption.value = f"<i>{error}</i>"
             return
         for m in modes:
-            walks[m] = trained.generate("final", path(chosen["z0"], chosen["z1"], steps, m))
+            walks[m] = trained.draw("final", path(chosen["z0"], chosen["z1"], steps, m))
         show()
 
     frame.observe(show, names="value")

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from lib.runs import PROJECT_ROOT
+from lib.pipeline import PROJECT_ROOT
 
 # The notebooks the tests execute run on this checkout's kernel and import this checkout's code, however
 # pytest was started (the Makefile exports the same two variables).

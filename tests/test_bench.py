@@ -2,38 +2,32 @@ import json
 import subprocess
 import sys
 
-from lib.runs import PROJECT_ROOT
+from bench import minutes
+from lib.pipeline import PROJECT_ROOT
+from lib.report.speed import summary
 
 
-def test_bench_runs_in_tiny_mode_and_writes_valid_json(tmp_path):
+def test_bench_runs_in_tiny_mode_and_writes_valid_json_that_the_summary_shows(tmp_path, executed_root):
     out = tmp_path / "bench.json"
-    subprocess.run([sys.executable, "-m", "bench.run", "--tiny", "--out", str(out)], cwd=PROJECT_ROOT, check=True,
-                   capture_output=True, text=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "bench.run", "--tiny", "--root", str(executed_root), "--out", str(out)],
+                   cwd=PROJECT_ROOT, check=True, capture_output=True, text=True, timeout=600)
     result = json.loads(out.read_text())
-    assert {"cpu", "threads", "torch"} <= set(result["environment"])
+    assert {"cpu", "cores", "threads", "torch"} <= set(result["environment"])
     names = {(row["benchmark"], row["T"]) for row in result["rows"]}
     assert names == {(f"{m} {k}", 5) for m in ("LSTM", "RNN") for k in ("training step", "inference")}
     for row in result["rows"]:
         assert row["ratio_min"] <= row["ratio"] <= row["ratio_max"] and row["ours_ms"] > 0 < row["reference_ms"]
-    gan = result["gan"]["mlp"]
-    assert gan["steps_per_second"] > 0 and gan["seconds_per_epoch"]["mnist5k"] > 0 and gan["batch"] == 128
+    assert [r["threads"] for r in result["gan_threads"]["rows"]][0] == 1
+    assert result["gan_threads"]["rows"][0]["max_weight_difference"] == 0.0
+    assert set(result["minutes"]["notebooks"]) == {"01_lstm", "02_gan_train", "03_gan_samples", "04_report"}
+    assert result["engines"][0]["engine"] == "dask" and result["engines"][0]["per_unit_ms"] > 0
+    text = summary(result)
+    assert "| 01_lstm |" in text and "| 01: sweep |" in text and result["environment"]["cpu"] in text
 
 
-def test_the_speed_study_has_one_row_per_change_and_the_summary_shows_them(tmp_path, monkeypatch):
-    from bench import part1_speed
-    from lib.recurrent_train import RecurrentConfig
-    from lib.report import bench_summary
-
-    monkeypatch.setattr(part1_speed, "BASE", RecurrentConfig(model="lstm", seq_length=4, max_steps=20, eval_every=10,
-                                                             patience=1))
-    monkeypatch.setattr(part1_speed, "CHANGES", {"as is": {}, "hopeless rate": dict(learning_rate=1e-9)})
-    rows = part1_speed.speed_study(tmp_path)
-    assert [row["change"] for row in rows] == ["as is", "hopeless rate"]
-    assert rows[1]["steps_to_99"] is None and rows[1]["seconds_to_99"] is None and rows[1]["steps"] == 20
-    assert len(list((tmp_path / "runs").iterdir())) == 2
-    bench = dict(environment=dict(date="2026-11-29", cpu="cpu", threads=1, torch="2"), repeats=1, gan={},
-                 rows=[dict(benchmark="b", T=4, B=1, H=1, ours_ms=1, reference_ms=1, ratio=1, ratio_min=1, ratio_max=1)],
-                 part1_speed=dict(study=rows, cores=dict(runs=4, threads=2, seconds=dict(processes=10.0, threads=15.0))))
-    text = bench_summary(bench)
-    assert "| hopeless rate | never | - |" in text
-    assert "4 runs at T = 50 took 10 s as 2 single-threaded processes side by side, and 15 s" in text
+def test_the_scaling_on_paper_is_bounded_by_the_longest_run_and_by_the_summed_time():
+    times = [60.0, 30.0, 30.0, 20.0, 10.0, 10.0]
+    assert minutes.makespan(times, 1) == sum(times)
+    assert minutes.makespan(times, 2) == 80.0  # 60+20 | 30+30+10+10: longest first
+    assert minutes.makespan(times, 100) == 60.0, "no number of workers beats the longest run"
+    assert minutes.makespan(times, 2, per_unit=1.0) == 84.0  # 61+31 is not free: 61+21 | 31+31+11+11

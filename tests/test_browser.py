@@ -122,7 +122,7 @@ def test_report_figures_render(html_dir, tmp_path):
     dom = dump_dom(tmp_path, html_dir / "04_report.html")
     figures = re.findall(r'<img[^>]*\ssrc="data:image/png;base64,', dom)
     assert len(figures) >= 10, f"only {len(figures)} embedded PNG figures in the report"
-    assert "Figure missing" not in dom and "This part has no results" not in dom
+    assert "Figure missing" not in dom and "This report is incomplete" not in dom
 
 
 def test_samples_page_has_the_offline_player(html_dir, tmp_path):

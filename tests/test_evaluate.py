@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from lib.evaluate import (classifier_outputs, frechet_distance_of_features, histogram_of_logits,
-                          inception_score, inception_score_of_logits, real_baselines, train_classifier)
+                          inception_score_of_logits, train_classifier)
+from lib.gan_measure import SPLIT, Evaluator, Sample, measure_sample
 
 
 def test_identical_feature_sets_are_at_distance_zero():
@@ -31,15 +32,29 @@ def test_histogram_counts_predictions():
 def test_classifier_is_accurate_and_real_digits_score_high(mnist5k, trained_classifier):
     classifier, info, _ = trained_classifier
     assert info["source"] == "mnist5k" and info["test_accuracy"] >= 0.97
-    assert inception_score(classifier, mnist5k.test_images) > 9.0
+    assert inception_score_of_logits(classifier_outputs(classifier, mnist5k.test_images)[1]) > 9.0
     one_digit = mnist5k.test_images[mnist5k.test_labels == 4]
-    assert inception_score(classifier, one_digit) < 1.3
-    baselines = real_baselines(classifier, mnist5k, n=1000)
-    assert baselines["n"] == 1000 and baselines["inception_score"] > 9.0
-    features = classifier_outputs(classifier, mnist5k.test_images)[0]
-    noise = torch.rand(1000, 1, 28, 28) * 2 - 1
-    noise_distance = frechet_distance_of_features(classifier_outputs(classifier, noise)[0], features)
-    assert baselines["frechet_distance"] < noise_distance / 10
+    assert inception_score_of_logits(classifier_outputs(classifier, one_digit)[1]) < 1.3
+    evaluator = Evaluator(classifier, mnist5k)
+    real = evaluator.real_baseline()
+    assert real["n"] == 1000 and real["inception_score"] > 9.0
+    assert real["frechet_distance_splits"] == 4, "4,000 training digits: four disjoint splits of 1,000"
+    noise = evaluator(torch.rand(1000, 1, 28, 28) * 2 - 1)
+    assert real["frechet_distance"] < noise["frechet_distance"] / 10
+
+
+def test_samples_are_measured_in_splits_of_the_baselines_size(mnist5k, trained_classifier):
+    """Like with like: a measure that depends on the sample size is taken on splits of SPLIT images, the size of
+    the real baseline, and reported as the mean and spread over the splits."""
+    classifier = trained_classifier[0]
+    reference = Sample.of(classifier, mnist5k.test_images)
+    images = mnist5k.train_images[:3 * SPLIT]
+    whole = measure_sample(Sample.of(classifier, images), reference)
+    assert whole["n"] == 3 * SPLIT and whole["splits"] == 3 and whole["inception_score_sd"] > 0
+    parts = [measure_sample(Sample.of(classifier, images[i * SPLIT:(i + 1) * SPLIT]), reference) for i in range(3)]
+    assert whole["inception_score"] == pytest.approx(sum(p["inception_score"] for p in parts) / 3)
+    assert whole["frechet_distance"] == pytest.approx(sum(p["frechet_distance"] for p in parts) / 3)
+    assert sum(whole["class_histogram"]) == pytest.approx(1.0)
 
 
 def test_cached_classifier_is_loaded_not_retrained(mnist5k, trained_classifier):

@@ -6,12 +6,15 @@ import pytest
 import torch
 
 from lib.ema import refresh_batchnorm
-from lib.gan import build_gan, discriminator_loss, generator_loss, load_generator, sample_noise
-from lib.gan_train import GANConfig, GANState, publish, read_metrics, train, train_step
-from lib.runs import Stream, generator_for, load_torch
+from lib.files import load_json, load_torch, save_json
+from lib.gan import architecture, build_gan, discriminator_loss, generator_loss, load_generator, sample_noise
+from lib.gan_runs import CODE, publish, read_metrics, train
+from lib.gan_train import GANConfig, GANState, train_step
+from lib.runs import identity
+from lib.streams import Stream, generator_for
 
 TINY = dict(data_source="mnist5k", steps=40, eval_every=20, eval_samples=64, final_samples=100, log_every=4,
-            checkpoint_every=10)  # checkpoints fall inside a loss window: resuming must restore it too
+            checkpoint_every=10, augment=("translation",))  # checkpoints inside a loss window: resuming restores it
 
 
 @pytest.mark.parametrize("variant", ["mlp", "conv"])
@@ -48,7 +51,7 @@ def test_losses_are_equation_10():
 
 
 def test_interrupted_run_resumes_to_the_same_weights(gan_dir):
-    config = GANConfig(**TINY)  # with the recipe's EMA and augmentation
+    config = GANConfig(**TINY)  # with EMA and augmentation
     assert config.ema_decay > 0 and config.augment
     whole_dir = gan_dir("whole")
     whole = train(config, whole_dir, progress=False)
@@ -66,9 +69,10 @@ def test_interrupted_run_resumes_to_the_same_weights(gan_dir):
     assert whole["final"] == resumed["final"]
 
 
-def test_samples_come_from_the_average_not_the_raw_generator(gan_dir):
+def test_samples_come_from_the_average_not_the_raw_generator_and_both_are_measured(gan_dir):
     out = gan_dir("ema")
     result = train(GANConfig(**TINY), out, progress=False)
+    assert result["final"] != result["final_raw"] and result["final"]["n"] == result["final_raw"]["n"]
     final = out / result["checkpoints"]["final"]
     z = sample_noise(8, 100, generator_for(0, Stream.GAN_FIXED))
     averaged, raw = load_generator(final, "cpu")(z), load_generator(final, "cpu", ema=False)(z)
@@ -91,6 +95,7 @@ def test_finished_run_is_reused_and_publishing_writes_the_outputs(gan_dir):
     assert [e["step"] for e in first["curves"]["evals"]] == [0, 20, 40]
     assert {"D_train", "D_test", "D_gap", "salt_noise"} <= first["curves"]["evals"][-1].keys()
     assert first["real_baseline"]["salt_noise"] < 0.01  # real digits: about one isolated pixel in a thousand images
+    assert first["architecture"] == architecture("mlp", 100) and first["code"] == CODE
     with pytest.raises(FileNotFoundError, match="make all"):
         read_metrics(out)
     published = publish(first, out, "cpu")
@@ -124,23 +129,56 @@ def test_batch_larger_than_the_training_set_fails_before_any_work(tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_the_ladder_is_built_on_the_runs_own_recipe():
-    from lib.gan_train import RUNGS, rung_config
+def test_a_finished_run_measured_by_other_code_is_measured_again_from_its_checkpoint(gan_dir):
+    out = gan_dir("remeasure")
+    first = train(GANConfig(**TINY), out)
+    folder = out / first["run_dir"]
+    final_written = (folder / "final.pt").stat().st_mtime_ns
+    old = {k: v for k, v in first.items() if k != "final"} | dict(code=dict(first["code"], measure={}))
+    save_json(old, folder / "result.json")  # as an earlier version, measuring less, left it
+    again = train(GANConfig(**TINY), out)
+    assert again["final"] == first["final"] and (folder / "final.pt").stat().st_mtime_ns == final_written
+    assert load_json(folder / "result.json")["code"]["measure"] == CODE["measure"] and "remeasured_seconds" in again
+
+
+def test_a_result_whose_checkpoints_were_removed_is_trained_again(gan_dir):
+    out = gan_dir("cleaned")
+    first = train(GANConfig(**TINY), out)
+    (out / first["checkpoints"]["start"]).unlink()
+    again = train(GANConfig(**TINY), out)
+    assert (out / again["checkpoints"]["start"]).exists() and again["final"] == first["final"]
+
+
+def test_every_field_of_the_gan_config_is_declared_in_its_identity_or_set_apart():
+    assert "data_dir" not in identity(GANConfig()) and "checkpoint_every" not in identity(GANConfig())
+    assert identity(GANConfig(data_dir="elsewhere")) == identity(GANConfig())
+
+
+def test_the_ablation_shares_a_run_between_a_configuration_and_its_moving_average():
+    from lib.ablation import RUNGS, trajectories, trajectory_config
 
     config = GANConfig(**(TINY | dict(ema_decay=0.99, augment=("cutout",), batch_size=96)))
-    rungs = {rung: rung_config(config, rung) for rung in RUNGS}
-    assert rungs["recipe"] == config and rungs["recipe-conv"].variant == "conv"
-    assert (rungs["template"].batch_size, rungs["template"].lr_G, rungs["template"].ema_decay,
-            rungs["template"].augment) == (64, 2e-4, 0.0, ())
-    assert rungs["template+ema"].ema_decay == 0.99 and rungs["template+augment"].augment == ("cutout",)
-    assert all(r.steps == config.steps and r.seed == config.seed for r in rungs.values())
+    runs = trajectories(config, list(RUNGS), 20)
+    assert set(runs) == {"template", "template+augment", "recipe", "recipe-conv"}, "four runs for six rungs"
+    assert runs["recipe"] == replace(config, steps=20) and runs["recipe-conv"].variant == "conv"
+    template = trajectory_config(config, "template", 20)
+    assert (template.batch_size, template.lr_G, template.lr_D, template.augment) == (64, 2e-4, 2e-4, ())
+    assert template.ema_decay == 0.99, "the average is kept so that template+ema can sample it"
+    assert runs["template+augment"].augment == ("cutout",)
+    assert trajectory_config(replace(config, augment=()), "template+augment", 20).augment == ("translation",)
+    assert all(r.steps == 20 and r.seed == config.seed for r in runs.values())
 
 
-def test_the_ladder_has_its_own_step_budget_when_one_is_given():
-    from lib.gan_train import rung_config
-    from lib.params import GANTrainParams
+def test_the_ablation_reads_the_recipe_at_half_its_steps_from_the_runs_own_checkpoint(gan_dir):
+    from lib.ablation import train_ladder
+    from lib.gan_runs import evaluator_for
 
-    assert GANTrainParams(steps=600).ladder_config() == GANTrainParams(steps=600).config()
-    p = GANTrainParams(steps=600, eval_every=100, ablation_steps=200)
-    assert rung_config(p.ladder_config(), "recipe") == replace(p.config(), steps=200)
-    assert rung_config(p.ladder_config(), "template").steps == 200
+    out = gan_dir("ladder")
+    config = GANConfig(**TINY)
+    run = train(config, out)
+    ladder = train_ladder(run, config, ["template", "template+ema", "recipe"], TINY["steps"] // 2, out,
+                          evaluator_for(run, out), workers=1)
+    assert ladder["recipe"]["config"]["steps"] == TINY["steps"] // 2
+    assert ladder["template"]["run_dir"] == ladder["template+ema"]["run_dir"], "one run, read two ways"
+    assert ladder["template"]["final"] != ladder["template+ema"]["final"]
+    assert len(list((out / "runs").iterdir())) == 2, "the run itself and the template: the recipe is not retrained"

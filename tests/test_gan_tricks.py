@@ -7,7 +7,7 @@ from lib.augment import cutout, diff_augment, translation
 from lib.ema import EMA, refresh_batchnorm, warmup_decay
 from lib.evaluate import salt_noise
 from lib.gan import MLPGenerator
-from lib.runs import Stream, generator_for
+from lib.streams import Stream, generator_for
 
 
 # ---------------------------------------------------------------- EMA
@@ -29,7 +29,7 @@ def test_ema_follows_the_known_arithmetic():
 
 
 def test_ema_with_decay_zero_is_the_raw_network_statistics_and_all_and_does_not_train():
-    net = MLPGenerator()
+    net = MLPGenerator(latent_dim=100)
     ema = EMA(net, decay=0.0)
     net(torch.randn(16, 100))  # a training-mode pass moves BatchNorm's running statistics
     with torch.no_grad():
@@ -46,7 +46,7 @@ def test_ema_rejects_a_decay_outside_0_1(decay):
 
 
 def test_refresh_batchnorm_measures_the_networks_own_statistics():
-    G = MLPGenerator()
+    G = MLPGenerator(latent_dim=100)
     norms = [m for m in G.modules() if isinstance(m, nn.BatchNorm1d)]
     assert all(torch.all(m.running_mean == 0) for m in norms)  # never trained: the initial statistics
     refresh_batchnorm(G, seed=0)

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from lib.params import NOTEBOOKS
-from lib.runs import PROJECT_ROOT
+from lib.pipeline import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium: `apt-get install chromium` "
@@ -55,10 +55,11 @@ def lab(executed_root, tmp_path_factory):
     shutil.copytree(executed_root, root, ignore=shutil.ignore_patterns("html", "report", "*.zip", "screenshots"))
     for name in ("01_lstm", "03_gan_samples"):
         smoke_copy(name, root, folder)
+    shutil.copy(PROJECT_ROOT / "notebooks" / "_checkout.py", folder)  # what the notebooks import first
     port = free_port()
     log = open(folder / "server.log", "w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
          f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={folder}",
          "--ServerApp.allow_root=True",  # CI runs as root
          # its own workspace and settings: nothing of the user's layout is restored, nothing is written home

@@ -6,59 +6,69 @@ import papermill
 import pytest
 import yaml
 
+from lib import outputs
+from lib.files import load_json
 from lib.params import NOTEBOOKS, LSTMParams
-from lib.recurrent_train import read_metrics as read_lstm_metrics
-from lib.recurrent_train import runs_folder
-from lib.runs import PROJECT_ROOT, load_json, run_dir
+from lib.pipeline import PROJECT_ROOT
+from lib.recurrent_train import folder_of
+from lib.sweeps import read_metrics as read_lstm_metrics
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 def smoke_params(name: str) -> dict:
-    return yaml.safe_load((PROJECT_ROOT / "params" / "smoke" / f"{name}.yaml").read_text()) or {}
+    path = PROJECT_ROOT / "params" / "smoke" / f"{name}.yaml"
+    return (yaml.safe_load(path.read_text()) or {}) if path.exists() else {}
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_ran_without_errors(executed_root, name):
+def test_notebook_ran_without_errors_and_left_every_output_it_promises(executed_root, name):
     notebook = load_json(executed_root / f"{name}.ipynb")
     errors = [f"{output['ename']}: {output['evalue']}" for cell in notebook["cells"]
               for output in cell.get("outputs", []) if output["output_type"] == "error"]
     assert not errors, f"{name} has error outputs: {errors}"
     assert not notebook["metadata"]["papermill"]["exception"]
+    assert outputs.missing(executed_root, name) == []
+    for path in outputs.required(executed_root, name):
+        if path.suffix == ".png":
+            assert path.read_bytes().startswith(PNG_MAGIC)
 
 
-def test_lstm_metrics_have_one_record_per_run(executed_root):
+def test_lstm_metrics_have_one_record_per_run_in_every_group_that_lists_it(executed_root):
     p = LSTMParams(**smoke_params("01_lstm"), output_root=str(executed_root))
-    out = p.out_dir
+    out, design = p.out_dir, p.design()
     metrics = read_lstm_metrics(out)
-    fields = {"model", "seq_length", "seed", "init", "lr", "steps", "test_accuracy", "steps_to_99", "wall_seconds",
-              "max_steps", "target_accuracy", "patience", "group"}
+    rates = {model: choice["rate"] for model, choice in metrics["chosen_rates"].items()}
+    assert all(choice["chosen_by"] == "validation" for choice in metrics["chosen_rates"].values())
+    fields = {"model", "seq_length", "seed", "init", "lr", "steps", "test_accuracy", "validation_accuracy",
+              "steps_to_99", "wall_seconds", "max_steps", "target_accuracy", "patience", "groups", "code"}
     for record in metrics["runs"]:
         assert fields <= record.keys(), f"missing {fields - record.keys()} in {record}"
         assert 0 <= record["test_accuracy"] <= 1 and record["steps"] <= record["max_steps"]
-    expected = {group: {run_dir(runs_folder(out), c.name, c).name for c in configs}
-                for group, configs in dict(check=p.check_configs(), sweep=p.sweep_configs(), long=p.long_configs(),
-                                           lr_study=p.lr_study_configs(), gradient=p.gradient_configs()).items()}
+    groups = dict(check=design.check(), lr_study=design.lr_study(), sweep=design.sweep(rates),
+                  long=design.long(rates), gradient=design.gradient(rates))
+    expected = {group: {folder_of(c, out).name for c in configs} for group, configs in groups.items()}
     recorded = [record["run_dir"] for record in metrics["runs"]]
     assert len(set(recorded)) == len(recorded), "a run is recorded twice"
-    assert set(recorded) == set().union(*expected.values()) == {f.name for f in runs_folder(out).iterdir()}
-    assert all(record["run_dir"] in expected[record["group"]] for record in metrics["runs"])
+    assert set(recorded) == set().union(*expected.values()) == {f.name for f in (out / "runs").iterdir()}
+    for record in metrics["runs"]:
+        assert set(record["groups"]) == {g for g, names in expected.items() if record["run_dir"] in names}
     assert metrics["parameters"] == p.record() and metrics["learned_accuracy"] == 0.99
+    assert set(metrics["gradient_flow"]["init"]) == set(metrics["gradient_flow"]["trained"]) == set(p.models)
 
 
-def test_gan_metrics_checkpoints_and_samples(executed_root):
+def test_gan_metrics_checkpoints_samples_and_ablation(executed_root):
     out = executed_root / "02_gan_train"
     metrics = load_json(out / "metrics.json")
-    assert {"config", "data_source", "classifier", "final", "real_baseline", "train_seconds", "eval_seconds",
-            "cpu_seconds", "curves", "checkpoints"} <= metrics.keys()
-    assert {"salt_noise", "D_train", "D_test", "D_gap"} <= metrics["final"].keys()
-    ablation = load_json(out / "ablation.json")
-    assert list(ablation) == ["template", "recipe"], "the smoke profile trains one rung beside the recipe"
-    assert ablation["template"]["config"]["ema_decay"] == 0 and ablation["template"]["config"]["augment"] == []
-    for moment in ("start", "half", "final"):
-        assert (out / metrics["checkpoints"][moment]).is_file(), f"no {moment} checkpoint"
+    assert {"config", "data_source", "classifier", "final", "final_raw", "real_baseline", "train_seconds",
+            "eval_seconds", "cpu_seconds", "curves", "checkpoints", "architecture", "code"} <= metrics.keys()
+    assert {"salt_noise", "D_train", "D_test", "D_gap", "inception_score_sd"} <= metrics["final"].keys()
+    ladder = load_json(out / "ablation.json")
+    assert list(ladder["rungs"]) == ["template", "template+ema", "recipe"]
+    assert ladder["rungs"]["template"]["run_dir"] == ladder["rungs"]["template+ema"]["run_dir"]
+    assert ladder["rungs"]["recipe"]["config"]["steps"] == ladder["steps"] == metrics["config"]["steps"] // 2
     final_samples = smoke_params("02_gan_train")["final_samples"]
-    assert metrics["final"]["n"] == final_samples
+    assert metrics["final"]["n"] == final_samples and metrics["final"]["splits"] == final_samples // 1000
     images = np.load(out / "samples_final.npz")["images"]
     assert images.shape == (final_samples, 28, 28)
     assert images.min() >= 0 and images.max() <= 1
@@ -67,15 +77,16 @@ def test_gan_metrics_checkpoints_and_samples(executed_root):
 def test_interpolation_record_and_grids(executed_root):
     out = executed_root / "03_gan_samples"
     record = load_json(out / "interpolation.json")
-    start, end = record["classes"]
-    assert start != end
-    assert set(record["modes"]) == {"lerp", "slerp"}
-    for mode, walk in record["modes"].items():
-        assert len(walk["probs"]) == 9, f"{mode}: 7 steps between the endpoints plus the endpoints"
-        for probs in walk["probs"]:
-            assert len(probs) == 10 and sum(probs) == pytest.approx(1, abs=1e-4)
-    for moment in ("start", "half", "final"):
-        assert (out / f"grid_{moment}.png").read_bytes().startswith(PNG_MAGIC)
+    assert len(record["pairs"]) == smoke_params("03_gan_samples")["pairs"]
+    for pair in record["pairs"]:
+        start, end = pair["classes"]
+        assert start != end and set(pair["modes"]) == {"lerp", "slerp"}
+        for mode, walk in pair["modes"].items():
+            assert len(walk["probs"]) == 9, f"{mode}: 7 steps between the endpoints plus the endpoints"
+            for probs in walk["probs"]:
+                assert len(probs) == 10 and sum(probs) == pytest.approx(1, abs=1e-4)
+    grids = load_json(out / "grids.json")["grids"]
+    assert list(grids) == ["start", "half", "final"] and all(len(g["weakest"]) == 5 for g in grids.values())
 
 
 def test_samples_notebook_without_a_trained_gan_says_make_all(tmp_path):

@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from lib.palindrome import PalindromeDataset, encode, palindromes
-from lib.runs import Stream, generator_for
+from lib.palindrome import PalindromeDataset, distinct_palindromes, encode, palindromes, share_seen_in_training
+from lib.streams import Stream, generator_for
 
 
 @pytest.mark.parametrize("T", [2, 3, 5, 10, 37, 300])
@@ -24,10 +24,12 @@ def test_long_palindromes_use_all_digits():
     assert (digits[:, 0] == 0).float().mean() < 0.15
 
 
-def test_test_set_is_fixed_under_its_seed_and_differs_from_training():
+def test_held_out_sets_are_fixed_per_length_and_differ_from_each_other_and_from_training():
     a, b = PalindromeDataset(12, seed=0), PalindromeDataset(12, seed=7)
-    assert torch.equal(a.test_set(100)[0], b.test_set(100)[0])  # held-out set independent of the training seed
-    assert not torch.equal(a.test_set(100, seed=1)[0], a.test_set(100, seed=2)[0])
+    assert torch.equal(a.test_set(100)[0], b.test_set(100)[0])  # held-out sets independent of the training seed
+    assert torch.equal(a.validation_set(100)[0], b.validation_set(100)[0])
+    assert not torch.equal(a.validation_set(100)[0], a.test_set(100)[0])
+    assert not torch.equal(a.test_set(100)[0], PalindromeDataset(14).test_set(100)[0][:, :11])
     assert not torch.equal(a.batch(100, 0)[0], a.test_set(100)[0])
     assert torch.equal(a.batch(32, 5)[0], a.batch(32, 5)[0])
     assert not torch.equal(a.batch(32, 5)[0], a.batch(32, 6)[0])
@@ -59,3 +61,10 @@ def test_test_set_at_T500_is_palindromic():
     inputs, targets = PalindromeDataset(500).test_set(200)
     full = torch.cat([inputs, targets[:, None]], dim=1)
     assert full.shape == (200, 500) and torch.equal(full, full.flip(1))
+
+
+def test_at_small_T_every_palindrome_is_seen_in_training():
+    assert distinct_palindromes(5) == 1000 and distinct_palindromes(6) == 1000 and distinct_palindromes(20) == 10**10
+    assert share_seen_in_training(5, 800 * 128) > 0.999
+    assert share_seen_in_training(10, 800 * 128) == pytest.approx(1 - (1 - 1e-5) ** 102400)
+    assert share_seen_in_training(20, 800 * 128) < 1e-4

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from lib.params import NOTEBOOKS, GANTrainParams, LSTMParams, ParameterError, SamplesParams, check_type
-from lib.runs import PROJECT_ROOT
+from lib.pipeline import PROJECT_ROOT
 
 
 def parameters_cell(name: str) -> str:
@@ -50,17 +50,18 @@ def test_defaults_are_valid(cls):
                               "for anything but numbers and True/False/None: use -y '{seq_lengths: [3]}' or a params file."),
     (dict(force=1), "force must be a boolean (True or False); got int 1."),
     (dict(seeds=[0, 1.5]), "seeds must be a list of integers; got list [0, 1.5]."),
-    (dict(lstm_learning_rate="1e-3"), "lstm_learning_rate must be a number; got the text '1e-3'. papermill's -p passes text "
-                                 "for anything but numbers and True/False/None: use -y '{lstm_learning_rate: 0.001}'"),
-    (dict(models=["rnn", "gru"]), "each of models must be one of 'rnn', 'lstm'; got 'gru'"),
+    (dict(study_rates="1e-3"), "study_rates must be a list of numbers; got the text '1e-3'. papermill's -p passes text "
+                               "for anything but numbers and True/False/None: use -y '{study_rates: [0.5]}'"),
+    (dict(models=["rnn", "transformer"]), "each of models must be one of 'rnn', 'lstm', 'lstm-chrono', 'gru'; got"),
     (dict(seq_lengths=[1]), "each of seq_lengths must be an integer >= 2; got 1"),
-    (dict(rnn_steps_factor=0.5), "rnn_steps_factor must be a number >= 1"),
+    (dict(max_steps=0), "max_steps must be an integer >= 1; got 0"),
     (dict(seeds=[]), "seeds must hold at least one value; got []"),
     (dict(models=[]), "models must hold at least one value; got []"),
-    (dict(lr_study_rates=[1e-3], lr_study_lengths=[]), "lr_study_rates and lr_study_lengths must both be empty"),
+    (dict(study_rates=[1e-3], study_lengths=[]), "study_rates and study_lengths must both be empty"),
     (dict(device="gpu"), "device must be 'auto', 'cpu' or 'cuda[:N]', got 'gpu'"),
-    (dict(warm_seq_lengths=[100]), "warm_seq_lengths need 'chrono' among long_inits, and each must exceed the"),
-    (dict(warm_seq_lengths=[200], long_inits=["zero"]), "warm_seq_lengths need 'chrono' among long_inits"),
+    (dict(workers=0), "workers must be an integer >= 1; got 0"),
+    (dict(scheduler="localhost"), "scheduler must be a Dask scheduler's address such as 'tcp://host:8786'"),
+    (dict(warm_seq_lengths=[100]), "each of warm_seq_lengths must exceed the shortest of long_seq_lengths"),
 ])
 def test_lstm_parameters_are_checked_with_a_message_that_says_how(namespace, message):
     with pytest.raises(ParameterError) as error:
@@ -74,7 +75,7 @@ def test_lstm_parameters_are_checked_with_a_message_that_says_how(namespace, mes
     (dict(augment="translation"), "augment must be a list of texts; got the text 'translation'. papermill's -p"),
     (dict(augment=["flip"]), "each transform in augment must be one of 'translation', 'cutout'; got 'flip'"),
     (dict(ablation=["recipe", "bigger"]), "each of ablation must be one of"),
-    (dict(ablation_steps=500), "ablation_steps must be an integer >= 2000; got 500"),
+    (dict(ablation_steps=500), "ablation_steps must be an integer >= 1000; got 500"),
     (dict(classifier_epochs="none"), "classifier_epochs must be an integer or None; got the text 'none'."),
 ])
 def test_gan_parameters_are_checked(namespace, message):
@@ -105,8 +106,8 @@ def test_samples_parameters_are_checked(namespace, message):
 def test_an_integer_for_a_float_names_the_same_run_as_the_float():
     assert GANTrainParams.from_namespace(dict(ema_decay=0)).config() == GANTrainParams.from_namespace(
         dict(ema_decay=0.0)).config()
-    params = LSTMParams.from_namespace(dict(lr_study_rates=[1, 0.5]))
-    assert all(type(rate) is float for rate in params.lr_study_rates)
+    params = LSTMParams.from_namespace(dict(study_rates=[1, 0.5]))
+    assert all(type(rate) is float for rate in params.study_rates)
 
 
 def test_text_that_is_no_literal_still_gets_the_message():
@@ -126,14 +127,27 @@ def test_type_check_accepts_what_papermill_and_yaml_pass():
 def test_each_warm_start_begins_from_the_chrono_run_that_learned_the_length_before_it():
     from lib.runs import run_name
 
-    assert LSTMParams(long_seq_lengths=[200, 500]).warm_configs() == []
-    p = LSTMParams(long_seq_lengths=[500, 100, 200], long_inits=["zero", "chrono"], long_seeds=[0, 1],
-                   warm_seq_lengths=[1000, 500])
-    scratch = {(c.seq_length, c.seed): c for c in p.long_configs() if c.forget_bias_init == "chrono"}
-    warm = {(c.seq_length, c.seed): c for c in p.warm_configs()}
-    assert [(c.seq_length, c.seed) for c in p.warm_configs()] == [(500, 0), (1000, 0), (500, 1), (1000, 1)]
+    rates = {"rnn": 1e-3, "lstm": 3e-3, "lstm-chrono": 3e-3, "gru": 3e-3}
+    assert LSTMParams(long_seq_lengths=[200, 500]).design().warm(rates) == []
+    design = LSTMParams(long_seq_lengths=[500, 100, 200], long_models=["lstm", "lstm-chrono"], long_seeds=[0, 1],
+                        warm_seq_lengths=[1000, 500]).design()
+    scratch = {(c.seq_length, c.seed): c for c in design.long(rates) if c.model == "lstm-chrono"}
+    waves = design.warm(rates)
+    assert [[(c.seq_length, c.seed) for c in wave] for wave in waves] == [[(500, 0), (500, 1)], [(1000, 0), (1000, 1)]]
+    warm = {(c.seq_length, c.seed): c for wave in waves for c in wave}
     for seed in (0, 1):
         assert warm[(500, seed)].init_from == run_name(scratch[(200, seed)].name, scratch[(200, seed)])
         assert warm[(1000, seed)].init_from == run_name(warm[(500, seed)].name, warm[(500, seed)]), \
             "the warm run at 500, not the one from scratch"
         assert warm[(500, seed)].max_steps == scratch[(500, seed)].max_steps, "the budget of the run from scratch"
+
+
+def test_the_design_gives_every_model_its_chosen_rate_and_one_budget_at_every_length():
+    p = LSTMParams()
+    rates = {"rnn": 0.1, "lstm": 0.2, "lstm-chrono": 0.3, "gru": 0.4}
+    sweep = p.design().sweep(rates)
+    assert {c.learning_rate for c in sweep if c.model == "lstm"} == {0.2}
+    assert {c.max_steps for c in sweep} == {p.max_steps}
+    assert len(sweep) == len(p.models) * len(p.seq_lengths) * len(p.seeds)
+    assert {(c.seq_length, c.learning_rate) for c in p.design().lr_study() if c.model == "rnn"} == {
+        (T, rate) for T in p.study_lengths for rate in p.study_rates}

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from lib.params import ParameterError
-from lib.runs import PROJECT_ROOT
+from lib.pipeline import PROJECT_ROOT
 from tools.bootstrap import BootstrapError, bootstrap, check_python
 from tools.run_notebook import UPSTREAM, Unfinished, check_finished, outputs_of, parameters_for
 
@@ -65,7 +65,8 @@ def test_y_passes_a_list_and_a_parameter_of_another_notebook_is_left_out(tmp_pat
 
 
 def test_gan_batch_larger_than_the_data_fails_before_training(tmp_path):
-    from lib.gan_train import GANConfig, train
+    from lib.gan_runs import train
+    from lib.gan_train import GANConfig
 
     with pytest.raises(ValueError, match="batch_size must be at most the 4,000 training images of mnist5k; got 5000"):
         train(GANConfig(data_source="mnist5k", batch_size=5000, steps=10), tmp_path, retrain_before=time.time())
@@ -83,7 +84,7 @@ def copied_root(executed_root, tmp_path):
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGKILL])
 def test_a_killed_run_never_leaves_a_notebook_that_passes_for_finished(sig, copied_root):
-    target, figure = copied_root / "03_gan_samples.ipynb", copied_root / "03_gan_samples" / "grid_start.png"
+    target, figure = copied_root / "03_gan_samples.ipynb", copied_root / "03_gan_samples" / "figures" / "grids.png"
     before, drawn = target.read_bytes(), figure.stat().st_mtime
     process = subprocess.Popen([sys.executable, "-m", "tools.run_notebook", "03_gan_samples", "--profile", "smoke",
                                 "--out", str(copied_root), "--no-progress"], cwd=PROJECT_ROOT, env=ENV,
@@ -96,7 +97,7 @@ def test_a_killed_run_never_leaves_a_notebook_that_passes_for_finished(sig, copi
     process.wait(timeout=60)
     assert target.read_bytes() == before, "the previous finished notebook is still the one in place"
     with pytest.raises(Unfinished, match=r"03_gan_samples.ipynb is older than files among its own outputs "
-                                         r"\(03_gan_samples/grid_start.png.*a rerun did not finish"):
+                                         r"\(03_gan_samples/.*a rerun did not finish"):
         check_finished(copied_root, None)
 
 
@@ -131,11 +132,22 @@ def make(*args, cwd=PROJECT_ROOT, timeout=1200):
 
 def test_make_j4_runs_in_dependency_order_and_then_reruns_only_what_is_stale(tmp_path):
     out = tmp_path / "smoke"
+    tracked = {path: path.read_bytes() for path in (PROJECT_ROOT / "README.md", PROJECT_ROOT / "Makefile")}
     result = make("-j4", "all", "PROFILE=smoke", f"OUT={out}")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert all(path.read_bytes() == text for path, text in tracked.items()), "make all rewrote a tracked file"
     check_finished(out, "smoke")
-    assert (out / "report" / "report.pdf").exists()
+    assert (out / "report" / "report.pdf").exists() and (out / "results.md").exists()
     assert "run_notebook" not in make("-n", "all", "PROFILE=smoke", f"OUT={out}").stdout, "all up to date"
+    # a file a notebook left for its readers, removed under it (a run folder cleaned away), makes it run again
+    metrics = json.loads((out / "02_gan_train" / "metrics.json").read_text())
+    start = out / "02_gan_train" / metrics["checkpoints"]["start"]
+    kept, stamp = start.read_bytes(), start.stat().st_mtime
+    start.unlink()
+    stale = make("-n", "all", "PROFILE=smoke", f"OUT={out}").stdout
+    start.write_bytes(kept)
+    os.utime(start, (stamp, stamp))
+    assert [n for n in UPSTREAM if f"run_notebook {n} " in stale] == ["02_gan_train", "03_gan_samples", "04_report"]
     # each notebook made newer makes exactly the notebooks that read it (tools.run_notebook.UPSTREAM) stale
     for name in UPSTREAM:
         original = (out / f"{name}.ipynb").stat().st_mtime
@@ -185,7 +197,8 @@ def clone(destination: Path) -> Path:
     marker = ('import os\nif os.environ.get("LIB_MARKER"):\n'
               '    with open(os.environ["LIB_MARKER"], "a") as f:\n        f.write(__file__ + "\\n")\n')
     (destination / "lib" / "__init__.py").write_text(marker)
-    result = make("venv", f"PYTHON={sys.executable}", cwd=destination, timeout=600)
+    result = subprocess.run(["make", "venv", f"PYTHON={sys.executable}"], cwd=destination, capture_output=True, text=True,
+                            timeout=600, env=dict(ENV, ASSIGNMENT3_INSTALLER="pip"))  # pip sees the shared packages
     assert result.returncode == 0, result.stderr[-3000:]
     return destination
 
@@ -213,7 +226,8 @@ def test_two_checkouts_at_once_each_run_their_own_lib_and_a_moved_one_too(execut
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for name, checkout in (("a", a), ("b", b))}
     # while they run, b's environment is set up again, as `make kernel` did when it hijacked a's runs
-    assert make("venv", f"PYTHON={sys.executable}", cwd=b).returncode == 0
+    assert subprocess.run(["make", "venv", f"PYTHON={sys.executable}"], cwd=b, capture_output=True,
+                          env=dict(ENV, ASSIGNMENT3_INSTALLER="pip")).returncode == 0
     for process in runs.values():
         output = process.communicate(timeout=600)[0]
         assert process.returncode == 0, output[-3000:]
@@ -231,6 +245,25 @@ def test_two_checkouts_at_once_each_run_their_own_lib_and_a_moved_one_too(execut
     assert set((tmp_path / "marker-a").read_text().split()) == {str(moved / "lib" / "__init__.py")}
     kernel = json.loads((moved / ".venv/share/jupyter/kernels/assignment3/kernel.json").read_text())
     assert kernel["env"]["PYTHONPATH"] == str(moved)
+    scripts = [path for path in (moved / ".venv" / "bin").iterdir() if path.is_file() and not path.is_symlink()
+               and path.read_bytes().startswith(b"#!")]
+    assert scripts and all(str(a / ".venv") not in path.read_text() for path in scripts), \
+        "a script still names the old place"
+    assert any(str(moved / ".venv") in path.read_text() for path in scripts)
+
+
+def test_make_clean_refuses_while_a_notebook_runs_into_the_folder(tmp_path):
+    from tools.run_notebook import only_run
+
+    (tmp_path / "01_lstm").mkdir()
+    (tmp_path / "01_lstm" / "metrics.json").write_text("{}")
+    with only_run(tmp_path, "02_gan_train"):
+        result = subprocess.run([sys.executable, "tools/clean.py", str(tmp_path)], cwd=PROJECT_ROOT,
+                                capture_output=True, text=True)
+    assert result.returncode == 1 and "a notebook is running into it: 02_gan_train" in result.stderr
+    assert (tmp_path / "01_lstm" / "metrics.json").exists(), "nothing deleted"
+    assert subprocess.run([sys.executable, "tools/clean.py", str(tmp_path)], cwd=PROJECT_ROOT).returncode == 0
+    assert not (tmp_path / "01_lstm").exists()
 
 
 # ---------------------------------------------------------------- the Python a venv is built with

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from lib.bptt import LSTMRecurrence, RNNRecurrence
-from lib.recurrent import LSTM, VanillaRNN, hidden_gradient_norms, loss_fn
+from lib.recurrent import GRU, LSTM, MODELS, VanillaRNN, build_model, loss_fn
+from lib.recurrent_measure import gradient_flow
 
 B, D, H, K, L = 4, 3, 5, 10, 6
 
@@ -115,6 +116,40 @@ def test_rnn_matches_torch_rnn_outputs_and_gradients(fused):
     torch.testing.assert_close(model.b_h.grad, reference.bias_hh_l0.grad, atol=1e-5, rtol=0)
 
 
+def test_gru_matches_torch_gru_outputs_and_gradients():
+    """Our GRU's reference loop with nn.GRU's weights (the same r | z | n stacking) gives nn.GRU's numbers."""
+    reference, head = torch.nn.GRU(D, H), torch.nn.Linear(H, K)
+    model = GRU(L + 1, D, H, K)
+    with torch.no_grad():
+        model.W_x.copy_(reference.weight_ih_l0.T)
+        model.W_h.copy_(reference.weight_hh_l0.T)
+        model.b_x.copy_(reference.bias_ih_l0)
+        model.b_h.copy_(reference.bias_hh_l0)
+        model.W_ph.copy_(head.weight.T)
+        model.b_p.copy_(head.bias)
+    x, targets = torch.randn(B, L, D), torch.randint(0, K, (B,))
+    theirs, ours = head(reference(x.transpose(0, 1))[0][-1]), model(x)
+    torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
+    loss_fn(theirs, targets).backward()
+    loss_fn(ours, targets).backward()
+    torch.testing.assert_close(model.W_x.grad, reference.weight_ih_l0.grad.T, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.W_h.grad, reference.weight_hh_l0.grad.T, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.b_h.grad, reference.bias_hh_l0.grad, atol=1e-5, rtol=0)
+    torch.testing.assert_close(model.W_ph.grad, head.weight.grad.T, atol=1e-5, rtol=0)
+
+
+def test_every_registered_model_builds_with_its_initialisation_and_predicts():
+    for key, spec in MODELS.items():
+        torch.manual_seed(0)
+        model = build_model(key, seq_length=9, input_dim=10, hidden_dim=8, output_dim=K)
+        assert isinstance(model, spec.build) and model(torch.randn(3, 8, 10)).shape == (3, K)
+        assert spec.label and spec.colour and spec.learning_rate > 0
+    chrono, zero = (build_model(k, seq_length=50, input_dim=10, hidden_dim=8) for k in ("lstm-chrono", "lstm"))
+    assert torch.all(zero.b == 0) and chrono.b.view(4, 8)[2].min() > 0  # the forget-gate biases differ by entry
+    with pytest.raises(ValueError, match="model must be one of"):
+        build_model("transformer", seq_length=5, input_dim=10, hidden_dim=8)
+
+
 @pytest.mark.parametrize("cls", [LSTM, VanillaRNN])
 def test_fast_path_equals_reference_path(cls):
     model = cls(21, 10, 32, K)
@@ -168,14 +203,44 @@ def test_missing_compiler_falls_back_with_one_warning(monkeypatch, tmp_path):
     from lib import cpu_kernels
 
     monkeypatch.setattr(cpu_kernels, "_library", None)
+    monkeypatch.delenv(cpu_kernels.FALLBACK_ENV, raising=False)
     monkeypatch.setenv("CC", str(tmp_path / "no-such-compiler"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    with pytest.warns(UserWarning, match="could not be built"):
+    with pytest.warns(UserWarning, match="could not be built") as caught:
         assert cpu_kernels.kernels() is None
+    assert "\n" not in str(caught[0].message)  # one line, whatever the compiler printed
     model = LSTM(6, 10, 8, K)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # said once, not at every call
         assert model(torch.randn(2, 5, 10)).shape == (2, K)
+
+
+def test_a_compiler_without_openmp_or_native_flags_still_builds_the_kernels(monkeypatch, tmp_path):
+    """Apple's clang rejects -fopenmp (and some -march=native): the build is retried without them."""
+    import shutil
+
+    from lib import cpu_kernels
+
+    picky = tmp_path / "picky-cc"
+    picky.write_text(f"#!/bin/sh\nfor a in \"$@\"; do case $a in -fopenmp|-march=native) "
+                     f"echo \"unsupported option $a\" >&2; exit 1;; esac; done\nexec {shutil.which('gcc')} \"$@\"\n")
+    picky.chmod(0o755)
+    monkeypatch.setattr(cpu_kernels, "_library", None)
+    monkeypatch.setenv("CC", str(picky))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert cpu_kernels.kernels() is not None
+
+
+def test_an_unwritable_cache_folder_falls_back_to_a_temporary_one(monkeypatch, tmp_path):
+    from lib import cpu_kernels
+
+    blocked = tmp_path / "not-a-folder"  # a file where the cache folder should be: no folder can be made (even as root)
+    blocked.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    folder = cpu_kernels.cache_dir()
+    assert folder.is_dir() and not folder.is_relative_to(blocked)
 
 
 def test_forget_bias_initialisations():
@@ -194,14 +259,25 @@ def test_forget_bias_initialisations():
 
 
 def test_model_api_shapes_and_predict_digits():
-    for cls in (LSTM, VanillaRNN):
+    for cls in (LSTM, VanillaRNN, GRU):
         for input_dim in (1, 10):
             model = cls(7, input_dim, 16, K)
             assert model(torch.randn(5, 6, input_dim)).shape == (5, K)
             assert model.predict_digits(torch.randint(0, 10, (5, 6))).shape == (5,)
 
 
-def test_gradient_norms_have_one_value_per_step():
-    model = LSTM(9, 10, 16, K)
-    norms = hidden_gradient_norms(model, torch.randint(0, 10, (32, 8)), torch.randint(0, 10, (32,)))
-    assert norms.shape == (8,) and torch.all(norms > 0)
+@pytest.mark.parametrize("cls", [LSTM, VanillaRNN, GRU])
+def test_gradient_flow_has_one_value_per_step_and_the_carry_factor_is_the_models(cls):
+    model = cls(9, 10, 16, K)
+    flow = gradient_flow(model, examples=32)
+    assert len(flow["norms"]) == len(flow["carry"]) == 8 and min(flow["norms"]) > 0
+    assert all(0 <= c <= 1 for c in flow["carry"])
+    assert (flow["weight_norm"] is not None) == (cls is VanillaRNN)
+
+
+def test_the_zero_init_lstm_carries_half_its_cell_at_every_step_before_training():
+    """sigmoid(0) = 1/2 is the forget gate of every unit at the first step; later steps stay near it."""
+    flow = gradient_flow(LSTM(12, 10, 32, K, forget_bias_init="zero"), examples=64)
+    assert flow["carry"][0] == pytest.approx(0.5, abs=0.05)
+    chrono = gradient_flow(LSTM(12, 10, 32, K, forget_bias_init="chrono"), examples=64)
+    assert min(chrono["carry"]) > max(flow["carry"])  # chrono opens the gates before any training

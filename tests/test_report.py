@@ -1,58 +1,205 @@
-"""Sentences and tables built from outputs, on hand-made records: every wording the numbers can choose."""
-from lib.report import headline, sweep_table
+"""The report's claims over varied synthetic results: what a sentence says must be what its numbers say,
+whichever way the run came out; and every model of the registry shows in every table, figure and headline."""
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+
+from lib import recurrent
+from lib.recurrent import MODELS, ModelSpec, VanillaRNN
+from lib.report import paper, part1, part2
+from lib.report.document import Document, PlanError
 
 
-def runs(model, accuracies_by_T, encoding="onehot"):
-    """Records as lib.recurrent_train writes them: one per (T, seed)."""
-    return [dict(model=model, seq_length=T, seed=seed, encoding=encoding, test_accuracy=acc,
-                 steps_to_99=100 if acc >= 0.99 else None, max_steps=1000)
-            for T, accs in accuracies_by_T.items() for seed, acc in enumerate(accs)]
+def run(model, T, acc, seed=0, steps_to_99=None, max_steps=800):
+    return dict(model=model, seq_length=T, seed=seed, test_accuracy=acc, validation_accuracy=acc, lr=1e-3,
+                steps=max_steps if acc < 0.99 else 300, steps_to_99=steps_to_99 if acc < 0.99 else (steps_to_99 or 250),
+                max_steps=max_steps, encoding="onehot", groups=["sweep"], wall_seconds=1.0)
 
 
-def test_headline_when_every_length_is_learned_and_when_none_is():
-    text = headline(runs("lstm", {5: [1, 1, 1], 50: [0.995, 1, 0.99]}) + runs("rnn", {5: [0.5, 0.2, 0.3], 50: [0.1, 0.1, 0.1]}))
-    assert text == ("The LSTM reached 99% on every seed at every T tried, up to 50; the vanilla RNN reached 99% on "
-                    "every seed at none of the lengths tried; at T = 5 its mean was 33.3% (worst seed 20.0%), and its mean "
-                    "fell below 50% from T = 5 (3 seeds at each length).")
+def sweep(**by_model):
+    """sweep(rnn={5: [1, 1], 30: [0.1, 0.2]}) -> records, one per (model, T, seed)."""
+    return [run(model, T, acc, seed) for model, lengths in by_model.items() for T, accs in lengths.items()
+            for seed, acc in enumerate(accs)]
 
 
-def test_headline_with_a_failure_then_a_gap_in_the_middle():
-    text = headline(runs("rnn", {5: [1, 1], 10: [1, 0.98], 15: [0.7, 0.2], 20: [1, 1]}))
-    assert text == ("The vanilla RNN reached 99% on every seed at every T up to 5; at T = 10 its mean was 99.0% (worst "
-                    "seed 98.0%), though every seed learned again at T = 20, and its mean fell below 50% from T = 15 "
-                    "(2 seeds at each length).")
+PERCENT = re.compile(r"(\d+\.\d)%")
 
 
-def test_headline_counts_the_fewest_seeds_and_puts_the_lstm_first():
-    text = headline(runs("rnn", {5: [1, 1, 1]}) + runs("lstm", {5: [1, 1]}))
-    assert text.startswith("The LSTM") and text.endswith("(2 seeds at each length).")
+# ---------------------------------------------------------------- Part I
+
+def test_an_rnn_that_improves_with_T_is_not_said_to_fall():
+    records = sweep(rnn={5: [1, 1, 1], 30: [0.10, 0.15, 0.20], 40: [0.20, 0.50, 0.80]})
+    trend = part1.trend_sentence("rnn", part1._by_length(records, "rnn"))
+    assert "does not fall steadily" in trend and "rose from 15.0% at T = 30 to 50.0% at T = 40" in trend
+    assert "smaller than the spread" in trend, "a rise of 35 points against a spread of 60 is the seeds' doing"
+    headline = part1.headline(records)
+    assert "fell" not in headline and "learned from every seed up to T = 5" in headline
+    assert "at T = 40 it was 50.0%" in headline
 
 
-def test_sweep_table_shows_spread_learned_seeds_and_budget():
-    table = sweep_table(runs("lstm", {20: [1, 0.5, 0.995]}))
-    row = table.loc[("lstm", 20)]
-    assert row["worst seed"] == 0.5 and row["best seed"] == 1 and row["learned"] == "2/3"
-    assert row["median steps to 99%"] == 100 and row["budget"] == 1000
-    both = sweep_table(runs("lstm", {20: [1]}) + runs("lstm", {20: [0.2]}, encoding="scalar"))
-    assert list(both.index.names) == ["model", "encoding", "seq_length"]
+def test_a_rise_larger_than_the_spread_between_seeds_is_said_to_be_one():
+    records = sweep(rnn={30: [0.10, 0.11, 0.12], 40: [0.60, 0.61, 0.62]})
+    trend = part1.trend_sentence("rnn", part1._by_length(records, "rnn"))
+    assert "larger than the spread" in trend and "does not show its cause" in trend
 
 
-def rung(is_ratio, fd_ratio, salt, gap, cpu_seconds):
-    return dict(final=dict(inception_score=9.6 * is_ratio, frechet_distance=10 * fd_ratio, salt_noise=salt, D_gap=gap,
-                           class_histogram=[0.1] * 10),
-                real_baseline=dict(inception_score=9.6, frechet_distance=10), config=dict(steps=100),
-                train_seconds=cpu_seconds / 2, eval_seconds=0, cpu_seconds=cpu_seconds)
+def test_a_steady_fall_is_said_so_and_a_model_that_learns_everywhere_too():
+    records = sweep(rnn={5: [1, 1], 10: [0.6, 0.5], 20: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1], 20: [1, 0.995]})
+    assert part1.trend_sentence("rnn", part1._by_length(records, "rnn")).startswith("The vanilla RNN's mean accuracy "
+                                                                                    "never rises")
+    headline = part1.headline(records)
+    assert "the LSTM learned from every seed at every length tried, up to T = 20" in headline
+    assert "at T = 10 its mean test accuracy was 55.0% (worst seed 50.0%)" in headline
+    assert part1.comparison_sentence(records) == ("Every seed learned the task with the vanilla RNN up to T = 5 and "
+                                                  "the LSTM up to T = 20.")
 
 
-def test_ablation_findings_compare_only_the_rungs_that_were_trained():
-    from lib.report import ablation_findings
+def test_nothing_learned_and_learning_again_after_a_failure_are_both_said():
+    nothing = sweep(rnn={5: [0.1, 0.2], 10: [0.1, 0.1]})
+    assert "learned from every seed at none of the lengths" in part1.headline(nothing)
+    gap = sweep(rnn={5: [1, 1], 10: [0.5, 1], 20: [1, 1]})
+    assert "though every seed learned again at T = 20" in part1.headline(gap)
 
-    rungs = dict(template=rung(0.8, 9.0, 1.5, 0.30, 600), **{"template+ema": rung(0.81, 8.5, 0.05, 0.30, 600)},
-                 recipe=rung(0.92, 1.5, 0.07, 0.01, 1200), **{"recipe-conv": rung(0.97, 0.9, 0.01, 0.0, 3600)})
-    text = ablation_findings(rungs)
-    assert "Salt noise (isolated bright pixels per image): 1.500 for `template`, 0.050 for `template+ema`." in text
-    assert "Inception score relative to real data: 80.0% for `template`, 92.0% for `recipe`." in text
-    assert "The conv pair on the same recipe: IS 97.0% and Fréchet 0.90x of real in 60 CPU minutes, against 92.0% " \
-           "and 1.50x in 20 for the template's MLP." in text
-    assert "held-out" not in text, "no augmentation rung was trained: no sentence about it"
-    assert ablation_findings(dict(recipe=rungs["recipe"])) == ""
+
+def test_partial_learners_are_counted_and_none_is_said_when_none():
+    assert "no run learned the task part of the way" in part1.partial_sentence(sweep(rnn={5: [1, 0.1]}))
+    text = part1.partial_sentence(sweep(rnn={5: [1, 0.5, 0.3]}))
+    assert text.startswith("2 runs (vanilla RNN) ended between 20% and 99%") and "these runs" in text
+
+
+def flow(norms, carry, weight=None):
+    return dict(norms=norms, carry=carry, weight_norm=weight)
+
+
+def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_when_the_data_show_it():
+    falling = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1]
+    u_shaped = [1e-2, 1e-4, 1e-6, 1e-5, 1e-3, 1e-1]
+    assert part1.shape_sentence(falling).startswith("falls all the way back to t = 1")
+    assert part1.shape_sentence(u_shaped).startswith("is U-shaped")
+    saturated_late = [0.9, 0.8, 0.5, 0.2, 0.1, 0.1]
+    flows = dict(init=dict(rnn=flow(falling, [0.99] * 6, 1.0)), trained=dict(rnn=flow(u_shaped, saturated_late, 3.0)))
+    text = part1.rnn_gradient_text(flows, 7)
+    assert "U-shaped" in text and "measured cause" in text and "above one near the start" in text
+    flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
+    assert "measured cause" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
+    monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
+    assert "U-shaped" not in part1.rnn_gradient_text(monotone, 7)
+
+
+def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
+    grows = dict(init=dict(lstm=flow([1e-3, 1e-2, 1e-1], [0.5] * 3)),
+                 trained=dict(lstm=flow([2.0, 1.5, 1.0], [0.95] * 3)))
+    assert "grows by a factor of about 2.0" in part1.lstm_gradient_text(grows, 4)
+    falls = dict(init=grows["init"], trained=dict(lstm=flow([1e-3, 1e-2, 1.0], [0.9] * 3)))
+    assert "falls by a factor of about 1,000" in part1.lstm_gradient_text(falls, 4)
+    assert "unchanged" not in part1.lstm_gradient_text(falls, 4)
+
+
+def test_which_initialisation_reaches_further_is_read_from_the_sweep():
+    zero_better = {"lstm": 30, "lstm-chrono": 10}
+    assert "up to T = 30 with the LSTM, against T = 10 with the LSTM, chrono init" in \
+        paper.initialisation_sentence(zero_better)
+    assert "does not separate them" in paper.initialisation_sentence({"lstm": 20, "lstm-chrono": 20})
+
+
+# ---------------------------------------------------------------- Part II
+
+def gan_final(IS=8.0, FD=20.0, salt=0.05, hist=None, sd=0.1, gap=0.0):
+    return dict(n=10000, splits=10, inception_score=IS, inception_score_sd=sd, frechet_distance=FD,
+                frechet_distance_sd=sd * 10, salt_noise=salt, class_histogram=hist or [0.1] * 10,
+                D_train=0.5 + gap, D_test=0.5, D_gap=gap)
+
+
+def rung(steps=3000, **final):
+    return dict(config=dict(batch_size=64, steps=steps), final=gan_final(**final), real_baseline=gan_final(IS=9.7, FD=10),
+                cpu_seconds=60.0, train_seconds=30.0, eval_seconds=1.0, run_dir="x")
+
+
+def test_a_discriminator_gap_of_zero_is_no_memorisation_and_a_large_one_is():
+    evals = [dict(step=s, D_gap=0.0) for s in range(0, 5000, 1000)]
+    assert "no sign of memorising" in part2.gap_sentence(evals)
+    evals[3]["D_gap"] = 0.2
+    text = part2.gap_sentence(evals)
+    assert "begun to memorise" in text and "+0.200 (at step 3,000)" in text
+
+
+def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to_change_nothing():
+    ladder = dict(steps=3000, rungs={"template": rung(IS=8.0, FD=20.0, sd=0.05),
+                                     "template+augment": rung(IS=7.0, FD=40.0, sd=0.05),
+                                     "template+ema": rung(IS=8.02, FD=20.1, sd=0.05)})
+    text = " ".join(part2.ablation_sentences(ladder))
+    assert "to the template with augmentation worsens the IS from 8.00 to 7.00 and worsens the Fréchet distance" in text
+    assert "leaves the IS unchanged within the spread between splits" in text
+    assert "improves" not in text
+
+
+def test_a_moving_average_worse_than_the_raw_generator_is_said_to_be_worse():
+    metrics = dict(config=dict(ema_decay=0.999), final=gan_final(IS=7.0, FD=30.0), final_raw=gan_final(IS=8.0, FD=20.0))
+    assert part2.ema_sentence(metrics).endswith("worse on both.")
+    metrics["final"], metrics["final_raw"] = metrics["final_raw"], metrics["final"]
+    assert part2.ema_sentence(metrics).endswith("better on both.")
+
+
+def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
+    collapsed = dict(final=gan_final(hist=[0.0, 0.2] + [0.1] * 8))
+    assert "never appears, a sign of mode collapse" in part2.coverage_sentence(collapsed)
+    assert "within the 7% to 13%" in part2.coverage_sentence(dict(final=gan_final()))
+
+
+def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms():
+    flat = dict(probs=[[0.0] * 3 + [1.0] + [0.0] * 6] * 3, predicted=[3, 3, 3], latent_norms=[10.0, 10.0, 10.0])
+    dip = dict(probs=[[1.0] + [0.0] * 9, [0.0] * 7 + [0.6] + [0.0] * 2, [0.0] * 5 + [1.0] + [0.0] * 4],
+               predicted=[0, 7, 5], latent_norms=[10.0, 7.0, 10.0])
+    record = dict(pairs=[dict(classes=[0, 5], confidences=[1.0, 1.0], modes=dict(lerp=dip, slerp=flat))])
+    table = part2.walk_table(record)
+    lerp, slerp = table.iloc[0], table.iloc[1]
+    assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 0.50: 7 at 60%")
+    assert (slerp["reading changes"], slerp["first change, t"], slerp["digits of neither end"]) == (0, "–", "3")
+    text = part2.walks_sentence(record)
+    assert "along the lerp paths the latent norm falls at most to 70% of" in text.lower()
+    assert "slerp paths the latent norm falls at most to 100%" in text
+
+
+# ---------------------------------------------------------------- the document
+
+def test_figures_and_tables_are_numbered_by_the_plan_and_placed_in_its_order(tmp_path):
+    doc = Document(tmp_path, figures=["grids", "losses"], tables=["t1"])
+    assert doc.fig("losses") == "Figure 2" and doc.tab("t1") == "Table 1"
+    with pytest.raises(FileNotFoundError, match="grids"):
+        doc.figure("grids", "a missing figure fails the report")
+    with pytest.raises(PlanError):
+        doc.fig("interpolation")
+    assert doc.cite("white2016") == "(White, 2016)" and "White (2016). Sampling generative networks" in doc.references()
+
+
+# ---------------------------------------------------------------- a fourth model, through the registry alone
+
+class Dummy(VanillaRNN):
+    kind = "dummy"
+
+
+@pytest.fixture
+def dummy_model(monkeypatch):
+    monkeypatch.setitem(MODELS, "dummy", ModelSpec(Dummy, "dummy net", "tab:olive", 1e-2))
+    monkeypatch.setattr(recurrent, "MODELS", MODELS)
+    yield "dummy"
+
+
+def test_a_model_added_to_the_registry_appears_in_every_table_figure_and_headline(dummy_model):
+    records = sweep(rnn={5: [1, 1], 10: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1]}, dummy={5: [1, 0.5], 10: [0.2, 0.1]})
+    assert "dummy net" in set(part1.sweep_table(records)["model"])
+    assert "the dummy net learned from every seed at none of the lengths" in part1.headline(records)
+    assert "the dummy net at none of the lengths" in part1.comparison_sentence(records)
+    assert "dummy net" in set(part1.models_table(8, 10, ["rnn", "dummy"])["model"])
+    for r in records:
+        r["curves"] = [dict(step=0, validation_accuracy=0.1), dict(step=50, validation_accuracy=r["test_accuracy"])]
+    from lib import plots
+
+    for figure in (plots.sweep_overview(records), plots.learning_curves(records)):
+        labels = {text.get_text() for ax in figure.axes for text in (ax.get_legend().get_texts() if ax.get_legend()
+                                                                     else [])} | {ax.get_title() for ax in figure.axes}
+        assert "dummy net" in labels, labels
+        plt.close(figure)
+    flows = {moment: {m: flow([1e-3, 1e-2, 1e-1], [0.5] * 3) for m in ("rnn", "dummy")} for moment in ("init", "trained")}
+    assert "dummy net" in set(part1.gradient_table(flows)["model"])

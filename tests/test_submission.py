@@ -10,8 +10,7 @@ from fnmatch import fnmatch
 
 import pytest
 
-from lib.runs import PROJECT_ROOT
-from tools.export_html import NOTEBOOKS
+from lib.pipeline import NOTEBOOKS, PROJECT_ROOT
 from tools.submission import SOURCES, build_submission
 
 STUDENT = "12345678"
@@ -52,7 +51,8 @@ def test_zip_holds_the_report_the_executed_notebooks_and_everything_the_commands
     required = {"report.pdf", "report.docx", "report.tex", "report.html", "Makefile", "environment.yml",
                 "requirements.txt", "README.md", "tools/offline.html.j2"}
     required |= {f"executed/{name}.{ext}" for name in NOTEBOOKS for ext in ("ipynb", "html")}
-    for pattern in ("lib/*.py", "notebooks/*.ipynb", "tools/*.py", "params/*/*.yaml", "tests/*.py", "bench/*.py"):
+    for pattern in ("lib/*.py", "lib/*/*.py", "notebooks/*.ipynb", "notebooks/*.py", "course/*.py", "tools/*.py",
+                    "params/*/*.yaml", "tests/*.py", "bench/*.py"):
         required |= project_files(pattern)
     assert not required - files, f"missing from the zip: {sorted(required - files)}"
 
@@ -71,6 +71,20 @@ def test_the_reports_figures_sit_beside_its_latex_source(submission):
     targets = re.findall(r"\\includegraphics(?:\[[^\]]*\])?\{([^}]+)\}", tex)
     assert targets and all(target in files for target in targets)
     assert "Ada Lovelace" in tex and f"student number {STUDENT}" in tex, "the title block is filled in"
+
+
+def test_what_the_zip_holds_names_no_private_path_of_this_machine(submission):
+    """Papermill's input and output paths, printed paths, warnings: nothing names the project's folder or the
+    home folder of the machine that ran it."""
+    from pathlib import Path
+
+    _, files, folder = submission
+    private = [str(PROJECT_ROOT), str(Path.home()) + "/", "/home/", "C:\\Users"]
+    for name in files:
+        if name.endswith((".ipynb", ".html", ".tex", ".md")):
+            text = (folder / name).read_text(errors="replace")
+            found = [p for p in private if p in text]
+            assert not found, f"{name} names {found}"
 
 
 def test_every_file_the_makefile_names_is_in_the_zip(submission):
@@ -108,7 +122,7 @@ def test_code_in_the_zip_imports_from_the_zip(submission):
     _, _, folder = submission
     env = {**os.environ, "PYTHONPATH": str(folder)}
     env.pop("PYTHONSAFEPATH", None)
-    code = ("import lib.recurrent, lib.gan, lib.gan_train, lib.evaluate, lib.latent, lib.samples, lib.report\n"
+    code = ("import lib.recurrent, lib.gan, lib.gan_train, lib.evaluate, lib.latent, lib.samples, lib.report.paper\n"
             "import tools.export_html, tools.submission, tools.readme_tables, tools.report\n"
             "import lib, tools; print(lib.__file__); print(tools.__file__)")
     result = subprocess.run([sys.executable, "-c", code], cwd=folder, env=env, capture_output=True, text=True,

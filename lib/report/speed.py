@@ -1,0 +1,65 @@
+"""The benchmark (``make bench``, ``bench/run.py``) in tables and sentences, for the README's speed section."""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..recurrent_train import LEARNED
+from .document import listed, markdown_table, num
+
+
+def _minutes(seconds: float) -> str:
+    return num(seconds / 60, 1)
+
+
+def summary(bench: dict) -> str:
+    """The benchmark's results as Markdown."""
+    env = bench["environment"]
+    lines = [f"Measured on {env['date']}: {env['cpu']}, {env['cores']} usable cores, torch {env['torch']}.", ""]
+    notebooks, groups = bench["minutes"]["notebooks"], bench["minutes"]["groups"]
+    if notebooks:
+        lines += ["Where the minutes of the last `make all` went (each notebook's wall time; each group's runs, "
+                  "their own summed run time):", "",
+                  markdown_table(pd.DataFrame([{"notebook or group": name, "runs": "", "minutes": _minutes(s)}
+                                               for name, s in notebooks.items()] +
+                                              [{"notebook or group": name, "runs": g["runs"], "minutes": _minutes(g["seconds"])}
+                                               for name, g in groups.items()])), ""]
+    if "make" in bench:
+        lines += ["Wall time from a fresh output folder: " + ", ".join(
+            f"`{command}` {_minutes(seconds)} min" for command, seconds in bench["make"].items()) + ".", ""]
+    rows = pd.DataFrame(bench["rows"])[["benchmark", "T", "ours_ms", "reference_ms", "ratio", "ratio_min", "ratio_max"]]
+    rows.columns = ["benchmark", "T", "from scratch (ms)", "PyTorch (ms)", "ratio", "min", "max"]
+    lines += [f"The from-scratch networks against PyTorch's (`torch.nn.LSTM`/`RNN` plus a linear head), batch "
+              f"{bench['rows'][0]['B']}, hidden {bench['rows'][0]['H']}: ratio = from-scratch time / PyTorch time, pair "
+              f"by pair over {bench['repeats']} interleaved repeats.", "", markdown_table(rows), ""]
+    gan = bench["gan_threads"]
+    lines += [f"The GAN's training step (the default recipe) on each thread count, and how far G's weights after "
+              f"{gan['steps']} steps lie from those on one thread:", "",
+              markdown_table(pd.DataFrame([{"threads": r["threads"], "steps per second": r["steps_per_second"],
+                                            "largest weight difference": f"{r['max_weight_difference']:.1e}"}
+                                           for r in gan["rows"]])), ""]
+    lines += ["The engines that run independent units: " + listed(
+        [f"{e['engine']} starts in {e['startup_seconds']} s and costs {e['per_unit_ms']} ms per unit"
+         for e in bench["engines"]]) + ".", ""]
+    if "workers" in bench:
+        w = bench["workers"]
+        lines += [f"The same {w['runs']} Part I runs, fresh, on " +
+                  listed([f"{r['workers']} worker{'s' * (r['workers'] > 1)} in {r['seconds']} s" for r in w["rows"]]) +
+                  f"; every number of every run is {'the same' if w['identical'] else 'NOT the same'} each way.", ""]
+    for key, title in (("scaling", "this output root"), ("scaling_full", "the full profile")):
+        if bench.get(key):
+            s = bench[key]
+            lines += [f"Part I's runs of {title} on more workers, on paper ({s['runs']} runs, {s['summed_minutes']} "
+                      f"minutes of run time in all, the longest {s['longest_minutes']} min, "
+                      f"{s['per_unit_seconds'] * 1e3:.1f} ms of scheduling per run):", "",
+                      markdown_table(pd.DataFrame(s["rows"]).rename(columns={
+                          "runs_per_hour": "runs per hour", "minutes": "wall minutes"})), ""]
+    if "part1_speed" in bench:
+        study = pd.DataFrame(bench["part1_speed"]["study"])[["change", "steps_to_99", "seconds_to_99", "ms_per_step"]]
+        study["steps_to_99"] = study["steps_to_99"].map(lambda s: "never" if s is None or s != s else int(s))
+        cores = bench["part1_speed"]["cores"]
+        lines += [f"Part I's speed study: the chrono LSTM at T = 100, one change at a time, one thread, until its first "
+                  f"evaluation at {LEARNED:.0%} or 3,000 steps:", "", markdown_table(study), "",
+                  f"Sharing the cores: {cores['runs']} runs at T = 50 took {cores['seconds']['processes']:.0f} s as "
+                  f"{cores['threads']} single-threaded processes side by side, and {cores['seconds']['threads']:.0f} s "
+                  f"one after the other on {cores['threads']} threads."]
+    return "\n".join(lines).strip()

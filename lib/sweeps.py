@@ -1,0 +1,219 @@
+"""Part I's experiment: the groups of runs notebook 01 trains, the choices made on the validation set, and
+the owner of 01's ``metrics.json``.
+
+The groups, in the order the notebook trains them:
+
+1. ``check``: the LSTM at T = 5 with the course's defaults (``RecurrentConfig``'s), per input encoding;
+2. ``lr_study``: every model at each study rate and length; each model's rate is chosen here, by the mean
+   final *validation* accuracy (``choose_rates``), and used by every later group;
+3. ``sweep``: every model at every T from every seed, on one step budget for every T;
+4. ``long``: the chosen long-memory models at long T (and, for warm lengths, a curriculum from the length
+   before);
+5. ``gradient``: the first seed's sweep run of each model at one T, for the gradient flow.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+from statistics import mean, median
+
+import torch
+
+from . import cpu_kernels
+from .devices import torch_threads
+from .engine import Unit, run_units, worker_count
+from .files import load_json, project_path, save_json
+from .progress import minutes, plural, say
+from .recurrent import MODELS
+from .recurrent_train import LEARNED, RecurrentConfig, Session, folder_of, read_result, train
+from .runs import run_name
+
+METRICS = "metrics.json"
+
+
+class Design:
+    """The configurations of every group, from notebook 01's parameters (``lib.params.LSTMParams``).
+    ``rates`` is {model: learning rate}, what ``choose_rates`` chose; the groups after the study take it."""
+
+    def __init__(self, p):
+        self.p = p
+
+    def run(self, model: str, T: int, seed: int, rate: float, encoding: str | None = None,
+            max_steps: int | None = None) -> RecurrentConfig:
+        p = self.p
+        return RecurrentConfig(model=model, seq_length=T, seed=seed, encoding=encoding or p.encodings[0],
+                               learning_rate=rate, max_steps=max_steps or p.max_steps, rmsprop_alpha=p.rmsprop_alpha,
+                               max_norm=p.max_norm, hidden_dim=p.hidden_dim, batch_size=p.batch_size,
+                               eval_every=p.eval_every)
+
+    def check(self) -> list[RecurrentConfig]:
+        """The LSTM of the plain equations at T = 5 with the course's defaults, per encoding and seed."""
+        return [RecurrentConfig(model="lstm", seq_length=5, encoding=encoding, seed=seed)
+                for encoding in self.p.check_encodings for seed in self.p.seeds]
+
+    def lr_study(self) -> list[RecurrentConfig]:
+        p = self.p
+        return [self.run(model, T, seed, rate) for model in p.models for T in p.study_lengths
+                for rate in p.study_rates for seed in p.seeds]
+
+    def sweep(self, rates: dict[str, float]) -> list[RecurrentConfig]:
+        p = self.p
+        return [self.run(model, T, seed, rates[model], encoding) for encoding in p.encodings for model in p.models
+                for T in p.seq_lengths for seed in p.seeds]
+
+    def long(self, rates: dict[str, float]) -> list[RecurrentConfig]:
+        """Each long-memory model at each long T, all on the long-memory budget."""
+        p = self.p
+        return [self.run(model, T, seed, rates[model], max_steps=p.long_max_steps) for T in p.long_seq_lengths
+                for model in p.long_models for seed in p.long_seeds]
+
+    def warm(self, rates: dict[str, float]) -> list[list[RecurrentConfig]]:
+        """The chrono LSTM at each of ``warm_seq_lengths``, started from the weights of the chrono run at the
+        length before it among the long and warm lengths: a curriculum (Bengio et al. 2009). One list per
+        length, each to be trained after the one before, since it starts from it."""
+        p = self.p
+        lengths, waves = sorted(set(p.long_seq_lengths) | set(p.warm_seq_lengths)), []
+        previous = {seed: None for seed in p.long_seeds}
+        for T in lengths:
+            wave = []
+            for seed in p.long_seeds:
+                config = self.run("lstm-chrono", T, seed, rates["lstm-chrono"], max_steps=p.long_max_steps)
+                if T in p.warm_seq_lengths and previous[seed] is not None:
+                    config = warm_start(config, previous[seed])
+                    wave.append(config)
+                previous[seed] = config
+            if wave:
+                waves.append(wave)
+        return waves
+
+    def gradient(self, rates: dict[str, float]) -> list[RecurrentConfig]:
+        """The first seed's sweep run of each model at ``gradient_seq_length`` (the sweep's run when it has it)."""
+        p = self.p
+        return [self.run(model, p.gradient_seq_length, p.seeds[0], rates[model]) for model in p.models]
+
+
+def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:
+    """Per model, the study rate with the highest mean final validation accuracy (over seeds and lengths);
+    a tie goes to the rate that reached 99% in fewer steps (median), then to the smaller rate. A model the
+    study did not train keeps its registered rate (``MODELS``). Returns {model: {"rate", "chosen_by"}}."""
+    chosen = {}
+    for model in models:
+        runs = [r for r in study if r["model"] == model]
+        if not runs:
+            chosen[model] = dict(rate=MODELS[model].learning_rate, chosen_by="default")
+            continue
+        by_rate = {}
+        for r in runs:
+            by_rate.setdefault(r["lr"], []).append(r)
+
+        def score(rate):
+            group = by_rate[rate]
+            steps = median(r["steps_to_99"] if r["steps_to_99"] is not None else float("inf") for r in group)
+            return (-mean(r["validation_accuracy"] for r in group), steps, rate)
+
+        chosen[model] = dict(rate=min(by_rate, key=score), chosen_by="validation")
+    return chosen
+
+
+# ---------------------------------------------------------------- running groups of runs
+
+def _train_unit(job: tuple) -> dict:
+    config, out_dir, device, retrain_before = job
+    return train(config, out_dir, device=device, retrain_before=retrain_before)
+
+
+def time_per_step(config: RecurrentConfig, steps: int = 3) -> float:
+    """Seconds per training step of ``config`` on one thread, timed on a few steps after one warm-up."""
+    session = Session(config, Path("unused"), torch.device("cpu"))
+    with torch_threads(1), cpu_kernels.flushed_denormals():
+        session.step()
+        start = time.perf_counter()
+        for _ in range(steps):
+            session.step()
+    return (time.perf_counter() - start) / steps
+
+
+def estimate(configs: list[RecurrentConfig], out_dir: str | Path) -> dict:
+    """Seconds each unfinished run of ``configs`` takes at most (its whole budget), from a few timed steps of
+    each distinct shape; finished runs cost nothing. Returns {config: seconds}."""
+    per_step, costs = {}, {}
+    for config in configs:
+        if read_result(folder_of(config, out_dir)) is not None:
+            costs[config] = 0.0
+            continue
+        shape = (config.model, config.seq_length, config.encoding, config.hidden_dim, config.batch_size, config.fused)
+        if shape not in per_step:
+            per_step[shape] = time_per_step(replace(config, init_from=None))
+        costs[config] = per_step[shape] * config.max_steps * 1.1  # evaluations and checkpoints: about a tenth more
+    return costs
+
+
+def announce(label: str, costs: dict, workers: int) -> None:
+    """The line printed before a group starts: how many runs, and at most how long."""
+    todo = [seconds for seconds in costs.values() if seconds > 0]
+    if not todo:
+        say(f"{label}: {plural(len(costs), 'run')}, all finished before: reused.")
+        return
+    wall = max(sum(todo) / min(workers, len(todo)), max(todo))
+    say(f"{label}: {plural(len(todo), 'run')} to train ({len(costs) - len(todo)} reused), at most {minutes(wall)} on "
+        f"{plural(min(workers, len(todo)), 'worker')} if every run used its whole budget; runs that learn stop early.")
+
+
+def announce_plan(design: Design, out_dir: str | Path, workers: int | None = None) -> None:
+    """Before any work: how many distinct runs the notebook will train (at each model's registered rate, which
+    the study may change), and at most how long they take."""
+    rates = {model: spec.learning_rate for model, spec in MODELS.items()}
+    groups = [design.check(), design.lr_study(), design.sweep(rates), design.long(rates),
+              *design.warm(rates), design.gradient(rates)]
+    configs = list(dict.fromkeys(config for group in groups for config in group))
+    costs = estimate(configs, out_dir)
+    announce(f"Part I ({len(configs)} distinct runs in all)", costs, worker_count(workers))
+
+
+def train_runs(configs: list[RecurrentConfig], out_dir: str | Path, label: str, device: str = "auto",
+               retrain_before: float | None = None, workers: int | None = None, scheduler: str | None = None,
+               bar: bool = False) -> list[dict]:
+    """Train every configuration (each a unit of ``lib.engine``) and return their results in order, after
+    printing what will run and about how long it takes, and, once, which reused runs older code trained."""
+    cpu_kernels.kernels()  # built (or found missing) once, before any worker starts
+    workers = worker_count(workers)
+    costs = estimate(configs, out_dir)
+    announce(label, costs, workers)
+    units = [Unit(config.name, _train_unit, (config, project_path(out_dir), device, retrain_before),
+                  cost=costs[config]) for config in configs]
+    results = run_units(units, workers=workers, scheduler=scheduler, label=label, bar=bar)
+    notes = [r.pop("note") for r in results if "note" in r]
+    if notes:
+        say(f"{label}: {len(notes)} reused runs were trained by earlier code, e.g. {notes[0]}")
+    return results
+
+
+# ---------------------------------------------------------------- 01's metrics.json
+
+def save_metrics(out_dir: str | Path, groups: dict[str, list[dict]], **extra) -> dict:
+    """Write 01's ``metrics.json``: one record per distinct run, without its curves, tagged with every group
+    (part of the experiment) that lists it, and the ``extra`` entries as they are."""
+    records = {}
+    for group, results in groups.items():
+        for result in results:
+            record = records.setdefault(result["run_dir"], {k: v for k, v in result.items() if k != "curves"}
+                                        | dict(groups=[]))
+            if group not in record["groups"]:
+                record["groups"].append(group)
+    metrics = dict(runs=list(records.values()), learned_accuracy=LEARNED, **extra)
+    save_json(metrics, project_path(out_dir) / METRICS)
+    return metrics
+
+
+def read_metrics(out_dir: str | Path) -> dict:
+    """01's ``metrics.json`` in ``out_dir``; FileNotFoundError naming what to run when it is not there."""
+    path = project_path(out_dir) / METRICS
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: run `make all` (or notebooks/01_lstm.ipynb) first.")
+    return load_json(path)
+
+
+def warm_start(config: RecurrentConfig, previous: RecurrentConfig) -> RecurrentConfig:
+    """``config`` started from the weights of the finished run ``previous`` (a curriculum)."""
+    return replace(config, init_from=run_name(previous.name, previous))

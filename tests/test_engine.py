@@ -1,0 +1,46 @@
+"""Independent units on Dask distributed: the same numbers serially, on a two-worker LocalCluster of separate
+processes, and when a worker is killed mid-run (its unit is retried and resumes from its checkpoint)."""
+import os
+import signal
+import threading
+import time
+
+from lib import engine
+from lib.recurrent_train import RecurrentConfig
+from lib.sweeps import train_runs
+
+CONFIGS = [RecurrentConfig(model=m, seq_length=30, seed=s, hidden_dim=64, max_steps=300, eval_every=25,
+                           target_accuracy=1.0) for m in ("rnn", "lstm") for s in (0, 1, 2)]
+
+
+def strip(runs):
+    return [{k: v for k, v in r.items() if k != "wall_seconds"} for r in runs]
+
+
+def test_the_notebooks_sweep_on_a_two_worker_cluster_equals_the_serial_one(executed_root, tmp_path):
+    from lib.sweeps import read_metrics
+    from tools.run_notebook import run
+
+    run("01_lstm", "smoke", str(tmp_path), [("-p", "workers", "2")], progress=False)
+    serial, parallel = read_metrics(executed_root / "01_lstm"), read_metrics(tmp_path / "01_lstm")
+    assert serial["parameters"]["workers"] == 1 and parallel["parameters"]["workers"] == 2
+    assert strip(parallel["runs"]) == strip(serial["runs"])
+    assert parallel["gradient_flow"] == serial["gradient_flow"] and parallel["chosen_rates"] == serial["chosen_rates"]
+
+
+def test_a_worker_killed_mid_run_costs_nothing_but_time(tmp_path):
+    serial = train_runs(CONFIGS, tmp_path / "serial", "serial", workers=1)
+    cluster = engine.client(2)
+    found = {}
+    thread = threading.Thread(target=lambda: found.update(runs=train_runs(CONFIGS, tmp_path / "killed", "killed",
+                                                                          workers=2)))
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "killed").glob("runs/*/checkpoint.pt")):  # a run is under way, with a checkpoint
+        assert time.monotonic() < deadline, "no run started"
+        time.sleep(0.05)
+    victim = next(iter(cluster.run(os.getpid).values()))
+    os.kill(victim, signal.SIGKILL)
+    thread.join(timeout=600)
+    assert strip(found["runs"]) == strip(serial), "every run finished, with the numbers of the serial runs"
+    assert victim not in cluster.run(os.getpid).values(), "the killed worker was replaced"
