@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import statistics
@@ -107,16 +108,33 @@ def recurrent_pairs(batch: int, hidden: int, lengths: list[int], repeats: int, i
     return rows
 
 
-def make_wall_time(profile: str, jobs: int = 1) -> float:
-    """Seconds for `make [-jN] all PROFILE=<profile>` into a fresh output folder (nothing reused)."""
+def make_wall_time(profile: str, jobs: int = 1) -> dict:
+    """`make [-jN] all PROFILE=<profile>` into a fresh output folder (nothing reused): its seconds, and what it
+    showed on the terminal (the first lines, the first progress line of each notebook, the last lines)."""
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-        subprocess.run(["make", f"-j{jobs}", "all", f"PROFILE={profile}", f"OUT={out}"], cwd=PROJECT_ROOT, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        done = subprocess.run(["make", f"-j{jobs}", "all", f"PROFILE={profile}", f"OUT={out}"], cwd=PROJECT_ROOT,
+                              check=True, capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - start
+    lines = (done.stdout + done.stderr).replace(out, "outputs").splitlines()
     print(f"make -j{jobs} all PROFILE={profile}: {seconds:.0f} s", flush=True)
-    return round(seconds, 1)
+    return dict(seconds=round(seconds, 1), transcript=transcript(lines))
+
+
+def transcript(lines: list[str]) -> list[str]:
+    """What a person watching saw, in brief: the first lines, each notebook's first progress line, the last lines."""
+    progress = [next(line for line in lines if line.startswith(f"[{name}]") and "left" in line)
+                for name in ("01_lstm", "02_gan_train") if any(line.startswith(f"[{name}]") and "left" in line
+                                                               for line in lines)]
+    head = [line for line in lines if line.startswith("[01_lstm]")][:3]
+    return [*lines[:2], *head, "...", *progress, "...", *lines[-6:]]
+
+
+def environment_seconds() -> int | None:
+    """How long the bootstrap took to install .venv's packages, as it recorded (None if it did not say)."""
+    record = PROJECT_ROOT / ".venv" / "bootstrap.json"
+    return json.loads(record.read_text()).get("install_seconds") if record.exists() else None
 
 
 def _format_row(row: dict) -> str:
@@ -152,6 +170,7 @@ def main(argv=None):
     if args.full and not args.tiny:
         result["workers"] = engines.worker_check()
         result["make"] = {"make all": make_wall_time("default"), "make -j2 all": make_wall_time("default", jobs=2)}
+        result["environment_seconds"] = environment_seconds()
         result["part1_speed"] = dict(study=speed_study(project_path(args.out).with_name("part1_speed")),
                                      cores=sharing_the_cores())
     print(f"wrote {save_json(result, project_path(args.out))}")

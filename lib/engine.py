@@ -45,15 +45,27 @@ class Unit:
 
 
 def call(unit: Unit) -> Any:
-    """Run ``unit`` here, on its own thread count."""
+    """Run ``unit`` here, on its own thread count; in a Dask worker on a machine with GPUs, on the worker's own
+    GPU (worker k of a LocalCluster takes GPU k modulo their number), so that units do not crowd one."""
+    import torch
+
+    if torch.cuda.is_available():
+        try:
+            from dask.distributed import get_worker
+
+            torch.cuda.set_device(int(get_worker().name) % torch.cuda.device_count())
+        except (ImportError, ValueError, TypeError):
+            pass  # not in a worker, or a worker of a cluster whose names are not numbers
     with torch_threads(unit.threads):
         return unit.function(unit.argument)
 
 
 def worker_count(workers: int | None) -> int:
-    """``workers``, or one per core this process may use when None."""
+    """``workers``, or when None one per GPU where there are GPUs, else one per core this process may use."""
     if workers is None:
-        return usable_cores()
+        import torch
+
+        return torch.cuda.device_count() or usable_cores()
     check_int("workers", workers)
     return workers
 

@@ -189,6 +189,14 @@ def train_runs(configs: list[RecurrentConfig], out_dir: str | Path, label: str, 
     return results
 
 
+def train_groups(groups: dict[str, list[RecurrentConfig]], out_dir: str | Path, **run) -> dict[str, list[dict]]:
+    """``train_runs`` for several groups at once, so that their runs share the workers (the long runs of one
+    group overlap the short runs of another); the results by group, each in its configurations' order."""
+    labels = " and ".join(groups)
+    results = iter(train_runs([c for configs in groups.values() for c in configs], out_dir, labels, **run))
+    return {name: [next(results) for _ in configs] for name, configs in groups.items()}
+
+
 # ---------------------------------------------------------------- 01's metrics.json
 
 def save_metrics(out_dir: str | Path, groups: dict[str, list[dict]], **extra) -> dict:

@@ -6,8 +6,8 @@ README's results sections.
 
 The text is built by ``lib.report`` from the files ``lib.outputs`` names; parts without a metrics file say what
 to run. ``--update-readme`` replaces what lies between ``<!-- results:start -->`` and ``<!-- results:end -->``
-(the default profile), ``<!-- full:... -->`` (the full profile, kept as it is when that profile has not run) and
-``<!-- bench:... -->`` (``outputs/bench.json``, likewise kept).
+(the default profile), ``<!-- full:... -->`` (the full profile, kept as it is when that profile has not run), and
+``<!-- bench:... -->``, ``<!-- timing:... -->`` and ``<!-- transcript:... -->`` (``outputs/bench.json``, likewise).
 """
 from __future__ import annotations
 
@@ -100,10 +100,14 @@ def update_readme(readme: str | Path = README) -> Path:
     default, full = project_path(output_root("default")), project_path(output_root("full"))
     bench = outputs.read_data(default).get("bench")
     text = readme.read_text()
+    optional = dict(full=results_section(full) if outputs.read_data(full) else None,
+                    bench=speed.summary(bench) if bench else None, timing=speed.timing(bench) if bench else None,
+                    transcript=speed.transcript(bench) if bench else None)
     try:
         text = replace_between(text, "results", results_section(default))
-        text = replace_between(text, "full", results_section(full) if outputs.read_data(full) else None)
-        text = replace_between(text, "bench", speed.summary(bench) if bench else None)
+        for name, content in optional.items():  # kept as README.md has them where this machine has nothing newer
+            if split_at_markers(text, name) is not None:
+                text = replace_between(text, name, content)
     except MarkerError as error:
         raise MarkerError(f"{readme}: {error}") from None
     return save_bytes(text.encode(), readme)

@@ -47,7 +47,9 @@ PNG = "data:image/png;base64,"
 TITLE = re.compile(r"\A#\s+(.+)\n+")
 # Typst: the captions carry their numbers; light rules under table headers and between rows; small tables.
 TYPST_STYLE = "\n".join([
-    "#set figure(numbering: none, placement: auto)",  # figures and tables float to the top or bottom of a page
+    "#set figure(numbering: none, placement: auto)",  # figures float to the top or bottom of a page ...
+    "#show figure.where(kind: table): set figure(placement: none)",  # ... tables stay where the text has them,
+    "#show figure.where(kind: table): set block(breakable: true)",  # and may run on to the next page
     "#show figure.caption: set text(size: 9pt)",
     "#show table: set text(size: 8.5pt)",
     "#set table(inset: (x: 4pt, y: 2.6pt), stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } "

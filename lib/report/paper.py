@@ -48,7 +48,8 @@ def introduction(doc: Document, data: dict) -> str:
         findings.append(f"The GAN's samples reach {pct(ratio)} of the Inception score of real digits "
                         f"{doc.cite('salimans2016')}.")
     if findings:
-        text.append("In brief: " + " ".join(findings))
+        first = findings[0]
+        text.append("In brief, " + first[0].lower() + first[1:] + " " + " ".join(findings[1:]))
     return "\n\n".join(text)
 
 
@@ -71,6 +72,20 @@ def part1_task(doc: Document, lstm: dict) -> str:
     ])
 
 
+_EQ = [f"{eq} \\quad ({n})" for n, eq in enumerate([
+    "g^{(t)} = \\tanh(W_{gx}x^{(t)} + W_{gh}h^{(t-1)} + b_g)",
+    "i^{(t)} = \\sigma(W_{ix}x^{(t)} + W_{ih}h^{(t-1)} + b_i)",
+    "f^{(t)} = \\sigma(W_{fx}x^{(t)} + W_{fh}h^{(t-1)} + b_f)",
+    "o^{(t)} = \\sigma(W_{ox}x^{(t)} + W_{oh}h^{(t-1)} + b_o)",
+    "c^{(t)} = g^{(t)}\\odot i^{(t)} + c^{(t-1)}\\odot f^{(t)}",
+    "h^{(t)} = \\tanh(c^{(t)})\\odot o^{(t)}",
+    "p^{(t)} = W_{ph}h^{(t)} + b_p",
+    "\\tilde y^{(t)} = \\mathrm{softmax}(p^{(t)})",
+    "\\mathcal{L} = -\\textstyle\\sum_{k=1}^{10} y_k \\log \\tilde y^{(T)}_k",
+], 1)]
+EQUATIONS = "\n\n".join("$$" + " \\qquad\\qquad ".join(_EQ[i:i + 2]) + "$$" for i in range(0, len(_EQ), 2))
+
+
 def part1_models(doc: Document, lstm: dict) -> str:
     p = lstm["parameters"]
     models = p["models"]
@@ -82,8 +97,7 @@ def part1_models(doc: Document, lstm: dict) -> str:
         "output layer (7). The LSTM follows equations (1) to (8) of the assignment: the input modulation $g$ (1), "
         "the input, forget and output gates $i$, $f$, $o$ (2)-(4), the cell (5), the hidden state (6), the output "
         "layer (7) and the softmax (8).",
-        "$$c^{(t)} = g^{(t)}\\odot i^{(t)} + c^{(t-1)}\\odot f^{(t)} \\qquad (5) \\qquad\\qquad "
-        "h^{(t)} = \\tanh(c^{(t)})\\odot o^{(t)} \\qquad (6)$$",
+        EQUATIONS,
         "The code (`lib/recurrent.py`) writes each equation as it stands, inside a `for` loop over time, with no "
         "`torch.nn.LSTM`; training runs the same loop with backpropagation through time written by hand "
         "(`lib/bptt.py`), and the tests check that both paths agree, in outputs and gradients, with each other and "

@@ -74,9 +74,21 @@ def settings_table(metrics: dict) -> pd.DataFrame:
 
 
 def layer_table(rows: list[dict]) -> pd.DataFrame:
-    """A network's layers (``lib.gan.layer_table``): layer, output shape per image, parameters."""
-    return pd.DataFrame([{"layer": r["layer"], "output shape": " × ".join(map(str, r["output"])),
-                          "parameters": f"{r['parameters']:,}"} for r in rows])
+    """A network's layers (``lib.gan.layer_table``) as blocks: each weight layer with the normalisation and the
+    activation that follow it (a leading reshape joins the first), its output shape per image, its parameters."""
+    blocks = []
+    for r in rows:
+        weighted = r["layer"].startswith(("Linear", "Conv"))
+        if blocks and not weighted and not blocks[-1]["open"]:
+            blocks[-1]["layer"] += f" + {r['layer']}"
+            blocks[-1]["parameters"] += r["parameters"]
+            blocks[-1]["output"] = r["output"]
+        elif blocks and weighted and blocks[-1]["open"]:  # what came before the first weight layer (Flatten)
+            blocks[-1] = dict(r, layer=f"{blocks[-1]['layer']} + {r['layer']}", open=False)
+        else:
+            blocks.append(dict(r, open=not weighted))
+    return pd.DataFrame([{"layer": b["layer"], "output shape": " × ".join(map(str, b["output"])),
+                          "parameters": f"{b['parameters']:,}"} for b in blocks])
 
 
 # ---------------------------------------------------------------- results in sentences
@@ -136,13 +148,14 @@ def balance_sentence(metrics: dict) -> str:
 
 
 def progress_sentence(evals: list[dict], steps: int) -> str:
-    final_is, last, before = evals[-1]["inception_score"], evals[-1], evals[-2]
-    reached = next(e["step"] for e in evals if e["inception_score"] >= 0.9 * final_is)
+    """How the quality measured during training (one split of samples each time) moved towards its last value."""
+    last, before = evals[-1], evals[-2]
+    reached = next(e["step"] for e in evals if e["inception_score"] >= 0.9 * last["inception_score"])
     change = last["inception_score"] - before["inception_score"]
     trend = ("still rising" if change > 0.05 else "falling" if change < -0.05 else "level")
-    return (f"The Inception score reached 90% of its final value at step {reached:,} of {steps:,}; between the "
-            f"last two measurements it moved by {change:+.2f} ({trend}) and the Fréchet distance by "
-            f"{last['frechet_distance'] - before['frechet_distance']:+.1f}.")
+    return (f"Measured during training, the Inception score reached 90% of its last value at step {reached:,} of "
+            f"{steps:,}; between the last two measurements it moved by {change:+.2f} ({trend}) and the Fréchet "
+            f"distance by {last['frechet_distance'] - before['frechet_distance']:+.1f}.")
 
 
 def ema_sentence(metrics: dict) -> str:

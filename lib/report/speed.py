@@ -11,6 +11,27 @@ def _minutes(seconds: float) -> str:
     return num(seconds / 60, 1)
 
 
+def timing(bench: dict) -> str | None:
+    """How long the two commands take, for the README's first section; None before `make bench FULL=1`."""
+    if "make" not in bench:
+        return None
+    env, run = bench["environment"], bench["make"]["make all"]
+    install = bench.get("environment_seconds")
+    text = (f"On {env['cpu']} with {env['cores']} usable cores ({env['date']}), `make all` took "
+            f"{_minutes(run['seconds'])} minutes from a fresh output folder"
+            + (f", after {install} s for the environment ({install / 60:.1f} min; uv)" if install else "") + ".")
+    if "make test" in bench:
+        text += f" `make test` took {_minutes(bench['make test']['seconds'])} minutes."
+    return text
+
+
+def transcript(bench: dict) -> str | None:
+    """What the terminal showed during that `make all`, in brief."""
+    if "make" not in bench:
+        return None
+    return "```\n" + "\n".join(bench["make"]["make all"]["transcript"]) + "\n```"
+
+
 def summary(bench: dict) -> str:
     """The benchmark's results as Markdown."""
     env = bench["environment"]
@@ -25,7 +46,7 @@ def summary(bench: dict) -> str:
                                                for name, g in groups.items()])), ""]
     if "make" in bench:
         lines += ["Wall time from a fresh output folder: " + ", ".join(
-            f"`{command}` {_minutes(seconds)} min" for command, seconds in bench["make"].items()) + ".", ""]
+            f"`{command}` {_minutes(run['seconds'])} min" for command, run in bench["make"].items()) + ".", ""]
     rows = pd.DataFrame(bench["rows"])[["benchmark", "T", "ours_ms", "reference_ms", "ratio", "ratio_min", "ratio_max"]]
     rows.columns = ["benchmark", "T", "from scratch (ms)", "PyTorch (ms)", "ratio", "min", "max"]
     lines += [f"The from-scratch networks against PyTorch's (`torch.nn.LSTM`/`RNN` plus a linear head), batch "
