@@ -21,8 +21,6 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torchmetrics.image.fid import FrechetInceptionDistance
-from torchmetrics.image.inception import InceptionScore
 from tqdm.auto import tqdm
 
 from .augment import translation
@@ -142,6 +140,8 @@ def classifier_outputs(classifier: Classifier, images: torch.Tensor, batch_size:
 
 def inception_score_of_logits(logits: torch.Tensor) -> float:
     """exp(E KL(p(y|x) || p(y))) over all of ``logits`` (one split), by torchmetrics."""
+    from torchmetrics.image.inception import InceptionScore  # here: importing torchmetrics takes seconds
+
     # torchmetrics shuffles the logits with the global generator, which changes the order of the sums:
     # a fixed private seed makes the score reproducible and leaves the caller's random stream alone.
     with warnings.catch_warnings(), torch.random.fork_rng():
@@ -155,6 +155,8 @@ def inception_score_of_logits(logits: torch.Tensor) -> float:
 
 def frechet_distance_of_features(features: torch.Tensor, real_features: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two feature sets, by torchmetrics."""
+    from torchmetrics.image.fid import FrechetInceptionDistance  # here: importing torchmetrics takes seconds
+
     metric = FrechetInceptionDistance(feature=_Precomputed(features.shape[1]))
     metric.update(real_features.double(), real=True)
     metric.update(features.double(), real=False)

@@ -273,17 +273,17 @@ def gan_quality(evals: list[dict], baseline: dict):
 
 
 def ablation(rows: dict[str, dict]):
-    """Quality against CPU minutes, one point per rung: IS relative to real data (left) and Fréchet distance
-    relative to real data (right, log scale)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.2))
-    for ax, key in ((left, "IS / real"), (right, "Fréchet / real")):
-        for rung, row in rows.items():
-            ax.scatter(row["CPU minutes"], row[key], s=18)
-            ax.annotate(rung, (row["CPU minutes"], row[key]), fontsize=6.5, xytext=(3, 2), textcoords="offset points")
-        ax.axhline(1, ls="--", color="tab:green", lw=0.8, label="real digits")
-        ax.set(xlabel="CPU minutes (training and measuring)", ylabel=key)
-        ax.legend(loc="best")
-    right.set_yscale("log")
+    """One bar per configuration, labelled with its CPU minutes: IS relative to real data (left) and Fréchet
+    distance relative to real data (right); the dashed line is real data."""
+    names = [f"{name} ({row['CPU minutes']:.1f} min)" for name, row in rows.items()]
+    fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 0.5 + 0.32 * len(rows)), sharey=True)
+    for ax, key, xlabel in ((axes[0], "IS / real", "Inception score / real"),
+                            (axes[1], "Fréchet / real", "Fréchet distance / real")):
+        y = np.arange(len(rows))
+        ax.barh(y, [row[key] for row in rows.values()], height=0.6, color="tab:blue")
+        ax.axvline(1, ls="--", color="tab:green", lw=0.8)
+        ax.set(xlabel=xlabel, yticks=y, yticklabels=names)
+        ax.invert_yaxis()
     fig.tight_layout()
     return fig
 

@@ -45,11 +45,12 @@ FORMATS = ("pdf", "docx", "tex", "html")
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]*)\)")
 PNG = "data:image/png;base64,"
 TITLE = re.compile(r"\A#\s+(.+)\n+")
-# Typst: the captions carry their numbers; light rules under table headers and between rows; small tables.
+# Typst: the captions carry their numbers (so the same text serves all four formats); light rules under table headers and between rows; small tables.
 TYPST_STYLE = "\n".join([
-    "#set figure(numbering: none, placement: auto)",  # figures float to the top or bottom of a page ...
-    "#show figure.where(kind: table): set figure(placement: none)",  # ... tables stay where the text has them,
-    "#show figure.where(kind: table): set block(breakable: true)",  # and may run on to the next page
+    # Figures and tables float to the top or bottom of a page, whole with their captions, so the text fills
+    # the pages around them; the floats of one part are placed before the next part's heading.
+    "#set figure(numbering: none, placement: auto)",
+    "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",
     "#show table: set text(size: 8.5pt)",
     "#set table(inset: (x: 4pt, y: 2.6pt), stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } "
@@ -161,11 +162,11 @@ def render(root: str | Path, student: str | None = None, name: str | None = None
                        outputfile=str(work / "report.docx"))
         cjk = fonts.cjk_family(" ".join(meta.values()))  # then XeLaTeX or LuaLaTeX, in a font that has the name
         pandoc.convert(body, "latex", "--standalone", *common, "-V", "geometry:a4paper,margin=2.2cm",
-                       "-V", "fontsize=11pt", "-V", f"header-includes={LATEX_STYLE}",
+                       "-V", "fontsize=10pt", "-V", f"header-includes={LATEX_STYLE}",
                        *(["-V", f"mainfont={cjk}"] if cjk else []), outputfile=str(work / "report.tex"))
         pandoc.convert(body, "html", "--standalone", "--mathml", "--embed-resources", *common,
                        outputfile=str(work / "report.html"))
-        typ = pandoc.convert(body, "typst", "--standalone", *common, "-V", "papersize=a4", "-V", "fontsize=10.5pt",
+        typ = pandoc.convert(body, "typst", "--standalone", *common, "-V", "papersize=a4", "-V", "fontsize=10pt",
                              "-V", "margin.x=2.2cm", "-V", "margin.y=2.2cm", "-V", "page-numbering=1",
                              "-V", "section-numbering=1.1", "-V", f"header-includes={TYPST_STYLE}")
         (work / "report.typ").write_text(typ, encoding="utf-8")

@@ -68,6 +68,17 @@ def num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
 
 
+def sci(value: float | None, digits: int = 1) -> str:
+    """A number that may be tiny or huge, to ``digits + 1`` significant digits: as a power of ten in Markdown
+    math outside [0.01, 1000) (2.6e-05 -> '$2.6 \\times 10^{-5}$'), plainly inside it (0.23, 11); None -> '–'."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value == 0 or 0.01 <= abs(value) < 1000:
+        return f"{value:.{digits + 1}g}"
+    mantissa, exponent = f"{value:.{digits}e}".split("e")
+    return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
+
+
 def count(value: int | None) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{int(value):,}"
 
@@ -85,7 +96,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
     frame = frame.astype(object).where(frame.notna(), "–")
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     widths = [max([len(str(v)) for v in frame[c]] + [min(len(str(c)), 12)]) for c in frame.columns]
-    rule = "|" + "|".join("-" * max(3, min(w, 40)) for w in widths) + "|"
+    rule = "|" + "|".join("-" * (max(3, min(w, 40)) + 2) for w in widths) + "|"  # + 2: the cell's padding
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
 

@@ -36,7 +36,7 @@ def introduction(doc: Document, data: dict) -> str:
         "samples against real digits, and walks through its latent space between two digits of different classes.",
         "Every number, table and figure below was produced by the run that produced this document, and is read "
         "from the files that run wrote; the sentences that state what the run found are chosen by those numbers. "
-        f"{doc.tab('course_files')}, in the first appendix, maps the course's skeleton files to where their content "
+        f"{doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content "
         "lives in the code.",
     ]
     findings = []
@@ -143,10 +143,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "The LSTM (every bias zero) at T = 5 with the course's defaults, one row per run."),
     ]
     if study:
-        parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'])} {doc.fig('lr_study')} "
-                  f"and {doc.tab('p1_study')} show every rate.",
-                  doc.figure("lr_study", "Final validation accuracy against the learning rate: mean over seeds "
-                             "(line) and each seed (dots); the dashed line is chance.", 50),
+        parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'])} {doc.tab('p1_study')} "
+                  "shows every rate.",
                   doc.table("p1_study", part1.lr_study_table(study), "The learning-rate study, on the validation set.")]
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
@@ -344,15 +342,15 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         f"{names}. A configuration sampled from the moving average shares its training with the one sampled from "
         "the raw generator, since the average never changes the training.",
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") +
-        (f" {doc.fig('ablation')} sets each configuration's quality against its cost in CPU minutes."
+        (f" {doc.fig('ablation')} shows each configuration's quality beside its cost in CPU minutes."
          if len(rungs) > 1 else ""),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
                   f"{ladder['steps']:,} steps from the same seed; '% of real' and '× real' compare with real digits "
                   f"at the same sample size."),
     ]
     if len(rungs) > 1:
-        parts.append(doc.figure("ablation", "Quality against the CPU minutes of training and measuring, one point "
-                                "per configuration of the ablation."))
+        parts.append(doc.figure("ablation", "Each configuration of the ablation, with its CPU minutes of training and "
+                                "measuring: Inception score and Fréchet distance relative to real digits (dashed)."))
     return "\n\n".join(parts)
 
 
@@ -380,7 +378,7 @@ def part2_interpolation(doc: Document, record: dict) -> str:
         f"great circle (slerp, {doc.cite('white2016', False)}), which keeps the norm between the endpoints' norms "
         f"({doc.fig('interpolation')}).",
         doc.figure("interpolation", f"Interpolation in {steps} steps between each pair, lerp and slerp; each image "
-                   "is titled with the classifier's reading and confidence."),
+                   "is titled with the classifier's reading and confidence.", 85),
         f"{doc.tab('p2_walks')} follows the classifier's reading along every path, and "
         f"{doc.fig('interpolation_diagnostics')} the first pair in detail. {part2.walks_sentence(record)}",
         doc.table("p2_walks", part2.walk_table(record), "Along each path: how often the classifier's reading "
@@ -399,14 +397,15 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
         "converge is the balance: at the equilibrium of (10), $D(x) = D(G(z)) = 1/2$. Progress is therefore read in "
         f"the measured quality ({doc.fig('quality')}), not in the losses.",
         "**Mode coverage.** A generator that produced only a few digits well could still fool $D$ batch by batch: "
-        "mode collapse. The share of each digit and the Inception score measure coverage directly, beside the real "
-        "digits' own. " + part2.coverage_sentence(gan),
-        f"**Why the path bends.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
+        f"mode collapse. The digit shares ({doc.fig('class_histogram')}) measure coverage directly. "
+        + part2.coverage_verdict(gan),
+        f"**Lerp and slerp.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
         f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
         f"line between them has a norm near $\\sqrt{{{d}/2}}$ = {(d / 2) ** 0.5:.1f}, where the generator rarely "
-        "drew its noise during training. The great circle keeps the norm in the typical range. The generator maps "
-        "the latent space continuously, so either path must pass through images that belong to neither endpoint's "
-        "class, and those are where the classifier's reading switches.",
+        "drew its noise during training. The great circle keeps the norm in the typical range. Either path must "
+        f"cross from one class to the other somewhere, because the generator is a continuous map; {doc.tab('p2_walks')} "
+        "gives where each path's reading first changes and where the classifier is least sure. "
+        + (part2.third_digit_sentence(record) if record else ""),
     ]
     return "\n\n".join(parts)
 
@@ -439,16 +438,9 @@ def limitations(doc: Document, data: dict) -> str:
 def conclusion(doc: Document, data: dict) -> str:
     parts = []
     if "lstm" in data:
-        sweep = part1.main_sweep(data["lstm"])
-        flows = data["lstm"]["gradient_flow"]
-        parts.append(part1.comparison_sentence(sweep) + " " + part1.headline(sweep))
-        ratios = {m: part1.gradient_ratio(f) for m, f in flows["trained"].items()}
-        parts.append("After training at T = " f"{flows['seq_length']}, the share of the last step's gradient that "
-                     "reaches the first step is " + listed([f"{r:.1e} in the {part1.label(m)}" for m, r in ratios.items()])
-                     + ".")
+        parts.append(part1.conclusion_text(data["lstm"]))
     if "gan" in data:
-        gan = data["gan"]
-        parts.append(part2.quality_sentence(gan) + " " + part2.ema_sentence(gan))
+        parts.append(part2.conclusion_text(data["gan"], data.get("ablation")))
     return "\n\n".join(parts)
 
 
@@ -465,7 +457,7 @@ def course_files(doc: Document) -> str:
     import pandas as pd
 
     table = pd.DataFrame(COURSE_FILES, columns=["course file", "what it holds", "here"])
-    return doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
+    return f"{doc.tab('course_files')} maps the course's skeleton files to this project.\n\n" + doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
                      "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")
 
 
@@ -517,8 +509,8 @@ SECTIONS = [
     Section("# Limitations", None, limitations),
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
-    Section("# Appendix A: the course's files {.unnumbered}", None, lambda doc, d: course_files(doc)),
-    Section("# Appendix B: how to reproduce {.unnumbered}", None, lambda doc, d: REPRODUCE),
+    Section("# Appendix: how to reproduce, and the course's files {.unnumbered}", None,
+            lambda doc, d: REPRODUCE + "\n\n" + course_files(doc)),
 ]
 
 

@@ -13,7 +13,7 @@ from .document import count, listed, num, pct, plural
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template sampled from its moving average",
               "template+augment": "template with augmentation", "template+both": "template with augmentation, "
-              "sampled from its moving average", "recipe": "recipe of this run", "recipe-conv": "recipe on a "
+              "sampled from its moving average", "recipe": "settings of this run", "recipe-conv": "settings of this run on a "
               "convolutional pair"}
 
 
@@ -295,6 +295,46 @@ def walks_sentence(record: dict) -> str:
                      f"{pct(max(weakest), 0)}")
     text = "; ".join(texts)
     return text[0].upper() + text[1:] + "."
+
+
+def third_digit_sentence(record: dict) -> str:
+    """Whether the paths pass through digits that belong to neither endpoint, as the classifier reads them."""
+    paths = [(pair, walk) for pair in record["pairs"] for walk in pair["modes"].values()]
+    third = [1 for pair, walk in paths if set(walk["predicted"]) - set(pair["classes"])]
+    if not third:
+        return ("In this run no path passes through a third digit: the classifier's reading goes straight from "
+                "one endpoint's digit to the other's.")
+    return (f"In this run {len(third)} of the {len(paths)} paths pass through a digit that belongs to neither "
+            "endpoint on the way, a sign that the generator's map from noise to digits places other classes "
+            "between the two.")
+
+
+def coverage_verdict(metrics: dict) -> str:
+    """Whether the final digit shares show mode collapse, without repeating them."""
+    hist = metrics["final"]["class_histogram"]
+    if min(hist) == 0:
+        return "In this run some digits never appear: the generator has collapsed onto the others."
+    if CLASS_BAND[0] <= min(hist) and max(hist) <= CLASS_BAND[1]:
+        return "In this run every digit's share lies in the band of an even coverage: there is no sign of collapse."
+    return ("In this run every digit appears, but not every share lies in the band of an even coverage: the "
+            "generator favours some digits over others without dropping any.")
+
+
+def conclusion_text(metrics: dict, ladder: dict | None) -> str:
+    """Part II in two sentences: where the final samples stand against real digits, and what the ablation
+    credits for it over the course template (when it trained both)."""
+    final, real = metrics["final"], metrics["real_baseline"]
+    text = (f"The GAN's final samples reach {pct(final['inception_score'] / real['inception_score'])} of the "
+            f"Inception score of real digits, with a Fréchet distance "
+            f"{final['frechet_distance'] / real['frechet_distance']:.1f} times theirs.")
+    rungs = (ladder or {}).get("rungs", {})
+    if "template" in rungs and "recipe" in rungs:
+        a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
+        text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
+                 f"{pct(a)} of real digits' Inception score and the settings of this run {pct(b)}" +
+                 (", so the changes to the template earn their place." if b > a else
+                  ", so on that budget the changes to the template did not pay."))
+    return text
 
 
 def summary(metrics: dict) -> str:

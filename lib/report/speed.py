@@ -56,7 +56,7 @@ def summary(bench: dict) -> str:
     lines += [f"The GAN's training step (the default recipe) on each thread count, and how far G's weights after "
               f"{gan['steps']} steps lie from those on one thread:", "",
               markdown_table(pd.DataFrame([{"threads": r["threads"], "steps per second": r["steps_per_second"],
-                                            "largest weight difference": f"{r['max_weight_difference']:.1e}"}
+                                            "largest weight difference": sci(r['max_weight_difference'])}
                                            for r in gan["rows"]])), ""]
     lines += ["The engines that run independent units: " + listed(
         [f"{e['engine']} starts in {e['startup_seconds']} s and costs {e['per_unit_ms']} ms per unit"
