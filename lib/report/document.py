@@ -15,7 +15,6 @@ import pandas as pd
 
 from .. import outputs
 from ..files import project_path
-from ..progress import plural  # noqa: F401 (the report's texts take it from here)
 
 REFERENCES = {
     "bengio1994": ("Bengio, Simard and Frasconi", 1994, "Learning long-term dependencies with gradient descent is "

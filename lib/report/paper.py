@@ -6,12 +6,10 @@ What a paragraph says about this run is chosen by the numbers (``part1``, ``part
 general holds for every outcome the run can produce."""
 from __future__ import annotations
 
-from statistics import fmean
-
-from ..recurrent import MODELS
 from ..recurrent_train import LEARNED
 from . import part1, part2
-from .document import Document, listed, num, pct, plural
+from ..progress import plural
+from .document import Document, listed, pct
 
 
 
@@ -283,7 +281,7 @@ def part2_setup(doc: Document, gan: dict) -> str:
 
 
 def part2_training(doc: Document, gan: dict) -> str:
-    c, final = gan["config"], gan["final"]
+    final = gan["final"]
     split = final["n"] // final["splits"]
     return "\n\n".join([
         f"Both networks train with Adam {doc.cite('kingma2015')}. The generator's weights are followed by an "

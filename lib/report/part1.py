@@ -11,7 +11,8 @@ import pandas as pd
 from ..palindrome import distinct_palindromes, share_seen_in_training
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, learned
-from .document import Document, count, listed, num, pct, plural, sci
+from ..progress import plural
+from .document import count, listed, num, pct, sci
 
 CHANCE = 0.1
 PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARNED: some digits carried, not all

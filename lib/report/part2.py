@@ -7,9 +7,9 @@ from statistics import fmean
 
 import pandas as pd
 
-from ..ablation import RUNGS
 from ..gan_measure import CLASS_BAND, MEASURES
-from .document import count, listed, num, pct, plural
+from ..progress import plural
+from .document import listed, num, pct
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template sampled from its moving average",
               "template+augment": "template with augmentation", "template+both": "template with augmentation, "
@@ -247,7 +247,7 @@ def grids_sentence(grids: dict) -> str:
     half, final = grids["grids"].get("half"), grids["grids"].get("final")
     if half and final:
         diff = (final["mean_confidence"] - half["mean_confidence"]) * 100
-        text += (f". From halfway to the end the mean confidence " +
+        text += (". From halfway to the end the mean confidence " +
                  (f"rose by {diff:.1f} percentage points" if diff > 0.5 else
                   f"fell by {-diff:.1f} percentage points" if diff < -0.5 else "stayed within half a point"))
     return text[0].upper() + text[1:] + "."

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..recurrent_train import LEARNED
-from .document import listed, markdown_table, num
+from .document import listed, markdown_table, num, sci
 
 
 def _minutes(seconds: float) -> str:
