@@ -3,7 +3,8 @@
     python -m bench.run            # the machine; where the minutes of the last `make all` went; the recurrent
                                    # pairs; the GAN step on 1, 2 and N threads; the engines' overhead
     python -m bench.run --full     # also: Part I's runs on 1, 2 and N workers (numbers compared), `make all` from
-                                   # a fresh output folder (also with -j2), and Part I's speed study
+                                   # a fresh output folder (also with -j2) and where its minutes went, `make test`,
+                                   # and Part I's speed study
     python -m bench.run --tiny     # small shapes, few repeats, no make runs: checks the script itself
 
 Each from-scratch/reference pair is timed in this one process, interleaved (ours, theirs, ours, ...) after a
@@ -117,9 +118,21 @@ def make_wall_time(profile: str, jobs: int = 1) -> dict:
         done = subprocess.run(["make", f"-j{jobs}", "all", f"PROFILE={profile}", f"OUT={out}"], cwd=PROJECT_ROOT,
                               check=True, capture_output=True, text=True, env=env)
         seconds = time.perf_counter() - start
+        spent = dict(notebooks=minutes.notebook_seconds(out), groups=minutes.group_seconds(out))
     lines = (done.stdout + done.stderr).replace(out, "outputs").splitlines()
     print(f"make -j{jobs} all PROFILE={profile}: {seconds:.0f} s", flush=True)
-    return dict(seconds=round(seconds, 1), transcript=transcript(lines))
+    return dict(seconds=round(seconds, 1), transcript=transcript(lines), minutes=spent)
+
+
+def make_test_wall_time() -> dict:
+    """`make test` in this checkout (its environment already built): its seconds and pytest's last line."""
+    start = time.perf_counter()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    done = subprocess.run(["make", "test"], cwd=PROJECT_ROOT, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    last = [line for line in done.stdout.splitlines() if line.strip()][-1:]
+    print(f"make test: {seconds:.0f} s, {' '.join(last)}", flush=True)
+    return dict(seconds=round(seconds, 1), returncode=done.returncode, summary=" ".join(last).strip("= "))
 
 
 def transcript(lines: list[str]) -> list[str]:
@@ -170,6 +183,8 @@ def main(argv=None):
     if args.full and not args.tiny:
         result["workers"] = engines.worker_check()
         result["make"] = {"make all": make_wall_time("default"), "make -j2 all": make_wall_time("default", jobs=2)}
+        result["minutes"] = result["make"]["make all"]["minutes"]  # those of the fresh run, not of a reusing one
+        result["make test"] = make_test_wall_time()
         result["environment_seconds"] = environment_seconds()
         result["part1_speed"] = dict(study=speed_study(project_path(args.out).with_name("part1_speed")),
                                      cores=sharing_the_cores())

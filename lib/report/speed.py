@@ -21,7 +21,8 @@ def timing(bench: dict) -> str | None:
             f"{_minutes(run['seconds'])} minutes from a fresh output folder"
             + (f", after {install} s for the environment ({install / 60:.1f} min; uv)" if install else "") + ".")
     if "make test" in bench:
-        text += f" `make test` took {_minutes(bench['make test']['seconds'])} minutes."
+        text += (f" `make test` took {_minutes(bench['make test']['seconds'])} minutes with the environment built "
+                 f"({bench['make test']['summary']}).")
     return text
 
 
@@ -38,7 +39,8 @@ def summary(bench: dict) -> str:
     lines = [f"Measured on {env['date']}: {env['cpu']}, {env['cores']} usable cores, torch {env['torch']}.", ""]
     notebooks, groups = bench["minutes"]["notebooks"], bench["minutes"]["groups"]
     if notebooks:
-        lines += ["Where the minutes of the last `make all` went (each notebook's wall time; each group's runs, "
+        which = "the fresh `make all` below" if "make" in bench else "the last `make all`"
+        lines += [f"Where the minutes of {which} went (each notebook's wall time; each group's runs, "
                   "their own summed run time):", "",
                   markdown_table(pd.DataFrame([{"notebook or group": name, "runs": "", "minutes": _minutes(s)}
                                                for name, s in notebooks.items()] +
