@@ -3,9 +3,10 @@
     python -m bench.run            # the machine; where the minutes of the last `make all` went; the recurrent
                                    # pairs; the GAN step on 1, 2 and N threads; the engines' overhead
     python -m bench.run --full     # also: Part I's runs on 1, 2 and N workers (numbers compared), `make all` from
-                                   # a fresh output folder (also with -j2) and where its minutes went, `make test`,
-                                   # and Part I's speed study
+                                   # a fresh output folder (as it runs, and with -j1) and where its minutes went,
+                                   # `make test`, and Part I's speed study
     python -m bench.run --tiny     # small shapes, few repeats, no make runs: checks the script itself
+    python -m bench.run --make     # only the `make all` runs again, merged into the record of an earlier --full
 
 Each from-scratch/reference pair is timed in this one process, interleaved (ours, theirs, ours, ...) after a
 warm-up, so that both see the same machine state; the ratio is taken pair by pair and summarised by its
@@ -109,19 +110,26 @@ def recurrent_pairs(batch: int, hidden: int, lengths: list[int], repeats: int, i
     return rows
 
 
-def make_wall_time(profile: str, jobs: int = 1) -> dict:
-    """`make [-jN] all PROFILE=<profile>` into a fresh output folder (nothing reused): its seconds, and what it
-    showed on the terminal (the first lines, the first progress line of each notebook, the last lines)."""
+def make_wall_time(profile: str, jobs: int | None = None) -> dict:
+    """`make [-jN] all PROFILE=<profile>` into a fresh output folder (nothing reused; no -j: the Makefile's own
+    choice): its seconds, where they went, and what it showed on the terminal (the first lines, the first progress
+    line of each notebook, the last lines)."""
+    command = ["make", *([f"-j{jobs}"] if jobs else []), "all", f"PROFILE={profile}"]
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-        done = subprocess.run(["make", f"-j{jobs}", "all", f"PROFILE={profile}", f"OUT={out}"], cwd=PROJECT_ROOT,
-                              check=True, capture_output=True, text=True, env=env)
+        done = subprocess.run([*command, f"OUT={out}"], cwd=PROJECT_ROOT, check=True, capture_output=True,
+                              text=True, env=env)
         seconds = time.perf_counter() - start
         spent = dict(notebooks=minutes.notebook_seconds(out), groups=minutes.group_seconds(out))
     lines = (done.stdout + done.stderr).replace(out, "outputs").splitlines()
-    print(f"make -j{jobs} all PROFILE={profile}: {seconds:.0f} s", flush=True)
+    print(f"{' '.join(command)}: {seconds:.0f} s", flush=True)
     return dict(seconds=round(seconds, 1), transcript=transcript(lines), minutes=spent)
+
+
+def make_wall_times() -> dict:
+    """`make all` as the README runs it, and with one notebook at a time, each from a fresh output folder."""
+    return {"make all": make_wall_time("default"), "make -j1 all": make_wall_time("default", jobs=1)}
 
 
 def make_test_wall_time() -> dict:
@@ -159,6 +167,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="also the worker check, `make all` and the speed study")
     parser.add_argument("--tiny", action="store_true", help="small shapes, few repeats, no make runs")
+    parser.add_argument("--make", action="store_true", help="only the `make all` runs, merged into --out")
     parser.add_argument("--root", default="outputs", help="the output root whose minutes are read")
     parser.add_argument("--out", default="outputs/bench.json")
     args = parser.parse_args(argv)
@@ -166,6 +175,12 @@ def main(argv=None):
     environment = dict(cpu=cpu_model(), cores=usable_cores(), threads=torch.get_num_threads(), torch=torch.__version__,
                        python=platform.python_version(), date=datetime.date.today().isoformat())
     print(f"{environment['cpu']}, {environment['cores']} usable cores, torch {environment['torch']}", flush=True)
+    if args.make:  # after a change to the Makefile or the default run: the rest of the record stays
+        result = json.loads(project_path(args.out).read_text())
+        result["make"] = make_wall_times()
+        result |= dict(minutes=result["make"]["make -j1 all"]["minutes"], environment_seconds=environment_seconds())
+        print(f"wrote {save_json(result, project_path(args.out))}")
+        return result
     result = dict(environment=environment, tiny=args.tiny,
                   minutes=dict(notebooks=minutes.notebook_seconds(args.root), groups=minutes.group_seconds(args.root)))
     if args.tiny:
@@ -182,8 +197,8 @@ def main(argv=None):
         result["scaling_full"] = minutes.scaling(full_root, per_unit=per_unit)
     if args.full and not args.tiny:
         result["workers"] = engines.worker_check()
-        result["make"] = {"make all": make_wall_time("default"), "make -j2 all": make_wall_time("default", jobs=2)}
-        result["minutes"] = result["make"]["make all"]["minutes"]  # those of the fresh run, not of a reusing one
+        result["make"] = make_wall_times()
+        result["minutes"] = result["make"]["make -j1 all"]["minutes"]  # a fresh run's, one notebook at a time
         result["make test"] = make_test_wall_time()
         result["environment_seconds"] = environment_seconds()
         result["part1_speed"] = dict(study=speed_study(project_path(args.out).with_name("part1_speed")),

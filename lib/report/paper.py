@@ -6,11 +6,12 @@ What a paragraph says about this run is chosen by the numbers (``part1``, ``part
 general holds for every outcome the run can produce."""
 from __future__ import annotations
 
+import pandas as pd
+
+from ..progress import plural
 from ..recurrent_train import LEARNED
 from . import part1, part2
-from ..progress import plural
 from .document import Document, listed, pct
-
 
 
 def document(root, data: dict) -> Document:
@@ -32,9 +33,8 @@ def introduction(doc: Document, data: dict) -> str:
         "palindrome from the digits before it. Part II trains a generative adversarial network (GAN) "
         f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
         "samples against real digits, and walks through its latent space between two digits of different classes.",
-        "Every number, table and figure below was produced by the run that produced this document, and is read "
-        "from the files that run wrote; the sentences that state what the run found are chosen by those numbers. "
-        f"{doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content "
+        "Every number, table and figure below comes from one run of the code, the run that also wrote this "
+        f"document. {doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content "
         "lives in the code.",
     ]
     findings = []
@@ -153,8 +153,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "at its step budget (grey)."),
         doc.table("p1_sweep", part1.sweep_table(sweep), f"Test accuracy against T, over "
                   f"{plural(len(p['seeds']), 'seed')}; 'median steps to 99%' counts the runs that got there."),
-        " ".join(filter(None, [part1.trend_sentence(m, by) for m, by in by_model.items()
-                               if part1.trend_sentence(m, by).startswith(f"The {part1.label(m)}'s mean accuracy does not")]))
+        " ".join(filter(None, [part1.trend_sentence(m, by) for m, by in by_model.items()]))
         or "For every model the mean accuracy never rises by more than two points from one length to the next.",
         part1.partial_sentence(sweep),
         f"{doc.fig('sweep')} (right) shows the steps each run needed to reach 99%, and {doc.fig('learning_curves')} "
@@ -333,10 +332,10 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
     rungs = ladder["rungs"]
     if not rungs:
         return "This run trained no ablation."
-    names = listed([part2.RUNG_NAMES[name] for name in rungs])
+    names = listed([f"the {part2.RUNG_NAMES[name]}" for name in rungs])
     parts = [
         f"Each configuration of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and "
-        f"on the same {ladder['steps']:,} steps, fewer than the main run's, measured like the main run: the "
+        f"on the same {ladder['steps']:,} steps, fewer than the main run's, measured like the main run: "
         f"{names}. A configuration sampled from the moving average shares its training with the one sampled from "
         "the raw generator, since the average never changes the training.",
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") +
@@ -368,8 +367,8 @@ def part2_interpolation(doc: Document, record: dict) -> str:
     steps = record["parameters"]["steps"]
     pairs = record["pairs"]
     return "\n\n".join([
-        f"{plural(len(pairs), 'pair')} of samples of different digits were chosen, each endpoint being the sample "
-        "that the classifier read most confidently as its digit among the final generator's candidates "
+        f"The interpolation joins {plural(len(pairs), 'pair')} of samples of different digits; each endpoint is the "
+        "sample that the classifier read most confidently as its digit among the final generator's candidates "
         f"(endpoint confidences: {listed([f'{a} at {pct(ca, 1)}' for p in pairs for a, ca in zip(p['classes'], p['confidences'])])}). "
         f"Between the two latent vectors of each pair, {steps} points ({steps + 2} images with the endpoints) are "
         "taken along the straight line (lerp), $z_t = (1-t)z_0 + tz_1$, as the assignment asks, and along the "
@@ -452,16 +451,16 @@ COURSE_FILES = [
 
 
 def course_files(doc: Document) -> str:
-    import pandas as pd
-
     table = pd.DataFrame(COURSE_FILES, columns=["course file", "what it holds", "here"])
-    return f"{doc.tab('course_files')} maps the course's skeleton files to this project.\n\n" + doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
-                     "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")
+    return "\n\n".join([
+        f"{doc.tab('course_files')} maps the course's skeleton files to this project.",
+        doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
+                  "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")])
 
 
 REPRODUCE = """```
-make all     # creates .venv and its Jupyter kernel, runs 01 -> 02 -> 03 -> 04, renders this report
-make test    # the test suite, with an end-to-end run of every notebook on tiny parameters
+make all    # builds .venv and its kernel, runs notebooks 01 to 04, writes this report
+make test   # the tests, with every notebook run end to end on tiny parameters
 ```
 
 `make all PROFILE=full` trains longer (larger $T$, more seeds, the GRU, the whole ablation) into `outputs/full/`.

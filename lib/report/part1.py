@@ -9,9 +9,9 @@ from statistics import fmean, median
 import pandas as pd
 
 from ..palindrome import distinct_palindromes, share_seen_in_training
+from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, learned
-from ..progress import plural
 from .document import count, listed, num, pct, sci
 
 CHANCE = 0.1
@@ -149,20 +149,20 @@ def headline(records: list[dict]) -> str:
     return text[0].upper() + text[1:]
 
 
-def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
-    """Whether the mean accuracy falls as T grows, and where it does not, how that compares with the spread
-    between seeds at those lengths."""
+def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str | None:
+    """Where the mean accuracy rises by more than two points from one length to the next, the largest such rise
+    and how it compares with the spread between seeds at those lengths; None where it never does."""
     lengths = list(by_length)
     mean = {T: fmean(r["test_accuracy"] for r in runs) for T, runs in by_length.items()}
     rises = [(a, b) for a, b in zip(lengths, lengths[1:]) if mean[b] > mean[a] + 0.02]
     name = label(model)
     if not rises:
-        return f"The {name}'s mean accuracy never rises by more than two points from one length to the next."
+        return None
     a, b = max(rises, key=lambda pair: mean[pair[1]] - mean[pair[0]])
     spread = max(max(r["test_accuracy"] for r in by_length[T]) - min(r["test_accuracy"] for r in by_length[T])
                  for T in (a, b))
     rise = mean[b] - mean[a]
-    text = (f"The {name}'s mean accuracy does not fall steadily with T: it rose from {pct(mean[a])} at T = {a} to "
+    text = (f"The mean accuracy of the {name} does not fall steadily with T: it rose from {pct(mean[a])} at T = {a} to "
             f"{pct(mean[b])} at T = {b}. The budget cannot explain this, since every length has the same number of "
             f"steps. ")
     if rise <= spread:
@@ -184,7 +184,7 @@ def partial_sentence(records: list[dict]) -> str:
                 f"the task part of the way.")
     models = listed(sorted({label(r["model"]) for r in partial}))
     these = "this run" if len(partial) == 1 else "these runs"
-    return (f"{plural(len(partial), 'run')} ({models}) ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}: a "
+    return (f"Of the {plural(len(records), 'run')} of the sweep, {len(partial)} ({models}) ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}: a "
             f"network that carried no information about the first digit could not do better than chance "
             f"({pct(CHANCE, 0)}), so {these} had learned to carry part of it, enough for some digits but not all.")
 
@@ -300,7 +300,7 @@ def gradient_comparison(flows: dict) -> str:
     parts = []
     for m in others:
         ratio = trained[m] / trained["rnn"]
-        parts.append(f"the {label(m)}'s is {_factor(ratio).removeprefix('a factor of about ')} times "
+        parts.append(f"that of the {label(m)} is {_factor(ratio).removeprefix('a factor of about ')} times "
                      f"{'larger' if ratio > 1 else 'smaller'}")
     return ("Compared with the trained RNN's share of the gradient at t = 1, " + listed(parts) + ".")
 
@@ -342,7 +342,7 @@ def held_out_table(metrics: dict) -> pd.DataFrame:
     rows = []
     for T in p["seq_lengths"]:
         draws = p["max_steps"] * p["batch_size"]
-        rows.append({"T": T, "distinct palindromes": f"{distinct_palindromes(T):,}" if T < 20 else f"1e{(T + 1) // 2}",
+        rows.append({"T": T, "distinct palindromes": f"{distinct_palindromes(T):,}" if T < 20 else f"$10^{{{(T + 1) // 2}}}$",
                      "share of held-out palindromes also drawn in training, at most": pct(share_seen_in_training(T, draws))})
     return pd.DataFrame(rows)
 

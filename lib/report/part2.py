@@ -184,6 +184,11 @@ def ablation_row(rung: dict) -> dict:
             "CPU minutes": rung["cpu_seconds"] / 60}
 
 
+def ablation_rows(rungs: dict[str, dict]) -> dict[str, dict]:
+    """``ablation_row`` of each configuration, keyed by its name in the report."""
+    return {RUNG_NAMES[name]: ablation_row(rung) for name, rung in rungs.items()}
+
+
 def ablation_table(ladder: dict) -> pd.DataFrame:
     rows = []
     for name, rung in ladder["rungs"].items():
@@ -206,15 +211,15 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
     rungs = ladder["rungs"]
     if a not in rungs or b not in rungs:
         return None
-    words = []
+    said = []  # (verb, what), the verb left out where it repeats the one before
     for key, name, higher_better in (("inception_score", "IS", True), ("frechet_distance", "Fréchet distance", False)):
         x, y = rungs[a]["final"][key], rungs[b]["final"][key]
         noise = 2 * max(_noise(rungs[a], key), _noise(rungs[b], key))
         if abs(y - x) <= noise:
-            words.append(f"leaves the {name} unchanged within the spread between splits ({num(x)} and {num(y)})")
+            said.append(("leaves", f"the {name} unchanged within the spread between splits ({num(x)} and {num(y)})"))
         else:
-            better = (y > x) == higher_better
-            words.append(f"{'improves' if better else 'worsens'} the {name} from {num(x)} to {num(y)}")
+            said.append(("improves" if (y > x) == higher_better else "worsens", f"the {name} from {num(x)} to {num(y)}"))
+    words = [what if i and verb == said[i - 1][0] else f"{verb} {what}" for i, (verb, what) in enumerate(said)]
     return f"going from the {RUNG_NAMES[a]} to the {RUNG_NAMES[b]} " + " and ".join(words)
 
 

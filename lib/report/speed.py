@@ -19,10 +19,11 @@ def timing(bench: dict) -> str | None:
     install = bench.get("environment_seconds")
     text = (f"On {env['cpu']} with {env['cores']} usable cores ({env['date']}), `make all` took "
             f"{_minutes(run['seconds'])} minutes from a fresh output folder"
-            + (f", after {install} s for the environment ({install / 60:.1f} min; uv)" if install else "") + ".")
+            + (f", after {install} s installing the environment's packages (the last time `.venv` was built here; "
+               "a machine with nothing in its download cache fetches them first)" if install else "") + ".")
     if "make test" in bench:
         text += (f" `make test` took {_minutes(bench['make test']['seconds'])} minutes with the environment built "
-                 f"({bench['make test']['summary']}).")
+                 f"({bench['make test']['summary'].split(' in ')[0]}).")
     return text
 
 
@@ -39,7 +40,7 @@ def summary(bench: dict) -> str:
     lines = [f"Measured on {env['date']}: {env['cpu']}, {env['cores']} usable cores, torch {env['torch']}.", ""]
     notebooks, groups = bench["minutes"]["notebooks"], bench["minutes"]["groups"]
     if notebooks:
-        which = "the fresh `make all` below" if "make" in bench else "the last `make all`"
+        which = "the fresh `make -j1 all` below" if "make" in bench else "the last `make all`"
         lines += [f"Where the minutes of {which} went (each notebook's wall time; each group's runs, "
                   "their own summed run time):", "",
                   markdown_table(pd.DataFrame([{"notebook or group": name, "runs": "", "minutes": _minutes(s)}
