@@ -39,12 +39,6 @@ export JUPYTER_RUNTIME_DIR := $(CURDIR)/$(VENV)/cache/jupyter-runtime
 export IPYTHONDIR := $(CURDIR)/$(VENV)/cache/ipython
 endif
 
-# 01 and 02 read nothing of each other's: run them side by side unless -j is given. Each fills the other's idle
-# moments (01's workers waiting for its longest run, 02's one-core measuring); `make bench FULL=1` times both ways.
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
-MAKEFLAGS += -j2
-endif
-
 LIB := $(wildcard lib/*.py lib/*/*.py)
 EXECUTED := $(NOTEBOOKS:%=$(OUT)/%.ipynb)
 REPORT := $(OUT)/report/report.pdf

@@ -40,7 +40,7 @@ def summary(bench: dict) -> str:
     lines = [f"Measured on {env['date']}: {env['cpu']}, {env['cores']} usable cores, torch {env['torch']}.", ""]
     notebooks, groups = bench["minutes"]["notebooks"], bench["minutes"]["groups"]
     if notebooks:
-        which = "the fresh `make -j1 all` below" if "make" in bench else "the last `make all`"
+        which = "the fresh `make all` below" if "make" in bench else "the last `make all`"
         lines += [f"Where the minutes of {which} went (each notebook's wall time; each group's runs, "
                   "their own summed run time):", "",
                   markdown_table(pd.DataFrame([{"notebook or group": name, "runs": "", "minutes": _minutes(s)}
