@@ -118,11 +118,11 @@ def make_wall_time(profile: str, jobs: int | None = None) -> dict:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-        done = subprocess.run([*command, f"OUT={out}"], cwd=PROJECT_ROOT, check=True, capture_output=True,
-                              text=True, env=env)
+        done = subprocess.run([*command, f"OUT={out}"], cwd=PROJECT_ROOT, check=True, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, env=env)  # one stream, in the terminal's order
         seconds = time.perf_counter() - start
         spent = dict(notebooks=minutes.notebook_seconds(out), groups=minutes.group_seconds(out))
-    lines = (done.stdout + done.stderr).replace(out, "outputs").splitlines()
+    lines = done.stdout.replace(out, "outputs").splitlines()
     print(f"{' '.join(command)}: {seconds:.0f} s", flush=True)
     return dict(seconds=round(seconds, 1), transcript=transcript(lines), minutes=spent)
 

@@ -276,7 +276,7 @@ def gan_quality(evals: list[dict], baseline: dict):
 def ablation(rows: dict[str, dict]):
     """One bar per configuration, labelled with its CPU minutes: IS relative to real data (left) and Fréchet
     distance relative to real data (right); the dashed line is real data."""
-    names = [textwrap.fill(f"{name} ({row['CPU minutes']:.1f} min)", 28) for name, row in rows.items()]
+    names = [f"{textwrap.fill(name, 26)}\n({row['CPU minutes']:.1f} min)" for name, row in rows.items()]
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 0.6 + 0.4 * len(rows)), sharey=True)
     for ax, key, xlabel in ((axes[0], "IS / real", "Inception score / real"),
                             (axes[1], "Fréchet / real", "Fréchet distance / real")):

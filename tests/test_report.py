@@ -64,7 +64,7 @@ def test_nothing_learned_and_learning_again_after_a_failure_are_both_said():
 def test_partial_learners_are_counted_and_none_is_said_when_none():
     assert "no run learned the task part of the way" in part1.partial_sentence(sweep(rnn={5: [1, 0.1]}))
     text = part1.partial_sentence(sweep(rnn={5: [1, 0.5, 0.3]}))
-    assert text.startswith("Of the 3 runs of the sweep, 2 (vanilla RNN) ended between 20% and 99%") and "these runs" in text
+    assert text.startswith("Of the 3 runs of the sweep, 2 ended between 20% and 99%, runs of the vanilla RNN.") and "these runs" in text
 
 
 def flow(norms, carry, weight=None):

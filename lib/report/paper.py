@@ -442,11 +442,13 @@ def conclusion(doc: Document, data: dict) -> str:
 
 
 COURSE_FILES = [
-    ("dataset.py", "PalindromeDataset", "course/dataset.py, over lib/palindrome.py"),
-    ("lstm.py", "LSTM(seq_length, input_dim, hidden_dim, output_dim)", "course/lstm.py, over lib/recurrent.py"),
-    ("train.py", "training with --input_length, --learning_rate, ...", "course/train.py, over lib/recurrent_train.py"),
-    ("my_gan.py", "the GAN, with --n_epochs, --batch_size, --lr, ...", "course/my_gan.py, over lib/gan_train.py"),
-    ("the notebooks", "results for Part I and II", "notebooks/01_lstm, 02_gan_train, 03_gan_samples, 04_report"),
+    ("`dataset.py`", "`PalindromeDataset`", "`course/dataset.py`, over `lib/palindrome.py`"),
+    ("`lstm.py`", "`LSTM(seq_length, input_dim, hidden_dim, output_dim)`", "`course/lstm.py`, over `lib/recurrent.py`"),
+    ("`train.py`", "training, with `--input_length`, `--learning_rate` and the skeleton's other flags",
+     "`course/train.py`, over `lib/recurrent_train.py`"),
+    ("`my_gan.py`", "the GAN, with `--n_epochs`, `--batch_size`, `--lr` and the skeleton's other flags",
+     "`course/my_gan.py`, over `lib/gan_train.py`"),
+    ("the notebooks", "the results of Parts I and II", "`notebooks/01_lstm` to `04_report`"),
 ]
 
 

@@ -182,10 +182,10 @@ def partial_sentence(records: list[dict]) -> str:
     if not partial:
         return (f"Every run ended either at {pct(LEARNED, 0)} or above, or below {pct(PARTLY, 0)}: no run learned "
                 f"the task part of the way.")
-    models = listed(sorted({label(r["model"]) for r in partial}))
+    models = listed([f"the {name}" for name in sorted({label(r["model"]) for r in partial})])
     these = "this run" if len(partial) == 1 else "these runs"
-    return (f"Of the {plural(len(records), 'run')} of the sweep, {len(partial)} ({models}) ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}: a "
-            f"network that carried no information about the first digit could not do better than chance "
+    return (f"Of the {plural(len(records), 'run')} of the sweep, {len(partial)} ended between {pct(PARTLY, 0)} and "
+            f"{pct(LEARNED, 0)}, {'a run of' if len(partial) == 1 else 'runs of'} {models}. A network that carried no information about the first digit could not do better than chance "
             f"({pct(CHANCE, 0)}), so {these} had learned to carry part of it, enough for some digits but not all.")
 
 
