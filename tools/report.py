@@ -53,6 +53,7 @@ TYPST_STYLE = "\n".join([
     "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",
     "#show table: set text(size: 8.5pt)",
+    "#show table: set par(justify: false)",  # a justified narrow cell stretches its few words apart
     "#set table(inset: (x: 4pt, y: 2.6pt), stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } "
     "else { (bottom: 0.3pt + luma(200)) })",
 ])
