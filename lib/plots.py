@@ -224,11 +224,11 @@ def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
     outer = fig.add_gridspec(1, len(grids), wspace=0.08)
     for column, (images, titles, heading) in zip(outer, grids.values()):
         images = _to_numpy_images(images)
-        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.12, hspace=0.4)
+        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.22, hspace=0.5)
         for k, image in enumerate(images):
             ax = fig.add_subplot(inner[divmod(k, ncols)])
             ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-            ax.set_title(titles[k], fontsize=5, pad=1)
+            ax.set_title(titles[k], fontsize=6, pad=1)
             ax.axis("off")
         fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=14)
     return fig
@@ -237,17 +237,19 @@ def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
 def gan_losses(losses: list[dict]):
     """Left: both losses; right: the discriminator's mean outputs on real and generated images."""
     steps = [p["step"] for p in losses]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
     left.plot(steps, [p["loss_D"] for p in losses], lw=1, label="D: -log D(x) - log(1 - D(G(z)))")
     left.plot(steps, [p["loss_G"] for p in losses], lw=1, label="G: -log D(G(z))")
-    left.axhline(2 * np.log(2), ls=":", color="gray", label="D's loss at the equilibrium, 2 log 2")
+    left.axhline(2 * np.log(2), ls=":", color="tab:blue", lw=0.9, label="D at the equilibrium, 2 log 2")
+    left.axhline(np.log(2), ls=":", color="tab:orange", lw=0.9, label="G at the equilibrium, log 2")
     left.set(xlabel="step", ylabel="loss", title="losses")
-    left.legend()
+    left.set_ylim(bottom=0.6)  # G's equilibrium line in view
+    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=6)  # below, off the curves
     right.plot(steps, [p["D_real"] for p in losses], lw=1, label="D(x), real")
     right.plot(steps, [p["D_fake"] for p in losses], lw=1, label="D(G(z)), generated")
     right.axhline(0.5, ls=":", color="gray", label="equilibrium, 1/2")
     right.set(xlabel="step", ylabel="mean output of D", ylim=(0, 1), title="the discriminator's outputs")
-    right.legend()
+    right.legend(loc="lower center", ncol=2, fontsize=6.5)
     fig.tight_layout()
     return fig
 

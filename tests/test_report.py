@@ -48,7 +48,7 @@ def test_a_steady_fall_is_said_so_and_a_model_that_learns_everywhere_too():
     records = sweep(rnn={5: [1, 1], 10: [0.6, 0.5], 20: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1], 20: [1, 0.995]})
     assert part1.trend_sentence("rnn", part1._by_length(records, "rnn")) is None
     headline = part1.headline(records)
-    assert "the LSTM (zero biases) learned from every seed at every length tried, up to T = 20" in headline
+    assert "The LSTM (zero biases) learned from every seed at every length tried, up to T = 20." in headline
     assert "at T = 10 its mean test accuracy was 55.0% (worst seed 50.0%)" in headline
     assert part1.comparison_sentence(records) == ("Every seed learned the task with the vanilla RNN up to T = 5 and "
                                                   "the LSTM (zero biases) up to T = 20.")
@@ -135,15 +135,15 @@ def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to
 
 def test_a_moving_average_worse_than_the_raw_generator_is_said_to_be_worse():
     metrics = dict(config=dict(ema_decay=0.999), final=gan_final(IS=7.0, FD=30.0), final_raw=gan_final(IS=8.0, FD=20.0))
-    assert part2.ema_sentence(metrics).endswith("worse on both.")
+    assert part2.ema_sentence(metrics).endswith("worse on both scores.")
     metrics["final"], metrics["final_raw"] = metrics["final_raw"], metrics["final"]
-    assert part2.ema_sentence(metrics).endswith("better on both.")
+    assert part2.ema_sentence(metrics).endswith("better on both scores.")
 
 
 def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
     collapsed = dict(final=gan_final(hist=[0.0, 0.2] + [0.1] * 8))
     assert "never appears, a sign of mode collapse" in part2.coverage_sentence(collapsed)
-    assert "within the 7% to 13%" in part2.coverage_sentence(dict(final=gan_final()))
+    assert "within 7% to 13%; both lie inside it." in part2.coverage_sentence(dict(final=gan_final()))
 
 
 def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms():
@@ -156,8 +156,8 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
     assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 0.50: 7 at 60%")
     assert (slerp["reading changes"], slerp["first change, t"], slerp["digits of neither end"]) == (0, "–", "3")
     text = part2.walks_sentence(record)
-    assert "along the lerp paths the latent norm falls at most to 70% of" in text.lower()
-    assert "slerp paths the latent norm falls at most to 100%" in text
+    assert "along the lerp paths the latent norm falls to as little as 70% of" in text.lower()
+    assert "slerp paths the latent norm never falls below the smaller endpoint's" in text
 
 
 # ---------------------------------------------------------------- the document
@@ -188,7 +188,7 @@ def dummy_model(monkeypatch):
 def test_a_model_added_to_the_registry_appears_in_every_table_figure_and_headline(dummy_model):
     records = sweep(rnn={5: [1, 1], 10: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1]}, dummy={5: [1, 0.5], 10: [0.2, 0.1]})
     assert "dummy net" in set(part1.sweep_table(records)["model"])
-    assert "the dummy net learned from every seed at none of the lengths" in part1.headline(records)
+    assert "The dummy net learned from every seed at none of the lengths" in part1.headline(records)
     assert "the dummy net at none of the lengths" in part1.comparison_sentence(records)
     assert "dummy net" in set(part1.models_table(8, 10, ["rnn", "dummy"])["model"])
     for r in records:

@@ -33,8 +33,8 @@ def introduction(doc: Document, data: dict) -> str:
         "palindrome from the digits before it. Part II trains a generative adversarial network (GAN) "
         f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
         "samples against real digits, and walks through its latent space between two digits of different classes.",
-        "Every number, table and figure below comes from one run of the code, the run that also wrote this "
-        f"document. {doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content "
+        "Every number, table and figure below comes from a single run of the code, the same run that produced "
+        f"this report. {doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content "
         "lives in the code.",
     ]
     findings = []
@@ -138,7 +138,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"{doc.tab('p1_check')} shows each run: the test accuracy lies between {pct(min(check_accs))} and "
         f"{pct(max(check_accs))}.",
         doc.table("p1_check", part1.runs_table(check, ["encoding", "seed", "steps", "test_accuracy", "steps_to_99"]),
-                  "The LSTM (every bias zero) at T = 5 with the course's defaults, one row per run."),
+                  f"The LSTM (every bias zero) at T = 5 with the course's defaults, one row per run; these runs "
+                  f"may take up to {check[0]['max_steps']:,} steps and stop after "
+                  f"{check[0]['patience']} evaluations in a row at 99%, so a run can first reach 99% well before "
+                  "it stops."),
     ]
     if study:
         parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'])} {doc.tab('p1_study')} "
@@ -152,7 +155,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "the validation accuracy first reached 99%, one point per run; a cross marks a run that never did, "
                    "at its step budget (grey)."),
         doc.table("p1_sweep", part1.sweep_table(sweep), f"Test accuracy against T, over "
-                  f"{plural(len(p['seeds']), 'seed')}; 'median steps to 99%' counts the runs that got there."),
+                  f"{plural(len(p['seeds']), 'seed')}. A seed learned when its final test accuracy is at least 99%; the "
+                  "median first step at 99% validation accuracy counts the runs that got there, which may later "
+                  "have fallen back."),
         " ".join(filter(None, [part1.trend_sentence(m, by) for m, by in by_model.items()]))
         or "For every model the mean accuracy never rises by more than two points from one length to the next.",
         part1.partial_sentence(sweep),
@@ -208,7 +213,8 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         f"T = {T}, for every model with its initial weights and after training, and the mean of the element-wise "
         f"factor of each Jacobian (the *carry factor*: the RNN's tanh slope, the LSTM's forget gate); "
         f"{doc.tab('p1_gradient')} sums it up.",
-        doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T}, with the initial weights (left) "
+        doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in each model's seed-"
+                   f"{min(r['seed'] for r in part1.runs_of(lstm, 'gradient'))} run, with the initial weights (left) "
                    "and after training (middle), log scale; right: the mean carry factor at each step after training "
                    "(solid) and at initialisation (dashed)."),
         doc.table("p1_gradient", part1.gradient_table(flows), "The share of the last step's gradient that reaches "
@@ -229,12 +235,13 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
         "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
         "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) +
-        " " + part1.gradient_comparison(flows),
+        " " + part1.gradient_comparison(flows) + " " + part1.gradient_runs_sentence(lstm),
         "**What the initialisation changes.** With zero biases the forget gates start half shut, so before any "
         "training the gradient through the cell halves at every step; the network must first learn to open the "
         "gates, and the signal that would teach it is the one that is being lost. Chrono initialisation gives the "
-        "gradient an open path from the first step before any learning has happened. "
-        + initialisation_sentence(reach),
+        "gradient an open path from the first step before any learning has happened; it is told the length, "
+        "since its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, while the equations "
+        "stay the same. " + initialisation_sentence(reach) + " " + part1.rnn_ahead_sentence(sweep),
         "**Reading the numbers.** A run either finds the memory solution and jumps to about 100%, stays near "
         "chance, or ends in between. The spread over seeds is therefore part of the result, and every table gives "
         "the worst seed beside the mean.",
@@ -319,7 +326,8 @@ def part2_results(doc: Document, gan: dict) -> str:
                    "beside the same measure on real digits (dashed), and D's mean output on training and held-out "
                    "real digits."),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
-        f"{part2.coverage_sentence(gan)} ({doc.fig('class_histogram')}). {part2.ema_sentence(gan)}",
+        f"{doc.fig('class_histogram')} shows the share of each digit. {part2.coverage_sentence(gan)} "
+        f"{part2.ema_sentence(gan)}",
         doc.table("p2_quality", part2.quality_table(gan), "The final samples against real digits at the same "
                   "sample size (mean ± standard deviation over splits), and what a sample as good as real digits "
                   "reaches."),
@@ -355,8 +363,8 @@ def part2_samples(doc: Document, grids: dict) -> str:
     return "\n\n".join([
         f"{doc.fig('grids')} shows 25 samples drawn from the same 25 noise vectors at the start of training, "
         "halfway and at the end, each titled with the digit the classifier reads and its confidence. "
-        + part2.grids_sentence(grids) + f" {doc.fig('weakest')} shows the final grid's least confident samples "
-        "larger: " + part2.weakest_sentence(grids).removeprefix("The "),
+        + part2.grids_sentence(grids) + f" {doc.fig('weakest')} enlarges the final grid's least confident "
+        "samples: " + part2.weakest_sentence(grids).replace("The ", "the ", 1),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
                    "titled with the classifier's reading and confidence."),
         doc.figure("weakest", "The final grid's samples that the classifier reads with the least confidence.", 50),
@@ -455,7 +463,6 @@ COURSE_FILES = [
 def course_files(doc: Document) -> str:
     table = pd.DataFrame(COURSE_FILES, columns=["course file", "what it holds", "here"])
     return "\n\n".join([
-        f"{doc.tab('course_files')} maps the course's skeleton files to this project.",
         doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
                   "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")])
 

@@ -19,7 +19,7 @@ PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARN
 
 COLUMNS = {"model": "model", "seq_length": "T", "encoding": "input", "seed": "seed", "lr": "learning rate",
            "steps": "steps trained", "test_accuracy": "test accuracy", "validation_accuracy": "validation accuracy",
-           "steps_to_99": "steps to 99%", "wall_seconds": "seconds", "init_from_length": "started from T"}
+           "steps_to_99": "first step at 99% validation", "wall_seconds": "seconds", "init_from_length": "started from T"}
 
 
 def label(model: str) -> str:
@@ -47,6 +47,7 @@ def _cell(column: str, value):
 
 def runs_table(records: list[dict], columns: list[str]) -> pd.DataFrame:
     """Runs as a table, one row each, columns named in words; a run that never reached 99% says so."""
+    columns = [c for c in columns if c != "init_from_length" or any(r.get(c) for r in records)]  # no warm start
     return pd.DataFrame([{COLUMNS[c]: _cell(c, r.get(c)) for c in columns} for r in records])
 
 
@@ -78,8 +79,8 @@ def sweep_table(records: list[dict]) -> pd.DataFrame:
             reached = [r["steps_to_99"] for r in runs if r["steps_to_99"] is not None]
             rows.append({"model": label(model), "T": T, "mean test accuracy": pct(fmean(accs)),
                          "worst seed": pct(min(accs)), "best seed": pct(max(accs)),
-                         "seeds that learned": f"{sum(map(learned, runs))} of {len(runs)}",
-                         "median steps to 99%": count(median(reached)) if reached else "never",
+                         "seeds that learned (99% test)": f"{sum(map(learned, runs))} of {len(runs)}",
+                         "median first step at 99% validation": count(median(reached)) if reached else "never",
                          "step budget": count(max(r["max_steps"] for r in runs))})
     return pd.DataFrame(rows)
 
@@ -108,7 +109,9 @@ def rate_choice_text(study: list[dict], chosen: dict) -> str:
         parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy "
                      f"{pct(fmean(r['validation_accuracy'] for r in runs))})")
     return (f"Chosen on the validation set at T = {listed(lengths)}, over {plural(len({r['seed'] for r in study}), 'seed')}: "
-            + listed(parts) + ".")
+            + listed(parts) + ". The rule: the highest mean validation accuracy; where rates tie, the one that "
+            "reached 99% in fewer steps, then the smaller. Where every rate reaches 99%, the choice rests on "
+            "speed alone, and it is not re-made at the longer lengths of the sweep.")
 
 
 # ---------------------------------------------------------------- the sweep in sentences
@@ -144,9 +147,11 @@ def headline(records: list[dict]) -> str:
     """The sweep's result in one sentence, one clause per model in the registry's order."""
     models = _models(records)
     clauses = [model_sentence(model, _by_length(records, model)) for model in models]
-    seeds = min(len(runs) for model in models for runs in _by_length(records, model).values())
-    text = "; ".join(clauses) + f" ({plural(seeds, 'seed')} at each length at least)."
-    return text[0].upper() + text[1:]
+    counts = {len(runs) for model in models for runs in _by_length(records, model).values()}
+    seeds = plural(min(counts), "seed")
+    return " ".join(c[0].upper() + c[1:] + "." for c in clauses) + (
+        f" Each model ran {seeds} at every length." if len(counts) == 1 else
+        f" Each model ran at least {seeds} at every length.")
 
 
 def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str | None:
@@ -303,6 +308,44 @@ def gradient_comparison(flows: dict) -> str:
         parts.append(f"that of the {label(m)} is {_factor(ratio).removeprefix('a factor of about ')} times "
                      f"{'larger' if ratio > 1 else 'smaller'}")
     return ("Compared with the trained RNN's share of the gradient at t = 1, " + listed(parts) + ".")
+
+
+def rnn_ahead_sentence(records: list[dict]) -> str:
+    """The lengths at which the vanilla RNN's mean test accuracy was above the zero-bias LSTM's (empty if none)."""
+    if not {"rnn", "lstm"} <= set(_models(records)):
+        return ""
+    rnn, lstm = (_by_length(records, m) for m in ("rnn", "lstm"))
+    mean = lambda runs: fmean(r["test_accuracy"] for r in runs)
+    ahead = [T for T in rnn if T in lstm and mean(rnn[T]) > mean(lstm[T]) + 0.05]
+    if not ahead:
+        return ""
+    return ("The LSTM's equations with zero biases did not beat the vanilla RNN everywhere: at " + listed(
+        [f"T = {T} the RNN's mean test accuracy was {pct(mean(rnn[T]))} against {pct(mean(lstm[T]))}"
+         for T in ahead]) + ".")
+
+
+def gradient_runs_sentence(metrics: dict) -> str:
+    """The runs whose trained weights the gradient flow uses, with their test accuracy; and, where a model passes
+    far more of the gradient to t = 1 than another yet ended lower, that a large share is not enough."""
+    flows = metrics["gradient_flow"]
+    runs = {r["model"]: r for r in runs_of(metrics, "gradient")}
+    models = [m for m in flows["trained"] if m in runs]
+    if not models:
+        return ""
+    accuracy = {m: runs[m]["test_accuracy"] for m in models}
+    share = {m: gradient_ratio(flows["trained"][m]) for m in models}
+    first = runs[models[0]]
+    text = (f"The trained weights are those of each model's seed-{first['seed']} run at T = {first['seq_length']}, "
+            "which ended at a test accuracy of " + listed([f"{pct(accuracy[m])} for the {label(m)}" for m in models])
+            + ".")
+    against = [(a, b) for a in models for b in models if share[a] > 10 * share[b] and accuracy[a] + 0.05 < accuracy[b]]
+    if against:
+        text += (" A larger share is not enough to learn: " + listed(
+            [f"the {label(a)} passes {_factor(share[a] / share[b]).removeprefix('a factor of about ')} times more "
+             f"of the gradient to t = 1 than the {label(b)}, yet ended lower" for a, b in against]) +
+            ". The share measures how strongly the loss reacts to the first step; it does not say whether training "
+            "has found weights that write the first digit into the state and keep it there.")
+    return text
 
 
 def conclusion_text(metrics: dict) -> str:
