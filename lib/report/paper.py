@@ -34,8 +34,8 @@ def introduction(doc: Document, data: dict) -> str:
         f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
         "samples against real digits, and walks through its latent space between two digits of different classes.",
         "Every number, table and figure below comes from a single run of the code, the same run that produced "
-        f"this report. {doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content "
-        "lives in the code.",
+        f"this report. {doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their "
+        "content lives in the code.",
     ]
     findings = []
     if "lstm" in data:
@@ -240,8 +240,8 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "training the gradient through the cell halves at every step; the network must first learn to open the "
         "gates, and the signal that would teach it is the one that is being lost. Chrono initialisation gives the "
         "gradient an open path from the first step before any learning has happened; it is told the length, "
-        "since its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, while the equations "
-        "stay the same. " + initialisation_sentence(reach) + " " + part1.rnn_ahead_sentence(sweep),
+        "since its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, while "
+        "the equations stay the same. " + initialisation_sentence(reach) + " " + part1.rnn_ahead_sentence(sweep),
         "**Reading the numbers.** A run either finds the memory solution and jumps to about 100%, stays near "
         "chance, or ends in between. The spread over seeds is therefore part of the result, and every table gives "
         "the worst seed beside the mean.",
@@ -462,9 +462,8 @@ COURSE_FILES = [
 
 def course_files(doc: Document) -> str:
     table = pd.DataFrame(COURSE_FILES, columns=["course file", "what it holds", "here"])
-    return "\n\n".join([
-        doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
-                  "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")])
+    return doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
+                     "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")
 
 
 REPRODUCE = """```
