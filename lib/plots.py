@@ -86,7 +86,7 @@ def sweep_overview(records: list[dict]):
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
     right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=18, mew=1.2, label="step budget")
     right.set(ylabel="steps to 99% validation accuracy", yscale="log", title="steps to learn (x: never)")
-    _major_log_labels(right)
+    _doubling_log_labels(right)
     right.legend(loc="upper left")
     for ax in (left, right):
         _lengths_axis(ax, lengths)
@@ -166,7 +166,7 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
             axes[2].plot(range(1, len(flow["carry"]) + 1), flow["carry"], line, lw=1, color=MODELS[model].colour,
                          label=MODELS[model].label if moment == "trained" else None)
     axes[2].set(title="carry factor (dashed: at init)", xlabel="time step t", ylabel="mean factor", ylim=(0, 1.02))
-    axes[0].legend()
+    axes[0].legend(loc="lower right")
     for ax in axes[:2]:
         _major_log_labels(ax)
     fig.tight_layout()
@@ -178,6 +178,16 @@ def _major_log_labels(ax) -> None:
     from matplotlib.ticker import LogLocator, NullFormatter
 
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _doubling_log_labels(ax) -> None:
+    """Label a short log axis of step counts at 25, 50, 100, 200, ... in plain numbers."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    low, high = ax.get_ylim()
+    ax.yaxis.set_major_locator(FixedLocator([t for t in (25 * 2 ** k for k in range(16)) if low <= t <= high]))
+    ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 

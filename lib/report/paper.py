@@ -183,9 +183,9 @@ def steps_sentence(sweep: list[dict]) -> str:
         reached = {T: s[len(s) // 2] for T, s in medians.items() if len(s) == len(by[T])}
         if len(reached) >= 2:
             first, last = min(reached), max(reached)
-            texts.append(f"the {part1.label(model)} needed a median of {reached[first]:,} steps at T = {first} and "
-                         f"{reached[last]:,} at T = {last}")
-    return ("Where every seed learned, " + listed(texts) + ".") if texts else ""
+            texts.append(f"{reached[first]:,} at T = {first} and {reached[last]:,} at T = {last} for the "
+                         f"{part1.label(model)}")
+    return ("Where every seed learned, the median steps to 99% were " + listed(texts) + ".") if texts else ""
 
 
 def long_sentence(long: list[dict]) -> str:
@@ -259,7 +259,8 @@ def initialisation_sentence(reach: dict) -> str:
     better, worse = ("lstm-chrono", "lstm") if (chrono or 0) > (zero or 0) else ("lstm", "lstm-chrono")
     return (f"In this run every seed learned up to T = {reach[better] or 0} with the "
             f"{part1.label(better)}, against " + (f"T = {reach[worse]}" if reach[worse] else "no length") +
-            f" with the {part1.label(worse)}: what the equations alone reach is set by their initialisation.")
+            f" with the {part1.label(worse)}: on this budget, the initialisation decided how far the same "
+            "equations reached.")
 
 
 # ---------------------------------------------------------------- Part II
@@ -298,8 +299,7 @@ def part2_training(doc: Document, gan: dict) -> str:
         "shows what the moving average and the larger batch and learning rate buy over the course's template. "
         f"Differentiable augmentation of $D$'s inputs (DiffAugment, {doc.cite('zhao2020', False)}) helps a "
         "discriminator that memorises a small training set; whether this one does is measured below by comparing "
-        "$D$'s outputs on training and on held-out digits, and the full profile's ablation trains the template "
-        "with augmentation too.",
+        "$D$'s outputs on training and on held-out digits; this run does not use it.",
         doc.table("p2_settings", part2.settings_table(gan), "Settings of Part II."),
         "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
         "classifier trained on the same training digits scores them: the *Inception score* "

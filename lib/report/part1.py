@@ -168,16 +168,16 @@ def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str | None:
                  for T in (a, b))
     rise = mean[b] - mean[a]
     text = (f"The mean accuracy of the {name} does not fall steadily with T: it rose from {pct(mean[a])} at T = {a} to "
-            f"{pct(mean[b])} at T = {b}. The budget cannot explain this, since every length has the same number of "
-            f"steps. ")
+            f"{pct(mean[b])} at T = {b}. Every length has the same step budget, so this is not a budget that grows "
+            f"with T. ")
     if rise <= spread:
-        text += (f"The rise ({pct(rise)}) is smaller than the spread between the best and the worst seed at those "
-                 f"lengths (up to {pct(spread)}): with {plural(len(by_length[b]), 'seed')} per length, whether one "
+        text += (f"The rise ({rise * 100:.1f} percentage points) is smaller than the spread between the best and the worst seed at those "
+                 f"lengths (up to {spread * 100:.1f} points): with {plural(len(by_length[b]), 'seed')} per length, whether one "
                  f"seed finds a partial memory decides the mean, and the rise says more about the seeds than "
                  f"about T.")
     else:
-        text += (f"The rise ({pct(rise)}) is larger than the spread between seeds at those lengths "
-                 f"({pct(spread)}), so it is not the luck of one seed; this run does not show its cause.")
+        text += (f"The rise ({rise * 100:.1f} percentage points) is larger than the spread between seeds at "
+                 f"those lengths ({spread * 100:.1f} points), so it is not the luck of one seed; this run does not show its cause.")
     return text
 
 
@@ -271,8 +271,8 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
         if w * early > 1 > w * late:
             text += (f" So the bound on one step's gain, slope times norm, is above one near the start "
                      f"({num(w * early)}) and below one near the end ({num(w * late)}): going back from the loss, "
-                     f"the gradient first shrinks through the saturated late steps, then grows through the first "
-                     f"ones. It reaches t = 1 large, but only after passing through the steps that shrank it.")
+                     f"the gradient first shrinks through the saturated late steps, then grows again through the first "
+                     f"ones, though not back to what it had lost.")
     return text
 
 
