@@ -110,6 +110,11 @@ def recurrent_pairs(batch: int, hidden: int, lengths: list[int], repeats: int, i
     return rows
 
 
+def _without_make_flags() -> dict:
+    """This environment without the MAKE* variables of a `make bench` around us, so the timed make is a fresh one."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+
+
 def make_wall_time(profile: str, jobs: int | None = None) -> dict:
     """`make [-jN] all PROFILE=<profile>` into a fresh output folder (nothing reused; no -j: the Makefile's own
     choice): its seconds, where they went, and what it showed on the terminal (the first lines, the first progress
@@ -117,9 +122,8 @@ def make_wall_time(profile: str, jobs: int | None = None) -> dict:
     command = ["make", *([f"-j{jobs}"] if jobs else []), "all", f"PROFILE={profile}"]
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
         done = subprocess.run([*command, f"OUT={out}"], cwd=PROJECT_ROOT, check=True, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True, env=env)  # one stream, in the terminal's order
+                              stderr=subprocess.STDOUT, text=True, env=_without_make_flags())  # one stream, in the terminal's order
         seconds = time.perf_counter() - start
         spent = dict(notebooks=minutes.notebook_seconds(out), groups=minutes.group_seconds(out))
     lines = done.stdout.replace(out, "outputs").splitlines()
@@ -135,8 +139,8 @@ def make_wall_times() -> dict:
 def make_test_wall_time() -> dict:
     """`make test` in this checkout (its environment already built): its seconds and pytest's last line."""
     start = time.perf_counter()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
-    done = subprocess.run(["make", "test"], cwd=PROJECT_ROOT, capture_output=True, text=True, env=env)
+    done = subprocess.run(["make", "test"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                          env=_without_make_flags())
     seconds = time.perf_counter() - start
     last = [line for line in done.stdout.splitlines() if line.strip()][-1:]
     print(f"make test: {seconds:.0f} s, {' '.join(last)}", flush=True)

@@ -116,18 +116,18 @@ class Document:
 
     def fig(self, key: str) -> str:
         """'Figure 3': how the text refers to the figure ``key``."""
-        if self.rehearsal:
-            return "Figure ?"
-        if key not in self.figures:
-            raise PlanError(f"the report's plan has no figure {key!r}; it has {self.figures}")
-        return f"Figure {self.figures.index(key) + 1}"
+        return self._number(key, self.figures, "Figure")
 
     def tab(self, key: str) -> str:
+        """'Table 2': how the text refers to the table ``key``."""
+        return self._number(key, self.tables, "Table")
+
+    def _number(self, key: str, plan: list, word: str) -> str:
         if self.rehearsal:
-            return "Table ?"
-        if key not in self.tables:
-            raise PlanError(f"the report's plan has no table {key!r}; it has {self.tables}")
-        return f"Table {self.tables.index(key) + 1}"
+            return f"{word} ?"
+        if key not in plan:
+            raise PlanError(f"the report's plan has no {word.lower()} {key!r}; it has {plan}")
+        return f"{word} {plan.index(key) + 1}"
 
     def _place(self, key: str, plan: list, placed: list, kind: str) -> None:
         if self.rehearsal:
