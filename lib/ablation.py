@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .devices import resolve_device
-from .engine import Unit, run_units
+from .engine import Unit, announce, run_units, worker_count
 from .files import load_json, project_path, save_json
 from .gan_measure import Evaluator
 from .gan_train import GANConfig
@@ -55,6 +55,53 @@ def trajectories(config: GANConfig, rungs: list[str], steps: int) -> dict[str, G
     return {RUNGS[rung].trajectory: trajectory_config(config, RUNGS[rung].trajectory, steps) for rung in rungs}
 
 
+def extra_runs(config: GANConfig, rungs: list[str], steps: int) -> dict[str, GANConfig]:
+    """The trajectories of ``rungs`` that need runs of their own: at the run's own steps the recipe is the run,
+    and at half of them its ``half.pt``."""
+    return {name: c for name, c in trajectories(config, rungs, steps).items()
+            if not (name == "recipe" and steps in (config.steps, config.steps // 2))}
+
+
+def _units(config: GANConfig, rungs: list[str], steps: int, out_dir: Path, device, retrain_before: float | None,
+           with_run: bool) -> list[Unit]:
+    """One one-thread unit per run to train: the run of ``config`` first when ``with_run``, then the ladder's."""
+    from .gan_runs import remaining_seconds
+
+    runs = ({"GAN": config} if with_run else {}) | {f"ablation, {name}": c
+                                                    for name, c in extra_runs(config, rungs, steps).items()}
+    return [Unit(label, _train_unit, (c, out_dir, device, retrain_before, label),
+                 cost=remaining_seconds(c, out_dir, threads=1)) for label, c in runs.items()]
+
+
+def announce_plan(config: GANConfig, rungs: list[str], steps: int, out_dir: str | Path,
+                  workers: int | None = None) -> None:
+    """Before any work: the runs that 02 will train (the GAN and the ladder's), and about how long they take."""
+    units = _units(config, rungs, steps, project_path(out_dir), "cpu", None, with_run=True)
+    announce(f"Part II (the GAN, {config.steps:,} steps, and the ablation's runs of {steps:,} steps, one thread "
+             f"each)", {unit.name: unit.cost for unit in units}, worker_count(workers))
+
+
+def train_with_ladder(config: GANConfig, rungs: list[str], steps: int, out_dir: str | Path, device: str = "auto",
+                      retrain_before: float | None = None, workers: int | None = None,
+                      scheduler: str | None = None, progress: bool = False) -> dict:
+    """Train (or reuse) the run of ``config`` and, side by side with it, the ladder's runs that ``train_ladder``
+    will read (``extra_runs``), each a one-thread unit of ``lib.engine``; returns the run's result, as
+    ``lib.gan_runs.train`` does. On two cores the run and the course template train at once instead of one
+    after the other; on one thread each, the run's numbers do not depend on how many workers there are.
+    The evaluator is trained (or loaded) first, here, so that the units share it instead of each training it."""
+    from .evaluate import train_classifier
+    from .gan_runs import classifier_path
+    from .mnist import load_mnist
+
+    out_dir = project_path(out_dir)
+    data = load_mnist(config.data_source, config.data_dir)
+    train_classifier(data, classifier_path(out_dir, data.source), config.classifier_epochs, device=device,
+                     progress=progress)
+    config = replace(config, data_source=data.source)
+    units = _units(config, rungs, steps, out_dir, device, retrain_before, with_run=True)
+    return run_units(units, workers=workers, scheduler=scheduler, label="GAN and ablation runs", bar=progress)[0]
+
+
 def _train_unit(job: tuple) -> dict:
     from .gan_runs import train
 
@@ -82,15 +129,11 @@ def train_ladder(run: dict, config: GANConfig, rungs: list[str], steps: int, out
     trajectory trained (one unit of ``lib.engine`` each, on one thread) or reused, then read both ways."""
     out_dir, device = project_path(out_dir), resolve_device(device)
     config = replace(config, data_source=run["data_source"])  # resolved once: "auto" is not probed again
-    needed = trajectories(config, rungs, steps)
-    recipe_is_half = needed.get("recipe") == replace(config, steps=steps) and steps == config.steps // 2
-    to_train = {name: c for name, c in needed.items() if not (name == "recipe" and (recipe_is_half or
-                                                                                  steps == config.steps))}
-    units = [Unit(name, _train_unit, (c, out_dir, device, retrain_before, f"ablation, {name}"),
-                  cost=c.steps * c.batch_size) for name, c in to_train.items()]
+    needed, to_train = trajectories(config, rungs, steps), extra_runs(config, rungs, steps)
+    units = _units(config, rungs, steps, out_dir, device, retrain_before, with_run=False)
     results = dict(zip(to_train, run_units(units, workers=workers, scheduler=scheduler, label="ablation")))
     if "recipe" in needed and "recipe" not in results:
-        results["recipe"] = _half_of(run, out_dir, config, evaluator, device) if recipe_is_half else run
+        results["recipe"] = run if steps == config.steps else _half_of(run, out_dir, config, evaluator, device)
     return {rung: rung_result(results[RUNGS[rung].trajectory], RUNGS[rung].ema) for rung in rungs}
 
 

@@ -185,8 +185,8 @@ class LSTMParams(Params):
     check_encodings: list[str] = field(default_factory=lambda: ["scalar", "onehot"])
     # 2. the learning-rate study: each model's rate is chosen here, on the validation set
     models: list[str] = field(default_factory=lambda: ["rnn", "lstm", "lstm-chrono"])
-    study_rates: list[float] = field(default_factory=lambda: [1e-3, 3e-3])
-    study_lengths: list[int] = field(default_factory=lambda: [10])
+    study_rates: list[float] = field(default_factory=lambda: [1e-3, 3e-3, 1e-2])
+    study_lengths: list[int] = field(default_factory=lambda: [20])
     # 3. the sweep over T, on one budget at every T
     seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])

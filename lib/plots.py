@@ -29,6 +29,19 @@ def save(fig, path: str | Path, dpi: int = 150) -> None:
     save_bytes(buffer.getvalue(), path)
 
 
+def legend_below(fig, axes, ncol: int) -> None:
+    """One legend for the whole figure, under its panels, off every curve: the handles of ``axes`` in order."""
+    handles, labels = [], []
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            if label not in labels:
+                handles.append(handle)
+                labels.append(label)
+    fig.tight_layout()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.02), ncol=ncol, frameon=False,
+               handlelength=2.6)
+
+
 def _by(records, *keys):
     groups = defaultdict(list)
     for record in records:
@@ -82,15 +95,13 @@ def sweep_overview(records: list[dict]):
                       color=style["color"])
     left.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8, label="chance (10%)")
     left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
-    left.legend(loc="lower left")
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
     right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=18, mew=1.2, label="step budget")
     right.set(ylabel="steps to 99% validation accuracy", yscale="log", title="steps to learn (x: never)")
     _doubling_log_labels(right)
-    right.legend(loc="upper left")
     for ax in (left, right):
         _lengths_axis(ax, lengths)
-    fig.tight_layout()
+    legend_below(fig, (left, right), ncol=len(models) + 2)
     return fig
 
 
@@ -99,18 +110,17 @@ def learning_curves(results: list[dict]):
     models = models_in(results)
     fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharey=True, squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
-    colours = dict(zip(lengths, plt.cm.viridis(np.linspace(0, 0.9, len(lengths)))))
+    colours = dict(zip(lengths, plt.cm.Dark2(np.arange(len(lengths)) % 8)))  # lengths told apart at a glance
     first_seed = min(r["seed"] for r in results)
     for ax, model in zip(axes[0], models):
-        for r in (r for r in results if r["model"] == model):
+        for r in sorted((r for r in results if r["model"] == model), key=lambda r: r["seq_length"]):
             ax.plot([p["step"] for p in r["curves"]], [p["validation_accuracy"] * 100 for p in r["curves"]],
                     color=colours[r["seq_length"]], alpha=0.8, lw=0.9,
                     label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
         ax.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
         ax.set(title=MODELS[model].label, xlabel="training step")
     axes[0][0].set_ylabel("validation accuracy (%)")
-    axes[0][-1].legend(ncol=2, loc="lower right")
-    fig.tight_layout()
+    legend_below(fig, axes[0][-1:], ncol=len(lengths))
     return fig
 
 
@@ -166,10 +176,9 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
             axes[2].plot(range(1, len(flow["carry"]) + 1), flow["carry"], line, lw=1, color=MODELS[model].colour,
                          label=MODELS[model].label if moment == "trained" else None)
     axes[2].set(title="carry factor (dashed: at init)", xlabel="time step t", ylabel="mean factor", ylim=(0, 1.02))
-    axes[0].legend(loc="lower right")
     for ax in axes[:2]:
         _major_log_labels(ax)
-    fig.tight_layout()
+    legend_below(fig, axes[2:], ncol=len(flows["trained"]))
     return fig
 
 
@@ -230,15 +239,15 @@ def image_grid(images, ncols: int = 5, titles: list[str] | None = None, size: fl
 def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
     """The 25-sample grids of each moment side by side, each image titled with the classifier's reading:
     ``grids[moment] = (images (25, ...), titles, heading)``."""
-    fig = plt.figure(figsize=(WIDTH, WIDTH / len(grids) * 1.2))
+    fig = plt.figure(figsize=(WIDTH, WIDTH / len(grids) * 1.45))
     outer = fig.add_gridspec(1, len(grids), wspace=0.08)
     for column, (images, titles, heading) in zip(outer, grids.values()):
         images = _to_numpy_images(images)
-        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.22, hspace=0.5)
+        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.15, hspace=0.75)
         for k, image in enumerate(images):
             ax = fig.add_subplot(inner[divmod(k, ncols)])
             ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-            ax.set_title(titles[k], fontsize=6, pad=1)
+            ax.set_title(titles[k].replace(" ", "\n", 1), fontsize=6.5, pad=1, linespacing=0.95)  # two short lines
             ax.axis("off")
         fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=14)
     return fig
@@ -254,13 +263,13 @@ def gan_losses(losses: list[dict]):
     left.axhline(np.log(2), ls=":", color="tab:orange", lw=0.9, label="G at the equilibrium, log 2")
     left.set(xlabel="step", ylabel="loss", title="losses")
     left.set_ylim(bottom=0.6)  # G's equilibrium line in view
-    left.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2, fontsize=6)  # below, off the curves
     right.plot(steps, [p["D_real"] for p in losses], lw=1, label="D(x), real")
     right.plot(steps, [p["D_fake"] for p in losses], lw=1, label="D(G(z)), generated")
     right.axhline(0.5, ls=":", color="gray", label="equilibrium, 1/2")
     right.set(xlabel="step", ylabel="mean output of D", ylim=(0, 1), title="the discriminator's outputs")
-    right.legend(loc="lower center", ncol=2, fontsize=6.5)
     fig.tight_layout()
+    for ax in (left, right):  # each panel's legend under it: the two panels share colours, not meanings
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, handlelength=2.6)
     return fig
 
 
@@ -313,7 +322,7 @@ def class_histogram(generated: list[float], real: list[float]):
     return fig
 
 
-def interpolation_rows(rows: dict[str, tuple], size: float = 0.75):
+def interpolation_rows(rows: dict[str, tuple], size: float = 0.62):
     """One row of images per path: ``rows[label] = (images (N, 28, 28), probs (N, 10))``, each image titled
     with the digit the classifier reads and its confidence."""
     ncols = max(len(images) for images, _ in rows.values())
@@ -325,7 +334,7 @@ def interpolation_rows(rows: dict[str, tuple], size: float = 0.75):
             if k < len(images):
                 ax.imshow(images[k], cmap="gray", vmin=0, vmax=1)
                 p = np.asarray(probs[k])
-                ax.set_title(f"{p.argmax()} ({p.max():.0%})", fontsize=6.5, pad=1.5)
+                ax.set_title(f"{p.argmax()} ({p.max():.0%})", fontsize=7, pad=1.5)
         ax_row[0].text(-0.12, 0.5, label, transform=ax_row[0].transAxes, ha="right", va="center", fontsize=7.5)
     fig.tight_layout(pad=0.2, h_pad=0.4, w_pad=0.2)
     return fig
@@ -333,17 +342,15 @@ def interpolation_rows(rows: dict[str, tuple], size: float = 0.75):
 
 def interpolation_diagnostics(paths: dict[str, dict], classes: tuple[int, int]):
     """Left: the classifier's probability of each endpoint's class along each path. Right: the latent norm."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.0))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.4))
     for (mode, info), colour in zip(paths.items(), ["tab:blue", "tab:orange"]):
         probs, t = np.asarray(info["probs"]), np.linspace(0, 1, len(info["probs"]))
         left.plot(t, probs[:, classes[0]], "o-", ms=3, color=colour, label=f"{mode}: p({classes[0]})")
         left.plot(t, probs[:, classes[1]], "s--", ms=3, color=colour, label=f"{mode}: p({classes[1]})")
         right.plot(t, info["norms"], "o-", ms=3, color=colour, label=mode)
-    left.set(xlabel="position t along the path", ylabel="classifier probability", ylim=(0, 1.02))
+    left.set(xlabel="position t along the path", ylabel="classifier probability", ylim=(-0.04, 1.06))
     right.set(xlabel="position t along the path", ylabel="||z||")
-    left.legend(ncol=2)
-    right.legend()
-    fig.tight_layout()
+    legend_below(fig, (left, right), ncol=6)
     return fig
 
 

@@ -22,12 +22,14 @@ import torch
 
 from . import cpu_kernels
 from .devices import torch_threads
-from .engine import Unit, run_units, worker_count
+from .engine import Unit, announce, run_units, worker_count
 from .files import load_json, project_path, save_json
-from .progress import minutes, plural, say
+from .progress import say
 from .recurrent import MODELS
 from .recurrent_train import LEARNED, RecurrentConfig, Session, folder_of, read_result, train
 from .runs import run_name
+
+EARLY_STOP = "if every run used its whole budget; runs that learn stop early"
 
 METRICS = "metrics.json"
 
@@ -149,17 +151,6 @@ def estimate(configs: list[RecurrentConfig], out_dir: str | Path) -> dict:
     return costs
 
 
-def announce(label: str, costs: dict, workers: int) -> None:
-    """The line printed before a group starts: how many runs, and at most how long."""
-    todo = [seconds for seconds in costs.values() if seconds > 0]
-    if not todo:
-        say(f"{label}: {plural(len(costs), 'run')}, all finished before: reused.")
-        return
-    wall = max(sum(todo) / min(workers, len(todo)), max(todo))
-    say(f"{label}: {plural(len(todo), 'run')} to train ({len(costs) - len(todo)} reused), at most {minutes(wall)} on "
-        f"{plural(min(workers, len(todo)), 'worker')} if every run used its whole budget; runs that learn stop early.")
-
-
 def announce_plan(design: Design, out_dir: str | Path, workers: int | None = None) -> None:
     """Before any work: how many distinct runs the notebook will train (at each model's registered rate, which
     the study may change), and at most how long they take."""
@@ -168,7 +159,7 @@ def announce_plan(design: Design, out_dir: str | Path, workers: int | None = Non
               *design.warm(rates), design.gradient(rates)]
     configs = list(dict.fromkeys(config for group in groups for config in group))
     costs = estimate(configs, out_dir)
-    announce(f"Part I ({len(configs)} distinct runs in all)", costs, worker_count(workers))
+    announce(f"Part I ({len(configs)} distinct runs in all)", costs, worker_count(workers), EARLY_STOP)
 
 
 def train_runs(configs: list[RecurrentConfig], out_dir: str | Path, label: str, device: str = "auto",
@@ -179,7 +170,7 @@ def train_runs(configs: list[RecurrentConfig], out_dir: str | Path, label: str, 
     cpu_kernels.kernels()  # built (or found missing) once, before any worker starts
     workers = worker_count(workers)
     costs = estimate(configs, out_dir)
-    announce(label, costs, workers)
+    announce(label, costs, workers, EARLY_STOP)
     units = [Unit(config.name, _train_unit, (config, project_path(out_dir), device, retrain_before),
                   cost=costs[config]) for config in configs]
     results = run_units(units, workers=workers, scheduler=scheduler, label=label, bar=bar)
@@ -200,13 +191,16 @@ def train_groups(groups: dict[str, list[RecurrentConfig]], out_dir: str | Path, 
 # ---------------------------------------------------------------- 01's metrics.json
 
 def save_metrics(out_dir: str | Path, groups: dict[str, list[dict]], **extra) -> dict:
-    """Write 01's ``metrics.json``: one record per distinct run, without its curves, tagged with every group
-    (part of the experiment) that lists it, and the ``extra`` entries as they are."""
+    """Write 01's ``metrics.json``: one record per distinct run, without its curves but with the lowest point of
+    its validation curve after it first reached 99% (``lowest_after_99``, None if it never did), tagged with
+    every group (part of the experiment) that lists it, and the ``extra`` entries as they are."""
     records = {}
     for group, results in groups.items():
         for result in results:
+            after = [p for p in result["curves"] if result["steps_to_99"] and p["step"] > result["steps_to_99"]]
+            lowest = min(after, key=lambda p: p["validation_accuracy"]) if after else None
             record = records.setdefault(result["run_dir"], {k: v for k, v in result.items() if k != "curves"}
-                                        | dict(groups=[]))
+                                        | dict(lowest_after_99=lowest, groups=[]))
             if group not in record["groups"]:
                 record["groups"].append(group)
     metrics = dict(runs=list(records.values()), learned_accuracy=LEARNED, **extra)

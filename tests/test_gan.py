@@ -182,3 +182,21 @@ def test_the_ablation_reads_the_recipe_at_half_its_steps_from_the_runs_own_check
     assert ladder["template"]["run_dir"] == ladder["template+ema"]["run_dir"], "one run, read two ways"
     assert ladder["template"]["final"] != ladder["template+ema"]["final"]
     assert len(list((out / "runs").iterdir())) == 2, "the run itself and the template: the recipe is not retrained"
+
+
+def test_the_run_and_its_ladder_train_side_by_side_with_the_same_numbers_on_one_or_two_workers(gan_dir):
+    from lib.ablation import extra_runs, train_ladder, train_with_ladder
+    from lib.gan_runs import evaluator_for
+
+    config, rungs, steps = GANConfig(**TINY), ["template", "template+ema", "recipe"], TINY["steps"] // 2
+    assert list(extra_runs(config, rungs, steps)) == ["template"], "the recipe at half its steps is the run's half.pt"
+    results = {}
+    for workers in (1, 2):
+        out = gan_dir(f"side-by-side-{workers}")
+        run = train_with_ladder(config, rungs, steps, out, workers=workers)
+        assert len(list((out / "runs").iterdir())) == 2, "the run and the template, trained together"
+        assert run["threads"] == 1
+        ladder = train_ladder(run, config, rungs, steps, out, evaluator_for(run, out), workers=workers)
+        assert ladder["template"]["train_seconds"] > 0 and len(list((out / "runs").iterdir())) == 2, "reused"
+        results[workers] = (run["final"], ladder["template"]["final"])
+    assert results[1] == results[2], "one thread per run: the numbers do not depend on the workers"

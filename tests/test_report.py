@@ -50,8 +50,12 @@ def test_a_steady_fall_is_said_so_and_a_model_that_learns_everywhere_too():
     headline = part1.headline(records)
     assert "The LSTM (zero biases) learned from every seed at every length tried, up to T = 20." in headline
     assert "at T = 10 its mean test accuracy was 55.0% (worst seed 50.0%)" in headline
-    assert part1.comparison_sentence(records) == ("Every seed learned the task with the vanilla RNN up to T = 5 and "
-                                                  "the LSTM (zero biases) up to T = 20.")
+    assert part1.plain_lstm_verdict(records) == (
+        "Without chrono initialisation, the LSTM's mean test accuracy was 100.0% against 55.0% at T = 10 and 99.8% "
+        "against 10.0% at T = 20 for the vanilla RNN. At T = 10 and 20 every seed of the LSTM (zero biases) ended "
+        "above every seed of the other.")
+    overlap = sweep(rnn={5: [1, 1], 10: [0.1, 0.9]}, lstm={5: [1, 1], 10: [0.2, 1.0]})
+    assert "the seeds of the two models overlap" in part1.plain_lstm_verdict(overlap)
 
 
 def test_nothing_learned_and_learning_again_after_a_failure_are_both_said():
@@ -79,9 +83,9 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     saturated_late = [0.9, 0.8, 0.5, 0.2, 0.1, 0.1]
     flows = dict(init=dict(rnn=flow(falling, [0.99] * 6, 1.0)), trained=dict(rnn=flow(u_shaped, saturated_late, 3.0)))
     text = part1.rnn_gradient_text(flows, 7)
-    assert "U-shaped" in text and "measured cause" in text and "above one near the start" in text
+    assert "U-shaped" in text and "measurements explain the shape" in text and "above one near the start" in text
     flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
-    assert "measured cause" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
+    assert "explain the shape" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
     monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
     assert "U-shaped" not in part1.rnn_gradient_text(monotone, 7)
 
@@ -120,7 +124,19 @@ def test_a_discriminator_gap_of_zero_is_no_memorisation_and_a_large_one_is():
     assert "no sign of memorising" in part2.gap_sentence(evals)
     evals[3]["D_gap"] = 0.2
     text = part2.gap_sentence(evals)
-    assert "begun to memorise" in text and "+0.200 (at step 3,000)" in text
+    assert "+0.200 (at step 3,000)" in text and "without a steady trend" in text and "begun to memorise" not in text
+    evals[-1]["D_gap"] = 0.18
+    text = part2.gap_sentence(evals)
+    assert "last two measurements (+0.200 and +0.180)" in text and "begun to memorise" in text
+
+
+def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
+    metrics = dict(config=dict(log_every=100),
+                   curves=dict(losses=[dict(step=s, D_real=0.58) for s in (100, 1000, 2000)],
+                               evals=[dict(step=0, D_train=0.5), dict(step=1000, D_train=0.7),
+                                      dict(step=2000, D_train=0.45)]))
+    text = part2.snapshot_sentence(metrics)
+    assert "range from 0.45 to 0.70 and the means from 0.58 to 0.58" in text and "100 training batches" in text
 
 
 def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to_change_nothing():
@@ -135,9 +151,9 @@ def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to
 
 def test_a_moving_average_worse_than_the_raw_generator_is_said_to_be_worse():
     metrics = dict(config=dict(ema_decay=0.999), final=gan_final(IS=7.0, FD=30.0), final_raw=gan_final(IS=8.0, FD=20.0))
-    assert part2.ema_sentence(metrics).endswith("worse on both scores.")
+    assert part2.ema_sentence(metrics).endswith("worse on both the Inception score and the Fréchet distance.")
     metrics["final"], metrics["final_raw"] = metrics["final_raw"], metrics["final"]
-    assert part2.ema_sentence(metrics).endswith("better on both scores.")
+    assert part2.ema_sentence(metrics).endswith("better on both the Inception score and the Fréchet distance.")
 
 
 def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
@@ -158,6 +174,14 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
     text = part2.walks_sentence(record)
     assert "along the lerp paths the latent norm falls to as little as 70% of" in text.lower()
     assert "slerp paths the latent norm never falls below the smaller endpoint's" in text
+    verdict = part2.paths_verdict(record)
+    assert "more confidently than lerp's in 1 of 1 pair and less confidently in 0" in verdict
+    assert "twice along the lerp paths and never along the slerp" in verdict and "as the norm argument" in verdict
+    swapped = dict(pairs=[dict(record["pairs"][0], modes=dict(lerp=flat, slerp=dip))])
+    mixed = dict(pairs=record["pairs"] + swapped["pairs"])
+    assert "does not confirm the norm argument" in part2.paths_verdict(swapped)
+    assert "in 1 of 2 pairs and less confidently in 1" in part2.paths_verdict(mixed)
+    assert "does not confirm" in part2.paths_verdict(mixed)
 
 
 # ---------------------------------------------------------------- the document
@@ -170,6 +194,8 @@ def test_figures_and_tables_are_numbered_by_the_plan_and_placed_in_its_order(tmp
     with pytest.raises(PlanError):
         doc.fig("interpolation")
     assert doc.cite("white2016") == "(White, 2016)" and "White (2016). Sampling generative networks" in doc.references()
+    assert doc.cite("zhao2020", False) == "Zhao et al. (2020)", "three authors or more: the first and 'et al.'"
+    assert "Zhao, Liu, Lin, Zhu and Han (2020)" in doc.references(), "the list names every author"
 
 
 # ---------------------------------------------------------------- a fourth model, through the registry alone
@@ -189,16 +215,63 @@ def test_a_model_added_to_the_registry_appears_in_every_table_figure_and_headlin
     records = sweep(rnn={5: [1, 1], 10: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1]}, dummy={5: [1, 0.5], 10: [0.2, 0.1]})
     assert "dummy net" in set(part1.sweep_table(records)["model"])
     assert "The dummy net learned from every seed at none of the lengths" in part1.headline(records)
-    assert "the dummy net at none of the lengths" in part1.comparison_sentence(records)
     assert "dummy net" in set(part1.models_table(8, 10, ["rnn", "dummy"])["model"])
     for r in records:
         r["curves"] = [dict(step=0, validation_accuracy=0.1), dict(step=50, validation_accuracy=r["test_accuracy"])]
     from lib import plots
 
     for figure in (plots.sweep_overview(records), plots.learning_curves(records)):
-        labels = {text.get_text() for ax in figure.axes for text in (ax.get_legend().get_texts() if ax.get_legend()
-                                                                     else [])} | {ax.get_title() for ax in figure.axes}
+        legends = [ax.get_legend() for ax in figure.axes] + figure.legends
+        labels = {text.get_text() for legend in legends if legend for text in legend.get_texts()} | \
+                 {ax.get_title() for ax in figure.axes}
         assert "dummy net" in labels, labels
         plt.close(figure)
     flows = {moment: {m: flow([1e-3, 1e-2, 1e-1], [0.5] * 3) for m in ("rnn", "dummy")} for moment in ("init", "trained")}
     assert "dummy net" in set(part1.gradient_table(flows)["model"])
+
+
+def test_a_rate_chosen_by_speed_is_said_so_only_when_rates_tied_on_accuracy():
+    def study(accuracies):
+        return [dict(model="lstm", lr=lr, seed=s, seq_length=20, validation_accuracy=a)
+                for lr, a in accuracies.items() for s in (0, 1)]
+    chosen = {"lstm": dict(rate=0.01)}
+    tied = part1.rate_choice_text(study({0.003: 1.0, 0.01: 1.0}), chosen)
+    assert "0.01 (mean validation accuracy 100.0%)" in tied and "tied on accuracy, so speed decided" in tied
+    apart = part1.rate_choice_text(study({0.003: 0.1, 0.01: 0.9}), chosen)
+    assert "0.01 (mean validation accuracy 90.0%)" in apart and "speed decided" not in apart
+
+
+def test_the_losses_drift_is_said_as_it_went():
+    def metrics(d, g):
+        return dict(curves=dict(losses=[dict(step=s, loss_D=a, loss_G=b) for s, a, b in zip((100, 200, 300, 400), d, g)]))
+    assert "D was gaining ground" in part2.drift_sentence(metrics([1.3, 1.3, 1.2, 1.1], [0.9, 0.9, 1.0, 1.1]), "Figure 5")
+    assert "G was gaining ground" in part2.drift_sentence(metrics([1.1, 1.1, 1.2, 1.3], [1.1, 1.1, 1.0, 0.9]), "Figure 5")
+    assert "neither network" in part2.drift_sentence(metrics([1.2] * 4, [1.0] * 4), "Figure 5")
+
+
+def test_the_ablations_confound_names_what_changed_and_the_images_seen():
+    base = dict(batch_size=64, lr_G=2e-4, lr_D=2e-4, ema_decay=0.999, augment=[], steps=3000)
+    ladder = dict(steps=3000, rungs={"template+ema": dict(config=base),
+                                     "recipe": dict(config=dict(base, batch_size=128, lr_G=4e-4))})
+    text = part2.confound_sentence(ladder)
+    assert "the batch (64 to 128) and G's learning rate (0.0002 to 0.0004) together" in text
+    assert "384,000 real images against 192,000" in text
+    ladder["rungs"]["recipe"]["config"] = base
+    assert part2.confound_sentence(ladder) == ""
+
+
+def test_the_encoding_and_the_rate_grid_are_explained_only_when_the_data_call_for_it():
+    check = [dict(encoding=e, steps_to_99=s) for e, s in (("scalar", 600), ("scalar", 800), ("onehot", 50), ("onehot", 50))]
+    assert "median 700 against 50" in part1.encoding_sentence(check)
+    assert part1.encoding_sentence([dict(r, steps_to_99=50) for r in check]) == ""
+    study = [dict(model=m, lr=lr, seed=0, seq_length=20, validation_accuracy=0.5) for m in ("rnn", "lstm")
+             for lr in (1e-3, 1e-2)]
+    text = part1.rate_choice_text(study, {"rnn": dict(rate=1e-3), "lstm": dict(rate=1e-2)})
+    assert "for the vanilla RNN the smallest and for the LSTM (zero biases) the largest tried" in text
+
+
+def test_a_setback_after_learning_is_told_and_a_small_dip_is_not():
+    record = dict(steps_to_99=500, lowest_after_99=dict(step=550, validation_accuracy=0.64))
+    assert "fell back to 64% at step 550" in paper.setback(record)
+    assert paper.setback(dict(record, lowest_after_99=dict(step=550, validation_accuracy=0.97))) == ""
+    assert paper.setback(dict(record, lowest_after_99=None)) == ""

@@ -21,13 +21,16 @@ REFERENCES = {
                    "difficult. *IEEE Transactions on Neural Networks*, 5(2), 157-166."),
     "bengio2009": ("Bengio, Louradour, Collobert and Weston", 2009, "Curriculum learning. *Proceedings of the 26th "
                    "International Conference on Machine Learning (ICML)*, 41-48."),
-    "cho2014": ("Cho et al.", 2014, "Learning phrase representations using RNN encoder-decoder for statistical "
+    "cho2014": ("Cho, van Merriënboer, Gulcehre, Bahdanau, Bougares, Schwenk and Bengio", 2014,
+                "Learning phrase representations using RNN encoder-decoder for statistical "
                 "machine translation. *Proceedings of EMNLP*, 1724-1734."),
     "gers2000": ("Gers, Schmidhuber and Cummins", 2000, "Learning to forget: continual prediction with LSTM. "
                  "*Neural Computation*, 12(10), 2451-2471."),
-    "goodfellow2014": ("Goodfellow et al.", 2014, "Generative adversarial nets. *Advances in Neural Information "
+    "goodfellow2014": ("Goodfellow, Pouget-Abadie, Mirza, Xu, Warde-Farley, Ozair, Courville and Bengio", 2014,
+                       "Generative adversarial nets. *Advances in Neural Information "
                        "Processing Systems 27 (NeurIPS)*, 2672-2680."),
-    "heusel2017": ("Heusel et al.", 2017, "GANs trained by a two time-scale update rule converge to a local Nash "
+    "heusel2017": ("Heusel, Ramsauer, Unterthiner, Nessler and Hochreiter", 2017,
+                   "GANs trained by a two time-scale update rule converge to a local Nash "
                    "equilibrium. *Advances in Neural Information Processing Systems 30 (NeurIPS)*, 6626-6637."),
     "hochreiter1997": ("Hochreiter and Schmidhuber", 1997, "Long short-term memory. *Neural Computation*, 9(8), "
                        "1735-1780."),
@@ -40,14 +43,16 @@ REFERENCES = {
     "radford2016": ("Radford, Metz and Chintala", 2016, "Unsupervised representation learning with deep "
                     "convolutional generative adversarial networks. *International Conference on Learning "
                     "Representations (ICLR)*."),
-    "salimans2016": ("Salimans et al.", 2016, "Improved techniques for training GANs. *Advances in Neural "
+    "salimans2016": ("Salimans, Goodfellow, Zaremba, Cheung, Radford and Chen", 2016,
+                     "Improved techniques for training GANs. *Advances in Neural "
                      "Information Processing Systems 29 (NeurIPS)*, 2234-2242."),
     "tallec2018": ("Tallec and Ollivier", 2018, "Can recurrent neural networks warp time? *International "
                    "Conference on Learning Representations (ICLR)*."),
     "tieleman2012": ("Tieleman and Hinton", 2012, "Lecture 6.5, RMSProp: divide the gradient by a running average "
                      "of its recent magnitude. *COURSERA: Neural Networks for Machine Learning*."),
     "white2016": ("White", 2016, "Sampling generative networks. *arXiv preprint arXiv:1609.04468*."),
-    "yazici2019": ("Yazıcı et al.", 2019, "The unusual effectiveness of averaging in GAN training. *International "
+    "yazici2019": ("Yazıcı, Foo, Winkler, Yap, Piliouras and Chandrasekhar", 2019,
+                   "The unusual effectiveness of averaging in GAN training. *International "
                    "Conference on Learning Representations (ICLR)*."),
     "zhao2020": ("Zhao, Liu, Lin, Zhu and Han", 2020, "Differentiable augmentation for data-efficient GAN training. "
                  "*Advances in Neural Information Processing Systems 33 (NeurIPS)*, 7559-7570."),
@@ -159,11 +164,14 @@ class Document:
         return f"Table: {self.tab(key)}: {caption}\n\n{markdown_table(frame)}"
 
     def cite(self, key: str, parenthetical: bool = True) -> str:
-        """'(Hochreiter and Schmidhuber, 1997)', or 'Hochreiter and Schmidhuber (1997)'."""
+        """'(Hochreiter and Schmidhuber, 1997)', or 'Hochreiter and Schmidhuber (1997)'; three authors or more
+        as 'Goodfellow et al.' (the reference list names them all)."""
         authors, year, _ = REFERENCES[key]
         if key not in self.cited:
             self.cited.append(key)
-        return f"({authors}, {year})" if parenthetical else f"{authors} ({year})"
+        names = authors.replace(" and ", ", ").split(", ")
+        short = f"{names[0]} et al." if len(names) > 2 else authors
+        return f"({short}, {year})" if parenthetical else f"{short} ({year})"
 
     def references(self) -> str:
         """The cited works, alphabetically, as the report's last section."""

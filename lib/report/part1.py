@@ -8,7 +8,7 @@ from statistics import fmean, median
 
 import pandas as pd
 
-from ..palindrome import distinct_palindromes, share_seen_in_training
+from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_training
 from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, learned
@@ -97,21 +97,46 @@ def lr_study_table(records: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def encoding_sentence(check: list[dict]) -> str:
+    """Why the scalar input needs more steps than one-hot, when it does (median first step at 99%)."""
+    first = {e: [r["steps_to_99"] for r in check if r["encoding"] == e and r["steps_to_99"]] for e in INPUT_DIMS}
+    if not first.get("scalar") or not first.get("onehot") or median(first["scalar"]) < 2 * median(first["onehot"]):
+        return ""
+    return (f"The scalar input needs more steps to first reach 99% (median {median(first['scalar']):,.0f} against "
+            f"{median(first['onehot']):,.0f} with one-hot input): it gives the network each digit as one number, so "
+            "the network must first learn to tell ten levels of one input apart, where one-hot input gives every "
+            "digit input weights of its own.")
+
+
 def rate_choice_text(study: list[dict], chosen: dict) -> str:
     """Which rate each model got, and on what evidence."""
     if not study:
         return ("No learning-rate study in this run: each model trains at its registered rate (" +
                 ", ".join(f"{label(m)} {c['rate']:g}" for m, c in chosen.items()) + ").")
     lengths = sorted({r["seq_length"] for r in study})
-    parts = []
+    parts, by_speed = [], []
     for model, choice in chosen.items():
         runs = [r for r in study if r["model"] == model and r["lr"] == choice["rate"]]
-        parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy "
-                     f"{pct(fmean(r['validation_accuracy'] for r in runs))})")
-    return (f"Chosen on the validation set at T = {listed(lengths)}, over {plural(len({r['seed'] for r in study}), 'seed')}: "
-            + listed(parts) + ". The rule: the highest mean validation accuracy; where rates tie, the one that "
-            "reached 99% in fewer steps, then the smaller. Where every rate reaches 99%, the choice rests on "
-            "speed alone, and it is not re-made at the longer lengths of the sweep.")
+        accuracy = fmean(r["validation_accuracy"] for r in runs)
+        parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy {pct(accuracy)})")
+        rivals = {r["lr"] for r in study if r["model"] == model} - {choice["rate"]}
+        if any(fmean(r["validation_accuracy"] for r in study if r["model"] == model and r["lr"] == rate)
+               >= accuracy for rate in rivals):
+            by_speed.append(label(model))
+    text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
+            f"{plural(len({r['seed'] for r in study}), 'seed')}: " + listed(parts) + ". The rule: the highest "
+            "mean validation accuracy; where rates tie, the one that reached 99% in fewer steps, then the smaller.")
+    if by_speed:
+        text += (f" For the {listed(by_speed)} rates tied on accuracy, so speed decided; the choice is not re-made "
+                 "at the other lengths of the sweep.")
+    rates = sorted({r["lr"] for r in study})
+    edges = {edge: [label(m) for m, c in chosen.items() if c["rate"] == rate]
+             for edge, rate in (("smallest", rates[0]), ("largest", rates[-1]))} if len(rates) > 1 else {}
+    said = [f"for the {listed(models)} the {edge}" for edge, models in edges.items() if models]
+    if said:
+        text += (" The chosen rate is " + listed(said) + " tried, at the edge of the grid, so a rate beyond it "
+                 "might have done better.")
+    return text
 
 
 # ---------------------------------------------------------------- the sweep in sentences
@@ -204,13 +229,6 @@ def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
     return best
 
 
-def comparison_sentence(records: list[dict]) -> str:
-    """How far every seed of each model learned, in this run's words."""
-    reach = {m: largest_learned(_by_length(records, m)) for m in _models(records)}
-    parts = [f"the {label(m)} " + (f"up to T = {T}" if T else "at none of the lengths") for m, T in reach.items()]
-    return "Every seed learned the task with " + listed(parts) + "."
-
-
 # ---------------------------------------------------------------- gradient flow
 
 def gradient_ratio(flow: dict) -> float:
@@ -264,7 +282,7 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
     early, late = fmean(carry[:k]), fmean(carry[-k:])
     low = min(range(len(trained["norms"])), key=trained["norms"].__getitem__)
     if 0 < low < len(carry) - 1 and early > late:
-        text += (f" The shape has a measured cause. Each step back multiplies the gradient by "
+        text += (f" The measurements explain the shape. Each step back multiplies the gradient by "
                  f"$\\mathrm{{diag}}(1 - h^{{(t)}} \\odot h^{{(t)}})\\,W_{{hh}}^\\top$. In the trained network the tanh is far from "
                  f"saturated at the first {plural(k, 'step')} (mean slope $1 - h^2$ = {num(early)}) and much more "
                  f"saturated at the last {plural(k, 'step')} ({num(late)}), while $\\lVert W_{{hh}}\\rVert_2$ = {num(w)}.")
@@ -310,18 +328,28 @@ def gradient_comparison(flows: dict) -> str:
     return ("Compared with the trained RNN's share of the gradient at t = 1, " + listed(parts) + ".")
 
 
-def rnn_ahead_sentence(records: list[dict]) -> str:
-    """The lengths at which the vanilla RNN's mean test accuracy was above the zero-bias LSTM's (empty if none)."""
+def plain_lstm_verdict(records: list[dict]) -> str:
+    """The zero-bias LSTM against the vanilla RNN at the lengths where either failed a seed: their means, and
+    whether their seeds separate (every seed of one above every seed of the other) or overlap; empty when both
+    learned everywhere or either model is missing."""
     if not {"rnn", "lstm"} <= set(_models(records)):
         return ""
     rnn, lstm = (_by_length(records, m) for m in ("rnn", "lstm"))
-    mean = lambda runs: fmean(r["test_accuracy"] for r in runs)
-    ahead = [T for T in rnn if T in lstm and mean(rnn[T]) > mean(lstm[T]) + 0.05]
-    if not ahead:
+    lengths = [T for T in rnn if T in lstm and not (_learned_everywhere(rnn[T]) and _learned_everywhere(lstm[T]))]
+    if not lengths:
         return ""
-    return ("The LSTM's equations with zero biases did not beat the vanilla RNN everywhere: at " + listed(
-        [f"T = {T} the RNN's mean test accuracy was {pct(mean(rnn[T]))} against {pct(mean(lstm[T]))}"
-         for T in ahead]) + ".")
+    accs = lambda runs: [r["test_accuracy"] for r in runs]  # noqa: E731
+    means = listed([f"{pct(fmean(accs(lstm[T])))} against {pct(fmean(accs(rnn[T])))} at T = {T}" for T in lengths])
+    above = [T for T in lengths if min(accs(lstm[T])) > max(accs(rnn[T]))]
+    below = [T for T in lengths if min(accs(rnn[T])) > max(accs(lstm[T]))]
+    text = f"Without chrono initialisation, the LSTM's mean test accuracy was {means} for the vanilla RNN. "
+    seeds = plural(len(next(iter(rnn.values()))), "seed")
+    if not above and not below:
+        return text + (f"At each of these lengths the seeds of the two models overlap, so on {seeds} and this "
+                       "budget the run does not settle which of the two remembers better.")
+    return text + " ".join(
+        [f"At T = {listed([str(T) for T in group])} every seed of the {who} ended above every seed of the other."
+         for group, who in ((above, "LSTM (zero biases)"), (below, "vanilla RNN")) if group])
 
 
 def gradient_runs_sentence(metrics: dict) -> str:
@@ -363,7 +391,7 @@ def conclusion_text(metrics: dict) -> str:
             f"palindromes than the vanilla RNN: every seed learned up to {where(best)}, against {where('rnn')}.")
     trained = {m: gradient_ratio(f) for m, f in flows["trained"].items()}
     if best in trained and "rnn" in trained and trained[best] > 10 * trained["rnn"]:
-        text += (f" The measured gradients agree: after training at T = {flows['seq_length']}, the first step "
+        text += (f" The measured gradients are consistent with this: after training at T = {flows['seq_length']}, the first step "
                  f"receives {sci(trained['rnn'])} of the last step's gradient in the RNN and {sci(trained[best])} "
                  f"in the {label(best)}.")
     if "lstm" in reach and best != "lstm":

