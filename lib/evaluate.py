@@ -168,7 +168,10 @@ def histogram_of_logits(logits: torch.Tensor) -> list[float]:
     return (torch.bincount(logits.argmax(1), minlength=NUM_CLASSES).float() / len(logits)).tolist()
 
 
-def salt_noise(images: torch.Tensor, bright: float = 0.5, dark: float = 0.25) -> float:
+SALT_BRIGHT, SALT_DARK = 0.5, 0.25  # an isolated pixel: above the first, its 8 neighbours all below the second
+
+
+def salt_noise(images: torch.Tensor, bright: float = SALT_BRIGHT, dark: float = SALT_DARK) -> float:
     """Isolated bright pixels per image: pixels above ``bright`` whose 8 neighbours are all below
     ``dark``. ``images`` (N, 1, 28, 28) or (N, 28, 28) in [0, 1]; outside the image counts as dark.
     Real digits have strokes several pixels wide, so they score close to 0."""

@@ -288,9 +288,9 @@ def gan_quality(evals: list[dict], baseline: dict):
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
     right.plot(steps, [e["D_test"] for e in evals], "s--", ms=2.5, lw=1, label="held-out digits")
     right.set(xlabel="step", ylabel="mean D(x)", ylim=(0, 1), title="D on real digits")
-    for ax in (left, middle, right):
-        ax.legend()
     fig.tight_layout()
+    for ax in (left, middle, right):  # under each panel, off the curves and the baselines
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, fontsize=7)
     return fig
 
 
@@ -343,11 +343,13 @@ def interpolation_rows(rows: dict[str, tuple], size: float = 0.62):
 def interpolation_diagnostics(paths: dict[str, dict], classes: tuple[int, int]):
     """Left: the classifier's probability of each endpoint's class along each path. Right: the latent norm."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.4))
-    for (mode, info), colour in zip(paths.items(), ["tab:blue", "tab:orange"]):
+    for (mode, info), colour, hollow in zip(paths.items(), ["tab:blue", "tab:orange"], [False, True]):
         probs, t = np.asarray(info["probs"]), np.linspace(0, 1, len(info["probs"]))
-        left.plot(t, probs[:, classes[0]], "o-", ms=3, color=colour, label=f"{mode}: p({classes[0]})")
-        left.plot(t, probs[:, classes[1]], "s--", ms=3, color=colour, label=f"{mode}: p({classes[1]})")
-        right.plot(t, info["norms"], "o-", ms=3, color=colour, label=mode)
+        marks = dict(color=colour, ms=4 if hollow else 3, mfc="none" if hollow else colour, clip_on=False)
+        # the second path's markers hollow and larger, so that where the two paths coincide both stay visible
+        left.plot(t, probs[:, classes[0]], "o-", label=f"{mode}: p({classes[0]})", **marks)
+        left.plot(t, probs[:, classes[1]], "s--", label=f"{mode}: p({classes[1]})", **marks)
+        right.plot(t, info["norms"], "o-", label=f"{mode}: ||z||", **marks)
     left.set(xlabel="position t along the path", ylabel="classifier probability", ylim=(-0.04, 1.06))
     right.set(xlabel="position t along the path", ylabel="||z||")
     legend_below(fig, (left, right), ncol=6)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..evaluate import SALT_BRIGHT, SALT_DARK
 from ..progress import plural
 from ..recurrent_train import LEARNED
 from . import part1, part2
@@ -136,7 +137,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
     ]
     if study:
         parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'])} {doc.tab('p1_study')} "
-                  "shows every rate.",
+                  "shows every rate. " + part1.zero_bias_rates_sentence(study, p["max_steps"]),
                   doc.table("p1_study", part1.lr_study_table(study), "The learning-rate study, on the validation set.")]
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
@@ -160,12 +161,13 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "stop early."),
     ]
     long = part1.runs_of(lstm, "long")
-    runs = "the run" if len(long) == 1 else "the runs"
+    runs = f"the run at T = {long[0]['seq_length']}" if len(long) == 1 else "the runs at long lengths"
     parts += [f"**Long memory.** {long_sentence(long)} {doc.fig('long_memory')} and {doc.tab('p1_long')} show {runs}.",
-              doc.figure("long_memory", f"Validation accuracy during training of {runs} at long lengths.", 50),
+              doc.figure("long_memory", f"Validation accuracy during training of {runs}.", 50),
               doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps", "test_accuracy",
                                                            "steps_to_99", "init_from_length"]),
-                        f"{runs.capitalize()} at long lengths, on their own step budget.")]
+                        f"{runs[0].upper()}{runs[1:]}, on its own step budget." if len(long) == 1 else
+                        f"{runs[0].upper()}{runs[1:]}, on their own step budget.")]
     return "\n\n".join(parts)
 
 
@@ -239,7 +241,8 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
         "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
         "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) +
-        " " + part1.gradient_comparison(flows) + " " + part1.gradient_runs_sentence(lstm),
+        " " + part1.gradient_comparison(flows) + " " + part1.gradient_runs_sentence(lstm) + " "
+        + part1.init_comparison_sentence(flows),
         "**What the initialisation changes.** With zero biases the forget gates start half shut, so before any "
         "training the gradient through the cell halves at every step; the network must first learn to open the "
         "gates, and the signal that would teach it is the one that is being lost. Chrono initialisation gives the "
@@ -311,8 +314,10 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
         f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
-        "samples and of the test digits; the share of each digit; and, with no classifier, *salt noise*, the "
-        "isolated bright pixels per image. The Inception score and the Fréchet distance depend on the number of "
+        "samples and of the test digits; the share of each digit; and, with no classifier, the *isolated bright "
+        f"pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale from 0 to 1) whose eight neighbours "
+        f"are all darker than {SALT_DARK:g}, a speckle that pen strokes, several pixels wide, never leave. The "
+        "Inception score and the Fréchet distance depend on the number of "
         f"images they are computed on, so every one is computed on splits of {split:,} images and compared with "
         f"the same measure on {split:,} real digits: the Inception score of test digits, and the Fréchet distance "
         "of training digits to the test set, which is what a perfect generator would score.",
@@ -423,7 +428,7 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
 def limitations(doc: Document, data: dict) -> str:
     items = []
     if "gan" in data and data["gan"]["data_source"] != "mnist":
-        items.append(f"Part II trained on {part2.data_text(data['gan'])}. The classifier that measures the samples "
+        items.append(f"Part II trained on {part2.data_text(data['gan'], why=True)}. The classifier that measures the samples "
                      "was trained on the same digits, so its scores are relative to that subset, and the main run's "
                      "settings were chosen in earlier development runs scored on the same test digits: a separate "
                      "validation split would keep the final scores free of that choice.")
@@ -434,7 +439,13 @@ def limitations(doc: Document, data: dict) -> str:
                      "between two lengths smaller than the spread between seeds is not evidence of a trend.")
         if p["study_lengths"]:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
-                         " and used at every length.")
+                         ", on the validation set but from the same seeds whose test accuracy the sweep reports "
+                         "there, and used at every length, the long-memory runs included.")
+        if "rnn" in p["models"]:
+            items.append("The vanilla RNN kept PyTorch's default initialisation; an RNN whose recurrent matrix "
+                         "starts as the identity or an orthogonal matrix, a known remedy for vanishing gradients, "
+                         "was not tried, so the comparison with the chrono LSTM mixes architecture and "
+                         "initialisation.")
         if len(p["long_seeds"]) == 1:
             one = len(p["long_models"]) * len(p["long_seq_lengths"]) == 1
             items.append(f"The long-memory {'run' if one else 'runs'} used one seed: {'it shows' if one else 'they show'} "

