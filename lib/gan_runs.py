@@ -157,13 +157,20 @@ def seconds_per_step(config: GANConfig, threads: int | None = None, steps: int =
 
 def remaining_seconds(config: GANConfig, out_dir: str | Path, threads: int | None = None) -> float:
     """About how long the run of ``config`` still takes here: nothing when it has finished, else its steps
-    left at the timed speed, and a tenth more for measuring and checkpoints."""
+    left at the speed timed once per shape, and a tenth more for measuring and checkpoints."""
     data = load_mnist(config.data_source, config.data_dir)
     folder = run_folder(replace(config, data_source=data.source), out_dir)
     if (folder / RESULT).exists():
         return 0.0
     done = load_torch(folder / "latest.pt")["step"] if (folder / "latest.pt").exists() else 0
-    return (config.steps - done) * seconds_per_step(config, threads) * 1.1
+    shape = (config.variant, data.source, config.batch_size, config.latent_dim, config.ema_decay, config.augment,
+             threads)
+    if shape not in _PER_STEP:
+        _PER_STEP[shape] = seconds_per_step(config, threads)
+    return (config.steps - done) * _PER_STEP[shape] * 1.1
+
+
+_PER_STEP: dict = {}  # seconds per step by shape, timed once per process: the plan and the training reuse them
 
 
 # ---------------------------------------------------------------- 02's files

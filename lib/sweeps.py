@@ -138,17 +138,20 @@ def time_per_step(config: RecurrentConfig, steps: int = 3) -> float:
 
 def estimate(configs: list[RecurrentConfig], out_dir: str | Path) -> dict:
     """Seconds each unfinished run of ``configs`` takes at most (its whole budget), from a few timed steps of
-    each distinct shape; finished runs cost nothing. Returns {config: seconds}."""
-    per_step, costs = {}, {}
+    each distinct shape (once per process); finished runs cost nothing. Returns {config: seconds}."""
+    costs = {}
     for config in configs:
         if read_result(folder_of(config, out_dir)) is not None:
             costs[config] = 0.0
             continue
         shape = (config.model, config.seq_length, config.encoding, config.hidden_dim, config.batch_size, config.fused)
-        if shape not in per_step:
-            per_step[shape] = time_per_step(replace(config, init_from=None))
-        costs[config] = per_step[shape] * config.max_steps * 1.1  # evaluations and checkpoints: about a tenth more
+        if shape not in _PER_STEP:
+            _PER_STEP[shape] = time_per_step(replace(config, init_from=None))
+        costs[config] = _PER_STEP[shape] * config.max_steps * 1.1  # evaluations and checkpoints: about a tenth more
     return costs
+
+
+_PER_STEP: dict = {}  # seconds per step by shape, timed once per process: the plan and each group reuse them
 
 
 def announce_plan(design: Design, out_dir: str | Path, workers: int | None = None) -> None:
