@@ -108,12 +108,17 @@ def encoding_sentence(check: list[dict]) -> str:
             "digit input weights of its own.")
 
 
+def _mean_validation(study: list[dict], model: str) -> dict[float, float]:
+    """The study's mean final validation accuracy of ``model`` at each rate it tried, by rate."""
+    runs = [r for r in study if r["model"] == model]
+    return {lr: fmean(r["validation_accuracy"] for r in runs if r["lr"] == lr) for lr in sorted({r["lr"] for r in runs})}
+
+
 def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     """The rates at which the zero-bias LSTM stayed near chance and those at which it learned, when the study
     shows both; empty otherwise."""
-    runs = [r for r in study if r["model"] == "lstm"]
-    rates = sorted({r["lr"] for r in runs})
-    mean = {lr: fmean(r["validation_accuracy"] for r in runs if r["lr"] == lr) for lr in rates}
+    runs, mean = [r for r in study if r["model"] == "lstm"], _mean_validation(study, "lstm")
+    rates = list(mean)
     learned_at = {lr: sum(r["validation_accuracy"] >= LEARNED for r in runs if r["lr"] == lr) for lr in rates}
     chance, learning = [lr for lr in rates if mean[lr] < 0.2], [lr for lr in rates if learned_at[lr]]
     if not chance or not learning:
@@ -146,12 +151,10 @@ def rate_choice_text(study: list[dict], chosen: dict) -> str:
     lengths = sorted({r["seq_length"] for r in study})
     parts, by_speed = [], []
     for model, choice in chosen.items():
-        runs = [r for r in study if r["model"] == model and r["lr"] == choice["rate"]]
-        accuracy = fmean(r["validation_accuracy"] for r in runs)
+        mean = _mean_validation(study, model)
+        accuracy = mean[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy {pct(accuracy)})")
-        rivals = {r["lr"] for r in study if r["model"] == model} - {choice["rate"]}
-        if any(fmean(r["validation_accuracy"] for r in study if r["model"] == model and r["lr"] == rate)
-               >= accuracy for rate in rivals):
+        if any(value >= accuracy for rate, value in mean.items() if rate != choice["rate"]):
             by_speed.append(label(model))
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
             f"{plural(len({r['seed'] for r in study}), 'seed')}: " + listed(parts) + ". The rule: the highest "
