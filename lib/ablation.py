@@ -8,6 +8,8 @@ share one trained run: every trajectory is measured both ways.
 
     template           the course's recipe: its networks, batch 64, Adam 2e-4 for both, no averaging, no augmentation
     template+ema       the same run, sampled from the moving average of the recipe's decay
+    template+rates     that, with the recipe's learning rates: with template+ema before it and the recipe after it,
+                       each step changes one thing (the average, the rates, then the batch)
     template+augment   the template with the recipe's augmentation for D (translation when the recipe has none)
     template+both      that run, sampled from the moving average
     recipe             the run's own configuration (its batch, rates, averaging and augmentation)
@@ -36,6 +38,7 @@ class Rung:
 
 
 RUNGS = {"template": Rung("template", False), "template+ema": Rung("template", True),
+         "template+rates": Rung("template+rates", True),
          "template+augment": Rung("template+augment", False), "template+both": Rung("template+augment", True),
          "recipe": Rung("recipe", True), "recipe-conv": Rung("recipe-conv", True)}
 
@@ -45,7 +48,8 @@ def trajectory_config(config: GANConfig, trajectory: str, steps: int) -> GANConf
     template = replace(config, steps=steps, batch_size=64, lr_G=2e-4, lr_D=2e-4, augment=(),
                        ema_decay=config.ema_decay or 0.999)
     return dict(template=template,
-                **{"template+augment": replace(template, augment=config.augment or ("translation",)),
+                **{"template+rates": replace(template, lr_G=config.lr_G, lr_D=config.lr_D),
+                   "template+augment": replace(template, augment=config.augment or ("translation",)),
                    "recipe": replace(config, steps=steps),
                    "recipe-conv": replace(config, steps=steps, variant="conv")})[trajectory]
 

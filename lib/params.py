@@ -187,6 +187,7 @@ class LSTMParams(Params):
     models: list[str] = field(default_factory=lambda: ["rnn", "lstm", "lstm-chrono"])
     study_rates: list[float] = field(default_factory=lambda: [1e-3, 3e-3, 1e-2])
     study_lengths: list[int] = field(default_factory=lambda: [20])
+    study_widen: int = 2  # times the grid grows one rate past an edge that a model's choice lies on; 0: never
     # 3. the sweep over T, on one budget at every T
     seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
@@ -203,6 +204,10 @@ class LSTMParams(Params):
     long_seeds: list[int] = field(default_factory=lambda: [0])
     long_max_steps: int = 1200
     warm_seq_lengths: list[int] = field(default_factory=list)  # chrono LSTM started from the length before
+    # 3b. a longer budget: whether more steps rescue a model that fails at these lengths on max_steps
+    budget_models: list[str] = field(default_factory=lambda: ["rnn"])
+    budget_seq_lengths: list[int] = field(default_factory=lambda: [20])
+    budget_max_steps: int = 3200
     # 6. gradient flow at initialisation and after training, in the sweep's first-seed runs at this T
     gradient_seq_length: int = 20
 
@@ -214,10 +219,10 @@ class LSTMParams(Params):
             raise ParameterError(f"scheduler must be a Dask scheduler's address such as 'tcp://host:8786', or None; "
                                  f"got {self.scheduler!r}")
         for name, choices in (("check_encodings", INPUT_DIMS), ("encodings", INPUT_DIMS), ("models", MODELS),
-                              ("long_models", MODELS)):
+                              ("long_models", MODELS), ("budget_models", MODELS)):
             for value in getattr(self, name):
                 check_choice(f"each of {name}", value, choices)
-        for name in ("seq_lengths", "long_seq_lengths", "warm_seq_lengths", "study_lengths"):
+        for name in ("seq_lengths", "long_seq_lengths", "warm_seq_lengths", "study_lengths", "budget_seq_lengths"):
             for T in getattr(self, name):
                 check_int(f"each of {name}", T, minimum=2)
         for name in ("check_encodings", "models", "seq_lengths", "seeds", "encodings", "long_seq_lengths",
@@ -233,11 +238,13 @@ class LSTMParams(Params):
             raise ParameterError("study_rates and study_lengths must both be empty (no study: each model's registered "
                                  f"rate) or both be given; got {self.study_rates} and {self.study_lengths}")
         check_int("gradient_seq_length", self.gradient_seq_length, minimum=2)
+        check_int("study_widen", self.study_widen, minimum=0)
+        check_int("budget_max_steps", self.budget_max_steps, minimum=self.max_steps + 1)
         if self.warm_seq_lengths and min(self.warm_seq_lengths) <= min(self.long_seq_lengths):
             raise ParameterError("each of warm_seq_lengths must exceed the shortest of long_seq_lengths (its start); "
                                  f"got {self.warm_seq_lengths} with long_seq_lengths {self.long_seq_lengths}")
         design, rates = Design(self), {model: spec.learning_rate for model, spec in MODELS.items()}
-        design.check(), design.lr_study(), design.sweep(rates), design.long(rates)  # each config checks its values
+        design.check(), design.lr_study(), design.sweep(rates), design.long(rates), design.budget(rates)  # checked
 
     def design(self) -> Design:
         return Design(self)
@@ -254,7 +261,7 @@ class GANTrainParams(Params, GANConfig):
     progress: bool = True
     workers: int | None = None  # ablation rungs side by side; None: one per usable core
     scheduler: str | None = None  # a Dask scheduler's address; None: this machine
-    ablation: list[str] = field(default_factory=lambda: ["template", "template+ema", "recipe"])  # lib.ablation.RUNGS
+    ablation: list[str] = field(default_factory=lambda: ["template", "template+ema", "template+rates", "recipe"])  # lib.ablation.RUNGS
     ablation_steps: int | None = None  # each configuration's steps; None: half of the run's
 
     def __post_init__(self):

@@ -72,7 +72,7 @@ def _lengths_axis(ax, lengths):
 # ---------------------------------------------------------------- Part I
 
 def sweep_overview(records: list[dict]):
-    """Left: final test accuracy against T per model (mean over seeds, min-max band, every seed a dot). Right: the
+    """Left: final test accuracy against T per model (mean over seeds a line, every seed a dot). Right: the
     steps until the validation accuracy first reached 99%, per run; a run that never did is a cross at its step
     budget, which is drawn for each T."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
@@ -83,10 +83,9 @@ def sweep_overview(records: list[dict]):
         shown = [T for T in lengths if (T,) in groups]
         accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) * 100 for T in shown]
         style = _style(model)
-        left.plot(shown, [a.mean() for a in accs], "o-", ms=3.5, **style)
-        left.fill_between(shown, [a.min() for a in accs], [a.max() for a in accs], color=style["color"], alpha=0.15)
-        for T, a in zip(shown, accs):
-            left.scatter([T + offset] * len(a), a, s=7, color=style["color"], alpha=0.7, linewidths=0)
+        left.plot(shown, [a.mean() for a in accs], "-", lw=1.2, **style)
+        for T, a in zip(shown, accs):  # every seed, offset per model so that no model hides another's
+            left.scatter([T + offset] * len(a), a, s=14, color=style["color"], alpha=0.8, linewidths=0)
         runs = [r for r in records if r["model"] == model]
         hit = [r for r in runs if r["steps_to_99"] is not None]
         miss = [r for r in runs if r["steps_to_99"] is None]
@@ -111,11 +110,12 @@ def learning_curves(results: list[dict]):
     fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharey=True, squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
     colours = dict(zip(lengths, plt.cm.Dark2(np.arange(len(lengths)) % 8)))  # lengths told apart at a glance
+    dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
     first_seed = min(r["seed"] for r in results)
     for ax, model in zip(axes[0], models):
-        for r in sorted((r for r in results if r["model"] == model), key=lambda r: r["seq_length"]):
+        for r in sorted((r for r in results if r["model"] == model), key=lambda r: -r["seq_length"]):
             ax.plot([p["step"] for p in r["curves"]], [p["validation_accuracy"] * 100 for p in r["curves"]],
-                    color=colours[r["seq_length"]], alpha=0.8, lw=0.9,
+                    color=colours[r["seq_length"]], ls=dashes[r["seq_length"]], alpha=0.85, lw=1.1,
                     label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
         ax.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
         ax.set(title=MODELS[model].label, xlabel="training step")

@@ -233,9 +233,9 @@ class ModelSpec:
 
 MODELS = {
     "rnn": ModelSpec(VanillaRNN, "vanilla RNN", "tab:red", 1e-3),
-    "lstm": ModelSpec(LSTM, "LSTM (zero biases)", "tab:blue", 3e-3, dict(forget_bias_init="zero"),
+    "lstm": ModelSpec(LSTM, "zero-bias LSTM", "tab:blue", 3e-3, dict(forget_bias_init="zero"),
                       "the plain equations: uniform weights, every bias zero"),
-    "lstm-chrono": ModelSpec(LSTM, "LSTM (chrono init)", "tab:green", 3e-3, dict(forget_bias_init="chrono"),
+    "lstm-chrono": ModelSpec(LSTM, "chrono LSTM", "tab:green", 3e-3, dict(forget_bias_init="chrono"),
                              "chrono: forget-gate bias log U(1, T-1), input-gate bias its negative"),
     "gru": ModelSpec(GRU, "GRU", "tab:purple", 3e-3, init="PyTorch's uniform weights and biases"),
 }

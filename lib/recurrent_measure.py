@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from .palindrome import PalindromeDataset, encode
-from .recurrent import Recurrent, loss_fn
+from .palindrome import NUM_CLASSES, PalindromeDataset, encode
+from .recurrent import LSTM, Recurrent, VanillaRNN, loss_fn
 
 GRADIENT_EXAMPLES = 500  # held-out palindromes the gradient flow is averaged over
 
@@ -33,7 +33,10 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
     * ``norms``: ||dL/dh_t||, averaged over the examples (per-example gradients of the summed loss);
     * ``carry``: the mean of the element-wise factor that carries the state from t-1 to t (the RNN's tanh
       slope 1 - h_t^2, the LSTM's forget gate f_t, the GRU's update gate z_t: ``Recurrent.carry``);
-    * ``weight_norm``: the RNN's spectral norm ||W_hh||_2, the other factor of its Jacobian (None otherwise).
+    * ``weight_norm``: the RNN's spectral norm ||W_hh||_2, the other factor of its Jacobian (None otherwise);
+    * ``kept``: per unit, the product of its carry factors from t = 2 to T-1, averaged over the examples: along
+      the LSTM's cell path (5), the share of what the unit held at t = 1 that is still there at t = T-1. The
+      mean factor raised to T-2 describes no unit when a few units keep almost everything and the rest forget.
     """
     device = model.W_ph.device
     digits, targets = PalindromeDataset(model.seq_length).validation_set(examples)
@@ -43,6 +46,78 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
         loss = loss_fn(model.output(hidden[-1]), targets.to(device), reduction="sum")
         grads = torch.autograd.grad(loss, hidden)
     with torch.no_grad():
-        carry = model.carry(x, hidden).mean(dim=(1, 2))
+        factors = model.carry(x, hidden)  # (T-1, B, H)
+        kept = factors[1:].prod(dim=0).mean(dim=0)  # (H,)
         weight = torch.linalg.matrix_norm(model.W_hh, ord=2).item() if hasattr(model, "W_hh") else None
-    return dict(norms=[grad.norm(dim=1).mean().item() for grad in grads], carry=carry.tolist(), weight_norm=weight)
+    return dict(norms=[grad.norm(dim=1).mean().item() for grad in grads], carry=factors.mean(dim=(1, 2)).tolist(),
+                weight_norm=weight, kept=kept.tolist())
+
+
+# ---------------------------------------------------------------- agreement with PyTorch's own layers
+
+TORCH_GATES = [3, 0, 1, 2]  # our gate k (o, i, f, g) is gate TORCH_GATES[k] of torch.nn.LSTM (i, f, g, o)
+
+
+def torch_gates(w: torch.Tensor) -> torch.Tensor:
+    """A stacked-gate tensor of torch.nn.LSTM, (4H, ...) in its order i | f | g | o, in ours, o | i | f | g."""
+    H = w.shape[0] // 4
+    return torch.cat([w.view(4, H, -1)[k] for k in TORCH_GATES]).squeeze(-1)
+
+
+def lstm_from_torch(reference: torch.nn.LSTM, head: torch.nn.Linear, seq_length: int, fused: bool = True) -> LSTM:
+    """Our LSTM with the weights of a one-layer ``torch.nn.LSTM`` and a linear head (our weights are the
+    transposes of the equations' matrices, and torch's two biases add up to our one)."""
+    model = LSTM(seq_length, reference.input_size, reference.hidden_size, head.out_features, fused=fused)
+    with torch.no_grad():
+        model.W_x.copy_(torch_gates(reference.weight_ih_l0).T)
+        model.W_h.copy_(torch_gates(reference.weight_hh_l0).T)
+        model.b.copy_(torch_gates(reference.bias_ih_l0 + reference.bias_hh_l0))
+        model.W_ph.copy_(head.weight.T)
+        model.b_p.copy_(head.bias)
+    return model
+
+
+def rnn_from_torch(reference: torch.nn.RNN, head: torch.nn.Linear, seq_length: int, fused: bool = True) -> VanillaRNN:
+    """Our vanilla RNN with the weights of a one-layer tanh ``torch.nn.RNN`` and a linear head."""
+    model = VanillaRNN(seq_length, reference.input_size, reference.hidden_size, head.out_features, fused=fused)
+    with torch.no_grad():
+        model.W_hx.copy_(reference.weight_ih_l0.T)
+        model.W_hh.copy_(reference.weight_hh_l0.T)
+        model.b_h.copy_(reference.bias_ih_l0 + reference.bias_hh_l0)
+        model.W_ph.copy_(head.weight.T)
+        model.b_p.copy_(head.bias)
+    return model
+
+
+def torch_agreement(seq_length: int = 20, batch: int = 64, hidden_dim: int = 128, seed: int = 0) -> list[dict]:
+    """How far our LSTM and RNN lie from ``torch.nn.LSTM``/``RNN`` given the same weights (drawn by PyTorch from
+    ``seed``), on ``batch`` one-hot validation palindromes of length ``seq_length``: the largest absolute
+    difference of the logits, and of any gradient of the loss (9), on each of our two paths (the reference loop
+    and the hand-written BPTT). One row per model and path: {model, path, output, gradient}."""
+    digits, targets = PalindromeDataset(seq_length).validation_set(batch)
+    x = encode(digits, NUM_CLASSES)  # (B, T-1, 10)
+    rows = []
+    for kind, layer, build in (("lstm", torch.nn.LSTM, lstm_from_torch), ("rnn", torch.nn.RNN, rnn_from_torch)):
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            reference, head = layer(NUM_CLASSES, hidden_dim), torch.nn.Linear(hidden_dim, NUM_CLASSES)
+        theirs = head(reference(x.transpose(0, 1))[0][-1])  # (B, 10)
+        their_grads = torch.autograd.grad(loss_fn(theirs, targets), [*reference.parameters(), *head.parameters()])
+        grads = dict(zip([name for name, _ in reference.named_parameters()] + ["head.weight", "head.bias"],
+                         their_grads))
+        for fused, path in ((False, "reference loop"), (True, "hand-written BPTT")):
+            model = build(reference, head, seq_length, fused)
+            ours = model(x)
+            mine = dict(zip([name for name, _ in model.named_parameters()],
+                            torch.autograd.grad(loss_fn(ours, targets), list(model.parameters()))))
+            if kind == "lstm":
+                pairs = [(mine["W_x"], torch_gates(grads["weight_ih_l0"]).T),
+                         (mine["W_h"], torch_gates(grads["weight_hh_l0"]).T),
+                         (mine["b"], torch_gates(grads["bias_ih_l0"]))]
+            else:
+                pairs = [(mine["W_hx"], grads["weight_ih_l0"].T), (mine["W_hh"], grads["weight_hh_l0"].T),
+                         (mine["b_h"], grads["bias_ih_l0"])]
+            pairs += [(mine["W_ph"], grads["head.weight"].T), (mine["b_p"], grads["head.bias"])]
+            rows.append(dict(model=kind, path=path, output=(ours - theirs).abs().max().item(),
+                             gradient=max((a - b).abs().max().item() for a, b in pairs)))
+    return rows

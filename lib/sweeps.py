@@ -4,11 +4,13 @@ the owner of 01's ``metrics.json``.
 The groups, in the order the notebook trains them:
 
 1. ``check``: the LSTM at T = 5 with the course's defaults (``RecurrentConfig``'s), per input encoding;
-2. ``lr_study``: every model at each study rate and length; each model's rate is chosen here, by the mean
-   final *validation* accuracy (``choose_rates``), and used by every later group;
+2. ``lr_study``: every model at each study rate and length, and one rate past the grid's edge for a model whose
+   best rate lies on it (``widen_study``); each model's rate is chosen here, by the mean final *validation*
+   accuracy (``choose_rates``), and used by every later group;
 3. ``sweep``: every model at every T from every seed, on one step budget for every T;
 4. ``long``: the chosen long-memory models at long T (and, for warm lengths, a curriculum from the length
-   before);
+   before); ``budget``: models of the sweep again at some of its lengths on a longer budget, which tells a
+   model that cannot remember from one that had too few steps;
 5. ``gradient``: the first seed's sweep run of each model at one T, for the gradient flow.
 """
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 from pathlib import Path
-from statistics import mean, median
+from statistics import mean
 
 import torch
 
@@ -59,6 +61,20 @@ class Design:
         return [self.run(model, T, seed, rate) for model in p.models for T in p.study_lengths
                 for rate in p.study_rates for seed in p.seeds]
 
+    def past_edges(self, study: list[dict]) -> list[RecurrentConfig]:
+        """For every model whose choice (``choose_rates``) lies on the lowest or highest rate it was studied at,
+        the study's runs at one rate past that edge, a step of the grid's own ratio there rounded to one
+        significant figure (0.003, 0.01 -> 0.03): the grid grows where the best rate may lie outside it."""
+        configs = []
+        for model, choice in choose_rates(study, self.p.models).items():
+            tried = sorted({r["lr"] for r in study if r["model"] == model})
+            if len(tried) < 2 or choice["rate"] not in (tried[0], tried[-1]):
+                continue
+            edge, inner = (tried[0], tried[1]) if choice["rate"] == tried[0] else (tried[-1], tried[-2])
+            rate = float(f"{edge * edge / inner:.0e}")
+            configs += [self.run(model, T, seed, rate) for T in self.p.study_lengths for seed in self.p.seeds]
+        return configs
+
     def sweep(self, rates: dict[str, float]) -> list[RecurrentConfig]:
         p = self.p
         return [self.run(model, T, seed, rates[model], encoding) for encoding in p.encodings for model in p.models
@@ -69,6 +85,12 @@ class Design:
         p = self.p
         return [self.run(model, T, seed, rates[model], max_steps=p.long_max_steps) for T in p.long_seq_lengths
                 for model in p.long_models for seed in p.long_seeds]
+
+    def budget(self, rates: dict[str, float]) -> list[RecurrentConfig]:
+        """Each of ``budget_models`` at each of ``budget_seq_lengths`` from every seed, on ``budget_max_steps``."""
+        p = self.p
+        return [self.run(model, T, seed, rates[model], max_steps=p.budget_max_steps) for model in p.budget_models
+                for T in p.budget_seq_lengths for seed in p.seeds]
 
     def warm(self, rates: dict[str, float]) -> list[list[RecurrentConfig]]:
         """The chrono LSTM at each of ``warm_seq_lengths``, started from the weights of the chrono run at the
@@ -96,9 +118,9 @@ class Design:
 
 
 def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:
-    """Per model, the study rate with the highest mean final validation accuracy (over seeds and lengths);
-    a tie goes to the rate that reached 99% in fewer steps (median), then to the smaller rate. A model the
-    study did not train keeps its registered rate (``MODELS``). Returns {model: {"rate", "chosen_by"}}."""
+    """Per model, the study rate with the highest mean final validation accuracy (over seeds and lengths); a tie
+    goes to the smaller rate, since a larger one that is no more accurate only risks more at other lengths. A
+    model the study did not train keeps its registered rate (``MODELS``). Returns {model: {"rate", "chosen_by"}}."""
     chosen = {}
     for model in models:
         runs = [r for r in study if r["model"] == model]
@@ -107,18 +129,23 @@ def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:
             continue
         by_rate = {}
         for r in runs:
-            by_rate.setdefault(r["lr"], []).append(r)
-
-        def score(rate):
-            group = by_rate[rate]
-            steps = median(r["steps_to_99"] if r["steps_to_99"] is not None else float("inf") for r in group)
-            return (-mean(r["validation_accuracy"] for r in group), steps, rate)
-
-        chosen[model] = dict(rate=min(by_rate, key=score), chosen_by="validation")
+            by_rate.setdefault(r["lr"], []).append(r["validation_accuracy"])
+        chosen[model] = dict(rate=min(by_rate, key=lambda rate: (-mean(by_rate[rate]), rate)), chosen_by="validation")
     return chosen
 
 
 # ---------------------------------------------------------------- running groups of runs
+
+def widen_study(design: Design, study: list[dict], **run) -> list[dict]:
+    """``study`` with the runs of ``Design.past_edges`` trained and added, up to ``study_widen`` times (each
+    time from the choice the runs so far give)."""
+    for _ in range(design.p.study_widen):
+        configs = design.past_edges(study)
+        if not configs:
+            break
+        study = study + train_runs(configs, label="learning-rate study, past the grid's edge", **run)
+    return study
+
 
 def _train_unit(job: tuple) -> dict:
     config, out_dir, device, retrain_before = job
@@ -158,7 +185,7 @@ def announce_plan(design: Design, out_dir: str | Path, workers: int | None = Non
     """Before any work: how many distinct runs the notebook will train (at each model's registered rate, which
     the study may change), and at most how long they take."""
     rates = {model: spec.learning_rate for model, spec in MODELS.items()}
-    groups = [design.check(), design.lr_study(), design.sweep(rates), design.long(rates),
+    groups = [design.check(), design.lr_study(), design.sweep(rates), design.long(rates), design.budget(rates),
               *design.warm(rates), design.gradient(rates)]
     configs = list(dict.fromkeys(config for group in groups for config in group))
     costs = estimate(configs, out_dir)

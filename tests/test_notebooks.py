@@ -45,8 +45,14 @@ def test_lstm_metrics_have_one_record_per_run_in_every_group_that_lists_it(execu
     for record in metrics["runs"]:
         assert fields <= record.keys(), f"missing {fields - record.keys()} in {record}"
         assert 0 <= record["test_accuracy"] <= 1 and record["steps"] <= record["max_steps"]
-    groups = dict(check=design.check(), lr_study=design.lr_study(), sweep=design.sweep(rates),
-                  long=design.long(rates), gradient=design.gradient(rates))
+    study, by_dir = design.lr_study(), {r["run_dir"]: r for r in metrics["runs"]}
+    for _ in range(p.study_widen):  # the study as widen_study grew it, from the records of each round
+        past = design.past_edges([by_dir[folder_of(c, out).name] for c in study])
+        if not past:
+            break
+        study += past
+    groups = dict(check=design.check(), lr_study=study, sweep=design.sweep(rates), long=design.long(rates),
+                  budget=design.budget(rates), gradient=design.gradient(rates))
     expected = {group: {folder_of(c, out).name for c in configs} for group, configs in groups.items()}
     recorded = [record["run_dir"] for record in metrics["runs"]]
     assert len(set(recorded)) == len(recorded), "a run is recorded twice"
@@ -64,7 +70,7 @@ def test_gan_metrics_checkpoints_samples_and_ablation(executed_root):
             "eval_seconds", "cpu_seconds", "curves", "checkpoints", "architecture", "code"} <= metrics.keys()
     assert {"salt_noise", "D_train", "D_test", "D_gap", "inception_score_sd"} <= metrics["final"].keys()
     ladder = load_json(out / "ablation.json")
-    assert list(ladder["rungs"]) == ["template", "template+ema", "recipe"]
+    assert list(ladder["rungs"]) == ["template", "template+ema", "template+rates", "recipe"]
     assert ladder["rungs"]["template"]["run_dir"] == ladder["rungs"]["template+ema"]["run_dir"]
     assert ladder["rungs"]["recipe"]["config"]["steps"] == ladder["steps"] == metrics["config"]["steps"] // 2
     final_samples = smoke_params("02_gan_train")["final_samples"]

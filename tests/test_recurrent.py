@@ -7,7 +7,7 @@ import torch
 
 from lib.bptt import LSTMRecurrence, RNNRecurrence
 from lib.recurrent import GRU, LSTM, MODELS, VanillaRNN, build_model, loss_fn
-from lib.recurrent_measure import gradient_flow
+from lib.recurrent_measure import gradient_flow, lstm_from_torch, rnn_from_torch, torch_agreement, torch_gates
 
 B, D, H, K, L = 4, 3, 5, 10, 6
 
@@ -66,24 +66,10 @@ def test_rnn_equation_against_numpy():
         np.testing.assert_allclose(model(x).detach().numpy(), p, atol=1e-12)
 
 
-def lstm_from_torch(reference: torch.nn.LSTM, head: torch.nn.Linear, fused: bool) -> LSTM:
-    """Our LSTM with the weights of nn.LSTM (gate order i, f, g, o there; o, i, f, g here)."""
-    model = LSTM(L + 1, D, H, K, fused=fused)
-    order = [3, 0, 1, 2]  # ours[k] = theirs[order[k]]
-    reorder = lambda w: torch.cat([w.view(4, H, -1)[k] for k in order]).squeeze(-1)
-    with torch.no_grad():
-        model.W_x.copy_(reorder(reference.weight_ih_l0).T)
-        model.W_h.copy_(reorder(reference.weight_hh_l0).T)
-        model.b.copy_(reorder(reference.bias_ih_l0 + reference.bias_hh_l0))
-        model.W_ph.copy_(head.weight.T)
-        model.b_p.copy_(head.bias)
-    return model, reorder
-
-
 @pytest.mark.parametrize("fused", [False, True])
 def test_lstm_matches_torch_lstm_outputs_and_gradients(fused):
     reference, head = torch.nn.LSTM(D, H), torch.nn.Linear(H, K)
-    model, reorder = lstm_from_torch(reference, head, fused)
+    model, reorder = lstm_from_torch(reference, head, L + 1, fused), torch_gates
     x, targets = torch.randn(B, L, D), torch.randint(0, K, (B,))
     theirs = head(reference(x.transpose(0, 1))[0][-1])
     ours = model(x)
@@ -99,13 +85,7 @@ def test_lstm_matches_torch_lstm_outputs_and_gradients(fused):
 @pytest.mark.parametrize("fused", [False, True])
 def test_rnn_matches_torch_rnn_outputs_and_gradients(fused):
     reference, head = torch.nn.RNN(D, H), torch.nn.Linear(H, K)
-    model = VanillaRNN(L + 1, D, H, K, fused=fused)
-    with torch.no_grad():
-        model.W_hx.copy_(reference.weight_ih_l0.T)
-        model.W_hh.copy_(reference.weight_hh_l0.T)
-        model.b_h.copy_(reference.bias_ih_l0 + reference.bias_hh_l0)
-        model.W_ph.copy_(head.weight.T)
-        model.b_p.copy_(head.bias)
+    model = rnn_from_torch(reference, head, L + 1, fused)
     x, targets = torch.randn(B, L, D), torch.randint(0, K, (B,))
     theirs, ours = head(reference(x.transpose(0, 1))[0][-1]), model(x)
     torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=0)
@@ -114,6 +94,16 @@ def test_rnn_matches_torch_rnn_outputs_and_gradients(fused):
     torch.testing.assert_close(model.W_hh.grad, reference.weight_hh_l0.grad.T, atol=1e-5, rtol=0)
     torch.testing.assert_close(model.W_hx.grad, reference.weight_ih_l0.grad.T, atol=1e-5, rtol=0)
     torch.testing.assert_close(model.b_h.grad, reference.bias_hh_l0.grad, atol=1e-5, rtol=0)
+
+
+def test_the_measured_agreement_with_torch_covers_both_models_and_paths_and_sees_a_wrong_weight(monkeypatch):
+    rows = torch_agreement(seq_length=6, batch=8, hidden_dim=8)
+    assert {(r["model"], r["path"]) for r in rows} == {(m, p) for m in ("lstm", "rnn")
+                                                        for p in ("reference loop", "hand-written BPTT")}
+    assert max(r["output"] for r in rows) < 1e-5 and max(r["gradient"] for r in rows) < 1e-5
+    import lib.recurrent_measure as measure
+    monkeypatch.setattr(measure, "TORCH_GATES", [0, 1, 2, 3])  # the gates in torch's order, read as ours
+    assert min(r["output"] for r in torch_agreement(seq_length=6, batch=8, hidden_dim=8) if r["model"] == "lstm") > 1e-3
 
 
 def test_gru_matches_torch_gru_outputs_and_gradients():
@@ -281,3 +271,5 @@ def test_the_zero_init_lstm_carries_half_its_cell_at_every_step_before_training(
     assert flow["carry"][0] == pytest.approx(0.5, abs=0.05)
     chrono = gradient_flow(LSTM(12, 10, 32, K, forget_bias_init="chrono"), examples=64)
     assert min(chrono["carry"]) > max(flow["carry"])  # chrono opens the gates before any training
+    assert len(flow["kept"]) == 32 and max(flow["kept"]) < 0.01, "half kept per step: about 2^-9 after 10 steps"
+    assert max(chrono["kept"]) > 0.2, "chrono's slowest units keep much of what they held at t = 1"

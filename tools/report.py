@@ -103,7 +103,7 @@ def report_markdown(notebook: Path) -> tuple[str, str, list[bytes]]:
 
 def title_block(title: str, student: str | None, name: str | None) -> dict:
     """Pandoc's metadata for the title block, as typed: what the student typed, and the title."""
-    author = " ".join(part for part in (name, f"student number {student}" if student else None) if part)
+    author = ", ".join(part for part in (name, f"student number {student}" if student else None) if part)
     meta = dict(title=title, date=datetime.date.today().isoformat())
     return meta | (dict(author=author) if author else {})
 

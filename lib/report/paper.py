@@ -33,10 +33,11 @@ def introduction(doc: Document, data: dict) -> str:
         "vanilla recurrent network (RNN), on a task that needs nothing but memory: naming the last digit of a "
         "palindrome from the digits before it. Part II trains a generative adversarial network (GAN) "
         f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
-        "samples against real digits, and walks through its latent space between two digits of different classes.",
-        "Every number, table and figure below comes from a single run of the code, the same run that produced "
-        f"this report. {doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their "
-        "content lives in the code.",
+        "samples against real digits, and walks through its latent space between two digits of different classes."
+        + (f" Full MNIST could not be downloaded where this ran, so Part II uses {part2.data_text(data['gan'])}, "
+           "and its numbers hold for that subset." if "gan" in data and data["gan"]["data_source"] != "mnist" else ""),
+        f"{doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content lives "
+        "in the code.",
     ]
     return "\n\n".join(text)
 
@@ -44,7 +45,6 @@ def introduction(doc: Document, data: dict) -> str:
 # ---------------------------------------------------------------- Part I
 
 def part1_task(doc: Document, lstm: dict) -> str:
-    p = lstm["parameters"]
     return "\n\n".join([
         "A palindrome of length $T$ reads the same both ways, so its last digit equals its first. The network reads "
         "the first $T-1$ digits, one per step, and must name the $T$-th: it has to carry one digit across $T-2$ "
@@ -53,10 +53,7 @@ def part1_task(doc: Document, lstm: dict) -> str:
         "Every decision of the experiment is taken on the *validation* set: when a run stops, and which learning "
         "rate each model gets. The accuracy reported is that on the *test* set, which no decision saw. A run has "
         f"*learned* its $T$ when its final test accuracy is at least {pct(LEARNED, 0)}.",
-        part1.held_out_sentence(lstm) + f" {doc.tab('p1_held_out')} gives the numbers for each length.",
-        doc.table("p1_held_out", part1.held_out_table(lstm),
-                  f"How many palindromes of each length exist, and the share of the held-out palindromes that one "
-                  f"run's {p['max_steps'] * p['batch_size']:,} training draws are expected to contain."),
+        part1.held_out_sentence(lstm),
     ])
 
 
@@ -79,25 +76,25 @@ def part1_models(doc: Document, lstm: dict) -> str:
     models = p["models"]
     extra = [m for m in models if m not in ("rnn", "lstm", "lstm-chrono")]
     return "\n\n".join([
-        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step (one-hot in the sweep, the digit's "
-        "value in the course's default check), and are trained on the cross-entropy (9) of the last step only. The "
+        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step (as a one-hot vector, except in "
+        "the runs at T = 5 with the course's defaults, which also read the digit's value), and are trained on the cross-entropy (9) of the last step only. The "
         "vanilla RNN has one recurrence, $h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the "
         "output layer (7). The LSTM follows equations (1) to (8) of the assignment: the input modulation $g$ (1), "
         "the input, forget and output gates $i$, $f$, $o$ (2)-(4), the cell (5), the hidden state (6), the output "
         "layer (7) and the softmax (8).",
         EQUATIONS,
-        "The code (`lib/recurrent.py`) writes each equation as it stands, inside a `for` loop over time, with no "
-        "`torch.nn.LSTM`; training runs the same loop with backpropagation through time written by hand "
-        "(`lib/bptt.py`), and the tests check that both paths agree, in outputs and gradients, with each other and "
-        "with `torch.nn.LSTM` given the same weights.",
+        "The forward pass writes each equation as it stands, inside a `for` loop over time, without "
+        "`torch.nn.LSTM`; for speed, training runs the same loop with backpropagation through time written out by "
+        "hand. " + (part1.agreement_sentence(lstm["agreement"]) if "agreement" in lstm else
+                    "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
         "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
         f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
         "$u \\sim \\mathcal U(1, T-1)$ and the input-gate biases set to $b_i = -b_f$, so each unit starts with a memory "
         "time constant of about $u$ steps and together the units cover every lag up to $T$. With zero biases every "
         "forget gate starts at $\\sigma(0) = 1/2$, so a cell keeps only $2^{-k}$ of what it held $k$ steps earlier. "
-        "Every result below names the initialisation it was obtained with."
+        "The two are called the *zero-bias LSTM* and the *chrono LSTM* below, so every result names the "
+        f"initialisation it was obtained with; {doc.tab('p1_models')} lists the parameters of each model."
         + (f" This run adds the gated recurrent unit (GRU) of {doc.cite('cho2014', False)}." if extra else ""),
-        f"{doc.tab('p1_models')} lists the trained parameters of each model.",
         doc.table("p1_models", part1.models_table(p["hidden_dim"], 10, models),
                   f"The models of Part I with one-hot input and {p['hidden_dim']} hidden units: parameter tensors "
                   "(weights stored as the transpose of the equations' matrices), counts and initialisation."),
@@ -108,8 +105,9 @@ def part1_training(doc: Document, lstm: dict) -> str:
     p = lstm["parameters"]
     return "\n\n".join([
         f"All runs use RMSProp {doc.cite('tieleman2012')} with the gradient norm clipped before each step "
-        f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. Every run of the sweep, at every "
-        f"length, may take the same {p['max_steps']:,} steps (the T = 5 check keeps the course's own budget and the "
+        f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. The *sweep* trains every model "
+        f"at every length from every seed; each of its runs may take the same {p['max_steps']:,} steps (the runs at T = 5 with the course's defaults take up to "
+        f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, and the "
         f"long-memory {'run has' if len(p['long_seeds']) == 1 else 'runs have'} {p['long_max_steps']:,}), and a "
         "run stops early once its validation accuracy has reached 99% at two evaluations in a row. One budget for "
         "every $T$ matters: a budget that grew with $T$ would let a model look better at a longer palindrome only "
@@ -129,59 +127,49 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "its default parameters (hidden size 128, batch 128, RMSProp at $10^{-3}$, every bias zero). "
         f"{doc.tab('p1_check')} shows each run: the test accuracy lies between {pct(min(check_accs))} and "
         f"{pct(max(check_accs))}. " + part1.encoding_sentence(check),
-        doc.table("p1_check", part1.runs_table(check, ["encoding", "seed", "steps", "test_accuracy", "steps_to_99"]),
-                  f"The LSTM (every bias zero) at T = 5 with the course's defaults, one row per run; these runs "
+        doc.table("p1_check", part1.check_table(check),
+                  f"The LSTM (every bias zero) at T = 5 with the course's defaults, the seeds side by side; these runs "
                   f"may take up to {check[0]['max_steps']:,} steps and stop after "
                   f"{check[0]['patience']} evaluations in a row at 99%, so a run can first reach 99% well before "
                   "it stops."),
     ]
     if study:
-        parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'])} {doc.tab('p1_study')} "
+        parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'], p['study_rates'])} {doc.tab('p1_study')} "
                   "shows every rate. " + part1.zero_bias_rates_sentence(study, p["max_steps"]),
-                  doc.table("p1_study", part1.lr_study_table(study), "The learning-rate study, on the validation set.")]
+                  doc.table("p1_study", part1.lr_study_table(study, lstm["chosen_rates"]),
+                            "The learning-rate study: mean final validation accuracy over seeds at each rate, and "
+                            "the seeds that reached 99%; the chosen rate in bold, '–' where a rate was not tried.")]
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
         f"of every run. {part1.headline(sweep)}",
-        doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line), "
-                   "worst to best seed (band) and each run (dots); the dashed line is chance. Right: the steps until "
+        doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line) "
+                   "and each run (dots, set slightly apart per model); the dashed line is chance. Right: the steps until "
                    "the validation accuracy first reached 99%, one point per run; a cross marks a run that never did, "
                    "at its step budget (grey)."),
         doc.table("p1_sweep", part1.sweep_table(sweep), f"Test accuracy against T, over "
-                  f"{plural(len(p['seeds']), 'seed')}. A seed learned when its final test accuracy is at least 99%; the "
+                  f"{plural(len(p['seeds']), 'seed')}, each run on a budget of {p['max_steps']:,} steps. A seed learned when its final test accuracy is at least 99%; the "
                   "median first step at 99% validation accuracy counts the runs that got there, which may later "
                   "have fallen back."),
-        " ".join(filter(None, [part1.trend_sentence(m, by) for m, by in by_model.items()]))
-        or ("The mean accuracy of every model falls or stays level as T grows: it never rises by more than two "
-            "percentage points from one length to the next."),
-        part1.partial_sentence(sweep),
+        " ".join(filter(None, [*(part1.trend_sentence(m, by) for m, by in by_model.items()),
+                               part1.plain_lstm_verdict(sweep), part1.partial_sentence(sweep),
+                               part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep)])),
         f"{doc.fig('sweep')} (right) shows the steps each run needed to reach 99%, and {doc.fig('learning_curves')} "
-        "the validation accuracy during training. " + steps_sentence(sweep),
-        doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured by T; the "
-                   "dashed line is chance. Each panel's step axis ends with its longest run, since runs that learn "
+        "the validation accuracy during training.",
+        doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured and dashed by "
+                   "T; the grey dashed line is chance. Each panel's step axis ends with its longest run, since runs that learn "
                    "stop early."),
     ]
     long = part1.runs_of(lstm, "long")
     runs = f"the run at T = {long[0]['seq_length']}" if len(long) == 1 else "the runs at long lengths"
-    parts += [f"**Long memory.** {long_sentence(long)} {doc.fig('long_memory')} and {doc.tab('p1_long')} show {runs}.",
-              doc.figure("long_memory", f"Validation accuracy during training of {runs}.", 50),
-              doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps", "test_accuracy",
-                                                           "steps_to_99", "init_from_length"]),
-                        f"{runs[0].upper()}{runs[1:]}, on its own step budget." if len(long) == 1 else
-                        f"{runs[0].upper()}{runs[1:]}, on their own step budget.")]
+    parts += [f"**Long memory.** {long_sentence(long)} {doc.fig('long_memory')} shows {runs}"
+              + ("." if len(long) == 1 else f", and {doc.tab('p1_long')} lists them."),
+              doc.figure("long_memory", f"Validation accuracy during training of {runs}, on the long-memory step "
+                         "budget.", 50)]
+    if len(long) > 1:
+        parts.append(doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps",
+                                                                 "test_accuracy", "steps_to_99", "init_from_length"]),
+                               f"{runs[0].upper()}{runs[1:]}, on their own step budget."))
     return "\n\n".join(parts)
-
-
-def steps_sentence(sweep: list[dict]) -> str:
-    texts = []
-    for model in part1._models(sweep):
-        by = part1._by_length(sweep, model)
-        medians = {T: sorted(r["steps_to_99"] for r in runs if r["steps_to_99"] is not None) for T, runs in by.items()}
-        reached = {T: s[len(s) // 2] for T, s in medians.items() if len(s) == len(by[T])}
-        if len(reached) >= 2:
-            first, last = min(reached), max(reached)
-            texts.append(f"{reached[first]:,} at T = {first} and {reached[last]:,} at T = {last} for the "
-                         f"{part1.label(model)}")
-    return ("Where every seed learned, the median steps to 99% were " + listed(texts) + ".") if texts else ""
 
 
 def setback(record: dict) -> str:
@@ -230,8 +218,6 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
 
 def part1_analysis(doc: Document, lstm: dict) -> str:
     flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
-    sweep = part1.main_sweep(lstm)
-    reach = {m: part1.largest_learned(part1._by_length(sweep, m)) for m in part1._models(sweep)}
     parts = [
         "**Why the vanilla RNN forgets.** " + part1.rnn_gradient_text(flows, T) +
         " Learning to carry the first digit needs a gradient from the last step to the first, and in a plain "
@@ -240,34 +226,18 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
         "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
-        "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) +
-        " " + part1.gradient_comparison(flows) + " " + part1.gradient_runs_sentence(lstm) + " "
+        "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T),
+        "**Which units carry the memory.** " + part1.kept_text(flows, T),
+        "**Trained against initial weights.** " + part1.gradient_runs_sentence(lstm) + " "
         + part1.init_comparison_sentence(flows),
         "**What the initialisation changes.** With zero biases the forget gates start half shut, so before any "
         "training the gradient through the cell halves at every step; the network must first learn to open the "
         "gates, and the signal that would teach it is the one that is being lost. Chrono initialisation gives the "
         "gradient an open path from the first step before any learning has happened; it is told the length, "
         "since its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, while "
-        "the equations stay the same. " + initialisation_sentence(reach) + " " + part1.plain_lstm_verdict(sweep),
-        "**Reading the numbers.** A run either finds the memory solution and jumps to about 100%, stays near "
-        "chance, or ends in between. The spread over seeds is therefore part of the result, and every table gives "
-        "the worst seed beside the mean.",
+        "the equations stay the same.",
     ]
     return "\n\n".join(parts)
-
-
-def initialisation_sentence(reach: dict) -> str:
-    zero, chrono = reach.get("lstm"), reach.get("lstm-chrono")
-    if "lstm" not in reach or "lstm-chrono" not in reach:
-        return ""
-    if zero == chrono:
-        return (f"In this run both initialisations learned from every seed up to the same length "
-                f"({f'T = {zero}' if zero else 'none'}), so the sweep does not separate them.")
-    better, worse = ("lstm-chrono", "lstm") if (chrono or 0) > (zero or 0) else ("lstm", "lstm-chrono")
-    return (f"In this run every seed learned up to T = {reach[better] or 0} with the "
-            f"{part1.label(better)}, against " + (f"T = {reach[worse]}" if reach[worse] else "no length") +
-            f" with the {part1.label(worse)}: on this budget, the initialisation decided how far the same "
-            "equations reached.")
 
 
 # ---------------------------------------------------------------- Part II
@@ -284,7 +254,7 @@ def part2_setup(doc: Document, gan: dict) -> str:
         "rejects the fakes confidently, early in training. Both losses are computed from $D$'s logits, which never "
         "takes the logarithm of a probability rounded to 0 or 1. The networks are the course template's "
         f"multilayer perceptrons ({doc.tab('p2_generator')} and {doc.tab('p2_discriminator')}); the noise has "
-        f"{c['latent_dim']} dimensions.",
+        f"{c['latent_dim']} dimensions. " + part2.data_sentence(gan),
         doc.table("p2_generator", part2.layer_table(gan["architecture"]["generator"]),
                   f"The generator: {sum(r['parameters'] for r in gan['architecture']['generator']):,} parameters; its "
                   f"784 outputs are reshaped to a 28 × 28 image."),
@@ -303,11 +273,10 @@ def part2_training(doc: Document, gan: dict) -> str:
         "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
         "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
         f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings; the ablation below "
-        "shows what the moving average and the larger batch and learning rate buy over the course's template. "
-        f"DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, helps a "
-        "discriminator that memorises a small training set. Whether this one does is measured below by comparing "
-        "$D$'s outputs on training and on held-out digits" + ("; this run does not use it." if not
-                                                                gan["config"]["augment"] else "."),
+        "shows what the moving average, the learning rates and the batch each buy over the course's template. "
+        "Whether $D$ memorises its training digits is measured by comparing its outputs on training and on "
+        "held-out digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
+                             "inputs, guards against it." if gan["config"]["augment"] else "."),
         doc.table("p2_settings", part2.settings_table(gan), "Settings of Part II."),
         "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
         "classifier trained on the same training digits scores them: the *Inception score* "
@@ -331,18 +300,19 @@ def part2_results(doc: Document, gan: dict) -> str:
         doc.figure("losses", "Left: both losses; right: D's mean output on real and on generated images; dotted: "
                    "the values at the equilibrium of (10)."),
         f"{doc.fig('quality')} follows the quality of the samples. {part2.progress_sentence(evals, gan['config']['steps'])} "
-        + part2.gap_sentence(evals) + " " + part2.snapshot_sentence(gan),
+        + part2.gap_sentence(evals) + " " + part2.snapshot_sentence(gan) + ("" if gan["config"]["augment"] else
+        f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
+        "for a discriminator that memorises; this run does not use it."),
         doc.figure("quality", "During training: the Inception score and the Fréchet distance of 1,000 samples "
                    "beside the same measure on real digits (dashed), and D's mean output on training and held-out "
                    "real digits."),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
-        f"{doc.fig('class_histogram')} shows the share of each digit. {part2.coverage_sentence(gan)} "
-        f"{part2.ema_sentence(gan)} The table's targets are this report's own yardstick, not the course's: each "
-        "is a level that samples as good as real digits would reach at this sample size, with some room for the "
-        "spread between splits.",
+        f"A generator that produced only a few digits well could still fool $D$ batch by batch (mode collapse); "
+        f"the share of each digit ({doc.fig('class_histogram')}) measures coverage directly. "
+        f"{part2.coverage_sentence(gan)} {part2.coverage_verdict(gan)} "
+        f"{part2.ema_sentence(gan)}",
         doc.table("p2_quality", part2.quality_table(gan), "The final samples of the moving average and of the raw "
-                  "generator against real digits at the same sample size (mean ± standard deviation over splits), "
-                  "and this report's target for each measure, met or not by the moving average."),
+                  "generator against real digits at the same sample size (mean ± standard deviation over splits)."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 55),
     ])
@@ -352,12 +322,13 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
     rungs = ladder["rungs"]
     if not rungs:
         return "This run trained no ablation."
-    names = listed([f"the {part2.RUNG_NAMES[name]}" for name in rungs])
     parts = [
-        f"Each configuration of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and "
-        f"on the same {ladder['steps']:,} steps, fewer than the main run's, measured like the main run: "
-        f"{names}. A configuration sampled from the moving average shares its training with the one sampled from "
-        "the raw generator, since the average never changes the training.",
+        f"Each row of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and on the "
+        f"same {ladder['steps']:,} steps, fewer than the main run's, and measured like the main run. "
+        + ("Starting from the course template, each row changes one thing in the row above it, so each change is "
+           "measured on its own. " if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else "")
+        + "A row sampled from the moving average shares its training with the one sampled from the raw generator, "
+        "since the average never changes the training.",
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
@@ -383,9 +354,10 @@ def part2_interpolation(doc: Document, record: dict) -> str:
     steps = record["parameters"]["steps"]
     pairs = record["pairs"]
     return "\n\n".join([
-        f"The interpolation joins {plural(len(pairs), 'pair')} of samples of different digits; each endpoint is the "
-        "sample that the classifier read most confidently as its digit among the final generator's candidates "
-        f"(endpoint confidences: {listed([f'{a} at {pct(ca, 1)}' for p in pairs for a, ca in zip(p['classes'], p['confidences'])])}). "
+        f"The interpolation joins {plural(len(pairs), 'pair')} of samples of different digits. Each endpoint is the "
+        "sample that the classifier read most confidently as its digit among the final generator's candidates, "
+        f"{part2.endpoint_text(pairs)}; choosing clean endpoints favours clean paths, so the paths show how the "
+        "generator moves between its best digits, not between typical ones. "
         f"Between the two latent vectors of each pair, {steps} points ({steps + 2} images with the endpoints) are "
         "taken along the straight line (lerp), $z_t = (1-t)z_0 + tz_1$, as the assignment asks, and along the "
         f"great circle (slerp), which {doc.cite('white2016', False)} proposed for generative networks and which "
@@ -409,9 +381,6 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
         "**Convergence.** A GAN's losses do not fall to a minimum; each network's loss is the other's gain. What can "
         "converge is the balance: at the equilibrium of (10), $D(x) = D(G(z)) = 1/2$. "
         + part2.drift_sentence(gan, doc.fig('losses')),
-        "**Mode coverage.** A generator that produced only a few digits well could still fool $D$ batch by batch: "
-        f"mode collapse. The digit shares ({doc.fig('class_histogram')}) measure coverage directly. "
-        + part2.coverage_verdict(gan),
         f"**Lerp and slerp.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
         f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
         f"line between them has a norm near $\\sqrt{{{d}/2}}$ = {(d / 2) ** 0.5:.1f}, where the generator rarely "
@@ -429,14 +398,18 @@ def limitations(doc: Document, data: dict) -> str:
     items = []
     if "gan" in data and data["gan"]["data_source"] != "mnist":
         items.append(f"Part II trained on {part2.data_text(data['gan'], why=True)}. The classifier that measures the samples "
-                     "was trained on the same digits, so its scores are relative to that subset, and the main run's "
-                     "settings were chosen in earlier development runs scored on the same test digits: a separate "
-                     "validation split would keep the final scores free of that choice.")
+                     "was trained on the same digits, so its scores are relative to that subset. No choice of this "
+                     "run was made on the test digits, but the main run's settings come from earlier development "
+                     "runs that were scored on them; a separate validation split would keep the final scores free "
+                     "of that choice.")
     if "lstm" in data:
         p = data["lstm"]["parameters"]
         items.append(f"Part I used {plural(len(p['seeds']), 'seed')} per length and a budget of {p['max_steps']:,} "
-                     "steps; a model that fails within the budget might learn with more steps, and a difference "
-                     "between two lengths smaller than the spread between seeds is not evidence of a trend.")
+                     "steps; a model that fails within the budget might learn with more steps"
+                     + (f" (the longer budget tests that for {listed([f'the {part1.label(m)}' for m in p['budget_models']])}"
+                        f" at T = {listed(p['budget_seq_lengths'])} only)" if p.get("budget_models") else "")
+                     + ", and a difference between two lengths smaller than the spread between seeds is not evidence "
+                     "of a trend.")
         if p["study_lengths"]:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
                          ", on the validation set but from the same seeds whose test accuracy the sweep reports "
@@ -444,16 +417,15 @@ def limitations(doc: Document, data: dict) -> str:
         if "rnn" in p["models"]:
             items.append("The vanilla RNN kept PyTorch's default initialisation; an RNN whose recurrent matrix "
                          "starts as the identity or an orthogonal matrix, a known remedy for vanishing gradients, "
-                         "was not tried, so the comparison with the chrono LSTM mixes architecture and "
-                         "initialisation.")
+                         f"was not tried, so the comparison holds for the initialisations of {doc.tab('p1_models')} "
+                         "only.")
         if len(p["long_seeds"]) == 1:
             one = len(p["long_models"]) * len(p["long_seq_lengths"]) == 1
             items.append(f"The long-memory {'run' if one else 'runs'} used one seed: {'it shows' if one else 'they show'} "
                          "that a model can learn that length, not how often it does.")
     if "gan" in data:
         items.append(f"The GAN trained for {data['gan']['config']['steps']:,} steps and the ablation for fewer, to "
-                     "fit the time a student's laptop can give; longer training (`make all PROFILE=full`) changes the "
-                     "numbers, and the ablation's comparisons hold for its own budget only. The GAN and each "
+                     "keep the default run short; longer training changes the numbers, and the ablation's comparisons hold for its own budget only. The GAN and each "
                      "configuration of the ablation ran from one seed, so their differences carry no spread over "
                      "seeds; the spread over splits in the tables measures the samples, not the training.")
         items.append("The Inception score and Fréchet distance are computed with a classifier trained here rather "
@@ -467,7 +439,8 @@ def conclusion(doc: Document, data: dict) -> str:
     if "lstm" in data:
         parts.append(part1.conclusion_text(data["lstm"]))
     if "gan" in data:
-        parts.append(part2.conclusion_text(data["gan"], data.get("ablation")))
+        parts.append(part2.conclusion_text(data["gan"], data.get("ablation")) + (
+            " " + part2.interpolation_conclusion(data["interpolation"]) if "interpolation" in data else ""))
     return "\n\n".join(parts)
 
 

