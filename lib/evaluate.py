@@ -180,3 +180,13 @@ def salt_noise(images: torch.Tensor, bright: float = SALT_BRIGHT, dark: float = 
     neighbours = torch.cat([patches[:, :4], patches[:, 5:]], dim=1).amax(1)  # (N, 784), the centre left out
     isolated = (x.flatten(1) > bright) & (neighbours < dark)
     return isolated.sum(1).float().mean().item()
+
+
+@torch.no_grad()
+def nearest_distances(images: torch.Tensor, reference: torch.Tensor, chunk: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """For each of ``images`` (N, 1, 28, 28), the Euclidean distance over the 784 pixels (on the [0, 1] scale)
+    to its nearest image of ``reference`` (M, 1, 28, 28), and that image's index: ((N,), (N,)). A generator that
+    copies its training digits puts samples much closer to a training digit than new digits of the test set are."""
+    flat = reference.flatten(1)
+    found = [torch.cdist(part.flatten(1), flat).min(dim=1) for part in images.split(chunk)]
+    return torch.cat([f.values for f in found]), torch.cat([f.indices for f in found])

@@ -16,7 +16,8 @@ DATA = dict(lstm=(LSTMParams.FOLDER, sweeps.METRICS, sweeps.read_metrics),
             gan=(GANTrainParams.FOLDER, gan_runs.METRICS, gan_runs.read_metrics),
             ablation=(GANTrainParams.FOLDER, ablation.ABLATION, ablation.read_ablation),
             interpolation=(SamplesParams.FOLDER, latent.INTERPOLATION, latent.read_interpolation),
-            grids=(SamplesParams.FOLDER, samples.GRIDS, samples.read_grids))
+            grids=(SamplesParams.FOLDER, samples.GRIDS, samples.read_grids),
+            neighbours=(SamplesParams.FOLDER, samples.NEIGHBOURS, samples.read_neighbours))
 BENCH = "bench.json"
 DATA_FILES = {key: f"{folder}/{name}" for key, (folder, name, _) in DATA.items()} | dict(bench=BENCH)
 
@@ -26,7 +27,7 @@ FIGURES = {
     "lr_study": LSTMParams.FOLDER, "long_memory": LSTMParams.FOLDER, "gradient_flow": LSTMParams.FOLDER,
     "losses": GANTrainParams.FOLDER, "quality": GANTrainParams.FOLDER, "class_histogram": GANTrainParams.FOLDER,
     "ablation": GANTrainParams.FOLDER, "fixed_noise": GANTrainParams.FOLDER,
-    "grids": SamplesParams.FOLDER, "weakest": SamplesParams.FOLDER, "interpolation": SamplesParams.FOLDER,
+    "grids": SamplesParams.FOLDER, "neighbours": SamplesParams.FOLDER, "interpolation": SamplesParams.FOLDER,
     "interpolation_diagnostics": SamplesParams.FOLDER,
 }
 

@@ -34,6 +34,7 @@ from .palindrome import INPUT_DIMS
 from .pipeline import NOTEBOOKS as PIPELINE
 from .recurrent import MODELS
 from .recurrent_train import RecurrentConfig
+from .samples import CLOSEST
 from .sweeps import Design
 
 
@@ -208,6 +209,7 @@ class LSTMParams(Params):
     budget_models: list[str] = field(default_factory=lambda: ["rnn"])
     budget_seq_lengths: list[int] = field(default_factory=lambda: [20])
     budget_max_steps: int = 3200
+    budget_hidden_dim: int | None = 256  # and with this many units on max_steps (the LSTMs' parameter count); None: not
     # 6. gradient flow at initialisation and after training, in the sweep's first-seed runs at this T
     gradient_seq_length: int = 20
 
@@ -240,6 +242,8 @@ class LSTMParams(Params):
         check_int("gradient_seq_length", self.gradient_seq_length, minimum=2)
         check_int("study_widen", self.study_widen, minimum=0)
         check_int("budget_max_steps", self.budget_max_steps, minimum=self.max_steps + 1)
+        if self.budget_hidden_dim is not None:
+            check_int("budget_hidden_dim", self.budget_hidden_dim)
         if self.warm_seq_lengths and min(self.warm_seq_lengths) <= min(self.long_seq_lengths):
             raise ParameterError("each of warm_seq_lengths must exceed the shortest of long_seq_lengths (its start); "
                                  f"got {self.warm_seq_lengths} with long_seq_lengths {self.long_seq_lengths}")
@@ -290,7 +294,8 @@ class SamplesParams(Params):
     output_root: str = "outputs"
     checkpoint_dir: str | None = None  # where 02 wrote metrics.json and its checkpoints; None: <output_root>/02_gan_train
     device: str = "auto"
-    sample_seed: int = 0  # the 25 noise vectors of the grids
+    sample_seed: int = 0  # the 25 noise vectors of the grids, and the samples compared with the training digits
+    neighbour_samples: int = 2000  # final samples whose nearest training digit is found
     endpoint_seed: int = 0  # the candidates from which the endpoints are chosen
     pairs: int = 3  # interpolation pairs, each between two digits of different classes
     start_class: int | None = None  # the first pair's start digit, e.g. 1; None: chosen by confidence
@@ -314,6 +319,7 @@ class SamplesParams(Params):
             raise ParameterError(f"start_class and end_class must differ; both are {self.start_class}")
         check_fraction("min_confidence", self.min_confidence)
         check_int("candidates", self.candidates, minimum=2)
+        check_int("neighbour_samples", self.neighbour_samples, minimum=CLOSEST)
         check_int("interpolation_steps", self.interpolation_steps, minimum=0)
         if not self.modes:
             raise ParameterError("modes must hold at least one of 'lerp', 'slerp'; got []")

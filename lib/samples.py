@@ -6,9 +6,10 @@ from pathlib import Path
 
 import torch
 
-from .evaluate import Classifier, predict
+from .evaluate import Classifier, nearest_distances, predict
 from .gan import generator_from_state
-from .mnist import to_unit_range
+from .mnist import load_mnist, to_unit_range
+from .streams import Stream, generator_for
 from .devices import resolve_device
 from .files import load_json, load_torch, project_path, save_json
 
@@ -88,3 +89,37 @@ def save_grids(out_dir: str | Path, sample_seed: int, grids: dict[str, dict]) ->
 
 def read_grids(out_dir: str | Path) -> dict:
     return load_json(project_path(out_dir) / GRIDS)
+
+
+# ---------------------------------------------------------------- copies of training digits?
+
+NEIGHBOURS = "neighbours.json"
+CLOSEST = 8  # the samples nearest to a training digit that the figure shows, above that digit
+
+
+def nearest_training(trained: TrainedGAN, samples: int, seed: int) -> tuple[dict, torch.Tensor]:
+    """The final generator's ``samples`` fresh samples and the run's test digits, each against its nearest
+    training digit (``lib.evaluate.nearest_distances``): the record of ``neighbours.json`` and the images of the
+    ``CLOSEST`` samples above their nearest training digits, (2 * CLOSEST, 1, 28, 28) in [0, 1]."""
+    data = load_mnist(trained.metrics["data_source"])
+    train, test = to_unit_range(data.train_images), to_unit_range(data.test_images)
+    z = torch.randn(samples, trained.latent_dim, generator=generator_for(seed, Stream.NEIGHBOURS))
+    images, _ = trained.draw("final", z)
+    sample_d, sample_i = nearest_distances(images, train)
+    test_d, _ = nearest_distances(test, train)
+    threshold = test_d.quantile(0.01).item()
+    closest = sample_d.argsort()[:CLOSEST]
+    record = dict(seed=seed, samples=samples, train=len(train), test=len(test),
+                  median_sample=sample_d.median().item(), median_test=test_d.median().item(),
+                  test_percentile_1=threshold, below=(sample_d < threshold).float().mean().item(),
+                  closest=sample_d[closest].tolist())
+    return record, torch.cat([images[closest], train[sample_i[closest]]])
+
+
+def save_neighbours(out_dir: str | Path, record: dict) -> dict:
+    save_json(record, project_path(out_dir) / NEIGHBOURS)
+    return record
+
+
+def read_neighbours(out_dir: str | Path) -> dict:
+    return load_json(project_path(out_dir) / NEIGHBOURS)

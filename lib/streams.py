@@ -34,6 +34,7 @@ class Stream(enum.Enum):
     BATCHNORM = "BatchNorm statistics noise"
     GRID = "25-sample grids"
     ENDPOINTS = "interpolation endpoint candidates"
+    NEIGHBOURS = "samples compared with their nearest training digits"
 
 
 def generator_for(seed: int, stream: Stream, *keys: int) -> torch.Generator:

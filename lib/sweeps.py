@@ -9,8 +9,8 @@ The groups, in the order the notebook trains them:
    accuracy (``choose_rates``), and used by every later group;
 3. ``sweep``: every model at every T from every seed, on one step budget for every T;
 4. ``long``: the chosen long-memory models at long T (and, for warm lengths, a curriculum from the length
-   before); ``budget``: models of the sweep again at some of its lengths on a longer budget, which tells a
-   model that cannot remember from one that had too few steps;
+   before); ``budget``: models of the sweep again at some of its lengths on a longer budget and with more
+   units, which tells a model that cannot remember from one that had too few steps or too few parameters;
 5. ``gradient``: the first seed's sweep run of each model at one T, for the gradient flow.
 """
 from __future__ import annotations
@@ -44,11 +44,11 @@ class Design:
         self.p = p
 
     def run(self, model: str, T: int, seed: int, rate: float, encoding: str | None = None,
-            max_steps: int | None = None) -> RecurrentConfig:
+            max_steps: int | None = None, hidden_dim: int | None = None) -> RecurrentConfig:
         p = self.p
         return RecurrentConfig(model=model, seq_length=T, seed=seed, encoding=encoding or p.encodings[0],
                                learning_rate=rate, max_steps=max_steps or p.max_steps, rmsprop_alpha=p.rmsprop_alpha,
-                               max_norm=p.max_norm, hidden_dim=p.hidden_dim, batch_size=p.batch_size,
+                               max_norm=p.max_norm, hidden_dim=hidden_dim or p.hidden_dim, batch_size=p.batch_size,
                                eval_every=p.eval_every)
 
     def check(self) -> list[RecurrentConfig]:
@@ -87,10 +87,14 @@ class Design:
                 for model in p.long_models for seed in p.long_seeds]
 
     def budget(self, rates: dict[str, float]) -> list[RecurrentConfig]:
-        """Each of ``budget_models`` at each of ``budget_seq_lengths`` from every seed, on ``budget_max_steps``."""
+        """Each of ``budget_models`` at each of ``budget_seq_lengths`` from every seed, once on
+        ``budget_max_steps`` and once (when set) with ``budget_hidden_dim`` units on the sweep's budget: more
+        steps, and as many parameters as a larger model has."""
         p = self.p
-        return [self.run(model, T, seed, rates[model], max_steps=p.budget_max_steps) for model in p.budget_models
-                for T in p.budget_seq_lengths for seed in p.seeds]
+        return [self.run(model, T, seed, rates[model], **change) for model in p.budget_models
+                for T in p.budget_seq_lengths
+                for change in [dict(max_steps=p.budget_max_steps)]
+                + ([dict(hidden_dim=p.budget_hidden_dim)] if p.budget_hidden_dim else []) for seed in p.seeds]
 
     def warm(self, rates: dict[str, float]) -> list[list[RecurrentConfig]]:
         """The chrono LSTM at each of ``warm_seq_lengths``, started from the weights of the chrono run at the

@@ -62,3 +62,14 @@ def test_cached_classifier_is_loaded_not_retrained(mnist5k, trained_classifier):
     again, info_again = train_classifier(mnist5k, path, progress=False)
     assert info_again == info
     assert all(torch.equal(a, b) for a, b in zip(classifier.state_dict().values(), again.state_dict().values()))
+
+
+def test_the_nearest_image_is_found_with_its_distance():
+    from lib.evaluate import nearest_distances
+
+    reference = torch.rand(50, 1, 28, 28)
+    images = torch.cat([reference[[7, 3]], torch.zeros(1, 1, 28, 28)])
+    distances, indices = nearest_distances(images, reference, chunk=2)
+    assert indices[:2].tolist() == [7, 3] and distances[:2].abs().max() < 1e-3
+    expected = (reference.flatten(1)).norm(dim=1)
+    assert indices[2] == expected.argmin() and torch.isclose(distances[2], expected.min(), atol=1e-4)

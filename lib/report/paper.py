@@ -6,8 +6,6 @@ What a paragraph says about this run is chosen by the numbers (``part1``, ``part
 general holds for every outcome the run can produce."""
 from __future__ import annotations
 
-import pandas as pd
-
 from ..evaluate import SALT_BRIGHT, SALT_DARK
 from ..progress import plural
 from ..recurrent_train import LEARNED
@@ -36,8 +34,8 @@ def introduction(doc: Document, data: dict) -> str:
         "samples against real digits, and walks through its latent space between two digits of different classes."
         + (f" Full MNIST could not be downloaded where this ran, so Part II uses {part2.data_text(data['gan'])}, "
            "and its numbers hold for that subset." if "gan" in data and data["gan"]["data_source"] != "mnist" else ""),
-        f"{doc.tab('course_files')}, in the appendix, maps the course's skeleton files to where their content lives "
-        "in the code.",
+        "The appendix says how to reproduce every number, and where the content of the course's skeleton files "
+        "lives in the code.",
     ]
     return "\n\n".join(text)
 
@@ -68,7 +66,9 @@ _EQ = [f"{eq} \\quad ({n})" for n, eq in enumerate([
     "\\tilde y^{(t)} = \\mathrm{softmax}(p^{(t)})",
     "\\mathcal{L} = -\\textstyle\\sum_{k=1}^{10} y_k \\log \\tilde y^{(T)}_k",
 ], 1)]
-EQUATIONS = "\n\n".join("$$" + " \\qquad\\qquad ".join(_EQ[i:i + 2]) + "$$" for i in range(0, len(_EQ), 2))
+# One display (a block that a page never splits), two equations to a line.
+EQUATIONS = "$$\\begin{gathered}" + " \\\\ ".join(" \\qquad\\qquad ".join(_EQ[i:i + 2])
+                                                for i in range(0, len(_EQ), 2)) + "\\end{gathered}$$"
 
 
 def part1_models(doc: Document, lstm: dict) -> str:
@@ -338,16 +338,23 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
     return "\n\n".join(parts)
 
 
-def part2_samples(doc: Document, grids: dict) -> str:
-    return "\n\n".join([
+def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict | None) -> str:
+    parts = [
         f"{doc.fig('grids')} shows 25 samples drawn from the same 25 noise vectors at the start of training, "
         "halfway and at the end, each titled with the digit the classifier reads and its confidence. "
-        + part2.grids_sentence(grids) + f" {doc.fig('weakest')} enlarges the final grid's least confident "
-        "samples: " + part2.weakest_sentence(grids).replace("The ", "the ", 1),
+        + part2.grids_sentence(grids) + " " + (part2.speckle_sentence(gan, grids) + " " if gan else "")
+        + part2.weakest_sentence(grids),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
                    "titled with the classifier's reading and confidence."),
-        doc.figure("weakest", "The final grid's samples that the classifier reads with the least confidence.", 60),
-    ])
+    ]
+    if neighbours:
+        parts += [
+            "**Copies of training digits?** The discriminator sees each training digit many times, so the generator "
+            f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows "
+            "the samples closest to a training digit above that digit.",
+            doc.figure("neighbours", f"The {len(neighbours['closest'])} final samples closest to a training digit "
+                       "(top, titled with the distance) above their nearest training digit (bottom).", 70)]
+    return "\n\n".join(parts)
 
 
 def part2_interpolation(doc: Document, record: dict) -> str:
@@ -455,10 +462,12 @@ COURSE_FILES = [
 ]
 
 
-def course_files(doc: Document) -> str:
-    table = pd.DataFrame(COURSE_FILES, columns=["course file", "what it holds", "here"])
-    return doc.table("course_files", table, "The course's skeleton files and where their content lives here; the "
-                     "files in course/ are thin command-line entry points over lib/, with the skeleton's flags.")
+def course_files() -> str:
+    """The course's skeleton files and where their content lives, as a list (a table would float away from the
+    appendix's text)."""
+    return ("The course's skeleton files and where their content lives (the files in `course/` are thin "
+            "command-line entry points over `lib/`, with the skeleton's flags):\n\n"
+            + "\n".join(f"- {name}, {what}: {where}" for name, what, where in COURSE_FILES))
 
 
 REPRODUCE = """```
@@ -468,7 +477,7 @@ make test   # the tests, with every notebook run end to end on tiny parameters
 
 `make all PROFILE=full` trains longer (larger $T$, more seeds, a GRU beside the other models, every configuration
 of the ablation) into `outputs/full/`.
-`make submission STUDENT=<number> NAME="<name>"` puts this report, with the title block filled in, into the zip
+`make submission STUDENT=12345678 NAME="Ada Lovelace"`, with one's own number and name, puts this report, with the title block filled in, into the zip
 the course asks for. Each profile's parameters are in `params/<profile>/<notebook>.yaml`; the defaults are
 declared once, in `lib/params.py`. The course's own entry points run too, for example
 `python course/train.py --input_length 10`."""
@@ -503,7 +512,7 @@ SECTIONS = [
     Section("## Training and measuring", "gan", lambda doc, d: part2_training(doc, d["gan"])),
     Section("## Results", "gan", lambda doc, d: part2_results(doc, d["gan"])),
     Section("## What each part of the training buys", "ablation", lambda doc, d: part2_ablation(doc, d["ablation"])),
-    Section("## Samples during training", "grids", lambda doc, d: part2_samples(doc, d["grids"])),
+    Section("## Samples during training", "grids", lambda doc, d: part2_samples(doc, d["grids"], d.get("gan"), d.get("neighbours"))),
     Section("## Interpolation between two digits", "interpolation",
             lambda doc, d: part2_interpolation(doc, d["interpolation"])),
     Section("## Analysis", "gan", lambda doc, d: part2_analysis(doc, d["gan"], d.get("interpolation"))),
@@ -511,7 +520,7 @@ SECTIONS = [
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
     Section("# Appendix: how to reproduce, and the course's files {.unnumbered}", None,
-            lambda doc, d: REPRODUCE + "\n\n" + course_files(doc)),
+            lambda doc, d: REPRODUCE + "\n\n" + course_files()),
 ]
 
 

@@ -262,27 +262,46 @@ def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str | None:
     return text
 
 
+def parameter_count(model: str, hidden_dim: int, input_dim: int = 10) -> int:
+    return sum(p.numel() for p in build_model(model, seq_length=5, input_dim=input_dim, hidden_dim=hidden_dim,
+                                              output_dim=10).parameters())
+
+
 def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
-    """For each model and length trained again on a longer budget: how many seeds learned there and the mean
-    test accuracy against the sweep's, and what that says: the budget held the model back, more steps did not
-    rescue it, or they rescued some seeds only. Empty without such runs."""
+    """For each model and length trained again with more steps or more units: how many seeds learned and the
+    mean test accuracy against the sweep's, and what that says: the change was what held the model back, it did
+    not rescue it, it changed little, or it rescued some seeds only. Empty without such runs."""
     texts = []
     for model in _models(budget):
+        base_dim = next((r["hidden_dim"] for r in sweep if r["model"] == model), None)
         for T, runs in _by_length(budget, model).items():
             before = _by_length(sweep, model).get(T)
             if not before:
                 continue
-            now, then, n = fmean(r["test_accuracy"] for r in runs), fmean(r["test_accuracy"] for r in before), \
-                sum(map(learned, runs))
-            factor = runs[0]["max_steps"] / before[0]["max_steps"]
-            verdict = ("so at that length the budget, not the model's memory, held it back" if n == len(runs) else
-                       "so more steps do not rescue it there" if n == 0 and now < then + 0.05 else
-                       "so more steps change its mean accuracy little there" if now < then + 0.05 else
-                       "so more steps help, but not every seed")
-            texts.append(f"On {factor:g} times the budget ({runs[0]['max_steps']:,} steps), the {label(model)} at "
-                         f"T = {T} learned from {n} of {plural(len(runs), 'seed')} (mean test accuracy {pct(now)}, "
-                         f"against {pct(then)} on {before[0]['max_steps']:,} steps), {verdict}.")
+            for (steps, dim), group in sorted(_group(runs, ("max_steps", "hidden_dim")).items()):
+                now, then, n = fmean(r["test_accuracy"] for r in group), fmean(r["test_accuracy"] for r in before), \
+                    sum(map(learned, group))
+                if dim != base_dim:
+                    change, what = (f"With {dim} hidden units ({parameter_count(model, dim):,} parameters against "
+                                    f"{parameter_count(model, base_dim):,})"), "its size"
+                else:
+                    change, what = (f"On {steps / before[0]['max_steps']:g} times the budget ({steps:,} steps)",
+                                    "the budget")
+                verdict = (f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
+                           "so this does not rescue it there" if n == 0 and now < then + 0.05 else
+                           "so this changes its mean accuracy little there" if now < then + 0.05 else
+                           "so this helps, but not every seed")
+                texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
+                             f"{plural(len(group), 'seed')} (mean test accuracy {pct(now)}, against {pct(then)} in the "
+                             f"sweep), {verdict}.")
     return " ".join(texts)
+
+
+def _group(runs: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
+    groups = {}
+    for r in runs:
+        groups.setdefault(tuple(r[k] for k in keys), []).append(r)
+    return groups
 
 
 def partial_sentence(records: list[dict]) -> str:
@@ -542,12 +561,18 @@ def agreement_sentence(rows: list[dict]) -> str:
             f"palindromes: {verdict}.")
 
 
+def _symbol(name: str) -> str:
+    """A parameter's name as the equations write it: 'W_ph' -> 'W_{ph}'."""
+    letter, _, index = name.partition("_")
+    return f"{letter}_{{{index}}}" if index else letter
+
+
 def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataFrame:
     """Each model's parameter tensors, their shapes and count, for the sweep's sizes."""
     rows = []
     for model in models:
         net = build_model(model, seq_length=5, input_dim=input_dim, hidden_dim=hidden_dim, output_dim=10)
-        tensors = ", ".join(f"{name} {tuple(p.shape)}" for name, p in net.named_parameters())
+        tensors = ", ".join(f"${_symbol(name)}$ {' × '.join(map(str, p.shape))}" for name, p in net.named_parameters())
         rows.append({"model": label(model), "parameter tensors (shape)": tensors,
                      "parameters": f"{sum(p.numel() for p in net.parameters()):,}",
                      "initialisation": MODELS[model].init})
@@ -570,8 +595,9 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "learning rate used": listed([f"{label(m)} {c['rate']:g}" for m, c in chosen.items()]),
         "step budget": f"{p['max_steps']:,} steps at every T; the long-memory runs {p['long_max_steps']:,}"
                        + (f"; the {listed([label(m) for m in p['budget_models']])} again at T = "
-                          f"{listed(p['budget_seq_lengths'])} on {p['budget_max_steps']:,}" if p.get("budget_models")
-                          else ""),
+                          f"{listed(p['budget_seq_lengths'])} on {p['budget_max_steps']:,}"
+                          + (f", and with {p['budget_hidden_dim']} units on {p['max_steps']:,}"
+                             if p.get("budget_hidden_dim") else "") if p.get("budget_models") else ""),
         "early stop": f"99% validation accuracy at two evaluations in a row, evaluated every {p['eval_every']} steps",
         "validation and test sets": "1,000 palindromes each, fixed per T, drawn from separate streams",
     }

@@ -418,8 +418,21 @@ def grids_sentence(grids: dict) -> str:
 def weakest_sentence(grids: dict) -> str:
     final = grids["grids"]["final"]
     weakest = final["weakest"]
-    readings = [f"{final['predicted'][i]} at {pct(final['confidence'][i], 0)}" for i in weakest]
-    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}.")
+    readings = [f"{final['predicted'][i]} at {pct(final['confidence'][i], 0)} (row {i // 5 + 1}, column {i % 5 + 1})"
+                for i in weakest]
+    return f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}."
+
+
+def speckle_sentence(metrics: dict, grids: dict) -> str:
+    """The isolated bright pixels of the samples at the grids' steps, from the measurements during training:
+    what a reader sees as speckle, counted."""
+    at = {e["step"]: e["salt_noise"] for e in metrics["curves"]["evals"]}
+    steps = {moment: g["step"] for moment, g in grids["grids"].items() if g["step"] in at and moment != "start"}
+    if len(steps) < 2:
+        return ""
+    half, final = at[steps["half"]], at[steps["final"]]
+    return (f"Halfway the samples carry {num(half, 3)} isolated bright pixels per image and at the end {num(final, 3)}"
+            + (": the speckle thins out as training goes on." if final < half / 2 else "."))
 
 
 def walk_table(record: dict) -> pd.DataFrame:
@@ -450,6 +463,23 @@ def endpoint_text(pairs: list[dict]) -> str:
     if min(confidences) >= 0.995:
         return f"and all {len(confidences)} endpoints are read with a confidence above 99.5%"
     return "read at " + listed([f"{pct(c, 1)} ({a})" for p in pairs for a, c in zip(p["classes"], p["confidences"])])
+
+
+def neighbour_sentence(record: dict) -> str:
+    """Whether the final samples copy training digits: their distance to the nearest training digit against the
+    test digits', and the share of samples closer than all but 1% of the test digits, with the verdict."""
+    share = record["below"]
+    verdict = ("no more than new digits would, so there is no sign that the generator copies its training digits"
+               if share <= 0.02 else
+               "more than new digits would: some samples are near-copies of training digits" if share > 0.05 else
+               "slightly more than new digits would, a weak sign of copying")
+    return (f"Each of {record['samples']:,} final samples lies at a median distance of "
+            f"{num(record['median_sample'], 1)} from its nearest training digit (Euclidean, over the pixels on a scale "
+            f"from 0 to 1), against {num(record['median_test'], 1)} for the {record['test']:,} test digits. "
+            f"{pct(share)} of the samples lie closer to a training digit than 99% of the test digits do (closer than "
+            f"{num(record['test_percentile_1'], 1)}), {verdict}."
+            + (" As a whole the samples sit a little nearer the training digits than new digits do, as a generator "
+               "fitted to them would." if record["median_sample"] < record["median_test"] and share <= 0.05 else ""))
 
 
 def walks_sentence(record: dict) -> str:
