@@ -67,6 +67,9 @@ $(foreach name,$(NOTEBOOKS),$(eval $(OUT)/$(name).ipynb: $(patsubst %,$(OUT)/%.i
 outputs_of = $(shell find $(OUT)/$(1) -name runs -prune -o -type f -print 2>/dev/null)
 $(foreach name,$(NOTEBOOKS),$(eval $(OUT)/$(name).ipynb: $(call outputs_of,$(name))))
 
+# The report also reads the benchmark's record when there is one (`make bench` writes it): a newer one reruns it.
+$(OUT)/04_report.ipynb: $(wildcard $(OUT)/bench.json)
+
 # `make 02_gan_train` brings that notebook (and what it reads) up to date.
 $(NOTEBOOKS): %: $(OUT)/%.ipynb
 

@@ -93,7 +93,7 @@ def torch_agreement(seq_length: int = 20, batch: int = 64, hidden_dim: int = 128
     """How far our LSTM and RNN lie from ``torch.nn.LSTM``/``RNN`` given the same weights (drawn by PyTorch from
     ``seed``), on ``batch`` one-hot validation palindromes of length ``seq_length``: the largest absolute
     difference of the logits, and of any gradient of the loss (9), on each of our two paths (the reference loop
-    and the hand-written BPTT). One row per model and path: {model, path, output, gradient}."""
+    and the hand-written BPTT). One row per model and path: {model, path, seq_length, output, gradient}."""
     digits, targets = PalindromeDataset(seq_length).validation_set(batch)
     x = encode(digits, NUM_CLASSES)  # (B, T-1, 10)
     rows = []
@@ -118,6 +118,6 @@ def torch_agreement(seq_length: int = 20, batch: int = 64, hidden_dim: int = 128
                 pairs = [(mine["W_hx"], grads["weight_ih_l0"].T), (mine["W_hh"], grads["weight_hh_l0"].T),
                          (mine["b_h"], grads["bias_ih_l0"])]
             pairs += [(mine["W_ph"], grads["head.weight"].T), (mine["b_p"], grads["head.bias"])]
-            rows.append(dict(model=kind, path=path, output=(ours - theirs).abs().max().item(),
+            rows.append(dict(model=kind, path=path, seq_length=seq_length, output=(ours - theirs).abs().max().item(),
                              gradient=max((a - b).abs().max().item() for a, b in pairs)))
     return rows

@@ -59,12 +59,15 @@ def test_a_steady_fall_is_said_so_and_a_model_that_learns_everywhere_too():
 
 
 def test_the_agreement_with_torch_is_said_as_measured():
-    rows = [dict(model="lstm", path="reference loop", output=3e-8, gradient=1e-8),
-            dict(model="rnn", path="hand-written BPTT", output=1.5e-7, gradient=2e-8)]
+    rows = [dict(model="lstm", path="reference loop", seq_length=5, output=3e-8, gradient=1e-8),
+            dict(model="lstm", path="reference loop", seq_length=30, output=5e-8, gradient=1e-8),
+            dict(model="rnn", path="hand-written BPTT", seq_length=5, output=1.5e-7, gradient=2e-8)]
     text = part1.agreement_sentence(rows)
     assert "logits within $1.5 \\times 10^{-7}$" in text and "float32 rounding" in text
     assert "disagree" in part1.agreement_sentence([dict(rows[0], gradient=0.3)])
-    assert list(part1.agreement_table(rows)["model"]) == ["LSTM", "vanilla RNN"]
+    assert "at T = 5 and 30" in text
+    table = part1.agreement_table(rows)
+    assert list(table["model"]) == ["LSTM", "vanilla RNN"] and table["largest difference, logits"][0] == "5.0e-08"
 
 
 def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial_by_its_seeds():
@@ -261,9 +264,14 @@ def test_a_moving_average_worse_than_the_raw_generator_is_said_to_be_worse():
 
 
 def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
-    collapsed = dict(final=gan_final(hist=[0.0, 0.2] + [0.1] * 8))
+    real = dict(real_baseline=gan_final(hist=[0.1] * 10))
+    collapsed = dict(final=gan_final(hist=[0.0, 0.2] + [0.1] * 8), **real)
     assert "never appears, a sign of mode collapse" in part2.coverage_sentence(collapsed)
-    assert "within 7% to 13%; both lie inside it." in part2.coverage_sentence(dict(final=gan_final()))
+    even = part2.coverage_sentence(dict(final=gan_final(), **real))
+    assert "within 7% to 13%, 30% either side of an even share; both lie inside it." in even
+    assert "sampling error is about 0.3%, so these departures are within chance" in even
+    uneven = part2.coverage_sentence(dict(final=gan_final(hist=[0.065, 0.139] + [0.0995] * 8), **real))
+    assert "departures of this size are the generator's, not chance" in uneven and "the rarest lies below it" in uneven
 
 
 def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms():

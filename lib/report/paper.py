@@ -138,7 +138,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "shows every rate. " + part1.zero_bias_rates_sentence(study, p["max_steps"]),
                   doc.table("p1_study", part1.lr_study_table(study, lstm["chosen_rates"]),
                             "The learning-rate study: mean final validation accuracy over seeds at each rate, and "
-                            "the seeds that reached 99%; the chosen rate in bold, '–' where a rate was not tried.")]
+                            "the seeds whose final validation accuracy is at least 99%; the chosen rate in bold, '–' "
+                            "where a rate was not tried.")]
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
         f"of every run. {part1.headline(sweep)}",

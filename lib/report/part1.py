@@ -545,20 +545,26 @@ def held_out_sentence(metrics: dict) -> str:
 
 
 def agreement_table(rows: list[dict]) -> pd.DataFrame:
-    """``lib.recurrent_measure.torch_agreement`` as a table."""
-    return pd.DataFrame([{"model": {"lstm": "LSTM", "rnn": "vanilla RNN"}[r["model"]], "path": r["path"],
-                          "largest difference, logits": f"{r['output']:.1e}",
-                          "largest difference, gradients": f"{r['gradient']:.1e}"} for r in rows])
+    """``lib.recurrent_measure.torch_agreement`` as a table: per model and path, the largest differences over
+    the lengths measured."""
+    table = []
+    for key, group in _group(rows, ("model", "path")).items():
+        table.append({"model": {"lstm": "LSTM", "rnn": "vanilla RNN"}[key[0]], "path": key[1],
+                      "T": listed(sorted({r["seq_length"] for r in group})),
+                      "largest difference, logits": f"{max(r['output'] for r in group):.1e}",
+                      "largest difference, gradients": f"{max(r['gradient'] for r in group):.1e}"})
+    return pd.DataFrame(table)
 
 
 def agreement_sentence(rows: list[dict]) -> str:
     """The agreement with torch.nn.LSTM and torch.nn.RNN in one sentence, said as measured."""
     worst_out, worst_grad = max(r["output"] for r in rows), max(r["gradient"] for r in rows)
+    lengths = sorted({r["seq_length"] for r in rows})
     verdict = ("float32 rounding, so both paths compute the same functions and gradients as PyTorch's layers"
                if max(worst_out, worst_grad) < 1e-5 else "more than rounding: the paths and PyTorch disagree")
     return (f"Given the weights of `torch.nn.LSTM` and `torch.nn.RNN`, both paths of both models give logits within "
-            f"{sci(worst_out)} of PyTorch's and gradients within {sci(worst_grad)}, on one batch of validation "
-            f"palindromes: {verdict}.")
+            f"{sci(worst_out)} of PyTorch's and gradients within {sci(worst_grad)}, on a batch of validation "
+            f"palindromes at T = {listed(lengths)}: {verdict}.")
 
 
 def _symbol(name: str) -> str:

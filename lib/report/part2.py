@@ -139,20 +139,26 @@ def quality_sentence(metrics: dict) -> str:
 
 
 def coverage_sentence(metrics: dict) -> str:
-    """The rarest and the commonest digit among the final samples, each judged against the band of an even
-    coverage."""
-    hist = metrics["final"]["class_histogram"]
-    low, high = min(hist), max(hist)
+    """The rarest and the commonest digit among the final samples against the real test digits' shares and the
+    sampling error of a share at this sample size, and the band of an even coverage."""
+    hist, real = metrics["final"]["class_histogram"], metrics["real_baseline"]["class_histogram"]
+    low, high, n = min(hist), max(hist), metrics["final"]["n"]
     if low == 0:
         missing = [d for d, s in enumerate(hist) if s == 0]
         return (f"The digit{'s' if len(missing) > 1 else ''} {listed(missing)} never appear"
                 f"{'' if len(missing) > 1 else 's'}, a sign of mode collapse; the commonest, {hist.index(high)}, "
                 f"makes up {pct(high)}.")
+    error = (0.1 * 0.9 / n) ** 0.5  # the standard error of a share near 10% over n samples
+    departure = max(abs(h - r) for h, r in zip(hist, real))
     outside = (["the rarest lies below it"] if low < CLASS_BAND[0] else []) + \
               (["the commonest lies above it"] if high > CLASS_BAND[1] else [])
     return (f"Every digit appears: the rarest, {hist.index(low)}, makes up {pct(low)} of the samples and the "
-            f"commonest, {hist.index(high)}, {pct(high)}. An even coverage keeps every share within "
-            f"{pct(CLASS_BAND[0], 0)} to {pct(CLASS_BAND[1], 0)}; " +
+            f"commonest, {hist.index(high)}, {pct(high)}, where real test digits range from {pct(min(real))} to "
+            f"{pct(max(real))}. On {n:,} samples a share's sampling error is about {pct(error)}, so " +
+            ("departures of this size are the generator's, not chance. " if departure > 3 * error else
+             "these departures are within chance. ") +
+            f"This report calls coverage even when every share lies within {pct(CLASS_BAND[0], 0)} to "
+            f"{pct(CLASS_BAND[1], 0)}, {pct(1 - CLASS_BAND[0] / 0.1, 0)} either side of an even share; " +
             (f"{listed(outside)}." if outside else "both lie inside it."))
 
 
@@ -206,13 +212,11 @@ def snapshot_sentence(metrics: dict) -> str:
         return ""
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
-    return (f"These are snapshots, D at a single step scored on {GAUGE_IMAGES:,} fixed digits of each set, while "
-            f"each point of the loss figure is a mean over {plural(window, 'training batch', 'training batches')}. "
-            f"At the same steps the snapshots of D's output on training digits range from {min(snapshots):.2f} to "
-            f"{max(snapshots):.2f} and the means from {min(at_steps):.2f} to {max(at_steps):.2f}: D's rating of "
-            f"real digits swings within each stretch of {window} steps, and a snapshot catches one point of the "
-            "swing. Both sets of a measurement are scored by the same snapshot, so the swing does not enter their "
-            "difference.")
+    return (f"These are snapshots, D at one step scored on {GAUGE_IMAGES:,} fixed digits of each set, whereas each "
+            f"point of the loss figure is a mean over {plural(window, 'training batch', 'training batches')}: at the "
+            f"same steps the snapshots of D's output on training digits range from {min(snapshots):.2f} to "
+            f"{max(snapshots):.2f} and the means from {min(at_steps):.2f} to {max(at_steps):.2f}. Both sets of a "
+            "measurement are scored by the same snapshot, so that swing does not enter their difference.")
 
 
 def balance_sentence(metrics: dict) -> str:
