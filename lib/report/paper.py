@@ -206,7 +206,8 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         f"grows) geometrically with the distance {doc.cite('bengio1994')}. {doc.fig('gradient_flow')} measures "
         f"$\\lVert\\partial\\mathcal L/\\partial h^{{(t)}}\\rVert$ at every step of held-out palindromes of length "
         f"T = {T}, for every model with its initial weights and after training, and the mean of the element-wise "
-        f"factor of each Jacobian (the *carry factor*: the RNN's tanh slope, the LSTM's forget gate); "
+        f"factor of each Jacobian (the *carry factor*: the RNN's tanh slope, which multiplies $W_{{hh}}$, and the "
+        f"LSTM's forget gate); "
         f"{doc.tab('p1_gradient')} sums it up.",
         doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in each model's seed-"
                    f"{min(r['seed'] for r in part1.runs_of(lstm, 'gradient'))} run, with the initial weights (left) "
@@ -354,7 +355,7 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
             f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows "
             "the samples closest to a training digit above that digit.",
             doc.figure("neighbours", f"The {len(neighbours['closest'])} final samples closest to a training digit "
-                       "(top, titled with the distance) above their nearest training digit (bottom).", 70)]
+                       "(top, titled with the distance) above their nearest training digit (bottom).", 100)]
     return "\n\n".join(parts)
 
 
@@ -386,8 +387,8 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
     c = gan["config"]
     d = c["latent_dim"]
     parts = [
-        "**Convergence.** A GAN's losses do not fall to a minimum; each network's loss is the other's gain. What can "
-        "converge is the balance: at the equilibrium of (10), $D(x) = D(G(z)) = 1/2$. "
+        "**Convergence.** A GAN's losses do not fall to a minimum; each network's loss is the other's gain, and "
+        f"what can converge is the balance of (10), whose values {doc.fig('losses')} marks. "
         + part2.drift_sentence(gan, doc.fig('losses')),
         f"**Lerp and slerp.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
         f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
@@ -406,10 +407,10 @@ def limitations(doc: Document, data: dict) -> str:
     items = []
     if "gan" in data and data["gan"]["data_source"] != "mnist":
         items.append(f"Part II trained on {part2.data_text(data['gan'], why=True)}. The classifier that measures the samples "
-                     "was trained on the same digits, so its scores are relative to that subset. No choice of this "
-                     "run was made on the test digits, but the main run's settings come from earlier development "
-                     "runs that were scored on them; a separate validation split would keep the final scores free "
-                     "of that choice.")
+                     "was trained on the same digits, so its scores are relative to that subset. The main run's "
+                     "settings were chosen in development runs scored on the test digits, so its final scores are "
+                     "not free of that selection, although this run chooses nothing more; a validation split taken "
+                     "from the training digits would remove it.")
     if "lstm" in data:
         p = data["lstm"]["parameters"]
         items.append(f"Part I used {plural(len(p['seeds']), 'seed')} per length and a budget of {p['max_steps']:,} "

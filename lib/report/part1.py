@@ -377,24 +377,32 @@ def _factor(ratio: float) -> str:
 
 
 def rnn_gradient_text(flows: dict, T: int) -> str:
-    """The RNN's gradient at initialisation and after training, and the measured reason for its shape."""
+    """The RNN's gradient at initialisation and after training, and the measured reason for its shape: the tanh
+    slopes and the spectral norm of W_hh, the two factors of each step's Jacobian."""
     if "rnn" not in flows["trained"]:
         return ""
     init, trained = flows["init"]["rnn"], flows["trained"]["rnn"]
-    text = (f"At T = {T}, with the initial weights, the vanilla RNN's gradient {shape_sentence(init['norms'])}. "
-            f"After training it {shape_sentence(trained['norms'])}; t = 1 receives {sci(gradient_ratio(trained))} of "
-            f"what t = {T - 1} receives.")
-    carry = trained["carry"]
+    per_step = gradient_ratio(init) ** (1 / max(1, T - 2))
+    text = (f"At T = {T}, with the initial weights, the vanilla RNN's gradient {shape_sentence(init['norms'])}, "
+            f"a mean factor of {num(per_step)} per step back")
+    if init.get("weight_norm"):
+        text += (f", although the tanh slopes are near one (mean {num(fmean(init['carry']))}): the shrinking comes "
+                 f"from $W_{{hh}}$, whose spectral norm {num(init['weight_norm'])} only bounds the gain of the "
+                 "strongest direction, while the gradient spreads over all of them")
+    text += (f". After training it {shape_sentence(trained['norms'])}; t = 1 receives {sci(gradient_ratio(trained))} "
+             f"of what t = {T - 1} receives.")
+    carry, w = trained["carry"], trained["weight_norm"]
     k = max(1, len(carry) // 4)
     early, late = fmean(carry[:k]), fmean(carry[-k:])
     low = min(range(len(trained["norms"])), key=trained["norms"].__getitem__)
-    if 0 < low < len(carry) - 1 and early > late:
-        text += (f" The measurements explain the shape. Each step back multiplies the gradient by "
-                 f"$\\mathrm{{diag}}(1 - h^{{(t)}} \\odot h^{{(t)}})\\,W_{{hh}}^\\top$. In the trained network the tanh is far from "
+    if 0 < low < len(carry) - 1 and early > late and w:
+        text += (f" Each step back multiplies the gradient by $\\mathrm{{diag}}(1 - h^{{(t)}} \\odot h^{{(t)}})\\,"
+                 f"W_{{hh}}^\\top$, with $\\lVert W_{{hh}}\\rVert_2$ = {num(w)} after training. The tanh is far from "
                  f"saturated at the first {plural(k, 'step')} (mean slope $1 - h^2$ = {num(early)}) and much more "
                  f"saturated at the last {plural(k, 'step')} ({num(late)}): going back from the loss, the gradient "
-                 "first shrinks through the saturated late steps, then grows again through the first ones, where the "
-                 "slopes are steeper, though not back to what it had lost.")
+                 "first shrinks through the saturated late steps, where slope times norm is "
+                 f"{num(late * w)}, then can grow again through the first ones, where it is {num(early * w)}, though "
+                 "not back to what it had lost.")
     return text
 
 

@@ -78,10 +78,10 @@ def data_sentence(metrics: dict) -> str:
     """What the training digits mean for the game: how many there are and how often D sees each one."""
     c, images = metrics["config"], _train_images(metrics)
     epochs = c["steps"] * c["batch_size"] / images
-    return (f"The training set holds {images:,} digits, so in {c['steps']:,} steps of {c['batch_size']} the "
-            f"discriminator sees each one about {epochs:.0f} times: memorising them is a real risk, and it is "
-            "measured below" + (", against MNIST's full 60,000 training digits." if metrics["data_source"] != "mnist"
-                                else "."))
+    return (f"The training set holds {images:,} digits" + (" (full MNIST has 60,000)" if metrics["data_source"] !=
+                                                           "mnist" else "") +
+            f", so in {c['steps']:,} steps of {c['batch_size']} the discriminator sees each one about {epochs:.0f} "
+            "times: memorising them is a real risk, and it is measured below.")
 
 
 def settings_table(metrics: dict) -> pd.DataFrame:
@@ -435,7 +435,9 @@ def speckle_sentence(metrics: dict, grids: dict) -> str:
     if len(steps) < 2:
         return ""
     half, final = at[steps["half"]], at[steps["final"]]
-    return (f"Halfway the samples carry {num(half, 3)} isolated bright pixels per image and at the end {num(final, 3)}"
+    n = metrics["curves"]["evals"][-1]["n"]
+    return (f"Measured on {n:,} samples during training, the samples carry {num(half, 3)} isolated bright pixels "
+            f"per image halfway and {num(final, 3)} at the end"
             + (": the speckle thins out as training goes on." if final < half / 2 else "."))
 
 
@@ -561,7 +563,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
     """Part II in two sentences: where the final samples stand against real digits, and what the ablation
     credits for it over the course template (when it trained both)."""
     final, real = metrics["final"], metrics["real_baseline"]
-    text = (f"Trained on {data_text(metrics)}, the GAN's final samples reach "
+    text = (f"Trained on {_train_images(metrics):,} digits of MNIST, the GAN's final samples reach "
             f"{pct(final['inception_score'] / real['inception_score'])} of the Inception score of real digits, with a "
             f"Fréchet distance {final['frechet_distance'] / real['frechet_distance']:.1f} times theirs.")
     rungs = (ladder or {}).get("rungs", {})
