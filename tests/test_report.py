@@ -134,6 +134,12 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     text = part1.rnn_gradient_text(flows, 7)
     assert "U-shaped" in text and "where slope times norm is 0.30, then can grow again" in text and "2.70" in text
     assert "the tanh slopes are near one (mean 0.99): the shrinking comes from $W_{hh}$" in text
+    assert "The mean slope does not explain" not in text, "every step of this rise has slope times norm above one"
+    hidden = dict(init=flows["init"], trained=dict(rnn=flow([1e-3, 5e-4, 2.5e-4, 1e-5, 1e-3, 1e-1],
+                                                            [0.9, 0.2, 0.2, 0.5, 0.1, 0.1], 3.0)))
+    text = part1.rnn_gradient_text(hidden, 7)
+    assert "from t = 3 back to t = 1 the gradient still grows, by up to a factor of about 2.0 a step" in text
+    assert "below one (0.60). Growing that much needs units whose slope is at least 0.67, against a mean of 0.20:" in text
     flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
     assert "then can grow again" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
     monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
@@ -283,6 +289,9 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
                predicted=[0, 7, 5], latent_norms=[10.0, 7.0, 10.0])
     record = dict(pairs=[dict(classes=[0, 5], confidences=[1.0, 1.0], modes=dict(lerp=dip, slerp=flat))])
     table = part2.walk_table(record)
+    assert part2.interpolation_conclusion(record) == ("Between digits of different classes, 2 of the 2 interpolation "
+                                                      "paths passed through a digit of neither class, and slerp kept "
+                                                      "its least confident frame clearer than lerp's in 1 of 1 pair.")
     lerp, slerp = table.iloc[0], table.iloc[1]
     assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 0.50: 7 at 60%")
     assert (slerp["reading changes"], slerp["first change, t"], slerp["digits of neither end"]) == (0, "–", "3")

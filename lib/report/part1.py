@@ -403,6 +403,20 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
                  "first shrinks through the saturated late steps, where slope times norm is "
                  f"{num(late * w)}, then can grow again through the first ones, where it is {num(early * w)}, though "
                  "not back to what it had lost.")
+        norms = trained["norms"]
+        # a step back from h_i to h_(i-1) gains at most max(slope_i) ||W_hh||; where the mean slope times the norm
+        # is below one and the gradient still grows, units with slopes above the mean must carry it
+        grows = {i: norms[i - 1] / norms[i] for i in range(1, low + 1) if norms[i - 1] > norms[i] and carry[i] * w < 1}
+        needed = max(grows.values(), default=0) / w
+        if grows and needed <= 1:  # a slope is at most one: beyond that the bound, not the units, would be wrong
+            slopes = [carry[i] for i in grows]
+            span = lambda lo, hi: num(lo) if num(lo) == num(hi) else f"{num(lo)} to {num(hi)}"  # noqa: E731
+            text += (f" The mean slope does not explain every step of that rise: from t = {max(grows) + 1} back to "
+                     f"t = {min(grows)} the gradient still grows, by up to {_factor(max(grows.values()))} a step, "
+                     f"while the mean slope times the norm is below one ({span(min(slopes) * w, max(slopes) * w)}). "
+                     f"Growing that much needs units whose slope is at least {num(needed)}, against a mean of "
+                     f"{span(min(slopes), max(slopes))}: a few unsaturated units, hidden by the mean, carry the "
+                     "gradient back, as a few open forget gates do in the LSTM.")
     return text
 
 
