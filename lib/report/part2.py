@@ -504,14 +504,27 @@ def walks_sentence(record: dict) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+def _third_digit_paths(record: dict) -> tuple[int, int]:
+    """(paths that pass through a digit of neither endpoint, as the classifier reads them; all paths)."""
+    paths = [(pair, walk) for pair in record["pairs"] for walk in pair["modes"].values()]
+    return sum(bool(set(walk["predicted"]) - set(pair["classes"])) for pair, walk in paths), len(paths)
+
+
+def _slerp_margins(pairs: list[dict]) -> tuple[int, int]:
+    """(pairs whose slerp path's least confident frame is read more than five points more confidently than
+    lerp's, pairs where it is read as much less confidently)."""
+    weakest = lambda walk: min(max(q) for q in walk["probs"])  # noqa: E731
+    margins = [weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) for p in pairs]
+    return sum(m > 0.05 for m in margins), sum(m < -0.05 for m in margins)
+
+
 def third_digit_sentence(record: dict) -> str:
     """Whether the paths pass through digits that belong to neither endpoint, as the classifier reads them."""
-    paths = [(pair, walk) for pair in record["pairs"] for walk in pair["modes"].values()]
-    third = [1 for pair, walk in paths if set(walk["predicted"]) - set(pair["classes"])]
+    third, paths = _third_digit_paths(record)
     if not third:
         return ("In this run no path passes through a third digit: the classifier's reading goes straight from "
                 "one endpoint's digit to the other's.")
-    return (f"In this run {len(third)} of the {len(paths)} paths pass through a digit that belongs to neither "
+    return (f"In this run {third} of the {paths} paths pass through a digit that belongs to neither "
             "endpoint on the way, a sign that the generator's map from noise to digits places other classes "
             "between the two.")
 
@@ -527,11 +540,9 @@ def paths_verdict(record: dict) -> str:
     pairs = record["pairs"]
     if not {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         return ""
-    weakest = lambda walk: min(max(q) for q in walk["probs"])  # noqa: E731
     changes = {mode: sum(sum(a != b for a, b in zip(p["modes"][mode]["predicted"], p["modes"][mode]["predicted"][1:]))
                          for p in pairs) for mode in ("lerp", "slerp")}
-    margins = [weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) for p in pairs]
-    better, worse = sum(m > 0.05 for m in margins), sum(m < -0.05 for m in margins)
+    better, worse = _slerp_margins(pairs)
     text = (f"Comparing each pair's least confident frames, slerp's was read more than five points more "
             f"confidently than lerp's in {better} of {plural(len(pairs), 'pair')}"
             + (f", less confidently by as much in {worse}" if worse else "")
@@ -584,15 +595,12 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
 
 def interpolation_conclusion(record: dict) -> str:
     """The interpolation in one sentence: paths through a third digit, and lerp against slerp pair by pair."""
-    paths = [(pair, walk) for pair in record["pairs"] for walk in pair["modes"].values()]
-    third = sum(bool(set(walk["predicted"]) - set(pair["classes"])) for pair, walk in paths)
-    text = (f"Between digits of different classes, {third} of the {len(paths)} interpolation paths passed through a "
+    third, paths = _third_digit_paths(record)
+    text = (f"Between digits of different classes, {third} of the {paths} interpolation paths passed through a "
             "digit of neither class")
     pairs = record["pairs"]
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
-        weakest = lambda walk: min(max(q) for q in walk["probs"])  # noqa: E731
-        better = sum(weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) > 0.05 for p in pairs)
-        text += (f", and slerp kept its least confident frame clearer than lerp's in {better} of "
+        text += (f", and slerp kept its least confident frame clearer than lerp's in {_slerp_margins(pairs)[0]} of "
                  f"{plural(len(pairs), 'pair')}")
     return text + "."
 
