@@ -34,7 +34,6 @@ from .palindrome import INPUT_DIMS
 from .pipeline import NOTEBOOKS as PIPELINE
 from .recurrent import MODELS
 from .recurrent_train import RecurrentConfig
-from .samples import CLOSEST
 from .sweeps import Design
 
 
@@ -319,7 +318,7 @@ class SamplesParams(Params):
             raise ParameterError(f"start_class and end_class must differ; both are {self.start_class}")
         check_fraction("min_confidence", self.min_confidence)
         check_int("candidates", self.candidates, minimum=2)
-        check_int("neighbour_samples", self.neighbour_samples, minimum=CLOSEST)
+        check_int("neighbour_samples", self.neighbour_samples, minimum=10)  # room for every class
         check_int("interpolation_steps", self.interpolation_steps, minimum=0)
         if not self.modes:
             raise ParameterError("modes must hold at least one of 'lerp', 'slerp'; got []")

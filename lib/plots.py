@@ -296,11 +296,11 @@ def gan_quality(evals: list[dict], baseline: dict):
 
 def ablation(rows: dict[str, dict]):
     """One bar per configuration, labelled with its CPU minutes: IS relative to real data (left) and Fréchet
-    distance relative to real data (right); the dashed line is real data."""
+    distance to the training digits relative to new (test) digits' (right); the dashed line is real data."""
     names = [f"{textwrap.fill(name, 26)}\n({row['CPU minutes']:.1f} min)" for name, row in rows.items()]
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 0.6 + 0.4 * len(rows)), sharey=True)
     for ax, key, xlabel in ((axes[0], "IS / real", "Inception score / real"),
-                            (axes[1], "Fréchet / real", "Fréchet distance / real")):
+                            (axes[1], "Fréchet / real", "Fréchet distance to training digits / real")):
         y = np.arange(len(rows))
         ax.barh(y, [row[key] for row in rows.values()], height=0.6, color="tab:blue")
         ax.axvline(1, ls="--", color="tab:green", lw=0.8)

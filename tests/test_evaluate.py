@@ -41,13 +41,19 @@ def test_classifier_is_accurate_and_real_digits_score_high(mnist5k, trained_clas
     assert real["frechet_distance_splits"] == 4, "4,000 training digits: four disjoint splits of 1,000"
     noise = evaluator(torch.rand(1000, 1, 28, 28) * 2 - 1)
     assert real["frechet_distance"] < noise["frechet_distance"] / 10
+    # The decisions' distance, to the training digits: new (test) digits sit near them, noise far away.
+    assert real["frechet_distance_train"] < noise["frechet_distance_train"] / 10
+    training_digits = evaluator(mnist5k.train_images[:2000])
+    assert training_digits["frechet_distance_train"] < real["frechet_distance_train"], \
+        "digits drawn from the reference itself are nearer it than new digits"
 
 
 def test_samples_are_measured_in_splits_of_the_baselines_size(mnist5k, trained_classifier):
     """Like with like: a measure that depends on the sample size is taken on splits of SPLIT images, the size of
     the real baseline, and reported as the mean and spread over the splits."""
     classifier = trained_classifier[0]
-    reference = Sample.of(classifier, mnist5k.test_images)
+    reference = dict(test=Sample.of(classifier, mnist5k.test_images),
+                     train=Sample.of(classifier, mnist5k.train_images))
     images = mnist5k.train_images[:3 * SPLIT]
     whole = measure_sample(Sample.of(classifier, images), reference)
     assert whole["n"] == 3 * SPLIT and whole["splits"] == 3 and whole["inception_score_sd"] > 0

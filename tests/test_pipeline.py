@@ -15,7 +15,7 @@ import pytest
 
 from lib.params import ParameterError
 from lib.pipeline import PROJECT_ROOT
-from tools.bootstrap import BootstrapError, bootstrap, check_python
+from tools.bootstrap import BootstrapError, bootstrap, check_disk, check_python
 from tools.run_notebook import UPSTREAM, Unfinished, check_finished, outputs_of, parameters_for
 
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # no outer make's jobserver
@@ -293,3 +293,10 @@ def test_a_venv_of_an_unsupported_python_is_rebuilt_with_a_supported_one(tmp_pat
     assert record["python"] == "{}.{}".format(*sys.version_info[:2]) and record["checkout"] == str(tmp_path)
     kernel = json.loads((venv / "share/jupyter/kernels/assignment3/kernel.json").read_text())
     assert kernel["argv"][0] == str(venv / "bin" / "python") and kernel["env"]["PYTHONPATH"] == str(tmp_path)
+
+
+def test_too_little_disk_for_a_new_environment_is_refused_with_the_free_space_named(tmp_path):
+    free = shutil.disk_usage(tmp_path).free / 2**30
+    with pytest.raises(BootstrapError, match=r"has \d+\.\d GiB free; installing requirements\.txt needs about \d+ GiB"):
+        check_disk(tmp_path, needed_gib=free + 100)
+    check_disk(tmp_path, needed_gib=free / 2)  # enough: no error

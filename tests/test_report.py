@@ -76,17 +76,20 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
         return [run("rnn", 20, a, seed, **(change or dict(max_steps=3200))) for seed, a in enumerate(accs)]
     text = part1.budget_sentence(longer([1, 1, 1]), before)
     assert text.startswith("On 4 times the budget (3,200 steps), the vanilla RNN at T = 20 learned from 3 of 3 seeds "
-                           "(mean test accuracy 100.0%, against 46.7% in the sweep), so at that length the budget, "
+                           "(mean test accuracy 100.0%, against 46.7% on the standard budget), so at that length the budget, "
                            "not the model's memory, held it back.")
     assert "does not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
     assert "helps, but not every seed" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
     assert "changes its mean accuracy little" in part1.budget_sentence(longer([0.4, 1, 0.12]), before)
     wide = part1.budget_sentence(longer([0.1, 0.1, 0.1], hidden_dim=256), before)
-    assert wide.startswith("With 256 hidden units (70,922 parameters against 19,082), the vanilla RNN at T = 20 "
-                           "learned from 0 of 3 seeds") and "does not rescue it" in wide
+    assert wide.startswith("With 256 hidden units (70,922 parameters against 19,082, at the rate chosen for 128), "
+                           "the vanilla RNN at T = 20 learned from 0 of 3 seeds") and "does not rescue it" in wide
     both = part1.budget_sentence(longer([1, 1, 1]) + longer([1, 1, 1], hidden_dim=256), before)
     assert "so at that length its size, not the model's memory, held it back" in both and both.count("learned") == 2
     assert part1.budget_sentence([], before) == ""
+    table = part1.sweep_table(before, longer([1, 1, 0.5]) + longer([0.1, 0.1, 0.1], hidden_dim=256))
+    assert list(table["model"]) == ["vanilla RNN", "vanilla RNN, 256 units", "vanilla RNN, 3,200 steps"]
+    assert list(table["seeds that learned (99% test)"]) == ["0 of 3", "0 of 3", "2 of 3"]
 
 
 def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chrono_apart_whatever_the_outcome():
@@ -117,7 +120,7 @@ def test_nothing_learned_and_learning_again_after_a_failure_are_both_said():
 def test_partial_learners_are_counted_and_none_is_said_when_none():
     assert "no run learned the task part of the way" in part1.partial_sentence(sweep(rnn={5: [1, 0.1]}))
     text = part1.partial_sentence(sweep(rnn={5: [1, 0.5, 0.3]}))
-    assert text.startswith("Of the 3 runs of the sweep, 2 ended between 20% and 99%, runs of the vanilla RNN.") and "these runs" in text
+    assert text.startswith("Of the 3 runs over T, 2 ended between 20% and 99%, runs of the vanilla RNN.") and "these runs" in text
 
 
 def flow(norms, carry, weight=None):
@@ -167,7 +170,8 @@ def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
 
 def gan_final(IS=8.0, FD=20.0, salt=0.05, hist=None, sd=0.1, gap=0.0):
     return dict(n=10000, splits=10, inception_score=IS, inception_score_sd=sd, frechet_distance=FD,
-                frechet_distance_sd=sd * 10, salt_noise=salt, class_histogram=hist or [0.1] * 10,
+                frechet_distance_sd=sd * 10, frechet_distance_train=FD, frechet_distance_train_sd=sd * 10,
+                salt_noise=salt, class_histogram=hist or [0.1] * 10,
                 D_train=0.5 + gap, D_test=0.5, D_gap=gap)
 
 
@@ -185,11 +189,11 @@ def test_a_discriminator_gap_of_zero_is_no_memorisation_and_a_large_one_is():
     assert "no sign of memorising" in part2.gap_sentence(evals)
     evals[3]["D_gap"] = 0.2
     text = part2.gap_sentence(evals)
-    assert "+0.200 (at step 3,000)" in text and "no steady sign" in text and "begun to memorise" not in text
+    assert "between +0.000 and +0.200 (the largest at step 3,000)" in text and "no steady sign" in text and "begun to memorise" not in text
     for e in evals[2:]:
         e["D_gap"] = max(e["D_gap"], 0.04)
     text = part2.gap_sentence(evals)
-    assert "From step 2,000 on it is positive at each of 3 measurements (mean +0.093, the last +0.040)" in text
+    assert "from step 2,000 on it is positive at each of 3 measurements (mean +0.093)" in text
     assert "a hint rather than proof" in text
 
 
@@ -199,7 +203,8 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
                                evals=[dict(step=0, D_train=0.5), dict(step=1000, D_train=0.7),
                                       dict(step=2000, D_train=0.45)]))
     text = part2.snapshot_sentence(metrics)
-    assert "range from 0.45 to 0.70 and the means from 0.58 to 0.58" in text and "100 training batches" in text
+    assert "(on training digits, 0.45 to 0.70 against 0.58 to 0.58 at the same steps)" in text
+    assert "100 training batches" in text
 
 
 def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to_change_nothing():
@@ -208,8 +213,8 @@ def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to
                                                               config=dict(augment=["translation"])),
                                      "template+ema": rung(ema=True, IS=8.02, FD=20.1, sd=0.05)})
     text = " ".join(part2.ablation_sentences(ladder))
-    assert "Augmenting D's inputs (translation) worsens the IS from 8.00 to 7.00 and the Fréchet distance from 20" in text
-    assert "Sampling from the moving average leaves the IS and the Fréchet distance unchanged within the spread " \
+    assert "Augmenting D's inputs (translation) worsens the IS from 8.00 to 7.00 and the Fréchet distance to the training digits from 20" in text
+    assert "Sampling from the moving average leaves the IS and the Fréchet distance to the training digits unchanged within the spread " \
         "between splits (8.00 and 8.02; 20.0 and 20.1)" in text
     assert "improves" not in text
 
@@ -234,10 +239,10 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     conclusion = part2.conclusion_text(GAN_METRICS, ladder)
     assert ("Of its steps, sampling from the moving average and changing both learning rates from 0.0002 to 0.0004 "
             "improved both measures.") in conclusion and "batch" not in conclusion, "a mixed step is left to its section"
-    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance=120.5)
+    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_train=120.5)
     assert "and changing the batch from 64 to 128 changed neither beyond the spread between splits" in \
         part2.conclusion_text(GAN_METRICS, ladder)
-    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.5, frechet_distance=100.0)
+    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.5, frechet_distance_train=100.0)
     del ladder["rungs"]["template+rates"]  # the template with its average straight to the main configuration
     assert [t.split(" improves")[0] for t in part2.ablation_sentences(ladder)][1] == (
         "Changing both learning rates from 0.0002 to 0.0004 and the batch from 64 to 128")
@@ -254,6 +259,24 @@ def test_copies_of_training_digits_are_judged_against_new_digits():
     assert "no sign that the generator copies" in text
     assert "near-copies" in part2.neighbour_sentence(dict(record, below=0.2))
     assert "weak sign" in part2.neighbour_sentence(dict(record, below=0.03))
+    one_class_near = [dict(digit=d, below=0.3 if d == 4 else 0.05) for d in range(10)]
+    pooled = part2.neighbour_sentence(dict(record, by_class=one_class_near))
+    assert "no more than new digits would, pooled over the classes" in pooled and "no sign" not in pooled, \
+        "a class that draws near copies takes back the pooled verdict"
+
+
+def test_the_copy_check_within_each_class_names_the_classes_that_copy():
+    rows = [dict(digit=d, samples=200, test=100, median_sample=5.0, median_test=5.5, test_percentile_5=3.0,
+                 below=0.05) for d in range(10)]
+    text = part2.neighbour_class_sentence(dict(by_class=rows))
+    assert "In 10 of the 10 classes the samples' median distance is below the test digits'" in text
+    assert "runs from 5% to 5%, so in no class do the samples sit nearer" in text
+    rows[7] = dict(rows[7], below=0.3, median_sample=6.0)
+    text = part2.neighbour_class_sentence(dict(by_class=rows))
+    assert "In 9 of the 10 classes" in text and "more than twice the 5% that new digits would give in 7 (30%): in " \
+        "that class part of the samples" in text
+    table = part2.neighbour_table(dict(by_class=rows))
+    assert list(table.columns) == ["digit"] + [str(d) for d in range(10)] and table.iloc[3, 8] == "30%"
 
 
 def test_the_speckle_of_the_grids_is_counted_at_their_steps():

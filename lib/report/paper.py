@@ -147,10 +147,11 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "and each run (dots, set slightly apart per model); the dashed line is chance. Right: the steps until "
                    "the validation accuracy first reached 99%, one point per run; a cross marks a run that never did, "
                    "at its step budget (grey)."),
-        doc.table("p1_sweep", part1.sweep_table(sweep), f"Test accuracy against T, over "
-                  f"{plural(len(p['seeds']), 'seed')}, each run on a budget of {p['max_steps']:,} steps. A seed learned when its final test accuracy is at least 99%; the "
-                  "median first step at 99% validation accuracy counts the runs that got there, which may later "
-                  "have fallen back."),
+        doc.table("p1_sweep", part1.sweep_table(sweep, part1.runs_of(lstm, "budget")), f"Test accuracy against T, "
+                  f"over {plural(len(p['seeds']), 'seed')}, each run on a budget of {p['max_steps']:,} steps unless its "
+                  "row names more steps or more units. A seed learned when its final test accuracy is at least 99%; "
+                  "the median first step at 99% validation accuracy counts the runs that got there, which may "
+                  "later have fallen back."),
         " ".join(filter(None, [*(part1.trend_sentence(m, by) for m, by in by_model.items()),
                                part1.plain_lstm_verdict(sweep), part1.partial_sentence(sweep),
                                part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep)])),
@@ -222,9 +223,9 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
     flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
     parts = [
         "**Why the vanilla RNN forgets.** " + part1.rnn_gradient_text(flows, T) +
-        " Learning to carry the first digit needs a gradient from the last step to the first, and in a plain "
-        "recurrence that gradient passes through every intermediate step's Jacobian; once it is small next to the "
-        "gradients of the later steps, training has little to go on.",
+        " In a plain recurrence the gradient that would teach the network to carry the first digit passes through "
+        "every later step's Jacobian; once it is small next to the later steps' gradients, training has little "
+        "to go on.",
         "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
         "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
@@ -285,13 +286,15 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
         f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
-        "samples and of the test digits; the share of each digit; and, with no classifier, the *isolated bright "
+        "samples and of the test digits (for the final run) or of the training digits (for choosing between "
+        "configurations, so that no choice sees the test digits); the share of each digit; and, with no classifier, the *isolated bright "
         f"pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale from 0 to 1) whose eight neighbours "
         f"are all darker than {SALT_DARK:g}, a speckle that pen strokes, several pixels wide, never leave. The "
         "Inception score and the Fréchet distance depend on the number of "
         f"images they are computed on, so every one is computed on splits of {split:,} images and compared with "
-        f"the same measure on {split:,} real digits: the Inception score of test digits, and the Fréchet distance "
-        "of training digits to the test set, which is what a perfect generator would score.",
+        f"the same measure on {split:,} real digits: the Inception score of test digits, the Fréchet distance "
+        "of training digits to the test set, and that of test digits to the training set; each is what a "
+        "generator of new, real-looking digits would score.",
     ])
 
 
@@ -326,7 +329,7 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         return "This run trained no ablation."
     parts = [
         f"Each row of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and on the "
-        f"same {ladder['steps']:,} steps, fewer than the main run's, and measured like the main run. "
+        f"same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
         + ("Starting from the course template, each row changes one thing in the row above it, so each change is "
            "measured on its own. " if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else "")
         + "A row sampled from the moving average shares its training with the one sampled from the raw generator, "
@@ -334,8 +337,9 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
-                  f"{ladder['steps']:,} steps from the same seed; '% of real' and '× real' compare with real digits "
-                  f"at the same sample size, and the last column is each configuration's cost."),
+                  f"{ladder['steps']:,} steps from the same seed; '% of real' compares with real test digits at the "
+                  "same sample size, FD is the Fréchet distance to the training digits, and the last column is "
+                  "each configuration's cost."),
     ]
     return "\n\n".join(parts)
 
@@ -352,10 +356,15 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
     if neighbours:
         parts += [
             "**Copies of training digits?** The discriminator sees each training digit many times, so the generator "
-            f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows "
-            "the samples closest to a training digit above that digit.",
-            doc.figure("neighbours", f"The {len(neighbours['closest'])} final samples closest to a training digit "
-                       "(top, titled with the distance) above their nearest training digit (bottom).", 100)]
+            f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows, "
+            "for each class, the sample closest to a training digit above that digit.",
+            doc.figure("neighbours", "For each digit class, the final sample closest to a training digit (top, "
+                       "titled with its class and the distance) above that training digit (bottom).", 100)]
+        if neighbours.get("by_class"):
+            parts += [f"{part2.neighbour_class_sentence(neighbours)} {doc.tab('p2_neighbours')} gives the numbers.",
+                      doc.table("p2_neighbours", part2.neighbour_table(neighbours),
+                                "The copy check within each class: samples by the classifier's reading, test digits "
+                                "by their label; distances to the nearest training digit.")]
     return "\n\n".join(parts)
 
 
@@ -407,10 +416,11 @@ def limitations(doc: Document, data: dict) -> str:
     items = []
     if "gan" in data and data["gan"]["data_source"] != "mnist":
         items.append(f"Part II trained on {part2.data_text(data['gan'], why=True)}. The classifier that measures the samples "
-                     "was trained on the same digits, so its scores are relative to that subset. The main run's "
-                     "settings were chosen in development runs scored on the test digits, so its final scores are "
-                     "not free of that selection, although this run chooses nothing more; a validation split taken "
-                     "from the training digits would remove it.")
+                     "was trained on the same digits, so its scores are relative to that subset. The final GAN's "
+                     "settings were fixed during development, in runs that were scored on the test digits. In this "
+                     "run the ablation that supports them compares configurations on the training digits only"
+                     + (f" ({doc.tab('p2_ablation')})" if data.get("ablation", {}).get("rungs") else "")
+                     + ", and the test digits score the final run alone.")
     if "lstm" in data:
         p = data["lstm"]["parameters"]
         items.append(f"Part I used {plural(len(p['seeds']), 'seed')} per length and a budget of {p['max_steps']:,} "
@@ -421,7 +431,7 @@ def limitations(doc: Document, data: dict) -> str:
                      "of a trend.")
         if p["study_lengths"]:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
-                         ", on the validation set but from the same seeds whose test accuracy the sweep reports "
+                         ", on the validation set but from the same seeds whose test accuracy is reported "
                          "there, and used at every length, the long-memory runs included.")
         if "rnn" in p["models"]:
             items.append("The vanilla RNN kept PyTorch's default initialisation; an RNN whose recurrent matrix "
@@ -433,8 +443,9 @@ def limitations(doc: Document, data: dict) -> str:
             items.append(f"The long-memory {'run' if one else 'runs'} used one seed: {'it shows' if one else 'they show'} "
                          "that a model can learn that length, not how often it does.")
     if "gan" in data:
-        items.append(f"The GAN trained for {data['gan']['config']['steps']:,} steps and the ablation for fewer, to "
-                     "keep the default run short; longer training changes the numbers, and the ablation's comparisons hold for its own budget only. The GAN and each "
+        items.append(f"The GAN trained for {data['gan']['config']['steps']:,} steps and the ablation's configurations "
+                     "for fewer; longer training changes the numbers, and the ablation's comparisons hold for its own "
+                     "budget only. The GAN and each "
                      "configuration of the ablation ran from one seed, so their differences carry no spread over "
                      "seeds; the spread over splits in the tables measures the samples, not the training.")
         items.append("The Inception score and Fréchet distance are computed with a classifier trained here rather "

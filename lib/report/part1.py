@@ -69,15 +69,22 @@ def _steps(runs: list[dict]) -> float | None:
     return median(reached) if len(reached) == len(runs) else (median(reached) if reached else None)
 
 
-def sweep_table(records: list[dict]) -> pd.DataFrame:
+def sweep_table(records: list[dict], controls: list[dict] = ()) -> pd.DataFrame:
     """Per model and T: test accuracy over seeds (mean, worst, best), the seeds that learned and the median steps
-    to 99% among those that got there."""
+    to 99% among those that got there. ``controls`` (runs trained again with more steps or more units) follow
+    their model's rows, each group named by what it changes."""
     rows = []
     for model in _models(records):
-        for T, runs in _by_length(records, model).items():
+        base = next(r for r in records if r["model"] == model)
+        groups = [(label(model), runs) for runs in _by_length(records, model).values()]
+        for (steps, dim), runs in sorted(_group([r for r in controls if r["model"] == model],
+                                                ("max_steps", "hidden_dim")).items()):
+            change = f"{dim} units" if dim != base["hidden_dim"] else f"{steps:,} steps"
+            groups += [(f"{label(model)}, {change}", group) for group in _by_length(runs, model).values()]
+        for name, runs in groups:
             accs = [r["test_accuracy"] for r in runs]
             reached = [r["steps_to_99"] for r in runs if r["steps_to_99"] is not None]
-            rows.append({"model": label(model), "T": T, "mean test accuracy": pct(fmean(accs)),
+            rows.append({"model": name, "T": runs[0]["seq_length"], "mean test accuracy": pct(fmean(accs)),
                          "worst seed": pct(min(accs)), "best seed": pct(max(accs)),
                          "seeds that learned (99% test)": f"{sum(map(learned, runs))} of {len(runs)}",
                          "median first step at 99% validation": count(median(reached)) if reached else "never"})
@@ -155,10 +162,10 @@ def init_comparison_sentence(flows: dict) -> str:
     others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
-    return (f"Only the profiles at initialisation compare the models before any of them has learned: there the "
-            f"vanilla RNN's share reaching t = 1, {sci(init['rnn'])}, is {others}. After training the "
-            "profiles also show what each run learned: a run that solved the task has learned to make the first "
-            "step matter, so the trained shares partly follow the accuracies rather than explain them.")
+    return (f"Only at initialisation do the profiles compare the models before any has learned: the vanilla RNN's "
+            f"share reaching t = 1, {sci(init['rnn'])}, is {others}. A trained run that solved the task has "
+            "learned to make the first step matter, so the trained shares partly follow the accuracies rather than "
+            "explain them.")
 
 
 def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None) -> str:
@@ -283,17 +290,18 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                     sum(map(learned, group))
                 if dim != base_dim:
                     change, what = (f"With {dim} hidden units ({parameter_count(model, dim):,} parameters against "
-                                    f"{parameter_count(model, base_dim):,})"), "its size"
+                                    f"{parameter_count(model, base_dim):,}, at the rate chosen for {base_dim})"),\
+                        "its size"
                 else:
                     change, what = (f"On {steps / before[0]['max_steps']:g} times the budget ({steps:,} steps)",
                                     "the budget")
                 verdict = (f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
-                           "so this does not rescue it there" if n == 0 and now < then + 0.05 else
+                           "so this does not rescue it at that length" if n == 0 and now < then + 0.05 else
                            "so this changes its mean accuracy little there" if now < then + 0.05 else
                            "so this helps, but not every seed")
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
-                             f"{plural(len(group), 'seed')} (mean test accuracy {pct(now)}, against {pct(then)} in the "
-                             f"sweep), {verdict}.")
+                             f"{plural(len(group), 'seed')} (mean test accuracy {pct(now)}, against {pct(then)} on the "
+                             f"standard budget), {verdict}.")
     return " ".join(texts)
 
 
@@ -312,7 +320,7 @@ def partial_sentence(records: list[dict]) -> str:
                 f"the task part of the way.")
     models = listed([f"the {name}" for name in sorted({label(r["model"]) for r in partial})])
     these = "this run" if len(partial) == 1 else "these runs"
-    return (f"Of the {plural(len(records), 'run')} of the sweep, {len(partial)} ended between {pct(PARTLY, 0)} and "
+    return (f"Of the {plural(len(records), 'run')} over T, {len(partial)} ended between {pct(PARTLY, 0)} and "
             f"{pct(LEARNED, 0)}, {'a run of' if len(partial) == 1 else 'runs of'} {models}. A network that carried no information about the first digit could not do better than chance "
             f"({pct(CHANCE, 0)}), so {these} had learned to carry part of it, enough for some digits but not all.")
 
@@ -558,7 +566,7 @@ def held_out_sentence(metrics: dict) -> str:
                 "training.")
     shares = listed([f"{pct(share_seen_in_training(T, draws))} at T = {T}" for T in seen])
     return (f"A palindrome of length T is fixed by its first ceil(T/2) digits, so there are only "
-            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A whole run of the sweep draws {draws:,} training "
+            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A whole run on the standard budget draws {draws:,} training "
             f"palindromes, which are expected to contain {shares} of the held-out ones, so there the validation and test "
             f"accuracies measure how well the network fits palindromes it has seen, not how it generalises; no "
             f"held-out set of this task can avoid that at small T. At T = {seen[0]} the validation and test sets "
