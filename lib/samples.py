@@ -115,6 +115,7 @@ def nearest_training(trained: TrainedGAN, samples: int, seed: int) -> tuple[dict
                   median_sample=sample_d.median().item(), median_test=test_d.median().item(),
                   test_percentile_1=threshold, below=(sample_d < threshold).float().mean().item(),
                   closest=sample_d[closest].tolist(), closest_digits=sample_class[closest].tolist(),
+                  closest_train_labels=data.train_labels[sample_i[closest]].tolist(),
                   by_class=_by_class(sample_d, sample_class, test_d, data.test_labels))
     return record, torch.cat([images[closest], train[sample_i[closest]]])
 

@@ -76,12 +76,11 @@ def part1_models(doc: Document, lstm: dict) -> str:
     models = p["models"]
     extra = [m for m in models if m not in ("rnn", "lstm", "lstm-chrono")]
     return "\n\n".join([
-        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step (as a one-hot vector, except in "
-        "the runs at T = 5 with the course's defaults, which also read the digit's value), and are trained on the cross-entropy (9) of the last step only. The "
-        "vanilla RNN has one recurrence, $h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the "
-        "output layer (7). The LSTM follows equations (1) to (8) of the assignment: the input modulation $g$ (1), "
-        "the input, forget and output gates $i$, $f$, $o$ (2)-(4), the cell (5), the hidden state (6), the output "
-        "layer (7) and the softmax (8).",
+        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step as a one-hot vector (Table 3 "
+        "also tries the course skeleton's scalar input, the digit as one number, at T = 5) and are trained on the "
+        "cross-entropy (9) of the last step only. The vanilla RNN has one recurrence, "
+        "$h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the output layer (7); the LSTM "
+        "follows equations (1) to (8) of the assignment, below.",
         EQUATIONS,
         "The forward pass writes each equation as it stands, inside a `for` loop over time, without "
         "`torch.nn.LSTM`; for speed, training runs the same loop with backpropagation through time written out by "
@@ -108,7 +107,8 @@ def part1_training(doc: Document, lstm: dict) -> str:
         f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. The *sweep* trains every model "
         f"at every length from every seed; each of its runs may take the same {p['max_steps']:,} steps (the runs at T = 5 with the course's defaults take up to "
         f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, and the "
-        f"long-memory {'run has' if len(p['long_seeds']) == 1 else 'runs have'} {p['long_max_steps']:,}), and a "
+        f"long-memory {'run' if len(p['long_seeds']) == 1 else 'runs'} at T = {listed(p['long_seq_lengths'])} "
+        f"{'has' if len(p['long_seeds']) == 1 else 'have'} {p['long_max_steps']:,}), and a "
         "run stops early once its validation accuracy has reached 99% at two evaluations in a row. One budget for "
         "every $T$ matters: a budget that grew with $T$ would let a model look better at a longer palindrome only "
         "because it trained longer there.",
@@ -286,8 +286,9 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
         f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
-        "samples and of the test digits (for the final run) or of the training digits (for choosing between "
-        "configurations, so that no choice sees the test digits); the share of each digit; and, with no classifier, the *isolated bright "
+        "samples and of the test digits (for the final run) or of the training digits (for the ablation, whose "
+        "comparisons thus leave the test digits out; a generator that copied its training digits would score "
+        "well on it, which the copy check below guards against); the share of each digit; and, with no classifier, the *isolated bright "
         f"pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale from 0 to 1) whose eight neighbours "
         f"are all darker than {SALT_DARK:g}, a speckle that pen strokes, several pixels wide, never leave. The "
         "Inception score and the Fréchet distance depend on the number of "
@@ -330,8 +331,8 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
     parts = [
         f"Each row of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and on the "
         f"same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
-        + ("Starting from the course template, each row changes one thing in the row above it, so each change is "
-           "measured on its own. " if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else "")
+        + ("Starting from the course template, each row adds one change to the row above it, so each change is "
+           "measured with the earlier ones in place. " if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else "")
         + "A row sampled from the moving average shares its training with the one sampled from the raw generator, "
         "since the average never changes the training.",
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
@@ -357,7 +358,8 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
         parts += [
             "**Copies of training digits?** The discriminator sees each training digit many times, so the generator "
             f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows, "
-            "for each class, the sample closest to a training digit above that digit.",
+            "for each class, the sample closest to a training digit above that digit. "
+            + part2.neighbour_mismatch_sentence(neighbours, doc.fig("neighbours")),
             doc.figure("neighbours", "For each digit class, the final sample closest to a training digit (top, "
                        "titled with its class and the distance) above that training digit (bottom).", 100)]
         if neighbours.get("by_class"):
@@ -433,6 +435,13 @@ def limitations(doc: Document, data: dict) -> str:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
                          ", on the validation set but from the same seeds whose test accuracy is reported "
                          "there, and used at every length, the long-memory runs included.")
+        if part1.confounds_sentence(data["lstm"]):
+            items.append(part1.confounds_sentence(data["lstm"]))
+        profiled = part1.runs_of(data["lstm"], "gradient")
+        if profiled and "gradient_flow" in data["lstm"]:
+            items.append(f"The gradient profiles ({doc.fig('gradient_flow')}, {doc.tab('p1_gradient')}) come from one "
+                         f"run per model (seed {profiled[0]['seed']}), so the unit counts in them carry no spread "
+                         "over seeds.")
         if "rnn" in p["models"]:
             items.append("The vanilla RNN kept PyTorch's default initialisation; an RNN whose recurrent matrix "
                          "starts as the identity or an orthogonal matrix, a known remedy for vanishing gradients, "

@@ -162,10 +162,18 @@ def init_comparison_sentence(flows: dict) -> str:
     others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
-    return (f"Only at initialisation do the profiles compare the models before any has learned: the vanilla RNN's "
+    text = (f"Only at initialisation do the profiles compare the models before any has learned: the vanilla RNN's "
             f"share reaching t = 1, {sci(init['rnn'])}, is {others}. A trained run that solved the task has "
             "learned to make the first step matter, so the trained shares partly follow the accuracies rather than "
             "explain them.")
+    weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
+    if weaker:
+        text += (f" The {listed([label(m) for m in weaker])} thus starts with no more gradient at t = 1 than the RNN, "
+                 "so the starting gradient cannot explain a difference between them. What differs is what training "
+                 "can do with the path: one forget-gate bias per unit sets how much of the cell (5) survives a step, "
+                 "so a unit learns to keep the digit by moving a single number towards an open gate, while the RNN "
+                 "can keep it only through a recurrent matrix and tanh slopes whose product must stay near one.")
+    return text
 
 
 def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None) -> str:
@@ -274,6 +282,22 @@ def parameter_count(model: str, hidden_dim: int, input_dim: int = 10) -> int:
                                               output_dim=10).parameters())
 
 
+def confounds_sentence(metrics: dict) -> str:
+    """What besides the recurrence differs between the vanilla RNN and the LSTMs: their chosen learning rates
+    and their sizes. Empty without the RNN and an LSTM."""
+    p, chosen = metrics["parameters"], metrics.get("chosen_rates", {})
+    lstms = [m for m in p["models"] if m != "rnn" and MODELS[m].build.__name__ == "LSTM"]
+    if "rnn" not in p["models"] or not lstms or not chosen:
+        return ""
+    rates = listed([f"{chosen[m]['rate']:g} for the {label(m)}" for m in ["rnn", *lstms] if m in chosen])
+    size = parameter_count(lstms[0], p["hidden_dim"]) / parameter_count("rnn", p["hidden_dim"])
+    wide = [r for r in runs_of(metrics, "budget") if r["model"] == "rnn" and r["hidden_dim"] != p["hidden_dim"]]
+    return (f"The RNN and the LSTMs differ in more than their recurrence: each trains at its own chosen rate "
+            f"({rates}), and at {p['hidden_dim']} units the LSTM has {size:.1f} times the RNN's parameters"
+            + (f"; the wider RNN that matches its size kept the rate chosen for {p['hidden_dim']} units, which may not "
+               "suit it" if wide else "") + ".")
+
+
 def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
     """For each model and length trained again with more steps or more units: how many seeds learned and the
     mean test accuracy against the sweep's, and what that says: the change was what held the model back, it did
@@ -296,9 +320,10 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                     change, what = (f"On {steps / before[0]['max_steps']:g} times the budget ({steps:,} steps)",
                                     "the budget")
                 verdict = (f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
-                           "so this does not rescue it at that length" if n == 0 and now < then + 0.05 else
-                           "so this changes its mean accuracy little there" if now < then + 0.05 else
-                           "so this helps, but not every seed")
+                           ("so, at that rate, this does not rescue it at that length" if dim != base_dim else
+                            "so this does not rescue it at that length") if n == 0 and now < then + 0.05 else
+                           "so this raises its mean accuracy without any seed learning" if n == 0 else
+                           "so this lets some seeds learn, not all")
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
                              f"{plural(len(group), 'seed')} (mean test accuracy {pct(now)}, against {pct(then)} on the "
                              f"standard budget), {verdict}.")
@@ -320,8 +345,8 @@ def partial_sentence(records: list[dict]) -> str:
                 f"the task part of the way.")
     models = listed([f"the {name}" for name in sorted({label(r["model"]) for r in partial})])
     these = "this run" if len(partial) == 1 else "these runs"
-    return (f"Of the {plural(len(records), 'run')} over T, {len(partial)} ended between {pct(PARTLY, 0)} and "
-            f"{pct(LEARNED, 0)}, {'a run of' if len(partial) == 1 else 'runs of'} {models}. A network that carried no information about the first digit could not do better than chance "
+    return (f"{plural(len(partial), 'run').capitalize()} of the {len(records)} over T, {'of' if len(partial) == 1 else 'all of'} "
+            f"{models}, ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}. A network that carried no information about the first digit could not do better than chance "
             f"({pct(CHANCE, 0)}), so {these} had learned to carry part of it, enough for some digits but not all.")
 
 
@@ -537,11 +562,14 @@ def conclusion_text(metrics: dict) -> str:
         text = (f"Within a budget of {steps:,} steps the {label(lstm)} remembered the first digit over "
                 f"{'longer' if reach[lstm] > reach['rnn'] else 'shorter'} palindromes than the vanilla RNN: every "
                 f"seed learned up to {where(lstm)}, against {where('rnn')}.")
-    trained = {m: gradient_ratio(f) for m, f in flows["trained"].items()}
-    if lstm in trained and "rnn" in trained and trained[lstm] > 10 * trained["rnn"]:
-        text += (f" The measured gradients agree: after training at T = {flows['seq_length']}, the first step "
-                 f"receives {sci(trained['rnn'])} of the last step's gradient in the RNN and {sci(trained[lstm])} "
-                 f"in the {label(lstm)}.")
+    init = {m: gradient_ratio(f) for m, f in flows.get("init", {}).items()}
+    trained = flows["trained"].get(lstm, {})
+    if lstm in init and "rnn" in init and init[lstm] <= init["rnn"] and "kept" in trained:
+        text += (f" The difference is not in the starting gradient: with the initial weights the first step "
+                 f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
+                 f"{sci(init['rnn'])} in the RNN. Training opens the LSTM's cell path (5) instead: afterwards "
+                 f"{kept_units(trained)} of its {len(trained['kept'])} units keep half of what they held at the "
+                 "first step.")
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]
         text += (" Chrono initialisation changes only the starting biases of the same equations; "

@@ -29,6 +29,7 @@ def _mean_sd(final: dict, key: str, digits: int = 2) -> str:
 def recipe_text(config: dict) -> str:
     """The run's recipe in words: what it adds to the course template."""
     parts = [f"{config['variant'].upper()} networks", f"batch {config['batch_size']}",
+             f"Adam at {config['lr_G']:g} for both" if config["lr_G"] == config["lr_D"] else
              f"Adam at {config['lr_G']:g} (G) and {config['lr_D']:g} (D)"]
     parts.append(f"samples from a moving average of G's weights (decay {config['ema_decay']:g}, warmed up as "
                  f"min({config['ema_decay']:g}, (1 + t)/(10 + t)) at step t)" if config["ema_decay"]
@@ -99,7 +100,7 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "evaluator": f"LeNet-style classifier trained on the same training digits, test accuracy "
                      f"{pct(metrics['classifier']['test_accuracy'], 2)}",
         "time": f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of "
-                f"measuring, {metrics['cpu_seconds'] / 60:.1f} CPU minutes in all"
+                f"measuring (wall clock); {metrics['cpu_seconds'] / 60:.1f} min of CPU time in all"
                 + (f" ({plural(metrics['threads'], 'thread')})" if metrics.get("threads") else ""),
     }
     return pd.DataFrame(settings.items(), columns=["setting", "value"])
@@ -157,9 +158,9 @@ def coverage_sentence(metrics: dict) -> str:
             f"{pct(max(real))}. On {n:,} samples a share's sampling error is about {pct(error)}, so " +
             ("departures of this size are the generator's, not chance. " if departure > 3 * error else
              "these departures are within chance. ") +
-            f"This report calls coverage even when every share lies within {pct(CLASS_BAND[0], 0)} to "
-            f"{pct(CLASS_BAND[1], 0)}, {pct(1 - CLASS_BAND[0] / 0.1, 0)} either side of an even share; " +
-            (f"{listed(outside)}." if outside else "both lie inside it."))
+            f"Taking coverage as even when every share lies within {pct(CLASS_BAND[0], 0)} to "
+            f"{pct(CLASS_BAND[1], 0)} ({pct(1 - CLASS_BAND[0] / 0.1, 0)} either side of 10%), " +
+            (f"{listed(outside)}." if outside else "both lie inside that band."))
 
 
 def gap_sentence(evals: list[dict]) -> str:
@@ -261,7 +262,7 @@ def ema_sentence(metrics: dict) -> str:
     spread = {name: (min(m["class_histogram"]), max(m["class_histogram"])) for name, m in (("ema", ema), ("raw", raw))}
     width = {name: high - low for name, (low, high) in spread.items()}
     if abs(width["ema"] - width["raw"]) > 0.01:
-        text += (f" Its digit shares are {'less' if width['ema'] > width['raw'] else 'more'} even than the raw "
+        text += (f" The average's digit shares are {'less' if width['ema'] > width['raw'] else 'more'} even than the raw "
                  f"generator's (from {pct(spread['ema'][0])} to {pct(spread['ema'][1])}, against "
                  f"{pct(spread['raw'][0])} to {pct(spread['raw'][1])})"
                  + (": on this seed the average buys its better scores with a less even coverage." if
@@ -295,7 +296,7 @@ def ablation_table(ladder: dict) -> pd.DataFrame:
     for name, rung in ladder["rungs"].items():
         row = ablation_row(rung)
         rows.append({"configuration": RUNG_NAMES[name], "IS": _mean_sd(rung["final"], "inception_score"),
-                     "IS, % of real": pct(row["IS / real"]), "FD to training digits": _mean_sd(rung["final"], CHOICE_FD, 1),
+                     "FD to training digits": _mean_sd(rung["final"], CHOICE_FD, 1),
                      "bright pixels per image": num(row["salt noise"], 3), "digit shares": row["classes"],
                      "batch": row["batch"], "CPU min": num(row["CPU minutes"], 1)})
     return pd.DataFrame(rows)
@@ -345,9 +346,9 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
     for key, digits in (("inception_score", 2), (CHOICE_FD, 1)):  # as the table shows them
         values.append((num(rungs[a]["final"][key], digits), num(rungs[b]["final"][key], digits)))
     if moves == ["leaves", "leaves"]:
-        return (f"{difference(rungs[a], rungs[b])} leaves the IS and the Fréchet distance to the training digits unchanged within the "
-                f"spread between splits ({values[0][0]} and {values[0][1]}; {values[1][0]} and {values[1][1]})")
-    said = [(move, f"the {name} unchanged within the spread between splits ({x} and {y})" if move == "leaves"
+        return (f"{difference(rungs[a], rungs[b])} leaves the IS and the Fréchet distance to the training digits unchanged within "
+                f"twice the larger spread between splits ({values[0][0]} and {values[0][1]}; {values[1][0]} and {values[1][1]})")
+    said = [(move, f"the {name} unchanged within twice the larger spread between splits ({x} and {y})" if move == "leaves"
              else f"the {name} from {x} to {y}") for move, name, (x, y) in zip(moves, ("IS", "Fréchet distance to the training digits"), values)]
     words = [what if i and verb == said[i - 1][0] else f"{verb} {what}" for i, (verb, what) in enumerate(said)]
     return f"{difference(rungs[a], rungs[b])} " + " and ".join(words)
@@ -384,9 +385,11 @@ def confound_sentence(ladder: dict) -> str:
         what = difference(rungs[into[0]], rungs["recipe"])
         text = f"That step means {what}, all at once, so the ablation cannot split its gain between them."
     seen = {name: c["batch_size"] * c["steps"] for name, c in (("a", a), ("b", b))}
-    if seen["a"] != seen["b"] and "improves" in _moves(ladder, into[0], "recipe"):
+    if seen["a"] != seen["b"]:
         text += (f" In the same {ladder['steps']:,} steps the larger batch shows D {seen['b']:,} real images "
-                 f"against {seen['a']:,}, so part of its gain may be the data seen rather than the batch itself.")
+                 f"against {seen['a']:,}, so that step changes the data seen as well as the batch"
+                 + (", and part of its gain may be the data rather than the batch itself." if "improves" in
+                    _moves(ladder, into[0], "recipe") else "."))
     return text.strip()
 
 
@@ -439,8 +442,9 @@ def speckle_sentence(metrics: dict, grids: dict) -> str:
         return ""
     half, final = at[steps["half"]], at[steps["final"]]
     n = metrics["curves"]["evals"][-1]["n"]
-    return (f"Measured on {n:,} samples during training, the samples carry {num(half, 3)} isolated bright pixels "
-            f"per image halfway and {num(final, 3)} at the end"
+    return (f"On the {n:,} samples of each measurement during training there are {num(half, 3)} isolated bright "
+            f"pixels per image halfway and {num(final, 3)} at the end (the final table's larger sample gives "
+            f"{num(metrics['final']['salt_noise'], 3)})"
             + (": the speckle thins out as training goes on." if final < half / 2 else "."))
 
 
@@ -484,8 +488,8 @@ def neighbour_sentence(record: dict) -> str:
                if share <= 0.02 else
                "more than new digits would: some samples are near-copies of training digits" if share > 0.05 else
                "slightly more than new digits would, a weak sign of copying")
-    return (f"Each of {record['samples']:,} final samples lies at a median distance of "
-            f"{num(record['median_sample'], 1)} from its nearest training digit (Euclidean, over the pixels on a scale "
+    return (f"The {record['samples']:,} final samples lie at a median distance of "
+            f"{num(record['median_sample'], 1)} from their nearest training digits (Euclidean, over the pixels on a scale "
             f"from 0 to 1), against {num(record['median_test'], 1)} for the {record['test']:,} test digits. "
             f"{pct(share)} of the samples lie closer to a training digit than 99% of the test digits do (closer than "
             f"{num(record['test_percentile_1'], 1)}), {verdict}."
@@ -496,12 +500,24 @@ def neighbour_sentence(record: dict) -> str:
 CLASS_FLAG = 0.10  # a class's share below its test digits' 5th percentile that reads as drawing near copies
 
 
+def neighbour_mismatch_sentence(record: dict, figure: str) -> str:
+    """The classes whose closest sample lies nearest a training digit of another class: no copy of its own
+    class, and a sample whose reading (which groups the per-class check) is in doubt. Empty when there is none."""
+    pairs = [(c, t) for c, t in zip(record.get("closest_digits", []), record.get("closest_train_labels", [])) if c != t]
+    if not pairs:
+        return ""
+    said = listed([f"the sample read as {c} lies nearest a training {t}" for c, t in pairs])
+    return (f"In {figure} {said}: {'it is' if len(pairs) == 1 else 'they are'} no copy of a digit of {'its' if len(pairs) == 1 else 'their'} own "
+            "class, and the classifier's reading, by which the check below groups the samples, is in doubt for "
+            "samples like " + ("it." if len(pairs) == 1 else "them."))
+
+
 def neighbour_table(record: dict) -> pd.DataFrame:
     """The copy check per digit class (``lib.samples._by_class``), one column per digit."""
     rows = record["by_class"]
     return pd.DataFrame([["samples read as the digit"] + [f"{r['samples']:,}" for r in rows],
-                         ["median distance, samples"] + [num(r["median_sample"], 1) for r in rows],
-                         ["median distance, test digits"] + [num(r["median_test"], 1) for r in rows],
+                         ["median distance, samples"] + [num(r["median_sample"], 2) for r in rows],
+                         ["median distance, test digits"] + [num(r["median_test"], 2) for r in rows],
                          ["samples closer than 95% of the test digits"] + [pct(r["below"], 0) for r in rows]],
                         columns=["digit"] + [str(r["digit"]) for r in rows])
 
