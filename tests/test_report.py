@@ -462,3 +462,12 @@ def test_the_zero_bias_rates_and_the_gradient_at_initialisation_are_read_from_th
     text = part1.init_comparison_sentence(flows)
     assert "vanilla RNN's share reaching t = 1, $1.0 \\times 10^{-4}$, is 100 times smaller than the zero-bias LSTM's" \
         in text, text
+
+
+def test_an_lstm_that_starts_with_less_gradient_than_the_rnn_is_said_to_and_one_that_starts_with_more_is_not():
+    rnn, lstm = flow([1e-4, 1e-2, 1.0], [1.0] * 3), flow([1e-5, 1e-2, 1.0], [0.5] * 3)
+    text = part1.init_comparison_sentence(dict(init=dict(rnn=rnn, lstm=lstm)))
+    assert "is 10 times larger than the zero-bias LSTM's" in text
+    assert "So the zero-bias LSTM starts with no more gradient at t = 1 than the RNN" in text
+    ahead = part1.init_comparison_sentence(dict(init=dict(rnn=rnn, lstm=flow([1e-2, 1e-1, 1.0], [0.5] * 3))))
+    assert "no more gradient" not in ahead and ahead.endswith("rather than explain them.")

@@ -163,17 +163,16 @@ def init_comparison_sentence(flows: dict) -> str:
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
     text = (f"Only at initialisation do the profiles compare the models before any has learned: the vanilla RNN's "
-            f"share reaching t = 1, {sci(init['rnn'])}, is {others}. A trained run that solved the task has "
-            "learned to make the first step matter, so the trained shares partly follow the accuracies rather than "
-            "explain them.")
+            f"share reaching t = 1, {sci(init['rnn'])}, is {others}.")
     weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
     if weaker:
-        text += (f" The {listed([label(m) for m in weaker])} thus starts with no more gradient at t = 1 than the RNN, "
-                 "so the starting gradient cannot explain a difference between them. What differs is what training "
+        text += (f" So the {listed([label(m) for m in weaker])} starts with no more gradient at t = 1 than the RNN, "
+                 "and the starting gradient cannot explain a difference between them. What differs is what training "
                  "can do with the path: one forget-gate bias per unit sets how much of the cell (5) survives a step, "
                  "so a unit learns to keep the digit by moving a single number towards an open gate, while the RNN "
                  "can keep it only through a recurrent matrix and tanh slopes whose product must stay near one.")
-    return text
+    return text + (" After training, a run that solved the task has learned to make the first step matter, so the "
+                   "trained shares partly follow the accuracies rather than explain them.")
 
 
 def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None) -> str:
