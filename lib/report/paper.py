@@ -338,9 +338,9 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
-                  f"{ladder['steps']:,} steps from the same seed; '% of real' compares with real test digits at the "
-                  "same sample size, FD is the Fréchet distance to the training digits, and the last column is "
-                  "each configuration's cost."),
+                  f"{ladder['steps']:,} steps from the same seed, measured on samples of the same size as the "
+                  "final run's; FD is the Fréchet distance to the training digits, and the last column is each "
+                  "configuration's cost."),
     ]
     return "\n\n".join(parts)
 
