@@ -322,7 +322,7 @@ def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
     assert "within 7% to 13% (30% either side of 10%), both lie inside that band." in even
     assert "sampling error is about 0.3%, so these departures are within chance" in even
     uneven = part2.coverage_sentence(dict(final=gan_final(hist=[0.065, 0.139] + [0.0995] * 8), **real))
-    assert "departures of this size are the generator's, not chance" in uneven and "the rarest lies below it" in uneven
+    assert "departures of this size are the generator's, not chance" in uneven and "the rarest lies below the band" in uneven
 
 
 def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms():

@@ -151,8 +151,8 @@ def coverage_sentence(metrics: dict) -> str:
                 f"makes up {pct(high)}.")
     error = (0.1 * 0.9 / n) ** 0.5  # the standard error of a share near 10% over n samples
     departure = max(abs(h - r) for h, r in zip(hist, real))
-    outside = (["the rarest lies below it"] if low < CLASS_BAND[0] else []) + \
-              (["the commonest lies above it"] if high > CLASS_BAND[1] else [])
+    outside = (["the rarest lies below the band"] if low < CLASS_BAND[0] else []) + \
+              (["the commonest lies above the band"] if high > CLASS_BAND[1] else [])
     return (f"Every digit appears: the rarest, {hist.index(low)}, makes up {pct(low)} of the samples and the "
             f"commonest, {hist.index(high)}, {pct(high)}, where real test digits range from {pct(min(real))} to "
             f"{pct(max(real))}. On {n:,} samples a share's sampling error is about {pct(error)}, so " +
