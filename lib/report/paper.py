@@ -435,8 +435,8 @@ def limitations(doc: Document, data: dict) -> str:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
                          ", on the validation set but from the same seeds whose test accuracy is reported "
                          "there, and used at every length, the long-memory runs included.")
-        if part1.confounds_sentence(data["lstm"]):
-            items.append(part1.confounds_sentence(data["lstm"]))
+        if confounds := part1.confounds_sentence(data["lstm"]):
+            items.append(confounds)
         profiled = part1.runs_of(data["lstm"], "gradient")
         if profiled and "gradient_flow" in data["lstm"]:
             items.append(f"The gradient profiles ({doc.fig('gradient_flow')}, {doc.tab('p1_gradient')}) come from one "
