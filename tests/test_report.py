@@ -280,7 +280,9 @@ def test_copies_of_training_digits_are_judged_against_new_digits():
 def test_the_copy_check_within_each_class_names_the_classes_that_copy():
     rows = [dict(digit=d, samples=200, test=100, median_sample=5.0, median_test=5.5, test_percentile_5=3.0,
                  below=0.05) for d in range(10)]
+    rows[1] = dict(rows[1], median_test=2.2, median_sample=2.0)
     text = part2.neighbour_class_sentence(dict(by_class=rows))
+    assert text.startswith("The pooled threshold is set mostly by the 1s, whose test digits lie nearest")
     assert "In 10 of the 10 classes the samples' median distance is below the test digits'" in text
     assert "runs from 5% to 5%, so in no class do the samples sit nearer" in text
     rows[7] = dict(rows[7], below=0.3, median_sample=6.0)

@@ -273,7 +273,7 @@ def ema_sentence(metrics: dict) -> str:
 # ---------------------------------------------------------------- the ablation
 
 # The Fréchet distance the ablation compares configurations on: to the training digits, so that no choice of a
-# configuration ever sees the test digits, which score only the main run (lib.gan_measure).
+# configuration ever sees the test digits, which score only the final run (lib.gan_measure).
 CHOICE_FD = "frechet_distance_train"
 
 def ablation_row(rung: dict) -> dict:
@@ -482,8 +482,7 @@ def neighbour_sentence(record: dict) -> str:
     """Whether the final samples copy training digits: their distance to the nearest training digit against the
     test digits', and the share of samples closer than all but 1% of the test digits, with the verdict."""
     share = record["below"]
-    flagged = any(r["below"] > CLASS_FLAG for r in record.get("by_class", []))
-    verdict = ("no more than new digits would" + (", pooled over the classes" if flagged else
+    verdict = ("no more than new digits would" + (", pooled over the classes" if _near_copy_classes(record) else
                                                   ", so there is no sign that the generator copies its training digits")
                if share <= 0.02 else
                "more than new digits would: some samples are near-copies of training digits" if share > 0.05 else
@@ -512,6 +511,12 @@ def neighbour_mismatch_sentence(record: dict, figure: str) -> str:
             "samples like " + ("it." if len(pairs) == 1 else "them."))
 
 
+def _near_copy_classes(record: dict) -> list[dict]:
+    """The classes of the per-class check that put more than CLASS_FLAG of their samples below their test
+    digits' 5th percentile."""
+    return [r for r in record.get("by_class", []) if r["below"] > CLASS_FLAG]
+
+
 def neighbour_table(record: dict) -> pd.DataFrame:
     """The copy check per digit class (``lib.samples._by_class``), one column per digit."""
     rows = record["by_class"]
@@ -528,7 +533,7 @@ def neighbour_class_sentence(record: dict) -> str:
     percentile (10%, twice that, as the flag: a class of 150 samples has a sampling error of about 2 points)."""
     rows = record["by_class"]
     nearer = [r for r in rows if r["median_sample"] < r["median_test"]]
-    flagged = [r for r in rows if r["below"] > CLASS_FLAG]
+    flagged = _near_copy_classes(record)
     spread = f"from {pct(min(r['below'] for r in rows), 0)} to {pct(max(r['below'] for r in rows), 0)}"
     verdict = ("so in no class do the samples sit nearer their training digits than new digits would"
                if not flagged else
@@ -537,8 +542,9 @@ def neighbour_class_sentence(record: dict) -> str:
                + ("that class" if len(flagged) == 1 else "those classes")
                + " part of the samples sits nearer a training digit than new digits do, a mild sign of memorising "
                "that the pooled check hides")
-    return (f"The pooled threshold is set mostly by the 1s, whose strokes lie close to one another, so the check "
-            f"is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' median distance "
+    tightest = min(rows, key=lambda r: r["median_test"])["digit"]
+    return (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
+            f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' median distance "
             f"is below the test digits'; the share of samples closer than 95% of the same class's test digits runs "
             f"{spread}, {verdict}.")
 
