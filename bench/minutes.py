@@ -10,8 +10,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from lib import outputs
-from lib.files import project_path
+from lib.files import load_json, project_path
 from lib.pipeline import NOTEBOOKS
+from lib.recurrent_train import LEARNED, RESULT, runs_folder
 
 
 def notebook_seconds(root: str | Path) -> dict[str, float]:
@@ -74,3 +75,32 @@ def scaling(root: str | Path, workers=(1, 2, 8, 32, 128), per_unit: float = 0.0)
                          efficiency=round(sum(times) / (n * wall), 2)))
     return dict(runs=len(times), summed_minutes=round(sum(times) / 60, 1), longest_minutes=round(max(times) / 60, 2),
                 per_unit_seconds=per_unit, rows=rows)
+
+
+def early_stop_rules(root: str | Path, fractions=(0.25, 0.375, 0.5), ceiling: float = 0.2) -> list[dict]:
+    """A futility rule replayed on Part I's finished runs of ``root`` (nothing is trained): "stop a run whose
+    validation accuracy has not passed ``ceiling`` by ``fraction`` of its step budget". Per fraction: the runs it
+    would cut, the share of all steps it would save, and the cut runs that went on past the ceiling or learned.
+    A rule that cuts any of those changes a result, so it is not safe to adopt."""
+    data = outputs.read_data(root)
+    if "lstm" not in data:
+        return []
+    out_dir = project_path(root) / "01_lstm"
+    results = {r["run_dir"]: load_json(runs_folder(out_dir) / r["run_dir"] / RESULT) for r in data["lstm"]["runs"]}
+    total = sum(r["steps"] for r in results.values())
+    rows = []
+    for fraction in fractions:
+        cut, saved = [], 0
+        for r in results.values():
+            limit = r["max_steps"] * fraction
+            early = [e["validation_accuracy"] for e in r["curves"] if e["step"] <= limit]
+            if early and max(early) < ceiling:
+                cut.append(r)
+                saved += r["steps"] - limit
+        wrong = [r for r in cut if max(e["validation_accuracy"] for e in r["curves"]) >= ceiling]
+        rows.append(dict(fraction=fraction, ceiling=ceiling, runs=len(results), cut=len(cut),
+                         steps_saved_share=round(saved / total, 3), cut_then_passed=len(wrong),
+                         cut_then_learned=sum(r["test_accuracy"] >= LEARNED for r in wrong),
+                         examples=[f"{r['model']} T={r['seq_length']} seed {r['seed']} lr {r['lr']:g}: "
+                                   f"{r['test_accuracy']:.0%}" for r in wrong][:4]))
+    return rows

@@ -196,6 +196,7 @@ def main(argv=None):
                        engines=[e for e in (engines.dask_overhead(), engines.ray_overhead()) if e])
     per_unit = result["engines"][0]["per_unit_ms"] / 1e3
     result["scaling"] = minutes.scaling(args.root, per_unit=per_unit)
+    result["early_stop_rules"] = minutes.early_stop_rules(args.root)
     full_root = project_path(args.root) / "full"
     if full_root.exists():
         result["scaling_full"] = minutes.scaling(full_root, per_unit=per_unit)

@@ -199,7 +199,7 @@ class LSTMParams(Params):
     batch_size: int = RecurrentConfig.batch_size
     eval_every: int = RecurrentConfig.eval_every
     # 5. long memory
-    long_models: list[str] = field(default_factory=lambda: ["lstm-chrono"])
+    long_models: list[str] = field(default_factory=lambda: ["lstm-chrono", "rnn"])
     long_seq_lengths: list[int] = field(default_factory=lambda: [100])
     long_seeds: list[int] = field(default_factory=lambda: [0])
     long_max_steps: int = 1200
@@ -209,7 +209,7 @@ class LSTMParams(Params):
     budget_seq_lengths: list[int] = field(default_factory=lambda: [20])
     budget_max_steps: int = 3200
     budget_hidden_dim: int | None = 256  # and with this many units on max_steps (the LSTMs' parameter count); None: not
-    # 6. gradient flow at initialisation and after training, in the sweep's first-seed runs at this T
+    # 6. gradient flow at initialisation and after training, in each model's first seed that learned at this T
     gradient_seq_length: int = 20
 
     def __post_init__(self):

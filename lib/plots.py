@@ -126,7 +126,7 @@ def learning_curves(results: list[dict]):
 
 def long_memory_curves(results: list[dict]):
     """Validation accuracy against step for the long-T runs, one line each."""
-    fig, ax = plt.subplots(figsize=(WIDTH * 0.5, 2.3))
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.5, 2.0))
     styles = dict(zip(sorted({r["seq_length"] for r in results}), ["-", "--", ":", "-."]))
     for r in results:
         start = r.get("init_from_length")
@@ -171,6 +171,9 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
         for model, flow in flows[moment].items():
             ax.semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], "o-", ms=2, lw=1, **_style(model))
         ax.set(title=title, xlabel="time step t", ylabel="mean ||dL/dh_t||")
+    for model, flow in flows.get("failed", {}).items():  # a seed of the same model that did not learn
+        axes[1].semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], ":", lw=1.2, color=MODELS[model].colour,
+                         label=f"{MODELS[model].label}, a seed that failed")
     for moment, line in (("trained", "-"), ("init", "--")):
         for model, flow in flows[moment].items():
             axes[2].plot(range(1, len(flow["carry"]) + 1), flow["carry"], line, lw=1, color=MODELS[model].colour,
@@ -178,7 +181,7 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
     axes[2].set(title="carry factor (dashed: at init)", xlabel="time step t", ylabel="mean factor", ylim=(0, 1.02))
     for ax in axes[:2]:
         _major_log_labels(ax)
-    legend_below(fig, axes[2:], ncol=len(flows["trained"]))
+    legend_below(fig, [axes[2], axes[1]], ncol=len(flows["trained"]) + len(flows.get("failed", {})))
     return fig
 
 
@@ -239,15 +242,15 @@ def image_grid(images, ncols: int = 5, titles: list[str] | None = None, size: fl
 def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
     """The 25-sample grids of each moment side by side, each image titled with the classifier's reading:
     ``grids[moment] = (images (25, ...), titles, heading)``."""
-    fig = plt.figure(figsize=(WIDTH, WIDTH / len(grids) * 1.45))
+    fig = plt.figure(figsize=(WIDTH, WIDTH / len(grids) * 1.6))
     outer = fig.add_gridspec(1, len(grids), wspace=0.08)
     for column, (images, titles, heading) in zip(outer, grids.values()):
         images = _to_numpy_images(images)
-        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.15, hspace=0.75)
+        inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.15, hspace=0.95)
         for k, image in enumerate(images):
             ax = fig.add_subplot(inner[divmod(k, ncols)])
             ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-            ax.set_title(titles[k].replace(" ", "\n", 1), fontsize=6.5, pad=1, linespacing=0.95)  # two short lines
+            ax.set_title(titles[k].replace(" ", "\n", 1), fontsize=7.5, pad=1, linespacing=0.95)  # two short lines
             ax.axis("off")
         fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=14)
     return fig
@@ -311,7 +314,7 @@ def ablation(rows: dict[str, dict]):
 
 
 def class_histogram(generated: list[float], real: list[float]):
-    fig, ax = plt.subplots(figsize=(WIDTH * 0.55, 2.2))
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.55, 1.9))
     digits = np.arange(10)
     ax.bar(digits - 0.2, np.array(generated) * 100, width=0.4, label="generated")
     ax.bar(digits + 0.2, np.array(real) * 100, width=0.4, label="real test digits")
@@ -322,7 +325,7 @@ def class_histogram(generated: list[float], real: list[float]):
     return fig
 
 
-def interpolation_rows(rows: dict[str, tuple], size: float = 0.62):
+def interpolation_rows(rows: dict[str, tuple], size: float = 0.66):
     """One row of images per path: ``rows[label] = (images (N, 28, 28), probs (N, 10))``, each image titled
     with the digit the classifier reads and its confidence."""
     ncols = max(len(images) for images, _ in rows.values())
@@ -334,8 +337,8 @@ def interpolation_rows(rows: dict[str, tuple], size: float = 0.62):
             if k < len(images):
                 ax.imshow(images[k], cmap="gray", vmin=0, vmax=1)
                 p = np.asarray(probs[k])
-                ax.set_title(f"{p.argmax()} ({p.max():.0%})", fontsize=7, pad=1.5)
-        ax_row[0].text(-0.12, 0.5, label, transform=ax_row[0].transAxes, ha="right", va="center", fontsize=7.5)
+                ax.set_title(f"{p.argmax()} ({p.max():.0%})", fontsize=8, pad=1.5)
+        ax_row[0].text(-0.12, 0.5, label, transform=ax_row[0].transAxes, ha="right", va="center", fontsize=8)
     fig.tight_layout(pad=0.2, h_pad=0.4, w_pad=0.2)
     return fig
 

@@ -11,7 +11,7 @@ The groups, in the order the notebook trains them:
 4. ``long``: the chosen long-memory models at long T (and, for warm lengths, a curriculum from the length
    before); ``budget``: models of the sweep again at some of its lengths on a longer budget and with more
    units, which tells a model that cannot remember from one that had too few steps or too few parameters;
-5. ``gradient``: the first seed's sweep run of each model at one T, for the gradient flow.
+5. ``gradient``: the sweep's runs of each model at one T, of which the gradient flow profiles one per model.
 """
 from __future__ import annotations
 
@@ -116,9 +116,33 @@ class Design:
         return waves
 
     def gradient(self, rates: dict[str, float]) -> list[RecurrentConfig]:
-        """The first seed's sweep run of each model at ``gradient_seq_length`` (the sweep's run when it has it)."""
+        """Every seed's sweep run of each model at ``gradient_seq_length`` (the sweep's runs when it has that T),
+        from which ``profiled`` picks one per model."""
         p = self.p
-        return [self.run(model, p.gradient_seq_length, p.seeds[0], rates[model]) for model in p.models]
+        return [self.run(model, p.gradient_seq_length, seed, rates[model]) for model in p.models for seed in p.seeds]
+
+
+def profiled(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[RecurrentConfig, dict]]:
+    """One (configuration, result) per model for the gradient profiles: its first seed that learned, else its
+    first seed. Profiling a run that learned beside one that failed would compare what training found, not the
+    models; where no seed learned, the first seed's run shows what training did instead."""
+    chosen = {}
+    for config, result in zip(configs, results):
+        best = chosen.get(config.model)
+        if best is None or (result["test_accuracy"] >= LEARNED > best[1]["test_accuracy"]):
+            chosen[config.model] = (config, result)
+    return list(chosen.values())
+
+
+def failing(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[RecurrentConfig, dict]]:
+    """One (configuration, result) per model that has seeds both learn and fail at the profiled T: its first seed
+    that did not learn, profiled beside the one that did (``profiled``) to show how failing differs in one model."""
+    learned = {c.model for c, r in zip(configs, results) if r["test_accuracy"] >= LEARNED}
+    chosen = {}
+    for config, result in zip(configs, results):
+        if config.model in learned and result["test_accuracy"] < LEARNED:
+            chosen.setdefault(config.model, (config, result))
+    return list(chosen.values())
 
 
 def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:

@@ -21,6 +21,11 @@ def test_bench_runs_in_tiny_mode_and_writes_valid_json_that_the_summary_shows(tm
     assert result["gan_threads"]["rows"][0]["max_weight_difference"] == 0.0
     assert set(result["minutes"]["notebooks"]) == {"01_lstm", "02_gan_train", "03_gan_samples", "04_report"}
     assert result["engines"][0]["engine"] == "dask" and result["engines"][0]["per_unit_ms"] > 0
+    rules = result["early_stop_rules"]
+    assert [r["fraction"] for r in rules] == [0.25, 0.375, 0.5]
+    for rule in rules:
+        assert rule["cut_then_learned"] <= rule["cut_then_passed"] <= rule["cut"] <= rule["runs"] > 0
+        assert 0 <= rule["steps_saved_share"] < 1 and (rule["cut"] > 0 or rule["steps_saved_share"] == 0)
     text = summary(result)
     assert "| 01_lstm |" in text and "| 01: sweep |" in text and result["environment"]["cpu"] in text
 

@@ -11,6 +11,7 @@ from lib.files import load_json
 from lib.params import NOTEBOOKS, LSTMParams
 from lib.pipeline import PROJECT_ROOT
 from lib.recurrent_train import folder_of
+from lib.sweeps import failing, profiled
 from lib.sweeps import read_metrics as read_lstm_metrics
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -51,8 +52,11 @@ def test_lstm_metrics_have_one_record_per_run_in_every_group_that_lists_it(execu
         if not past:
             break
         study += past
+    profiled_from = design.gradient(rates)  # every seed at the gradient's T; the profiles pick from their results
+    results = [by_dir[folder_of(c, out).name] for c in profiled_from]
     groups = dict(check=design.check(), lr_study=study, sweep=design.sweep(rates), long=design.long(rates),
-                  budget=design.budget(rates), gradient=design.gradient(rates))
+                  budget=design.budget(rates), gradient=[c for c, _ in profiled(profiled_from, results)],
+                  gradient_failed=[c for c, _ in failing(profiled_from, results)], gradient_seeds=profiled_from)
     expected = {group: {folder_of(c, out).name for c in configs} for group, configs in groups.items()}
     recorded = [record["run_dir"] for record in metrics["runs"]]
     assert len(set(recorded)) == len(recorded), "a run is recorded twice"

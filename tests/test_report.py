@@ -5,12 +5,12 @@ import re
 import matplotlib.pyplot as plt
 import pytest
 
-from lib import recurrent
+from lib import plots, recurrent
 from lib.recurrent import MODELS, ModelSpec, VanillaRNN
 from lib.report import paper, part1, part2
 from lib.report.document import Document, PlanError
 from lib.params import LSTMParams
-from lib.sweeps import choose_rates
+from lib.sweeps import choose_rates, failing, profiled
 
 
 def run(model, T, acc, seed=0, steps_to_99=None, max_steps=800, hidden_dim=128):
@@ -75,13 +75,18 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
     def longer(accs, **change):
         return [run("rnn", 20, a, seed, **(change or dict(max_steps=3200))) for seed, a in enumerate(accs)]
     text = part1.budget_sentence(longer([1, 1, 1]), before)
-    assert text.startswith("On 4 times the budget (3,200 steps), the vanilla RNN at T = 20 learned from 3 of 3 seeds "
-                           "(mean test accuracy 100.0%, against 46.7% on the standard budget), so at that length the budget, "
-                           "not the model's memory, held it back.")
+    assert text.startswith("On 4 times the budget (3,200 steps), the vanilla RNN at T = 20 learned from 3 of 3 seeds, "
+                           "against 0 on the standard budget (mean test accuracy 100.0% against 46.7%), so at that "
+                           "length the budget, not the model's memory, held it back.")
     assert "does not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
-    assert "lets some seeds learn, not all" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
-    assert "lets some seeds learn, not all" in part1.budget_sentence(longer([0.4, 1, 0.12]), before)
-    assert "raises its mean accuracy without any seed learning" in part1.budget_sentence(longer([0.9, 0.9, 0.5]), before)
+    assert "lets 2 more seeds learn, not all" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
+    assert "lets 1 more seed learn, not all" in part1.budget_sentence(longer([0.4, 1, 0.12]), before)
+    assert "raises its mean accuracy without more seeds learning" in part1.budget_sentence(longer([0.9, 0.9, 0.5]), before)
+    # as many seeds learned as on the standard budget, with a lower mean: no rescue, whatever the seeds
+    some = sweep(rnn={20: [1, 1, 0.45]})
+    assert "learned from 2 of 3 seeds, against 2 on the standard budget" in part1.budget_sentence(longer([1, 1, 0.34]), some)
+    assert "so this does not rescue it" in part1.budget_sentence(longer([1, 1, 0.34]), some)
+    assert "as it did there" in part1.budget_sentence(longer([1, 1, 1]), sweep(rnn={20: [1, 1, 1]}))
     wide = part1.budget_sentence(longer([0.1, 0.1, 0.1], hidden_dim=256), before)
     assert wide.startswith("With 256 hidden units (70,922 parameters against 19,082, at the rate chosen for 128), "
                            "the vanilla RNN at T = 20 learned from 0 of 3 seeds") and "at that rate, this does not rescue it" in wide
@@ -148,13 +153,14 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     flows = dict(init=dict(rnn=flow(falling, [0.99] * 6, 1.0)), trained=dict(rnn=flow(u_shaped, saturated_late, 3.0)))
     text = part1.rnn_gradient_text(flows, 7)
     assert "U-shaped" in text and "where slope times norm is 0.30, then can grow again" in text and "2.70" in text
+    assert "though not back to what it had lost" in text
+    regained = dict(init=flows["init"], trained=dict(rnn=flow([1.0, 1e-2, 1e-4, 1e-3, 1e-2, 1e-1], saturated_late, 3.0)))
+    assert "it ends larger at t = 1 than at the last step" in part1.rnn_gradient_text(regained, 7)
     assert "the tanh slopes are near one (mean 0.99): the shrinking comes from $W_{hh}$" in text
-    assert "The mean slope does not explain" not in text, "every step of this rise has slope times norm above one"
     hidden = dict(init=flows["init"], trained=dict(rnn=flow([1e-3, 5e-4, 2.5e-4, 1e-5, 1e-3, 1e-1],
                                                             [0.9, 0.2, 0.2, 0.5, 0.1, 0.1], 3.0)))
     text = part1.rnn_gradient_text(hidden, 7)
-    assert "from t = 3 back to t = 1 the gradient still grows, by up to a factor of about 2.0 a step" in text
-    assert "below one (0.60). Growing that much needs units whose slope is at least 0.67, against a mean of 0.20:" in text
+    assert "then can grow again" in text and "units whose slope" not in text, "no claim that no figure shows"
     flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
     assert "then can grow again" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
     monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
@@ -172,7 +178,7 @@ def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
                 trained=dict(lstm=dict(flow([2.0, 1.5, 1.0], [0.5] * 3), kept=[0.9, 0.6] + [0.05] * 6)))
     text = part1.kept_text(kept, 4)
     assert "After training, 2 of 8 units of the zero-bias LSTM keep at least half of what they held at t = 1 until " \
-        "t = 3 ($\\prod_t f_t \\geq 1/2$); with the initial weights, 0 did." in text and "The mean gate hides" in text
+        "t = 3 ($\\prod_t f_t \\geq 1/2$); with the initial weights, none did." in text and "The mean gate hides" in text
     assert part1.gradient_table(kept)["units keeping half of t = 1, initial / trained"].tolist() == ["0 / 2"]
 
 
@@ -215,7 +221,8 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
                                evals=[dict(step=0, D_train=0.5), dict(step=1000, D_train=0.7),
                                       dict(step=2000, D_train=0.45)]))
     text = part2.snapshot_sentence(metrics)
-    assert "(on training digits, 0.45 to 0.70 against 0.58 to 0.58 at the same steps)" in text
+    assert "so it swings more (0.45 to 0.70 on training digits) than the loss figure's means" in text
+    assert "(0.58 to 0.58)" in text
     assert "100 training batches" in text
 
 
@@ -249,7 +256,7 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     assert "all at once" not in confound and "384,000 real images against 192,000" in confound
     ladder["rungs"]["recipe"]["final"]["inception_score"] = 7.05  # within the spread of the row above
     conclusion = part2.conclusion_text(GAN_METRICS, ladder)
-    assert ("Of its steps, sampling from the moving average and changing both learning rates from 0.0002 to 0.0004 "
+    assert ("Of its steps, from one seed, sampling from the moving average and changing both learning rates from 0.0002 to 0.0004 "
             "improved both measures.") in conclusion and "batch" not in conclusion, "a mixed step is left to its section"
     ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_train=120.5)
     assert "and changing the batch from 64 to 128 changed neither beyond the spread between splits" in \
@@ -307,6 +314,68 @@ def test_the_speckle_of_the_grids_is_counted_at_their_steps():
         "On the 1,000 samples of each measurement during training there are 0.073 isolated bright pixels per image "
         "halfway and 0.020 at the end (the final table's larger sample gives 0.015): the speckle thins out as training "
         "goes on.")
+
+
+def test_the_grids_halfway_and_final_are_set_against_the_larger_sample_either_way():
+    def case(half_grid, final_grid, half_share, final_share):
+        metrics = dict(curves=dict(evals=[dict(step=3000, confident_share=half_share),
+                                          dict(step=6000, confident_share=final_share, n=1000)]))
+        grids = dict(grids=dict(half=dict(step=3000, mean_confidence=half_grid),
+                                final=dict(step=6000, mean_confidence=final_grid)))
+        return part2.halfway_final_sentence(metrics, grids)
+    unlike = case(0.93, 0.89, 0.777, 0.863)
+    assert "77.7% halfway and 86.3% at the end" in unlike and "improves from halfway to the end, unlike the grids'" in unlike
+    assert "worsens from halfway to the end, unlike" in case(0.85, 0.90, 0.9, 0.8)
+    assert case(0.85, 0.90, 0.8, 0.9).endswith("moves the same way as the grids.")
+    assert part2.halfway_final_sentence(dict(curves=dict(evals=[])), dict(grids={})) == ""
+
+
+def test_the_weakest_samples_are_named_with_the_caveat_that_the_readings_are_the_classifiers():
+    grids = dict(grids=dict(final=dict(predicted=[3] * 25, confidence=[0.4] + [0.9] * 24, weakest=[0])))
+    text = part2.weakest_sentence(grids)
+    assert "read as 3 at 40% (row 1, column 1)" in text and "are the classifier's" in text
+
+
+def test_a_seed_that_failed_is_profiled_beside_the_one_that_learned_and_told_apart():
+    from lib.recurrent_train import RecurrentConfig
+    configs = [RecurrentConfig(model=m, seq_length=20, seed=seed) for m in ("rnn", "lstm") for seed in (0, 1, 2)]
+    results = [dict(test_accuracy=a) for a in (0.45, 1.0, 0.3, 1.0, 1.0, 1.0)]
+    assert [(c.model, c.seed) for c, _ in failing(configs, results)] == [("rnn", 0)], "the LSTM never failed"
+    assert failing(configs[:3], [dict(test_accuracy=0.1)] * 3) == [], "no seed learned: nothing to set it beside"
+    learned, failed = flow([1e-1, 1e-2, 1.0], [0.9] * 3, 2.0), flow([1e-6, 1e-3, 1.0], [0.2] * 3, 2.0)
+    flows = dict(init=dict(rnn=flow([1e-4, 1e-2, 1.0], [1.0] * 3, 1.0)), trained=dict(rnn=learned),
+                 failed=dict(rnn=failed))
+    text = part1.rnn_gradient_text(flows, 4)
+    assert "In a seed that failed at this length" in text and "less than in the seed that learned" in text
+    table = part1.gradient_table(flows)
+    assert list(table["model"]) == ["vanilla RNN", "vanilla RNN, a seed that failed"]
+    assert table.iloc[1]["the same, trained"] == "$1.0 \\times 10^{-6}$" and table.iloc[1]["mean carry factor, initial"] == "–"
+    plt.close(plots.gradient_flow(flows, 4))
+
+
+def test_the_gradient_profiles_take_each_models_first_seed_that_learned_else_its_first():
+    from lib.recurrent_train import RecurrentConfig
+    configs = [RecurrentConfig(model=m, seq_length=20, seed=seed) for m in ("rnn", "lstm") for seed in (0, 1, 2)]
+    results = [dict(test_accuracy=a) for a in (0.45, 1.0, 1.0, 0.1, 0.2, 0.3)]
+    chosen = profiled(configs, results)
+    assert [(c.model, c.seed) for c, _ in chosen] == [("rnn", 1), ("lstm", 0)]
+    metrics = dict(runs=[dict(run("rnn", 20, 1.0, 1), groups=["gradient"]), dict(run("lstm", 20, 0.1, 0), groups=["gradient"]),
+                         dict(run("lstm-chrono", 20, 1.0, 0), groups=["gradient"])])
+    assert part1.profiled_seeds(metrics) == "seed 1 of the vanilla RNN and seed 0 of the others"
+    metrics["runs"][0]["seed"] = 0
+    assert part1.profiled_seeds(metrics) == "seed 0"
+
+
+def test_the_conclusion_calls_a_difference_unsettled_where_the_seeds_overlap():
+    metrics = dict(parameters=dict(encodings=["onehot"], max_steps=800),
+                   runs=sweep(rnn={5: [1, 1, 1], 10: [1, 1, 1], 20: [0.45, 1, 1], 30: [0.1, 0.2, 0.84]},
+                              lstm={5: [1, 1, 1], 10: [1, 1, 1], 20: [1, 1, 1], 30: [1, 0.1, 0.1]}),
+                   gradient_flow=dict(seq_length=20, trained={}))
+    text = part1.conclusion_text(metrics)
+    assert "every seed learned up to T = 20, against T = 10" in text
+    assert "At T = 20 and 30 the seeds of the two overlap, so on 3 seeds this is a difference of this run's seeds" in text
+    metrics["runs"] = sweep(rnn={5: [1, 1, 1], 10: [0.1, 0.2, 0.3]}, lstm={5: [1, 1, 1], 10: [1, 1, 1]})
+    assert "overlap" not in part1.conclusion_text(metrics), "every LSTM seed above every RNN seed: separated"
 
 
 def test_a_moving_average_worse_than_the_raw_generator_is_said_to_be_worse():
@@ -407,7 +476,7 @@ def test_ties_the_widened_grid_and_a_choice_on_its_edge_are_each_said_only_when_
     chosen = choose_rates(runs, ["lstm"])
     assert chosen["lstm"]["rate"] == 0.01, "a tie goes to the smaller rate"
     text = part1.rate_choice_text(runs, chosen, grid)
-    assert "0.01 (mean validation accuracy 100.0%)" in text and "a larger rate did as well, and the smaller one was chosen" in text
+    assert "(mean validation accuracy in brackets)" in text and "0.01 (100.0%)" in text and "a larger rate did as well, and the smaller one was chosen" in text
     assert "the grid grew past that edge: the zero-bias LSTM at 0.03" in text and "edge of" not in text.split(
         "grew")[1]
     apart = study({0.003: 0.1, 0.01: 0.9})
@@ -472,4 +541,4 @@ def test_an_lstm_that_starts_with_less_gradient_than_the_rnn_is_said_to_and_one_
     assert "is 10 times larger than the zero-bias LSTM's" in text
     assert "So the zero-bias LSTM starts with no more gradient at t = 1 than the RNN" in text
     ahead = part1.init_comparison_sentence(dict(init=dict(rnn=rnn, lstm=flow([1e-2, 1e-1, 1.0], [0.5] * 3))))
-    assert "no more gradient" not in ahead and ahead.endswith("rather than explain them.")
+    assert "no more gradient" not in ahead and ahead.endswith("learned to make the first step matter.")

@@ -34,8 +34,6 @@ def introduction(doc: Document, data: dict) -> str:
         "samples against real digits, and walks through its latent space between two digits of different classes."
         + (f" Full MNIST could not be downloaded where this ran, so Part II uses {part2.data_text(data['gan'])}, "
            "and its numbers hold for that subset." if "gan" in data and data["gan"]["data_source"] != "mnist" else ""),
-        "The appendix says how to reproduce every number, and where the content of the course's skeleton files "
-        "lives in the code.",
     ]
     return "\n\n".join(text)
 
@@ -76,8 +74,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
     models = p["models"]
     extra = [m for m in models if m not in ("rnn", "lstm", "lstm-chrono")]
     return "\n\n".join([
-        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step as a one-hot vector (Table 3 "
-        "also tries the course skeleton's scalar input, the digit as one number, at T = 5) and are trained on the "
+        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step as a one-hot vector (the check "
+        "at T = 5 also tries the course skeleton's scalar input, the digit as one number) and are trained on the "
         "cross-entropy (9) of the last step only. The vanilla RNN has one recurrence, "
         "$h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the output layer (7); the LSTM "
         "follows equations (1) to (8) of the assignment, below.",
@@ -105,10 +103,10 @@ def part1_training(doc: Document, lstm: dict) -> str:
     return "\n\n".join([
         f"All runs use RMSProp {doc.cite('tieleman2012')} with the gradient norm clipped before each step "
         f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. The *sweep* trains every model "
-        f"at every length from every seed; each of its runs may take the same {p['max_steps']:,} steps (the runs at T = 5 with the course's defaults take up to "
-        f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, and the "
-        f"long-memory {'run' if len(p['long_seeds']) == 1 else 'runs'} at T = {listed(p['long_seq_lengths'])} "
-        f"{'has' if len(p['long_seeds']) == 1 else 'have'} {p['long_max_steps']:,}), and a "
+        f"at every length from every seed, each run on the same budget of {p['max_steps']:,} steps (the check at "
+        f"T = 5 with the course's defaults has {max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, the "
+        f"long-memory {'run' if len(p['long_seeds']) * len(p['long_models']) == 1 else 'runs'} "
+        f"{p['long_max_steps']:,}); a "
         "run stops early once its validation accuracy has reached 99% at two evaluations in a row. One budget for "
         "every $T$ matters: a budget that grew with $T$ would let a model look better at a longer palindrome only "
         "because it trained longer there.",
@@ -125,8 +123,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
     parts = [
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         "its default parameters (hidden size 128, batch 128, RMSProp at $10^{-3}$, every bias zero). "
-        f"{doc.tab('p1_check')} shows each run: the test accuracy lies between {pct(min(check_accs))} and "
-        f"{pct(max(check_accs))}. " + part1.encoding_sentence(check),
+        f"{doc.tab('p1_check')} shows each run: "
+        + (f"every one ended at {pct(check_accs[0])} test accuracy. " if len(set(check_accs)) == 1 else
+           f"the test accuracy lies between {pct(min(check_accs))} and {pct(max(check_accs))}. ")
+        + part1.encoding_sentence(check),
         doc.table("p1_check", part1.check_table(check),
                   f"The LSTM (every bias zero) at T = 5 with the course's defaults, the seeds side by side; these runs "
                   f"may take up to {check[0]['max_steps']:,} steps and stop after "
@@ -142,11 +142,12 @@ def part1_results(doc: Document, lstm: dict) -> str:
                             "where a rate was not tried.")]
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
-        f"of every run. {part1.headline(sweep)}",
+        f"of every run, {doc.fig('sweep')} (right) the steps it needed to reach 99%, and {doc.fig('learning_curves')} "
+        f"its validation accuracy during training. {part1.headline(sweep)}",
         doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line) "
                    "and each run (dots, set slightly apart per model); the dashed line is chance. Right: the steps until "
-                   "the validation accuracy first reached 99%, one point per run; a cross marks a run that never did, "
-                   "at its step budget (grey)."),
+                   "the validation accuracy first reached 99%, one point per run, on a log scale; a cross marks a run "
+                   "that never did, at its step budget (grey)."),
         doc.table("p1_sweep", part1.sweep_table(sweep, part1.runs_of(lstm, "budget")), f"Test accuracy against T, "
                   f"over {plural(len(p['seeds']), 'seed')}, each run on a budget of {p['max_steps']:,} steps unless its "
                   "row names more steps or more units. A seed learned when its final test accuracy is at least 99%; "
@@ -155,19 +156,20 @@ def part1_results(doc: Document, lstm: dict) -> str:
         " ".join(filter(None, [*(part1.trend_sentence(m, by) for m, by in by_model.items()),
                                part1.plain_lstm_verdict(sweep), part1.partial_sentence(sweep),
                                part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep)])),
-        f"{doc.fig('sweep')} (right) shows the steps each run needed to reach 99%, and {doc.fig('learning_curves')} "
-        "the validation accuracy during training.",
         doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured and dashed by "
                    "T; the grey dashed line is chance. Each panel's step axis ends with its longest run, since runs that learn "
                    "stop early."),
     ]
     long = part1.runs_of(lstm, "long")
-    runs = f"the run at T = {long[0]['seq_length']}" if len(long) == 1 else "the runs at long lengths"
+    lengths = sorted({r["seq_length"] for r in long})
+    runs = (f"the run at T = {lengths[0]}" if len(long) == 1 else
+            f"the runs at T = {listed([str(T) for T in lengths])}")
+    table = len(long) > 2  # two runs are said in the sentence
     parts += [f"**Long memory.** {long_sentence(long)} {doc.fig('long_memory')} shows {runs}"
-              + ("." if len(long) == 1 else f", and {doc.tab('p1_long')} lists them."),
+              + (f", and {doc.tab('p1_long')} lists them." if table else "."),
               doc.figure("long_memory", f"Validation accuracy during training of {runs}, on the long-memory step "
                          "budget.", 50)]
-    if len(long) > 1:
+    if table:
         parts.append(doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps",
                                                                  "test_accuracy", "steps_to_99", "init_from_length"]),
                                f"{runs[0].upper()}{runs[1:]}, on their own step budget."))
@@ -206,12 +208,11 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         "forget gate alone. Unless these factors stay close to one, their product over many steps shrinks (or "
         f"grows) geometrically with the distance {doc.cite('bengio1994')}. {doc.fig('gradient_flow')} measures "
         f"$\\lVert\\partial\\mathcal L/\\partial h^{{(t)}}\\rVert$ at every step of held-out palindromes of length "
-        f"T = {T}, for every model with its initial weights and after training, and the mean of the element-wise "
-        f"factor of each Jacobian (the *carry factor*: the RNN's tanh slope, which multiplies $W_{{hh}}$, and the "
-        f"LSTM's forget gate); "
-        f"{doc.tab('p1_gradient')} sums it up.",
-        doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in each model's seed-"
-                   f"{min(r['seed'] for r in part1.runs_of(lstm, 'gradient'))} run, with the initial weights (left) "
+        f"T = {T}, with the initial weights and after training, and the mean element-wise factor of each "
+        f"Jacobian, the *carry factor* (the RNN's tanh slope, the LSTM's forget gate); {doc.tab('p1_gradient')} "
+        "sums it up.",
+        doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in one run per model "
+                   f"({part1.profiled_seeds(lstm)}), with the initial weights (left) "
                    "and after training (middle), log scale; right: the mean carry factor at each step after training "
                    "(solid) and at initialisation (dashed)."),
         doc.table("p1_gradient", part1.gradient_table(flows), "The share of the last step's gradient that reaches "
@@ -222,7 +223,7 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
 def part1_analysis(doc: Document, lstm: dict) -> str:
     flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
     parts = [
-        "**Why the vanilla RNN forgets.** " + part1.rnn_gradient_text(flows, T) +
+        "**The vanilla RNN's gradient.** " + part1.rnn_gradient_text(flows, T) +
         " In a plain recurrence the gradient that would teach the network to carry the first digit passes through "
         "every later step's Jacobian; once it is small next to the later steps' gradients, training has little "
         "to go on.",
@@ -233,12 +234,10 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "**Which units carry the memory.** " + part1.kept_text(flows, T),
         "**Trained against initial weights.** " + part1.gradient_runs_sentence(lstm) + " "
         + part1.init_comparison_sentence(flows),
-        "**What the initialisation changes.** With zero biases the forget gates start half shut, so before any "
-        "training the gradient through the cell halves at every step; the network must first learn to open the "
-        "gates, and the signal that would teach it is the one that is being lost. Chrono initialisation gives the "
-        "gradient an open path from the first step before any learning has happened; it is told the length, "
-        "since its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, while "
-        "the equations stay the same.",
+        "**What the initialisation changes.** With zero biases the network must first learn to open its forget "
+        "gates, from the very gradient that the half-shut gates lose. Chrono initialisation opens the path before "
+        "any learning; its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, "
+        "while the equations stay the same.",
     ]
     return "\n\n".join(parts)
 
@@ -286,9 +285,9 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
         f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
-        "samples and of the test digits (for the final run) or of the training digits (for the ablation, whose "
-        "comparisons thus leave the test digits out; a generator that copied its training digits would score "
-        "well on it, which the copy check below guards against); the share of each digit; and, with no classifier, the *isolated bright "
+        "samples and of real digits: the test digits for the final run, the training digits for the ablation, so "
+        "that this run's comparison of configurations leaves the test digits out (a copier of the training digits would score "
+        "well there; the copy check below looks for one); the share of each digit; and, with no classifier, the *isolated bright "
         f"pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale from 0 to 1) whose eight neighbours "
         f"are all darker than {SALT_DARK:g}, a speckle that pen strokes, several pixels wide, never leave. The "
         "Inception score and the Fréchet distance depend on the number of "
@@ -349,7 +348,8 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
     parts = [
         f"{doc.fig('grids')} shows 25 samples drawn from the same 25 noise vectors at the start of training, "
         "halfway and at the end, each titled with the digit the classifier reads and its confidence. "
-        + part2.grids_sentence(grids) + " " + (part2.speckle_sentence(gan, grids) + " " if gan else "")
+        + part2.grids_sentence(grids) + " "
+        + (part2.halfway_final_sentence(gan, grids) + " " + part2.speckle_sentence(gan, grids) + " " if gan else "")
         + part2.weakest_sentence(grids),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
                    "titled with the classifier's reading and confidence."),
@@ -384,13 +384,10 @@ def part2_interpolation(doc: Document, record: dict) -> str:
         f"keeps the norm between the endpoints' norms ({doc.fig('interpolation')}).",
         doc.figure("interpolation", f"Interpolation in {steps} steps between each pair, lerp and slerp; each image "
                    "is titled with the classifier's reading and confidence."),
-        f"{doc.tab('p2_walks')} follows the classifier's reading along every path, and "
-        f"{doc.fig('interpolation_diagnostics')} the first pair in detail. {part2.walks_sentence(record)}",
+        f"{doc.tab('p2_walks')} follows the classifier's reading along every path. {part2.walks_sentence(record)}",
         doc.table("p2_walks", part2.walk_table(record), "Along each path: how often the classifier's reading "
                   "changes and where first, the digits it reads that belong to neither end, its least confident "
                   "frame, and the latent norm."),
-        doc.figure("interpolation_diagnostics", "The first pair: the classifier's probability of each endpoint's "
-                   "digit along each path (left), and the latent norm along each path (right)."),
     ])
 
 
@@ -419,47 +416,39 @@ def limitations(doc: Document, data: dict) -> str:
     if "gan" in data and data["gan"]["data_source"] != "mnist":
         items.append(f"Part II trained on {part2.data_text(data['gan'], why=True)}. The classifier that measures the samples "
                      "was trained on the same digits, so its scores are relative to that subset. The final GAN's "
-                     "settings were fixed during development, in runs that were scored on the test digits. In this "
-                     "run the ablation that supports them compares configurations on the training digits only"
+                     "settings were chosen while this code was developed, from earlier runs scored on the test "
+                     "digits; this run's ablation checks those choices on the training digits alone"
                      + (f" ({doc.tab('p2_ablation')})" if data.get("ablation", {}).get("rungs") else "")
-                     + ", and the test digits score the final run alone.")
+                     + ", and the test digits score the final run only.")
     if "lstm" in data:
         p = data["lstm"]["parameters"]
+        one = len(p["long_models"]) * len(p["long_seq_lengths"]) == 1
+        profiled = part1.runs_of(data["lstm"], "gradient") if "gradient_flow" in data["lstm"] else []
         items.append(f"Part I used {plural(len(p['seeds']), 'seed')} per length and a budget of {p['max_steps']:,} "
                      "steps; a model that fails within the budget might learn with more steps"
                      + (f" (the longer budget tests that for {listed([f'the {part1.label(m)}' for m in p['budget_models']])}"
                         f" at T = {listed(p['budget_seq_lengths'])} only)" if p.get("budget_models") else "")
-                     + ", and a difference between two lengths smaller than the spread between seeds is not evidence "
-                     "of a trend.")
+                     + ", and a difference smaller than the spread between seeds is not evidence of a trend."
+                     + (f" The long-memory {'run' if one else 'runs'} used one seed: {'it shows' if one else 'they show'} "
+                        "whether a model can learn that length, not how often it does." if len(p["long_seeds"]) == 1 else "")
+                     + (f" The gradient profiles ({doc.fig('gradient_flow')}, {doc.tab('p1_gradient')}) come from one "
+                        f"run per model ({part1.profiled_seeds(data['lstm'])})." if profiled else ""))
         if p["study_lengths"]:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
-                         ", on the validation set but from the same seeds whose test accuracy is reported "
-                         "there, and used at every length, the long-memory runs included.")
-        if confounds := part1.confounds_sentence(data["lstm"]):
-            items.append(confounds)
-        profiled = part1.runs_of(data["lstm"], "gradient")
-        if profiled and "gradient_flow" in data["lstm"]:
-            items.append(f"The gradient profiles ({doc.fig('gradient_flow')}, {doc.tab('p1_gradient')}) come from one "
-                         f"run per model (seed {profiled[0]['seed']}), so the unit counts in them carry no spread "
-                         "over seeds.")
+                         ", on the validation accuracy of the same runs whose test accuracy is reported there, and used at "
+                         "every length, the long-memory runs included. "
+                         + part1.confounds_sentence(data["lstm"]))
         if "rnn" in p["models"]:
             items.append("The vanilla RNN kept PyTorch's default initialisation; an RNN whose recurrent matrix "
                          "starts as the identity or an orthogonal matrix, a known remedy for vanishing gradients, "
                          f"was not tried, so the comparison holds for the initialisations of {doc.tab('p1_models')} "
                          "only.")
-        if len(p["long_seeds"]) == 1:
-            one = len(p["long_models"]) * len(p["long_seq_lengths"]) == 1
-            items.append(f"The long-memory {'run' if one else 'runs'} used one seed: {'it shows' if one else 'they show'} "
-                         "that a model can learn that length, not how often it does.")
     if "gan" in data:
         items.append(f"The GAN trained for {data['gan']['config']['steps']:,} steps and the ablation's configurations "
-                     "for fewer; longer training changes the numbers, and the ablation's comparisons hold for its own "
-                     "budget only. The GAN and each "
-                     "configuration of the ablation ran from one seed, so their differences carry no spread over "
-                     "seeds; the spread over splits in the tables measures the samples, not the training.")
-        items.append("The Inception score and Fréchet distance are computed with a classifier trained here rather "
-                     "than the Inception network, so they are comparable within this report, not with published "
-                     "values.")
+                     "for fewer, each from one seed: the ablation's comparisons hold for its budget only, and the "
+                     "spread over splits in the tables measures the samples, not the training. The Inception score "
+                     "and Fréchet distance use a classifier trained here, not the Inception network, so they compare "
+                     "within this report, not with published values.")
     return "\n".join(f"- {item}" for item in items)
 
 
@@ -474,35 +463,30 @@ def conclusion(doc: Document, data: dict) -> str:
 
 
 COURSE_FILES = [
-    ("`dataset.py`", "`PalindromeDataset`", "`course/dataset.py`, over `lib/palindrome.py`"),
-    ("`lstm.py`", "`LSTM(seq_length, input_dim, hidden_dim, output_dim)`", "`course/lstm.py`, over `lib/recurrent.py`"),
-    ("`train.py`", "training, with `--input_length`, `--learning_rate` and the skeleton's other flags",
-     "`course/train.py`, over `lib/recurrent_train.py`"),
-    ("`my_gan.py`", "the GAN, with `--n_epochs`, `--batch_size`, `--lr` and the skeleton's other flags",
-     "`course/my_gan.py`, over `lib/gan_train.py`"),
-    ("the notebooks", "the results of Parts I and II", "`notebooks/01_lstm` to `04_report`"),
+    ("`dataset.py`", "`PalindromeDataset`", "`course/dataset.py` over `lib/palindrome.py`"),
+    ("`lstm.py`", "`LSTM`", "`course/lstm.py` over `lib/recurrent.py`"),
+    ("`train.py`", "its flags", "`course/train.py` over `lib/recurrent_train.py`"),
+    ("`my_gan.py`", "its flags", "`course/my_gan.py` over `lib/gan_train.py`"),
 ]
 
 
 def course_files() -> str:
     """The course's skeleton files and where their content lives, as a list (a table would float away from the
     appendix's text)."""
-    return ("The course's skeleton files and where their content lives (the files in `course/` are thin "
-            "command-line entry points over `lib/`, with the skeleton's flags):\n\n"
-            + "\n".join(f"- {name}, {what}: {where}" for name, what, where in COURSE_FILES))
+    return ("In `course/`, the course's skeleton files are thin command-line entry points over `lib/`, with the "
+            "skeleton's names and flags; the results come from `notebooks/01_lstm` to `04_report`.\n\n"
+            + "\n".join(f"- {name} ({what}): {where}" for name, what, where in COURSE_FILES))
 
 
 REPRODUCE = """```
-make all    # builds .venv and its kernel, runs notebooks 01 to 04, writes this report
-make test   # the tests, with every notebook run end to end on tiny parameters
+make all                # .venv, its kernel, notebooks 01 to 04 and this report
+make test               # the tests; every notebook also runs on tiny parameters
+make submission STUDENT=12345678 NAME="Ada Lovelace"   # the zip the course asks for
+make all PROFILE=full   # larger T, more seeds, a GRU, the whole ablation
 ```
 
-`make all PROFILE=full` trains longer (larger $T$, more seeds, a GRU beside the other models, every configuration
-of the ablation) into `outputs/full/`.
-`make submission STUDENT=12345678 NAME="Ada Lovelace"`, with one's own number and name, puts this report, with the title block filled in, into the zip
-the course asks for. Each profile's parameters are in `params/<profile>/<notebook>.yaml`; the defaults are
-declared once, in `lib/params.py`. The course's own entry points run too, for example
-`python course/train.py --input_length 10`."""
+Each profile's parameters are in `params/<profile>/<notebook>.yaml` over the defaults in `lib/params.py`; the
+course's own entry points run too, for example `python course/train.py --input_length 10`."""
 
 
 class Section:

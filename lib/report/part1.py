@@ -150,7 +150,7 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     return (f"With every bias zero, the LSTM stayed near chance at {listed([f'{lr:g}' for lr in chance])} and "
             f"reached 99% only at {listed([f'{lr:g} ({learned_at[lr]} of {seeds} seeds)' for lr in learning])}. "
             "Its forget gates start half shut, so little gradient reaches the first step (see the gradient flow "
-            f"below); presumably only a large rate moves its weights far enough within {max_steps:,} steps.")
+            f"below), and within {max_steps:,} steps only the larger rates learned.")
 
 
 def init_comparison_sentence(flows: dict) -> str:
@@ -171,8 +171,8 @@ def init_comparison_sentence(flows: dict) -> str:
                  "can do with the path: one forget-gate bias per unit sets how much of the cell (5) survives a step, "
                  "so a unit learns to keep the digit by moving a single number towards an open gate, while the RNN "
                  "can keep it only through a recurrent matrix and tanh slopes whose product must stay near one.")
-    return text + (" After training, a run that solved the task has learned to make the first step matter, so the "
-                   "trained shares partly follow the accuracies rather than explain them.")
+    return text + (" The trained shares, in turn, partly follow the accuracies: a run that solved the task has "
+                   "learned to make the first step matter.")
 
 
 def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None) -> str:
@@ -186,7 +186,7 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     for model, choice in chosen.items():
         mean = _mean_validation(study, model)
         accuracy = mean[choice["rate"]]
-        parts.append(f"the {label(model)} {choice['rate']:g} (mean validation accuracy {pct(accuracy)})")
+        parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
         if any(value >= accuracy for rate, value in mean.items() if rate != choice["rate"]):
             tied.append(label(model))
         beyond = sorted(rate for rate in mean if grid and rate not in grid)
@@ -196,8 +196,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
             edge.append(f"the {label(model)} got the {'smallest' if choice['rate'] == min(mean) else 'largest'} "
                         "rate tried for it")
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
-            f"{plural(len({r['seed'] for r in study}), 'seed')}: " + listed(parts) + ". The rule: the highest "
-            "mean validation accuracy, and the smaller rate where rates tie.")
+            f"{plural(len({r['seed'] for r in study}), 'seed')} (mean validation accuracy in brackets): "
+            + listed(parts) + ". The rule: the highest mean validation accuracy, and the smaller rate where rates tie.")
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
@@ -309,8 +309,8 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
             if not before:
                 continue
             for (steps, dim), group in sorted(_group(runs, ("max_steps", "hidden_dim")).items()):
-                now, then, n = fmean(r["test_accuracy"] for r in group), fmean(r["test_accuracy"] for r in before), \
-                    sum(map(learned, group))
+                now, then = fmean(r["test_accuracy"] for r in group), fmean(r["test_accuracy"] for r in before)
+                n, n_before = sum(map(learned, group)), sum(map(learned, before))
                 if dim != base_dim:
                     change, what = (f"With {dim} hidden units ({parameter_count(model, dim):,} parameters against "
                                     f"{parameter_count(model, base_dim):,}, at the rate chosen for {base_dim})"),\
@@ -318,14 +318,17 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                 else:
                     change, what = (f"On {steps / before[0]['max_steps']:g} times the budget ({steps:,} steps)",
                                     "the budget")
-                verdict = (f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
-                           ("so, at that rate, this does not rescue it at that length" if dim != base_dim else
-                            "so this does not rescue it at that length") if n == 0 and now < then + 0.05 else
-                           "so this raises its mean accuracy without any seed learning" if n == 0 else
-                           "so this lets some seeds learn, not all")
+                rate = ", at that rate," if dim != base_dim else ""
+                verdict = ("as it did there" if n == n_before == len(group) else
+                           f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
+                           f"so this lets {n - n_before} more {'seed' if n - n_before == 1 else 'seeds'} learn, not all"
+                           if n > n_before else
+                           f"so{rate} this does not rescue it at that length" if now < then + 0.05 else
+                           "so this raises its mean accuracy without more seeds learning")
+                standard = f"with {base_dim} units" if dim != base_dim else "on the standard budget"
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
-                             f"{plural(len(group), 'seed')} (mean test accuracy {pct(now)}, against {pct(then)} on the "
-                             f"standard budget), {verdict}.")
+                             f"{plural(len(group), 'seed')}, against {n_before} {standard} (mean test "
+                             f"accuracy {pct(now)} against {pct(then)}), {verdict}.")
     return " ".join(texts)
 
 
@@ -383,7 +386,10 @@ def gradient_table(flows: dict) -> pd.DataFrame:
                      "mean carry factor, trained": num(fmean(trained["carry"]), 2),
                      "units keeping half of t = 1, initial / trained":
                          f"{kept_units(init)} / {kept_units(trained)}" if lstm else "–"})
-    return pd.DataFrame(rows)
+    for model, failed in flows.get("failed", {}).items():  # the same model's seed that did not learn
+        rows.append({"model": f"{label(model)}, a seed that failed", "the same, trained": sci(gradient_ratio(failed)),
+                     "mean carry factor, trained": num(fmean(failed["carry"]), 2)})
+    return pd.DataFrame(rows).fillna("–")
 
 
 def shape_sentence(norms: list[float]) -> str:
@@ -433,22 +439,15 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
                  f"saturated at the first {plural(k, 'step')} (mean slope $1 - h^2$ = {num(early)}) and much more "
                  f"saturated at the last {plural(k, 'step')} ({num(late)}): going back from the loss, the gradient "
                  "first shrinks through the saturated late steps, where slope times norm is "
-                 f"{num(late * w)}, then can grow again through the first ones, where it is {num(early * w)}, though "
-                 "not back to what it had lost.")
-        norms = trained["norms"]
-        # a step back from h_i to h_(i-1) gains at most max(slope_i) ||W_hh||; where the mean slope times the norm
-        # is below one and the gradient still grows, units with slopes above the mean must carry it
-        grows = {i: norms[i - 1] / norms[i] for i in range(1, low + 1) if norms[i - 1] > norms[i] and carry[i] * w < 1}
-        needed = max(grows.values(), default=0) / w
-        if grows and needed <= 1:  # a slope is at most one: beyond that the bound, not the units, would be wrong
-            slopes = [carry[i] for i in grows]
-            span = lambda lo, hi: num(lo) if num(lo) == num(hi) else f"{num(lo)} to {num(hi)}"  # noqa: E731
-            text += (f" The mean slope does not explain every step of that rise: from t = {max(grows) + 1} back to "
-                     f"t = {min(grows)} the gradient still grows, by up to {_factor(max(grows.values()))} a step, "
-                     f"while the mean slope times the norm is below one ({span(min(slopes) * w, max(slopes) * w)}). "
-                     f"Growing that much needs units whose slope is at least {num(needed)}, against a mean of "
-                     f"{span(min(slopes), max(slopes))}: a few unsaturated units, hidden by the mean, carry the "
-                     "gradient back, as a few open forget gates do in the LSTM.")
+                 f"{num(late * w)}, then can grow again through the first ones, where it is {num(early * w)}"
+                 + (", though not back to what it had lost." if trained["norms"][0] < trained["norms"][-1] else
+                    ", and it ends larger at t = 1 than at the last step."))
+    if failed := flows.get("failed", {}).get("rnn"):
+        text += (f" In a seed that failed at this length, the trained gradient {shape_sentence(failed['norms'])}, "
+                 f"and t = 1 receives {sci(gradient_ratio(failed))}: "
+                 + ("less than in the seed that learned, so the first step matters less to its loss." if
+                    gradient_ratio(failed) < gradient_ratio(trained) else
+                    "no less than in the seed that learned, so the share alone does not tell them apart."))
     return text
 
 
@@ -459,16 +458,16 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
         init, trained = flows["init"][model], flows["trained"][model]
         f_init, f_trained = fmean(init["carry"]), fmean(trained["carry"])
         r_init, r_trained = gradient_ratio(init), gradient_ratio(trained)
-        text = (f"For the {label(model)} the mean forget gate is {num(f_init)} with the initial weights, and the "
-                f"gradient reaching t = 1 is {sci(r_init)} of that at t = {T - 1}")
+        text = (f"For the {label(model)}, with the initial weights, the mean forget gate is {num(f_init)} and t = 1 "
+                f"receives {sci(r_init)} of the gradient at t = {T - 1}")
         expected = f_init ** (T - 2)
         if 1 / 3 < r_init / expected < 3:
-            text += f", close to $\\bar f^{{T-2}}$ = {sci(expected)}, what the cell path alone predicts"
+            text += f", close to the $\\bar f^{{T-2}}$ = {sci(expected)} that the cell path alone predicts"
         elif r_init > expected:
-            text += (f", more than the $\\bar f^{{T-2}}$ = {sci(expected)} of the cell path alone: the rest comes "
-                     f"through the hidden state")
-        text += (f"; after training the mean forget gate is {num(f_trained)} and the share is {sci(r_trained)}, "
-                 f"so the gradient {'falls' if r_trained < 1 else 'grows'} by {_factor(r_trained)} on its way back.")
+            text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)}: the rest comes through the "
+                     "hidden state")
+        text += (f"; after training the mean gate is {num(f_trained)} and the share {sci(r_trained)}: the gradient "
+                 f"{'grows' if r_trained > 1 else 'falls'} by {_factor(r_trained)} on its way back.")
         sentences.append(text)
     return " ".join(sentences)
 
@@ -486,9 +485,11 @@ def kept_text(flows: dict, T: int) -> str:
             hidden.append(f"{sci(power)} for the {label(model)}")
     if not sentences:
         return ""
+    before = [count for _, count in sentences]
     text = (f"After training, {listed([now for now, _ in sentences])} keep at least half of what they held at t = 1 "
-            f"until t = {T - 1} ($\\prod_t f_t \\geq 1/2$); with the initial weights, "
-            f"{listed([before for _, before in sentences])} did.")
+            f"until t = {T - 1} ($\\prod_t f_t \\geq 1/2$); "
+            + ("with the initial weights, none did." if not any(map(int, before)) else
+               f"with the initial weights, {listed(before)} did, in the same order."))
     if hidden:
         text += (f" The mean gate hides these units: its power $\\bar f^{{T-2}}$ ({listed(hidden)}) would predict "
                  "that no unit keeps half. The cell path carries the gradient through the units that do, and the "
@@ -502,14 +503,10 @@ def plain_lstm_verdict(records: list[dict]) -> str:
     when both learned everywhere or either model is missing."""
     if not {"rnn", "lstm"} <= set(_models(records)):
         return ""
-    rnn, lstm = (_by_length(records, m) for m in ("rnn", "lstm"))
-    lengths = [T for T in rnn if T in lstm and not (_learned_everywhere(rnn[T]) and _learned_everywhere(lstm[T]))]
+    above, below, lengths = _separation(records, "lstm", "rnn")
     if not lengths:
         return ""
-    accs = lambda runs: [r["test_accuracy"] for r in runs]  # noqa: E731
-    above = [T for T in lengths if min(accs(lstm[T])) > max(accs(rnn[T]))]
-    below = [T for T in lengths if min(accs(rnn[T])) > max(accs(lstm[T]))]
-    seeds = plural(len(next(iter(rnn.values()))), "seed")
+    seeds = plural(len(next(iter(_by_length(records, "rnn").values()))), "seed")
     if not above and not below:
         return (f"Where either failed a seed, the seeds of the zero-bias LSTM and the vanilla RNN overlap, so on "
                 f"{seeds} and this budget the run does not settle which of the two remembers better.")
@@ -517,6 +514,28 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         [f"At T = {listed([str(T) for T in group])} every seed of the {who} ended above every seed of the {other}."
          for group, who, other in ((above, "zero-bias LSTM", "vanilla RNN"), (below, "vanilla RNN", "zero-bias LSTM"))
          if group])
+
+
+def _separation(records: list[dict], a: str, b: str) -> tuple[list[int], list[int], list[int]]:
+    """At the lengths where model ``a`` or ``b`` failed a seed: those where every seed of ``a`` ended above every
+    seed of ``b``, those where every seed of ``b`` ended above every seed of ``a``, and all of them."""
+    runs_a, runs_b = _by_length(records, a), _by_length(records, b)
+    lengths = [T for T in runs_b if T in runs_a and not (_learned_everywhere(runs_a[T]) and
+                                                         _learned_everywhere(runs_b[T]))]
+    accs = lambda runs: [r["test_accuracy"] for r in runs]  # noqa: E731
+    return ([T for T in lengths if min(accs(runs_a[T])) > max(accs(runs_b[T]))],
+            [T for T in lengths if min(accs(runs_b[T])) > max(accs(runs_a[T]))], lengths)
+
+
+def profiled_seeds(metrics: dict) -> str:
+    """'seed 1 of the vanilla RNN, seed 0 of the others': the run of each model that the gradient flow profiles."""
+    runs = runs_of(metrics, "gradient")
+    seeds = {r["seed"] for r in runs}
+    if len(seeds) == 1:
+        return f"seed {seeds.pop()}"
+    common = max(seeds, key=lambda seed: sum(r["seed"] == seed for r in runs))
+    return listed([f"seed {r['seed']} of the {label(r['model'])}" for r in runs if r["seed"] != common]
+                  + [f"seed {common} of the {'other' if sum(r['seed'] == common for r in runs) == 1 else 'others'}"])
 
 
 def gradient_runs_sentence(metrics: dict) -> str:
@@ -529,10 +548,14 @@ def gradient_runs_sentence(metrics: dict) -> str:
         return ""
     accuracy = {m: runs[m]["test_accuracy"] for m in models}
     share = {m: gradient_ratio(flows["trained"][m]) for m in models}
-    first = runs[models[0]]
-    text = (f"The trained weights are those of each model's seed-{first['seed']} run at T = {first['seq_length']}, "
-            "which ended at a test accuracy of " + listed([f"{pct(accuracy[m])} for the {label(m)}" for m in models])
-            + ".")
+    fallback = [label(m) for m in models if accuracy[m] < LEARNED]
+    text = (f"The trained weights are those of each model's first seed that learned T = "
+            f"{runs[models[0]]['seq_length']}"
+            + (f" (for the {listed(fallback)}, which no seed learned, its first seed)" if fallback else "") + ": "
+            + (listed([f"seed {runs[m]['seed']} of the {label(m)}" for m in models])
+               + f", all at {pct(accuracy[models[0]])} test accuracy." if len(set(accuracy.values())) == 1 else
+               listed([f"seed {runs[m]['seed']} of the {label(m)}, at {pct(accuracy[m])} test accuracy"
+                       for m in models]) + "."))
     against = [(a, b) for a in models for b in models if share[a] > 10 * share[b] and accuracy[a] + 0.05 < accuracy[b]]
     if against:
         text += (" A larger share is not enough to learn: " + listed(
@@ -561,6 +584,12 @@ def conclusion_text(metrics: dict) -> str:
         text = (f"Within a budget of {steps:,} steps the {label(lstm)} remembered the first digit over "
                 f"{'longer' if reach[lstm] > reach['rnn'] else 'shorter'} palindromes than the vanilla RNN: every "
                 f"seed learned up to {where(lstm)}, against {where('rnn')}.")
+        above, below, lengths = _separation(sweep, lstm, "rnn")
+        overlap = [T for T in lengths if T not in above + below]
+        if overlap:
+            text += (f" At T = {listed([str(T) for T in overlap])} the seeds of the two overlap, so on "
+                     f"{plural(len(_by_length(sweep, 'rnn')[overlap[0]]), 'seed')} this is a difference of this "
+                     "run's seeds, not a settled one.")
     init = {m: gradient_ratio(f) for m, f in flows.get("init", {}).items()}
     trained = flows["trained"].get(lstm, {})
     if lstm in init and "rnn" in init and init[lstm] <= init["rnn"] and "kept" in trained:
@@ -576,9 +605,9 @@ def conclusion_text(metrics: dict) -> str:
                     f"on this budget it reached no further ({where('lstm-chrono')})." if chrono == reach["lstm"] else
                     f"with it every seed learned only up to {where('lstm-chrono')}."))
     for r in runs_of(metrics, "long"):
-        if learned(r):
-            text += (f" The {label(r['model'])} also learned T = {r['seq_length']} ({pct(r['test_accuracy'])} test "
-                     f"accuracy, one seed).")
+        text += (f" At T = {r['seq_length']} the {label(r['model'])} "
+                 + (f"learned ({pct(r['test_accuracy'])} test accuracy, " if learned(r) else
+                    f"ended at {pct(r['test_accuracy'])} test accuracy (") + f"seed {r['seed']}).")
     return text
 
 
@@ -593,12 +622,11 @@ def held_out_sentence(metrics: dict) -> str:
                 "training.")
     shares = listed([f"{pct(share_seen_in_training(T, draws))} at T = {T}" for T in seen])
     return (f"A palindrome of length T is fixed by its first ceil(T/2) digits, so there are only "
-            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A whole run on the standard budget draws {draws:,} training "
-            f"palindromes, which are expected to contain {shares} of the held-out ones, so there the validation and test "
-            f"accuracies measure how well the network fits palindromes it has seen, not how it generalises; no "
-            f"held-out set of this task can avoid that at small T. At T = {seen[0]} the validation and test sets "
-            f"of 1,000 draws each also share about {pct(share_seen_in_training(seen[0], 1000), 0)} of their "
-            f"palindromes with each other.")
+            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run on the standard budget draws {draws:,} "
+            f"training palindromes, expected to contain {shares} of the held-out ones: there the held-out accuracy "
+            f"measures fit to seen palindromes, not generalisation, and no held-out set of this task can avoid that "
+            f"at small T (at T = {seen[0]} the validation and test sets also share about "
+            f"{pct(share_seen_in_training(seen[0], 1000), 0)} of their palindromes).")
 
 
 def agreement_table(rows: list[dict]) -> pd.DataFrame:

@@ -213,11 +213,10 @@ def snapshot_sentence(metrics: dict) -> str:
         return ""
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
-    return (f"Each point is a snapshot of D at one step, scored on {GAUGE_IMAGES:,} fixed digits of each set, so it "
-            f"swings more than the loss figure's means over {plural(window, 'training batch', 'training batches')} "
-            f"(on training digits, {min(snapshots):.2f} to {max(snapshots):.2f} against {min(at_steps):.2f} to "
-            f"{max(at_steps):.2f} at the same steps); both sets share each snapshot, so the swing does not enter "
-            "their difference.")
+    return (f"Each point of the right panel is one snapshot of D, scored on {GAUGE_IMAGES:,} fixed digits of each "
+            f"set, so it swings more ({min(snapshots):.2f} to {max(snapshots):.2f} on training digits) than the loss "
+            f"figure's means over {plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to "
+            f"{max(at_steps):.2f}); both sets share each snapshot, so the swing cancels in their difference.")
 
 
 def balance_sentence(metrics: dict) -> str:
@@ -425,12 +424,31 @@ def grids_sentence(grids: dict) -> str:
     return text
 
 
+def halfway_final_sentence(metrics: dict, grids: dict) -> str:
+    """The grids' halfway and final confidence beside the share read confidently among the 1,000 samples measured
+    at the same steps: whether the larger sample moves the same way as the 25 of the grids. Empty without both."""
+    at = {e["step"]: e["confident_share"] for e in metrics["curves"]["evals"]}
+    half, final = grids["grids"].get("half"), grids["grids"].get("final")
+    if not half or not final or half["step"] not in at or final["step"] not in at:
+        return ""
+    a, b = at[half["step"]], at[final["step"]]
+    n = metrics["curves"]["evals"][-1]["n"]
+    grid_up, sample_up = final["mean_confidence"] > half["mean_confidence"], b > a
+    return (f"A grid holds only 25 samples: among the {n:,} samples measured at the same steps, {pct(a)} halfway and "
+            f"{pct(b)} at the end are read with 90% confidence or more"
+            + (", so the larger sample moves the same way as the grids." if grid_up == sample_up else
+               f", so the larger sample {'improves' if sample_up else 'worsens'} from halfway to the end, unlike the "
+               "grids' mean confidence."))
+
+
 def weakest_sentence(grids: dict) -> str:
     final = grids["grids"]["final"]
     weakest = final["weakest"]
     readings = [f"{final['predicted'][i]} at {pct(final['confidence'][i], 0)} (row {i // 5 + 1}, column {i % 5 + 1})"
                 for i in weakest]
-    return f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}."
+    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}. These "
+            "readings, like all in this part, are the classifier's: on a generated image it can be confident and "
+            "still name a digit other than the one a person would see.")
 
 
 def speckle_sentence(metrics: dict, grids: dict) -> str:
@@ -650,7 +668,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
             (verdicts["improves"], "improved both measures"), (verdicts["worsens"], "worsened both"),
             (verdicts["leaves"], "changed neither beyond the spread between splits")) if changes]
         if said:
-            text += f" Of its steps, {listed(said)}."
+            text += f" Of its steps, from one seed, {listed(said)}."
     return text
 
 
