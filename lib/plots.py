@@ -164,7 +164,8 @@ def lr_study(records: list[dict]):
 def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
     """Three panels: ||dL/dh_t|| against t at initialisation and after training (log scale), and the mean
     factor that carries the state from step to step, after training (solid) and at initialisation (dashed).
-    ``flows[moment][model]`` is ``lib.recurrent_measure.gradient_flow``'s record, moment "init" or "trained"."""
+    ``flows[moment][model]`` is ``lib.recurrent_measure.gradient_flow``'s record, moment "init" or "trained",
+    and optionally "failed": a seed of the same model that did not learn, dotted beside the trained one."""
     fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.2))
     for ax, moment, title in ((axes[0], "init", "gradient at initialisation"),
                               (axes[1], "trained", "gradient after training")):

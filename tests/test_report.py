@@ -291,7 +291,7 @@ def test_the_copy_check_within_each_class_names_the_classes_that_copy():
     text = part2.neighbour_class_sentence(dict(by_class=rows))
     assert text.startswith("The pooled threshold is set mostly by the 1s, whose test digits lie nearest")
     assert "In 10 of the 10 classes the samples' median distance is below the test digits'" in text
-    assert "runs from 5% to 5%, so in no class do the samples sit nearer" in text
+    assert "is 5% in every class, so in no class do the samples sit nearer" in text
     rows[7] = dict(rows[7], below=0.3, median_sample=6.0)
     text = part2.neighbour_class_sentence(dict(by_class=rows))
     assert "In 9 of the 10 classes" in text and "more than twice the 5% that new digits would give in 7 (30%): in " \
@@ -542,3 +542,9 @@ def test_an_lstm_that_starts_with_less_gradient_than_the_rnn_is_said_to_and_one_
     assert "So the zero-bias LSTM starts with no more gradient at t = 1 than the RNN" in text
     ahead = part1.init_comparison_sentence(dict(init=dict(rnn=rnn, lstm=flow([1e-2, 1e-1, 1.0], [0.5] * 3))))
     assert "no more gradient" not in ahead and ahead.endswith("learned to make the first step matter.")
+
+
+def test_a_range_whose_ends_round_alike_is_said_once():
+    from lib.report.document import pct_span
+    assert pct_span([1.0, 1.0, 1.0]) == "100.0% in every case" and pct_span([0.452, 1.0]) == "45.2% to 100.0%"
+    assert pct_span([0.9996, 1.0], alike="{} on every one") == "100.0% on every one", "not 100.0% to 100.0%"

@@ -67,6 +67,13 @@ def pct(fraction: float | None, digits: int = 1) -> str:
         f"{fraction * 100:.{digits}f}%"
 
 
+def pct_span(values, digits: int = 1, alike: str = "{} in every case") -> str:
+    """The range of some fractions as percentages: '45.2% to 100.0%', or ``alike`` filled with the one value
+    when both ends round alike (never '100.0% to 100.0%')."""
+    low, high = pct(min(values), digits), pct(max(values), digits)
+    return alike.format(low) if low == high else f"{low} to {high}"
+
+
 def num(value: float | None, digits: int = 2) -> str:
     """A number with ``digits`` decimals and thousands separators; None -> '–'."""
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"

@@ -12,7 +12,7 @@ from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_trainin
 from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, learned
-from .document import count, listed, num, pct, sci
+from .document import count, listed, num, pct, pct_span, sci
 
 CHANCE = 0.1
 PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARNED: some digits carried, not all
@@ -711,7 +711,7 @@ def summary(metrics: dict) -> str:
         runs = [r for r in runs_of(metrics, "check") if r["encoding"] == encoding]
         accs = [r["test_accuracy"] for r in runs]
         lines.append(f"- **T = 5, the LSTM with the course's defaults, {encoding} input**: test accuracy "
-                     f"{pct(min(accs))} to {pct(max(accs))} over {plural(len(runs), 'seed')}, after at most "
+                     f"{pct_span(accs, alike='{} on every one')} of {plural(len(runs), 'seed')}, after at most "
                      f"{max(r['steps'] for r in runs):,} steps.")
     lines.append(f"- **Learning rates**: {rate_choice_text(runs_of(metrics, 'lr_study'), metrics['chosen_rates'], p['study_rates'])}")
     lines.append(f"- **Sweep**: {p['encodings'][0]} input; every run may take {p['max_steps']:,} steps at every T "

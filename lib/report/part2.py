@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..gan_measure import CLASS_BAND, GAUGE_IMAGES, MEASURES
 from ..progress import plural
-from .document import listed, num, pct
+from .document import listed, num, pct, pct_span
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
               "template+rates": "template, moving average, final GAN's rates",
@@ -552,7 +552,8 @@ def neighbour_class_sentence(record: dict) -> str:
     rows = record["by_class"]
     nearer = [r for r in rows if r["median_sample"] < r["median_test"]]
     flagged = _near_copy_classes(record)
-    spread = f"from {pct(min(r['below'] for r in rows), 0)} to {pct(max(r['below'] for r in rows), 0)}"
+    low, high = (pct(f([r["below"] for r in rows]), 0) for f in (min, max))
+    spread = f"is {low} in every class" if low == high else f"runs from {low} to {high}"
     verdict = ("so in no class do the samples sit nearer their training digits than new digits would"
                if not flagged else
                f"more than twice the 5% that new digits would give in {listed([str(r['digit']) for r in flagged])} "
@@ -563,7 +564,7 @@ def neighbour_class_sentence(record: dict) -> str:
     tightest = min(rows, key=lambda r: r["median_test"])["digit"]
     return (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
             f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' median distance "
-            f"is below the test digits'; the share of samples closer than 95% of the same class's test digits runs "
+            f"is below the test digits'; the share of samples closer than 95% of the same class's test digits "
             f"{spread}, {verdict}.")
 
 
@@ -578,7 +579,7 @@ def walks_sentence(record: dict) -> str:
         norm = ("the latent norm never falls below the smaller endpoint's" if min(dips) >= 0.995 else
                 f"the latent norm falls to as little as {pct(min(dips), 0)} of the smaller endpoint's")
         texts.append(f"along the {mode} paths {norm}, and the least confident frame is read at "
-                     f"{pct(min(weakest), 0)} to {pct(max(weakest), 0)}")
+                     f"{pct_span(weakest, 0, alike='{} on every path')}")
     text = "; ".join(texts)
     return text[0].upper() + text[1:] + "."
 
