@@ -78,18 +78,18 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
     assert text.startswith("On 4 times the budget (3,200 steps), the vanilla RNN at T = 20 learned from 3 of 3 seeds, "
                            "against 0 on the standard budget (mean test accuracy 100.0% against 46.7%), so at that "
                            "length the budget, not the model's memory, held it back.")
-    assert "does not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
+    assert "so the extra steps do not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
     assert "lets 2 more seeds learn, not all" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
     assert "lets 1 more seed learn, not all" in part1.budget_sentence(longer([0.4, 1, 0.12]), before)
     assert "raises its mean accuracy without more seeds learning" in part1.budget_sentence(longer([0.9, 0.9, 0.5]), before)
     # as many seeds learned as on the standard budget, with a lower mean: no rescue, whatever the seeds
     some = sweep(rnn={20: [1, 1, 0.45]})
     assert "learned from 2 of 3 seeds, against 2 on the standard budget" in part1.budget_sentence(longer([1, 1, 0.34]), some)
-    assert "so this does not rescue it" in part1.budget_sentence(longer([1, 1, 0.34]), some)
+    assert "so the extra steps do not rescue it" in part1.budget_sentence(longer([1, 1, 0.34]), some)
     assert "as it did there" in part1.budget_sentence(longer([1, 1, 1]), sweep(rnn={20: [1, 1, 1]}))
     wide = part1.budget_sentence(longer([0.1, 0.1, 0.1], hidden_dim=256), before)
     assert wide.startswith("With 256 hidden units (70,922 parameters against 19,082, at the rate chosen for 128), "
-                           "the vanilla RNN at T = 20 learned from 0 of 3 seeds") and "at that rate, this does not rescue it" in wide
+                           "the vanilla RNN at T = 20 learned from 0 of 3 seeds") and "at that rate, the extra units do not rescue it" in wide
     both = part1.budget_sentence(longer([1, 1, 1]) + longer([1, 1, 1], hidden_dim=256), before)
     assert "so at that length its size, not the model's memory, held it back" in both and both.count("learned") == 2
     assert part1.budget_sentence([], before) == ""
@@ -152,7 +152,7 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     saturated_late = [0.9, 0.8, 0.5, 0.2, 0.1, 0.1]
     flows = dict(init=dict(rnn=flow(falling, [0.99] * 6, 1.0)), trained=dict(rnn=flow(u_shaped, saturated_late, 3.0)))
     text = part1.rnn_gradient_text(flows, 7)
-    assert "U-shaped" in text and "where slope times norm is 0.30, then can grow again" in text and "2.70" in text
+    assert "U-shaped" in text and "a rough gauge of a step's gain, is 0.30, and can only shrink there" in text and "2.70" in text
     assert "though not back to what it had lost" in text
     regained = dict(init=flows["init"], trained=dict(rnn=flow([1.0, 1e-2, 1e-4, 1e-3, 1e-2, 1e-1], saturated_late, 3.0)))
     assert "it ends larger at t = 1 than at the last step" in part1.rnn_gradient_text(regained, 7)
@@ -160,9 +160,9 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     hidden = dict(init=flows["init"], trained=dict(rnn=flow([1e-3, 5e-4, 2.5e-4, 1e-5, 1e-3, 1e-1],
                                                             [0.9, 0.2, 0.2, 0.5, 0.1, 0.1], 3.0)))
     text = part1.rnn_gradient_text(hidden, 7)
-    assert "then can grow again" in text and "units whose slope" not in text, "no claim that no figure shows"
+    assert "it can grow again" in text and "units whose slope" not in text, "no claim that no figure shows"
     flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
-    assert "then can grow again" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
+    assert "it can grow again" not in part1.rnn_gradient_text(flat_carry, 7), "no cause claimed that the data lack"
     monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
     assert "U-shaped" not in part1.rnn_gradient_text(monotone, 7)
 
@@ -548,3 +548,12 @@ def test_a_range_whose_ends_round_alike_is_said_once():
     from lib.report.document import pct_span
     assert pct_span([1.0, 1.0, 1.0]) == "100.0% in every case" and pct_span([0.452, 1.0]) == "45.2% to 100.0%"
     assert pct_span([0.9996, 1.0], alike="{} on every one") == "100.0% on every one", "not 100.0% to 100.0%"
+
+
+def test_the_conclusion_says_each_long_length_once_with_every_model_run_there():
+    long = [dict(run("lstm-chrono", 100, 1.0), groups=["long"]), dict(run("rnn", 100, 0.085), groups=["long"])]
+    metrics = dict(parameters=dict(encodings=["onehot"], max_steps=800), gradient_flow=dict(seq_length=20, trained={}),
+                   runs=sweep(rnn={5: [1, 1]}, lstm={5: [1, 1]}) + long)
+    text = part1.conclusion_text(metrics)
+    assert text.endswith("At T = 100 the chrono LSTM learned (100.0% test accuracy, seed 0) and the vanilla RNN ended "
+                         "at 8.5% (seed 0).") and text.count("At T = 100") == 1

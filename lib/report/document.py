@@ -43,6 +43,8 @@ REFERENCES = {
     "radford2016": ("Radford, Metz and Chintala", 2016, "Unsupervised representation learning with deep "
                     "convolutional generative adversarial networks. *International Conference on Learning "
                     "Representations (ICLR)*."),
+    "raschka2018": ("Raschka", 2018, "MLxtend: providing machine learning and data science utilities and extensions "
+                    "to Python's scientific computing stack. *Journal of Open Source Software*, 3(24), 638."),
     "salimans2016": ("Salimans, Goodfellow, Zaremba, Cheung, Radford and Chen", 2016,
                      "Improved techniques for training GANs. *Advances in Neural "
                      "Information Processing Systems 29 (NeurIPS)*, 2234-2242."),

@@ -32,8 +32,8 @@ def introduction(doc: Document, data: dict) -> str:
         "palindrome from the digits before it. Part II trains a generative adversarial network (GAN) "
         f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
         "samples against real digits, and walks through its latent space between two digits of different classes."
-        + (f" Full MNIST could not be downloaded where this ran, so Part II uses {part2.data_text(data['gan'])}, "
-           "and its numbers hold for that subset." if "gan" in data and data["gan"]["data_source"] != "mnist" else ""),
+        + (f" Full MNIST could not be downloaded where this ran, so Part II uses {part2.data_text(data['gan'])} "
+           f"{doc.cite('raschka2018')}, and its numbers hold for that subset." if "gan" in data and data["gan"]["data_source"] != "mnist" else ""),
     ]
     return "\n\n".join(text)
 
@@ -328,8 +328,8 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
     if not rungs:
         return "This run trained no ablation."
     parts = [
-        f"Each row of {doc.tab('p2_ablation')} is an ordinary run of its own, all from the same seed and on the "
-        f"same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
+        f"Each configuration of {doc.tab('p2_ablation')} is trained as an ordinary run, all from the same seed and "
+        f"on the same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
         + ("Starting from the course template, each row adds one change to the row above it, so each change is "
            "measured with the earlier ones in place. " if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else "")
         + "A row sampled from the moving average shares its training with the one sampled from the raw generator, "

@@ -323,7 +323,8 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                            f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
                            f"so this lets {n - n_before} more {'seed' if n - n_before == 1 else 'seeds'} learn, not all"
                            if n > n_before else
-                           f"so{rate} this does not rescue it at that length" if now < then + 0.05 else
+                           f"so{rate} the extra {'units do' if dim != base_dim else 'steps do'} not rescue it at that "
+                           "length" if now < then + 0.05 else
                            "so this raises its mean accuracy without more seeds learning")
                 standard = f"with {base_dim} units" if dim != base_dim else "on the standard budget"
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
@@ -438,8 +439,9 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
                  f"W_{{hh}}^\\top$, with $\\lVert W_{{hh}}\\rVert_2$ = {num(w)} after training. The tanh is far from "
                  f"saturated at the first {plural(k, 'step')} (mean slope $1 - h^2$ = {num(early)}) and much more "
                  f"saturated at the last {plural(k, 'step')} ({num(late)}): going back from the loss, the gradient "
-                 "first shrinks through the saturated late steps, where slope times norm is "
-                 f"{num(late * w)}, then can grow again through the first ones, where it is {num(early * w)}"
+                 "first crosses the saturated late steps, where the mean slope times the norm, a rough gauge of a "
+                 f"step's gain, is {num(late * w)}, and can only shrink there, then the first ones, where the gauge is "
+                 f"{num(early * w)} and it can grow again"
                  + (", though not back to what it had lost." if trained["norms"][0] < trained["norms"][-1] else
                     ", and it ends larger at t = 1 than at the last step."))
     if failed := flows.get("failed", {}).get("rnn"):
@@ -604,10 +606,11 @@ def conclusion_text(metrics: dict) -> str:
                  + (f"it took every seed to {where('lstm-chrono')}." if chrono > reach["lstm"] else
                     f"on this budget it reached no further ({where('lstm-chrono')})." if chrono == reach["lstm"] else
                     f"with it every seed learned only up to {where('lstm-chrono')}."))
-    for r in runs_of(metrics, "long"):
-        text += (f" At T = {r['seq_length']} the {label(r['model'])} "
-                 + (f"learned ({pct(r['test_accuracy'])} test accuracy, " if learned(r) else
-                    f"ended at {pct(r['test_accuracy'])} test accuracy (") + f"seed {r['seed']}).")
+    for (T,), runs in sorted(_group(runs_of(metrics, "long"), ("seq_length",)).items()):
+        text += f" At T = {T} " + listed([
+            f"the {label(r['model'])} " + (f"learned ({pct(r['test_accuracy'])} test accuracy, seed {r['seed']})"
+                                           if learned(r) else f"ended at {pct(r['test_accuracy'])} (seed {r['seed']})")
+            for r in runs]) + "."
     return text
 
 
