@@ -12,7 +12,7 @@ from pathlib import Path
 from lib import outputs
 from lib.files import load_json, project_path
 from lib.pipeline import NOTEBOOKS
-from lib.recurrent_train import LEARNED, RESULT, runs_folder
+from lib.recurrent_train import RESULT, learned, runs_folder
 
 
 def notebook_seconds(root: str | Path) -> dict[str, float]:
@@ -100,7 +100,7 @@ def early_stop_rules(root: str | Path, fractions=(0.25, 0.375, 0.5), ceiling: fl
         wrong = [r for r in cut if max(e["validation_accuracy"] for e in r["curves"]) >= ceiling]
         rows.append(dict(fraction=fraction, ceiling=ceiling, runs=len(results), cut=len(cut),
                          steps_saved_share=round(saved / total, 3), cut_then_passed=len(wrong),
-                         cut_then_learned=sum(r["test_accuracy"] >= LEARNED for r in wrong),
+                         cut_then_learned=sum(map(learned, wrong)),
                          examples=[f"{r['model']} T={r['seq_length']} seed {r['seed']} lr {r['lr']:g}: "
                                    f"{r['test_accuracy']:.0%}" for r in wrong][:4]))
     return rows

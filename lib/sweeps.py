@@ -28,7 +28,7 @@ from .engine import Unit, announce, run_units, worker_count
 from .files import load_json, project_path, save_json
 from .progress import say
 from .recurrent import MODELS
-from .recurrent_train import LEARNED, RecurrentConfig, Session, folder_of, read_result, train
+from .recurrent_train import LEARNED, RecurrentConfig, Session, folder_of, learned, read_result, train
 from .runs import run_name
 
 EARLY_STOP = "if every run used its whole budget; runs that learn stop early"
@@ -129,7 +129,7 @@ def profiled(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[
     chosen = {}
     for config, result in zip(configs, results):
         best = chosen.get(config.model)
-        if best is None or (result["test_accuracy"] >= LEARNED > best[1]["test_accuracy"]):
+        if best is None or (learned(result) and not learned(best[1])):
             chosen[config.model] = (config, result)
     return list(chosen.values())
 
@@ -137,10 +137,10 @@ def profiled(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[
 def failing(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[RecurrentConfig, dict]]:
     """One (configuration, result) per model that has seeds both learn and fail at the profiled T: its first seed
     that did not learn, profiled beside the one that did (``profiled``) to show how failing differs in one model."""
-    learned = {c.model for c, r in zip(configs, results) if r["test_accuracy"] >= LEARNED}
+    some_learned = {c.model for c, r in zip(configs, results) if learned(r)}
     chosen = {}
     for config, result in zip(configs, results):
-        if config.model in learned and result["test_accuracy"] < LEARNED:
+        if config.model in some_learned and not learned(result):
             chosen.setdefault(config.model, (config, result))
     return list(chosen.values())
 
