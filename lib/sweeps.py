@@ -34,6 +34,7 @@ from .runs import run_name
 EARLY_STOP = "if every run used its whole budget; runs that learn stop early"
 
 METRICS = "metrics.json"
+COMPARED = ("rnn", "lstm")  # the architectures of the equations, both with their plain initialisation
 
 
 class Design:
@@ -76,9 +77,12 @@ class Design:
         return configs
 
     def sweep(self, rates: dict[str, float]) -> list[RecurrentConfig]:
+        """Every model at every T from every seed; the vanilla RNN and the zero-bias LSTM also from
+        ``extra_seeds`` at ``extra_seed_lengths``, where their comparison needs more than a few seeds."""
         p = self.p
         return [self.run(model, T, seed, rates[model], encoding) for encoding in p.encodings for model in p.models
-                for T in p.seq_lengths for seed in p.seeds]
+                for T in p.seq_lengths
+                for seed in p.seeds + (p.extra_seeds if model in COMPARED and T in p.extra_seed_lengths else [])]
 
     def long(self, rates: dict[str, float]) -> list[RecurrentConfig]:
         """Each long-memory model at each long T, all on the long-memory budget."""

@@ -38,7 +38,7 @@ def test_results_are_written_beside_the_outputs(executed_root):
     path = write_results(executed_root)
     text = path.read_text()
     assert path == executed_root / "results.md"
-    assert "| model | T | mean test accuracy |" in text  # Part I sweep
+    assert "| model | T = 3 | T = 5 |" in text  # Part I sweep (the smoke profile's lengths)
     assert "| measure | moving average | raw generator | real digits |" in text  # Part II quality
     assert "| pair | path | reading changes |" in text  # interpolation
     assert "Not run yet" not in text

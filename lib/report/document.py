@@ -76,6 +76,14 @@ def pct_span(values, digits: int = 1, alike: str = "{} in every case") -> str:
     return alike.format(low) if low == high else f"{low} to {high}"
 
 
+WORDS = "zero one two three four five six seven eight nine ten".split()
+
+
+def words(n: int) -> str:
+    """A count as a sentence may begin with it: 'three' up to ten, digits beyond."""
+    return WORDS[n] if 0 <= n <= 10 else f"{n:,}"
+
+
 def num(value: float | None, digits: int = 2) -> str:
     """A number with ``digits`` decimals and thousands separators; None -> '–'."""
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"

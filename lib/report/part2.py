@@ -215,8 +215,8 @@ def snapshot_sentence(metrics: dict) -> str:
     at_steps = [means[e["step"]] for e in evals]
     return (f"Each point of the right panel is one snapshot of D, scored on {GAUGE_IMAGES:,} fixed digits of each "
             f"set, so it swings more ({min(snapshots):.2f} to {max(snapshots):.2f} on training digits) than the loss "
-            f"figure's means over {plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to "
-            f"{max(at_steps):.2f}); both sets share each snapshot, so the swing cancels in their difference.")
+            f"figure's means over {plural(window, 'training batch', 'training batches')} at the same steps "
+            f"({min(at_steps):.2f} to {max(at_steps):.2f}); both sets share each snapshot, so the swing cancels in their difference.")
 
 
 def balance_sentence(metrics: dict) -> str:
@@ -666,10 +666,12 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         verdicts = {what: [difference(rungs[a_], rungs[b_]) for a_, b_ in steps if set(_moves(ladder, a_, b_)) == {what}]
                     for what in ("improves", "leaves", "worsens")}
         said = [f"{listed(changes)} {verb}" for changes, verb in (
-            (verdicts["improves"], "improved both measures"), (verdicts["worsens"], "worsened both"),
-            (verdicts["leaves"], "changed neither beyond the spread between splits")) if changes]
+            (verdicts["improves"], "improved both measures by more than twice the spread between splits"),
+            (verdicts["worsens"], "worsened both by as much"),
+            (verdicts["leaves"], "changed neither by as much")) if changes]
         if said:
-            text += f" Of its steps, from one seed, {listed(said)}."
+            text += (f" In the ablation, {listed(said)}; each configuration was trained from one seed, so these "
+                     "are single runs, not averages over training runs.")
     return text
 
 
