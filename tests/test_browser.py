@@ -120,8 +120,9 @@ def test_page_screenshot_is_not_blank(html_dir, tmp_path, name):
 
 def test_report_figures_render(html_dir, tmp_path):
     dom = dump_dom(tmp_path, html_dir / "04_report.html")
-    figures = re.findall(r'<img[^>]*\ssrc="data:image/png;base64,', dom)
-    assert len(figures) >= 10, f"only {len(figures)} embedded PNG figures in the report"
+    numbers = [int(n) for n in re.findall(r'<img[^>]*\salt="Figure (\d+):[^"]*"[^>]*\ssrc="data:image/png;base64,', dom)]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5, \
+        f"the report's figures, as embedded PNGs in order: {numbers}"
     assert "Figure missing" not in dom and "This report is incomplete" not in dom
 
 

@@ -190,15 +190,16 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     text = part1.rnn_gradient_text(flows, 7)
     assert "U-shaped" in text and "the gradient at t = 1 is 0.1 times that at t = 6" in text
     # the measured factors per step of each part, beside the slopes there: (1e-6 / 1e-1) ** (1/3), (1e-2 / 1e-6) ** (1/2)
-    assert "multiplied on average by 0.02 from t = 6 to t = 3, where the mean tanh slope $1 - h^2$ is 0.13" in text
-    assert "and by 100 from there to t = 1, where it is 0.65" in text
-    assert "less saturated first steps" in text and "needs $W_{hh}$ to amplify it (its spectral norm is 3.00" in text
+    assert "multiplied on average by 0.02 per step from t = 6 to t = 3, where the mean tanh slope $1 - h^2$ is 0.13" in text
+    assert "and by 100 per step from there to t = 1, where it is 0.65, so that the gradient at t = 1 is 0.1 times" in text
+    assert "less saturated first steps" in text and "needs $W_{hh}$ to amplify (its spectral norm is 3.00" in text
     assert "the tanh slopes are near one (mean 0.99): the shrinking comes from $W_{hh}$" in text
     regained = dict(init=flows["init"], trained=dict(rnn=flow([1.0, 1e-2, 1e-4, 1e-3, 1e-2, 1e-1], saturated_late, 3.0)))
     assert "the gradient at t = 1 is 10 times that at t = 6" in part1.rnn_gradient_text(regained, 7)
     flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
     text = part1.rnn_gradient_text(flat_carry, 7)
-    assert "less saturated" not in text and "needs $W_{hh}$ to amplify" in text, "no cause claimed that the data lack"
+    assert "less saturated" not in text and "As no slope exceeds one, a gain above one needs $W_{hh}$ to amplify" in text, \
+        "no cause claimed that the data lack"
     monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
     assert "U-shaped" not in part1.rnn_gradient_text(monotone, 7) and "multiplied" not in part1.rnn_gradient_text(monotone, 7)
 
@@ -349,8 +350,7 @@ def test_the_speckle_of_the_grids_is_counted_at_their_steps():
     metrics["curves"]["evals"][-1]["n"] = 1000
     assert part2.speckle_sentence(metrics, grids) == (
         "On the 1,000 samples of each measurement during training there are 0.073 isolated bright pixels per image "
-        "halfway and 0.020 at the end (the final table's larger sample gives 0.015): the speckle thins out as training "
-        "goes on.")
+        "halfway and 0.020 at the end: the speckle thins out as training goes on.")
 
 
 def test_the_grids_halfway_and_final_are_set_against_the_larger_sample_either_way():
@@ -546,6 +546,13 @@ def test_the_encoding_and_the_rate_grid_are_explained_only_when_the_data_call_fo
     check = [dict(encoding=e, steps_to_99=s) for e, s in (("scalar", 600), ("scalar", 800), ("onehot", 50), ("onehot", 50))]
     assert "median 700 against 50" in part1.encoding_sentence(check)
     assert part1.encoding_sentence([dict(r, steps_to_99=50) for r in check]) == ""
+    runs = [dict(r, seed=i % 2, test_accuracy=1.0) for i, r in enumerate(check)]
+    assert part1.check_sentence(runs) == ("All 4 runs (2 seeds for each of scalar and one-hot input) ended at 100.0% "
+                                          "test accuracy, and first reached 99% validation accuracy at steps 600 to "
+                                          "800 with scalar input and at step 50 with one-hot input.")
+    runs[0] |= dict(test_accuracy=0.5, steps_to_99=None)
+    assert "ended at 50.0% to 100.0% test accuracy" in part1.check_sentence(runs)
+    assert "at step 800 (1 of 2 runs) with scalar input" in part1.check_sentence(runs)
     study = [dict(model=m, lr=lr, seed=0, seq_length=20, validation_accuracy=0.5) for m in ("rnn", "lstm")
              for lr in (1e-3, 1e-2)]
     text = part1.rate_choice_text(study, {"rnn": dict(rate=1e-3), "lstm": dict(rate=1e-2)})
@@ -564,7 +571,12 @@ def test_the_zero_bias_rates_and_the_gradient_at_initialisation_are_read_from_th
     study = [dict(model="lstm", lr=lr, seed=s, seq_length=20, validation_accuracy=a)
              for lr, accs in ((1e-3, (0.1, 0.1)), (1e-2, (1.0, 0.1))) for s, a in enumerate(accs)]
     text = part1.zero_bias_rates_sentence(study, 800)
-    assert "near chance at 0.001 and reached 99% only at 0.01 (1 of 2 seeds)" in text and "800 steps" in text
+    assert "near chance at 0.001 and learned within 800 steps only at larger rates: its forget gates" in text
+    study += [dict(model="lstm", lr=0.1, seed=s, seq_length=20, validation_accuracy=1.0) for s in (0, 1)]
+    assert "only at larger rates (every seed at 0.1)" in part1.zero_bias_rates_sentence(study, 800)
+    study += [dict(model="lstm", lr=0.3, seed=s, seq_length=20, validation_accuracy=0.1) for s in (0, 1)]
+    assert part1.zero_bias_rates_sentence(study, 800).endswith("near chance at 0.001 and 0.3 and reached 99% at 0.01 "
+                                                               "and 0.1."), "no claim that larger rates learn"
     assert part1.zero_bias_rates_sentence([r for r in study if r["lr"] == 1e-2], 800) == ""
     flows = dict(init=dict(rnn=flow([1e-5, 1e-3, 1e-1], [1] * 3, 1.0), lstm=flow([1e-2, 1e-1, 1.0], [0.5] * 3, 1.0)))
     text = part1.init_comparison_sentence(flows)

@@ -47,9 +47,11 @@ PNG = "data:image/png;base64,"
 TITLE = re.compile(r"\A#\s+(.+)\n+")
 # Typst: the captions carry their numbers (so the same text serves all four formats); light rules under table headers and between rows; small tables.
 TYPST_STYLE = "\n".join([
-    # Figures and tables float to the top or bottom of a page, whole with their captions, so the text fills
-    # the pages around them; the floats of one part are placed before the next part's heading.
+    # Figures float to the top or bottom of a page, whole with their captions, so the text fills the pages
+    # around them; the floats of one part are placed before the next part's heading. Tables stay where the
+    # text puts them: a table floated to the foot of a page can land under the next section's heading.
     "#set figure(numbering: none, placement: auto)",
+    "#show figure.where(kind: table): set figure(placement: none)",
     "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",
     "#show table: set text(size: 8.5pt)",
@@ -60,7 +62,8 @@ TYPST_STYLE = "\n".join([
 # LaTeX: the captions carry their numbers.
 LATEX_STYLE = "\\usepackage{caption}\n\\captionsetup{labelformat=empty,font=small}"
 A4_TWIPS = dict(w="11906", h="16838")  # 210 x 297 mm in twentieths of a point
-MARGIN_TWIPS = "1247"  # 2.2 cm
+MARGIN = 2.0  # cm, on every side of every rendering
+MARGIN_TWIPS = str(round(MARGIN / 2.54 * 1440))  # in twentieths of a point, for Word
 
 
 class NotRenderable(ValueError):
@@ -123,7 +126,7 @@ def _metadata_file(meta: dict, folder: Path) -> Path:
 
 
 def a4_reference_docx(folder: Path) -> Path:
-    """Pandoc's own reference document with an A4 page and 2.2 cm margins, for ``--reference-doc``."""
+    """Pandoc's own reference document with an A4 page and MARGIN, for ``--reference-doc``."""
     default = pandoc.default_data_file("reference.docx")
     path = folder / "reference.docx"
     with zipfile.ZipFile(default) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
@@ -162,18 +165,20 @@ def render(root: str | Path, student: str | None = None, name: str | None = None
         pandoc.convert(body, "docx", *common, "--reference-doc", str(a4_reference_docx(work)),
                        outputfile=str(work / "report.docx"))
         cjk = fonts.cjk_family(" ".join(meta.values()))  # then XeLaTeX or LuaLaTeX, in a font that has the name
-        pandoc.convert(body, "latex", "--standalone", *common, "-V", "geometry:a4paper,margin=2.2cm",
+        pandoc.convert(body, "latex", "--standalone", *common, "-V", f"geometry:a4paper,margin={MARGIN}cm",
                        "-V", "fontsize=10pt", "-V", f"header-includes={LATEX_STYLE}",
                        *(["-V", f"mainfont={cjk}"] if cjk else []), outputfile=str(work / "report.tex"))
         pandoc.convert(body, "html", "--standalone", "--mathml", "--embed-resources", *common,
                        outputfile=str(work / "report.html"))
-        typ = pandoc.convert(body, "typst", "--standalone", *common, "-V", "papersize=a4", "-V", "fontsize=10pt",
-                             "-V", "margin.x=2.2cm", "-V", "margin.y=2.2cm", "-V", "page-numbering=1",
+        page = work / "page.yaml"  # Pandoc's Typst template takes the margin as a map, which -V cannot give
+        page.write_text(json.dumps({"margin": {"x": f"{MARGIN}cm", "y": f"{MARGIN}cm"}}), encoding="utf-8")
+        typ = pandoc.convert(body, "typst", "--standalone", *common, "--metadata-file", str(page),
+                             "-V", "papersize=a4", "-V", "fontsize=10pt", "-V", "page-numbering=1",
                              "-V", "section-numbering=1.1", "-V", f"header-includes={TYPST_STYLE}")
         (work / "report.typ").write_text(typ, encoding="utf-8")
         save_bytes(typst.compile(str(work / "report.typ"), root=str(work), font_paths=[str(d) for d in font_dirs]),
                    work / "report.pdf")
-        for scratch in ("report.typ", "metadata.yaml", "reference.docx"):
+        for scratch in ("report.typ", "metadata.yaml", "page.yaml", "reference.docx"):
             (work / scratch).unlink()
         old = out.with_name(f".{out.name}.old")
         shutil.rmtree(old, ignore_errors=True)  # left by a render that was stopped here

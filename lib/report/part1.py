@@ -17,6 +17,7 @@ from ..sweeps import COMPARED
 from .document import count, listed, num, pct, pct_span, sci, words
 
 CHANCE = 0.1
+ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
 PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARNED: some digits carried, not all
 
 COLUMNS = {"model": "model", "seq_length": "T", "encoding": "input", "seed": "seed", "lr": "learning rate",
@@ -110,16 +111,23 @@ def lr_study_table(records: list[dict], chosen: dict | None = None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def check_table(check: list[dict]) -> pd.DataFrame:
-    """The runs at T = 5 with the course's defaults, one row per input encoding, the seeds side by side."""
-    rows = []
-    for encoding in sorted({r["encoding"] for r in check}, reverse=True):  # the course's scalar input first
-        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
-        rows.append({"input": encoding, "seeds": ", ".join(str(r["seed"]) for r in runs),
-                     "test accuracy": ", ".join(pct(r["test_accuracy"]) for r in runs),
-                     "first step at 99% validation": ", ".join(_cell("steps_to_99", r["steps_to_99"]) for r in runs),
-                     "steps trained": ", ".join(count(r["steps"]) for r in runs)})
-    return pd.DataFrame(rows)
+def check_sentence(check: list[dict]) -> str:
+    """The runs at T = 5 with the course's defaults: their test accuracy and, per input encoding, the steps at
+    which they first reached 99% validation accuracy."""
+    accs = [r["test_accuracy"] for r in check]
+    encodings = sorted({r["encoding"] for r in check}, reverse=True)  # the course's scalar input first
+    seeds = len({r["seed"] for r in check})
+    reached = []
+    for encoding in encodings:
+        steps = [r["steps_to_99"] for r in check if r["encoding"] == encoding]
+        hit = sorted(s for s in steps if s)
+        when = ("never" if not hit else f"at step {hit[0]:,}" if hit[0] == hit[-1] else
+                f"at steps {hit[0]:,} to {hit[-1]:,}") + ("" if len(hit) in (0, len(steps)) else
+                                                          f" ({len(hit)} of {len(steps)} runs)")
+        reached.append(f"{when} with {ENCODING_WORDS[encoding]} input")
+    return (f"{'All' if len(check) > 2 else 'Both'} {len(check)} runs ({plural(seeds, 'seed')} for each of "
+            f"{listed([ENCODING_WORDS[e] for e in encodings])} input) ended at {pct_span(accs, alike='{}')} test accuracy, and first reached 99% "
+            f"validation accuracy {listed(reached)}.")
 
 
 def encoding_sentence(check: list[dict]) -> str:
@@ -149,10 +157,14 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     if not chance or not learning:
         return ""
     seeds = len({r["seed"] for r in runs})
-    return (f"With every bias zero, the LSTM stayed near chance at {listed([f'{lr:g}' for lr in chance])} and "
-            f"reached 99% only at {listed([f'{lr:g} ({learned_at[lr]} of {seeds} seeds)' for lr in learning])}. "
-            "Its forget gates start half shut, so little gradient reaches the first step (see the gradient flow "
-            f"below), and within {max_steps:,} steps only the larger rates learned.")
+    every = [f"{lr:g}" for lr in learning if learned_at[lr] == seeds]
+    text = f"With every bias zero, the LSTM stayed near chance at {listed([f'{lr:g}' for lr in chance])}"
+    if max(chance) > min(learning):
+        return text + f" and reached 99% at {listed([f'{lr:g}' for lr in learning])}."
+    return (text + f" and learned within {max_steps:,} steps only at larger rates"
+            + (f" (every seed at {listed(every)})" if every else "")
+            + ": its forget gates start half shut, so little gradient reaches the first step (see the gradient flow "
+              "below).")
 
 
 def init_comparison_sentence(flows: dict) -> str:
@@ -446,34 +458,38 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
             f"a mean factor of {num(per_step)} per step back")
     if init.get("weight_norm"):
         text += (f", although the tanh slopes are near one (mean {num(fmean(init['carry']))}): the shrinking comes "
-                 f"from $W_{{hh}}$, whose spectral norm {num(init['weight_norm'])} only bounds the gain of the "
-                 "strongest direction, while the gradient spreads over all of them")
-    text += (f". After training it {shape_sentence(trained['norms'])}; the gradient at t = 1 is "
-             f"{times(gradient_ratio(trained))} that at t = {T - 1}.")
+                 f"from $W_{{hh}}$, whose spectral norm ({num(init['weight_norm'])}) bounds only the gain of its "
+                 "strongest direction")
     norms, carry, w = trained["norms"], trained["carry"], trained["weight_norm"]
     low = min(range(len(norms)), key=norms.__getitem__)
-    if 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]:  # U-shaped: a falling part and a rising part
-        late = (norms[low] / norms[-1]) ** (1 / (len(norms) - 1 - low))  # per step, from t = T-1 back to the low
-        early = (norms[0] / norms[low]) ** (1 / low)  # per step, from the low back to t = 1
-        # the step from h_t back to h_(t-1) goes through the slope at t (index t - 1)
-        slope_late, slope_early = fmean(carry[low + 1:]), fmean(carry[1:low + 1])
-        text += (f" Measured per step back, the gradient is multiplied on average by {num(late)} from t = {T - 1} "
-                 f"to t = {low + 1}, where the mean tanh slope $1 - h^2$ is {num(slope_late)}, and by {gain(early)} "
-                 f"from there to t = 1, where it is {num(slope_early)}.")
-        if early > 1 and w and slope_early > slope_late:
-            text += (" The less saturated first steps let more of each step's gradient through, and since no slope "
-                     f"exceeds one, a gain above one needs $W_{{hh}}$ to amplify it (its spectral norm is {num(w)} "
-                     "after training).")
-        elif early > 1 and w:
-            text += (f" Since no slope exceeds one, a gain above one needs $W_{{hh}}$ to amplify it (its spectral "
-                     f"norm is {num(w)} after training).")
-    if failed := flows.get("failed", {}).get("rnn"):
-        text += (f" In a seed that failed at this length, the trained gradient {shape_sentence(failed['norms'])}, "
-                 f"and the gradient at t = 1 is {times(gradient_ratio(failed))} that at t = {T - 1}: "
-                 + ("less than in the seed that learned, so the first step matters less to its loss." if
-                    gradient_ratio(failed) < gradient_ratio(trained) else
-                    "no less than in the seed that learned, so the share alone does not tell them apart."))
-    return text
+    ratio = f"the gradient at t = 1 is {times(gradient_ratio(trained))} that at t = {T - 1}"
+    if not (0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]):
+        return text + f". After training it {shape_sentence(norms)}; {ratio}." + _failed_rnn_text(flows, T)
+    late = (norms[low] / norms[-1]) ** (1 / (len(norms) - 1 - low))  # per step, from t = T-1 back to the low
+    early = (norms[0] / norms[low]) ** (1 / low)  # per step, from the low back to t = 1
+    # the step from h_t back to h_(t-1) goes through the slope at t (index t - 1)
+    slope_late, slope_early = fmean(carry[low + 1:]), fmean(carry[1:low + 1])
+    text += (f". After training it is U-shaped: going back, it is multiplied on average by {num(late)} per step "
+             f"from t = {T - 1} to t = {low + 1}, where the mean tanh slope $1 - h^2$ is {num(slope_late)}, and by "
+             f"{gain(early)} per step from there to t = 1, where it is {num(slope_early)}, so that {ratio}.")
+    if early > 1 and w:
+        reason = (f"as no slope exceeds one, a gain above one needs $W_{{hh}}$ to amplify (its spectral norm is "
+                  f"{num(w)} after training)")
+        text += (f" The less saturated first steps let more of the gradient through, and {reason}."
+                 if slope_early > slope_late else f" {reason[0].upper()}{reason[1:]}.")
+    return text + _failed_rnn_text(flows, T)
+
+
+def _failed_rnn_text(flows: dict, T: int) -> str:
+    """The profile of an RNN seed that failed, against the one that learned; empty when there is none."""
+    trained, failed = flows["trained"]["rnn"], flows.get("failed", {}).get("rnn")
+    if not failed:
+        return ""
+    return (f" In a seed that failed at this length, the trained gradient {shape_sentence(failed['norms'])}, "
+            f"and the gradient at t = 1 is {times(gradient_ratio(failed))} that at t = {T - 1}: "
+            + ("less than in the seed that learned, so the first step matters less to its loss." if
+               gradient_ratio(failed) < gradient_ratio(trained) else
+               "no less than in the seed that learned, so the share alone does not tell them apart."))
 
 
 def lstm_gradient_text(flows: dict, T: int) -> str:
@@ -748,8 +764,10 @@ def settings_table(metrics: dict) -> pd.DataFrame:
              + ", chosen by mean validation accuracy" if p["study_rates"] else "none")
     settings = {
         "lengths T of the sweep": listed(p["seq_lengths"]),
-        "seeds per length": str(len(p["seeds"])),
-        "input encoding": listed(p["encodings"]),
+        "seeds per length": str(len(p["seeds"])) + (
+            f"; {len(p['seeds']) + len(p['extra_seeds'])} for the vanilla RNN and the zero-bias LSTM at T = "
+            f"{listed(p['extra_seed_lengths'])}" if p.get("extra_seeds") and p.get("extra_seed_lengths") else ""),
+        "input encoding": listed([ENCODING_WORDS[e] for e in p["encodings"]]),
         "hidden units, batch size": f"{p['hidden_dim']}, {p['batch_size']}",
         "optimiser": f"RMSProp (smoothing {p['rmsprop_alpha']:g}), gradient norm clipped at {p['max_norm']:g}",
         "learning rates tried": study,

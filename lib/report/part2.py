@@ -446,9 +446,9 @@ def weakest_sentence(grids: dict) -> str:
     weakest = final["weakest"]
     readings = [f"{final['predicted'][i]} at {pct(final['confidence'][i], 0)} (row {i // 5 + 1}, column {i % 5 + 1})"
                 for i in weakest]
-    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}. These "
-            "readings, like all in this part, are the classifier's: on a generated image it can be confident and "
-            "still name a digit other than the one a person would see.")
+    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}; like "
+            "every reading in this part, these are the classifier's, which can be confident about a generated image "
+            "and still name another digit than a person would.")
 
 
 def speckle_sentence(metrics: dict, grids: dict) -> str:
@@ -461,8 +461,7 @@ def speckle_sentence(metrics: dict, grids: dict) -> str:
     half, final = at[steps["half"]], at[steps["final"]]
     n = metrics["curves"]["evals"][-1]["n"]
     return (f"On the {n:,} samples of each measurement during training there are {num(half, 3)} isolated bright "
-            f"pixels per image halfway and {num(final, 3)} at the end (the final table's larger sample gives "
-            f"{num(metrics['final']['salt_noise'], 3)})"
+            f"pixels per image halfway and {num(final, 3)} at the end"
             + (": the speckle thins out as training goes on." if final < half / 2 else "."))
 
 
