@@ -211,7 +211,7 @@ class LSTMParams(Params):
     budget_hidden_dim: int | None = 256  # and with this many units on max_steps (the LSTMs' parameter count); None: not
     # 3c. more seeds where three leave the plain equations' LSTM and the vanilla RNN hard to tell apart
     extra_seeds: list[int] = field(default_factory=lambda: [3, 4, 5])
-    extra_seed_lengths: list[int] = field(default_factory=lambda: [20, 30])  # of seq_lengths
+    extra_seed_lengths: list[int] = field(default_factory=lambda: [20, 30])  # those that seq_lengths has
     # 6. gradient flow at initialisation and after training, in each model's first seed that learned at this T
     gradient_seq_length: int = 20
 
@@ -236,8 +236,6 @@ class LSTMParams(Params):
         for name in ("seeds", "long_seeds", "extra_seeds"):
             for seed in getattr(self, name):
                 check_int(f"each of {name}", seed, minimum=0)
-        for T in self.extra_seed_lengths:
-            check_choice("each of extra_seed_lengths", T, self.seq_lengths)
         if set(self.extra_seeds) & set(self.seeds):
             raise ParameterError(f"extra_seeds must differ from seeds, which every run already has; got "
                                  f"{self.extra_seeds} with seeds {self.seeds}")

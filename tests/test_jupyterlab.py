@@ -17,6 +17,7 @@ import urllib.request
 import nbformat
 import pytest
 import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lib.params import NOTEBOOKS
 from lib.pipeline import PROJECT_ROOT
@@ -100,6 +101,16 @@ def browser():
         launched.close()
 
 
+def accept_dialogs(page, seen: list[str]) -> None:
+    """Accept any dialog JupyterLab put up (a kernel choice, say), noting its text: a modal dialog swallows
+    the clicks meant for the menus behind it."""
+    dialog = page.locator(".jp-Dialog")
+    while dialog.count() and dialog.first.is_visible():
+        seen.append(dialog.first.inner_text())
+        dialog.first.locator(".jp-mod-accept").first.click()
+        page.wait_for_timeout(500)
+
+
 def open_and_run_all(browser, url, name):
     """A page with ``name`` open in JupyterLab after Run All has finished."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -107,9 +118,23 @@ def open_and_run_all(browser, url, name):
     page.goto(f"{url}/lab/tree/{name}.ipynb?reset&token={TOKEN}")
     page.wait_for_selector(f"{PANEL} .jp-Cell")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    page.locator(f"{PANEL} .jp-Notebook").click()
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    dialogs, started = [], False
+    # Run All, again if it did not start: a menu item clicked while the notebook was still settling does nothing
+    for _ in range(3):
+        accept_dialogs(page, dialogs)
+        page.locator(f"{PANEL} .jp-Notebook").click()
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function("""() => document.querySelector(
+                ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt") &&
+                [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
+                    .some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))""", timeout=30_000)
+            started = True
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")  # close a menu left open
+    assert started, f"Run All never started a cell; dialogs seen: {dialogs}"
     # done when every code cell has an execution count and the kernel is idle again
     page.wait_for_function("""() => {
         const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];

@@ -151,8 +151,8 @@ def test_the_design_gives_every_model_its_chosen_rate_and_one_budget_at_every_le
     assert len(sweep) == len(p.models) * len(p.seq_lengths) * len(p.seeds) + 2 * len(p.extra_seed_lengths) * len(p.extra_seeds)
     extra = {(c.model, c.seq_length) for c in sweep if c.seed in p.extra_seeds}
     assert extra == {(m, T) for m in ("rnn", "lstm") for T in p.extra_seed_lengths}, "the two models of the equations only"
-    with pytest.raises(ValueError, match="extra_seed_lengths must be one of 5, 10, 20, 30; got 40"):
-        LSTMParams(extra_seed_lengths=[40])
+    shorter = LSTMParams(seq_lengths=[5, 20]).design().sweep(rates)  # the extra seeds where the sweep has the T
+    assert {c.seq_length for c in shorter if c.seed in p.extra_seeds} == {20}
     with pytest.raises(ValueError, match="extra_seeds must differ from seeds"):
         LSTMParams(extra_seeds=[2, 3])
     assert {(c.seq_length, c.learning_rate) for c in p.design().lr_study() if c.model == "rnn"} == {

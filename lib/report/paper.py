@@ -399,8 +399,7 @@ def limitations(doc: Document, data: dict) -> str:
         p = data["lstm"]["parameters"]
         one = len(p["long_models"]) * len(p["long_seq_lengths"]) == 1
         profiled = part1.runs_of(data["lstm"], "gradient") if "gradient_flow" in data["lstm"] else []
-        extra = (f" ({len(p['seeds']) + len(p['extra_seeds'])} for the vanilla RNN and the zero-bias LSTM at T = "
-                 f"{listed(p['extra_seed_lengths'])})" if p.get("extra_seeds") and p.get("extra_seed_lengths") else "")
+        extra = f" ({part1.extra_seeds_text(p)})" if part1.extra_seeds_text(p) else ""
         items.append(f"Part I used {plural(len(p['seeds']), 'seed')} per length{extra} and a budget of "
                      f"{p['max_steps']:,} steps: a model that fails within it might learn with more steps"
                      + (f", which the longer budget tests for {listed([f'the {part1.label(m)}' for m in p['budget_models']])}"

@@ -756,6 +756,16 @@ def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataF
     return pd.DataFrame(rows)
 
 
+def extra_seeds_text(p: dict) -> str:
+    """'6 for the vanilla RNN and the zero-bias LSTM at T = 20 and 30', from notebook 01's parameters; empty when
+    the sweep trained no extra seeds (``lib.sweeps.Design.sweep``)."""
+    lengths = [T for T in p.get("extra_seed_lengths", []) if T in p["seq_lengths"]]
+    if not p.get("extra_seeds") or not lengths or not set(COMPARED) <= set(p["models"]):
+        return ""
+    return (f"{len(p['seeds']) + len(p['extra_seeds'])} for the vanilla RNN and the zero-bias LSTM at T = "
+            f"{listed(lengths)}")
+
+
 def settings_table(metrics: dict) -> pd.DataFrame:
     p, chosen = metrics["parameters"], metrics["chosen_rates"]
     past = sorted({r["lr"] for r in runs_of(metrics, "lr_study")} - set(p["study_rates"]))
@@ -764,9 +774,7 @@ def settings_table(metrics: dict) -> pd.DataFrame:
              + ", chosen by mean validation accuracy" if p["study_rates"] else "none")
     settings = {
         "lengths T of the sweep": listed(p["seq_lengths"]),
-        "seeds per length": str(len(p["seeds"])) + (
-            f"; {len(p['seeds']) + len(p['extra_seeds'])} for the vanilla RNN and the zero-bias LSTM at T = "
-            f"{listed(p['extra_seed_lengths'])}" if p.get("extra_seeds") and p.get("extra_seed_lengths") else ""),
+        "seeds per length": str(len(p["seeds"])) + (f"; {extra_seeds_text(p)}" if extra_seeds_text(p) else ""),
         "input encoding": listed([ENCODING_WORDS[e] for e in p["encodings"]]),
         "hidden units, batch size": f"{p['hidden_dim']}, {p['batch_size']}",
         "optimiser": f"RMSProp (smoothing {p['rmsprop_alpha']:g}), gradient norm clipped at {p['max_norm']:g}",
