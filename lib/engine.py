@@ -21,6 +21,7 @@ import atexit
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -151,10 +152,23 @@ def _distributed(units: list[Unit], dask_client, progress: Progress) -> list:
                for index, unit in enumerate(units)]
     cost = {future.key: unit.cost for future, unit in zip(futures, units)}
     capacity = sum(dask_client.nthreads().values()) or 1
+    # The units start in order of priority, each when a worker frees: when each started, as far as we can tell,
+    # so that the progress credits the running ones with the work they have done.
+    queue = [f.key for _, f in sorted(zip(units, futures), key=lambda pair: ranks[id(pair[0])])]
+    started = dict.fromkeys(queue[:capacity], time.monotonic())
+    waiting = queue[capacity:]
     for finished, future in enumerate(as_completed(futures, loop=dask_client.loop), 1):
         if future.status == "error":
             for other in futures:
                 other.cancel()
             future.result()  # raises the unit's error here
-        progress.update(weight=cost[future.key], running=min(capacity, len(futures) - finished))
+        now = time.monotonic()
+        if future.key in started:
+            del started[future.key]
+        else:  # it ran before its turn in our reckoning
+            waiting.remove(future.key)
+        if waiting and len(started) < capacity:
+            started[waiting.pop(0)] = now
+        progress.update(weight=cost[future.key], running=min(capacity, len(futures) - finished),
+                        in_flight=sum(min(now - start, cost[key]) for key, start in started.items()))
     return [future.result() for future in futures]

@@ -56,10 +56,14 @@ class Progress:
         self.bar = tqdm(total=total, initial=initial, desc=label, unit=f" {unit}", mininterval=1.0,
                         leave=False) if bar else None
 
-    def update(self, count: int = 1, weight: float | None = None, running: int | None = None, **latest) -> None:
-        """``count`` more units done (of expected cost ``weight`` in all); ``latest``: measures to show."""
+    def update(self, count: int = 1, weight: float | None = None, running: int | None = None,
+               in_flight: float = 0.0, **latest) -> None:
+        """``count`` more units done (of expected cost ``weight`` in all); ``in_flight``: the expected cost that
+        the units still running have done so far (without it, a long unit that runs beside short ones would
+        count for nothing until it ends, and the time left would be overstated); ``latest``: measures to show."""
         self.done += count
         self.work_done += count if weight is None else weight
+        self.in_flight = in_flight
         self.latest = dict(getattr(self, "latest", {}), **latest)
         if self.bar is not None:
             self.bar.update(count)
@@ -77,8 +81,9 @@ class Progress:
             text += f", {running} running"
         if latest:
             text += " (" + ", ".join(f"{key} {value}" for key, value in latest.items()) + ")"
-        if self.done < self.total and self.work_done > self.base:
-            left = elapsed / (self.work_done - self.base) * max(self.work - self.work_done, 0)
+        done = self.work_done + getattr(self, "in_flight", 0.0)
+        if self.done < self.total and done > self.base:
+            left = elapsed / (done - self.base) * max(self.work - done, 0)
             text += f"; about {minutes(left)} left"
         elif self.done == self.total:
             text += f" in {minutes(elapsed)}"

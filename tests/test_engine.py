@@ -50,3 +50,14 @@ def test_workers_keep_glibcs_own_rule_for_large_allocations():
     """Dask's nanny sets MALLOC_TRIM_THRESHOLD_ by default, which made every large tensor a fresh mmap and a
     training step about 1.5 times slower in a worker than in the notebook's process."""
     assert set(engine.client(2).run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()) == {None}
+
+
+def test_the_time_left_credits_the_work_of_the_runs_still_running():
+    from lib.progress import Progress
+
+    progress = Progress("runs", 3, "runs", work=300.0)  # a long run of 200 s beside two of 50 s
+    progress.started -= 100  # 100 s in: both short runs done, the long one half way
+    progress.update(2, weight=100.0, running=1, in_flight=100.0)
+    assert progress.line(1).endswith("; about 50 s left"), "200 of 300 done in 100 s: 100 more take 50 s"
+    progress.update(0, weight=0.0, running=1)  # without the credit, the long run counts for nothing
+    assert progress.line(1).endswith("; about 3.3 min left")

@@ -100,10 +100,10 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
         return [run("rnn", 20, a, seed, **(change or dict(max_steps=3200))) for seed, a in enumerate(accs)]
     text = part1.budget_sentence(longer([1, 1, 1]), before)
     assert text.startswith("On 4 times the budget (3,200 steps), the vanilla RNN at T = 20 learned from 3 of 3 seeds, "
-                           "against 0 on the standard budget (mean test accuracy 100.0% against 46.7%), so at that "
+                           "against 0 of the same seeds on the standard budget (mean test accuracy 100.0% against 46.7%), so at that "
                            "length the budget, not the model's memory, held it back.")
     more_seeds = sweep(rnn={20: [0.4, 0.9, 0.1, 1, 1, 1]})  # the sweep's extra seeds have no longer run
-    assert "from 3 of 3 seeds, against 0 on the standard budget (mean test accuracy 100.0% against 46.7%)" in \
+    assert "from 3 of 3 seeds, against 0 of the same seeds on the standard budget (mean test accuracy 100.0% against 46.7%)" in \
         part1.budget_sentence(longer([1, 1, 1]), more_seeds)
     assert "so the extra steps do not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
     assert "lets 2 more seeds learn, not all" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
@@ -111,7 +111,7 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
     assert "raises its mean accuracy without more seeds learning" in part1.budget_sentence(longer([0.9, 0.9, 0.5]), before)
     # as many seeds learned as on the standard budget, with a lower mean: no rescue, whatever the seeds
     some = sweep(rnn={20: [1, 1, 0.45]})
-    assert "learned from 2 of 3 seeds, against 2 on the standard budget" in part1.budget_sentence(longer([1, 1, 0.34]), some)
+    assert "learned from 2 of 3 seeds, against 2 of the same seeds on the standard budget" in part1.budget_sentence(longer([1, 1, 0.34]), some)
     assert "so the extra steps do not rescue it" in part1.budget_sentence(longer([1, 1, 0.34]), some)
     assert "as it did there" in part1.budget_sentence(longer([1, 1, 1]), sweep(rnn={20: [1, 1, 1]}))
     wide = part1.budget_sentence(longer([0.1, 0.1, 0.1], hidden_dim=256), before)

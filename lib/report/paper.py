@@ -132,9 +132,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
                             "the seeds whose final validation accuracy is at least 99%; the chosen rate in bold, '–' "
                             "where a rate was not tried.")]
     parts += [
-        f"**Accuracy against T.** {doc.fig('sweep')} (left) and {doc.tab('p1_sweep')} give the final test accuracy "
-        f"of every run, {doc.fig('sweep')} (right) the steps it needed to reach 99%, and {doc.fig('learning_curves')} "
-        f"its validation accuracy during training. {part1.headline(sweep)}",
+        f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
+        f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
+        f"99%, and {doc.fig('learning_curves')} its validation accuracy during training. {part1.headline(sweep)}",
         doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line) "
                    "and each run (dots, set slightly apart per model); the dashed line is chance. Right: the steps until "
                    "the validation accuracy first reached 99%, one point per run, on a log scale; a cross marks a run "
@@ -177,7 +177,7 @@ def long_sentence(long: list[dict]) -> str:
                    f"test accuracy{setback(r)}" if r["steps_to_99"] else
                    f"never reached 99% in {r['steps']:,} steps and ended at {pct(r['test_accuracy'])}")
         parts.append(f"the {part1.label(r['model'])} at T = {r['seq_length']} (seed {r['seed']}{start}) {outcome}")
-    text = listed(parts)
+    text = "; ".join(parts)  # each clause may hold an "and" of its own
     return text[0].upper() + text[1:] + "."
 
 

@@ -346,7 +346,8 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                            f"so{rate} the extra {'units do' if dim != base_dim else 'steps do'} not rescue it at that "
                            "length" if now < then + 0.05 else
                            "so this raises its mean accuracy without more seeds learning")
-                standard = f"with {base_dim} units" if dim != base_dim else "on the standard budget"
+                standard = (f"of the same seeds with {base_dim} units" if dim != base_dim else
+                            "of the same seeds on the standard budget")
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
                              f"{plural(len(group), 'seed')}, against {n_before} {standard} (mean test "
                              f"accuracy {pct(now)} against {pct(then)}), {verdict}.")

@@ -507,8 +507,8 @@ def neighbour_sentence(record: dict) -> str:
     return (f"The {record['samples']:,} final samples lie at a median distance of "
             f"{num(record['median_sample'], 1)} from their nearest training digits (Euclidean, over the pixels on a scale "
             f"from 0 to 1), against {num(record['median_test'], 1)} for the {record['test']:,} test digits. "
-            f"{pct(share)} of the samples lie closer to a training digit than 99% of the test digits do (closer than "
-            f"{num(record['test_percentile_1'], 1)}), {verdict}."
+            f"Of the samples, {pct(share)} lie closer to a training digit than 99% of the test digits do (closer "
+            f"than {num(record['test_percentile_1'], 1)}), {verdict}."
             + (" As a whole the samples sit a little nearer the training digits than new digits do, as a generator "
                "fitted to them would." if record["median_sample"] < record["median_test"] and share <= 0.05 else ""))
 
