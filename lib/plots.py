@@ -109,7 +109,8 @@ def learning_curves(results: list[dict]):
     models = models_in(results)
     fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharey=True, squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
-    colours = dict(zip(lengths, plt.cm.Dark2(np.arange(len(lengths)) % 8)))  # lengths told apart at a glance
+    # lengths told apart at a glance, black to copper: no model's colour (lib.recurrent.MODELS)
+    colours = dict(zip(lengths, plt.cm.copper(np.linspace(0.0, 0.85, len(lengths)))))
     dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
     first_seed = min(r["seed"] for r in results)
     for ax, model in zip(axes[0], models):
@@ -162,27 +163,34 @@ def lr_study(records: list[dict]):
 
 
 def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
-    """Three panels: ||dL/dh_t|| against t at initialisation and after training (log scale), and the mean
-    factor that carries the state from step to step, after training (solid) and at initialisation (dashed).
-    ``flows[moment][model]`` is ``lib.recurrent_measure.gradient_flow``'s record, moment "init" or "trained",
-    and optionally "failed": a seed of the same model that did not learn, dotted beside the trained one."""
+    """Three panels: ||dL/dh_t|| against t at initialisation and after training (log scale), and how well a
+    linear read-out names the first digit from the state at each t, after training (solid) and at
+    initialisation (dashed). ``flows[moment][model]`` is ``lib.recurrent_measure.gradient_flow``'s record,
+    moment "init" or "trained", and optionally "failed": a seed of the same model that did not learn, dotted
+    beside the trained one."""
     fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.2))
     for ax, moment, title in ((axes[0], "init", "gradient at initialisation"),
                               (axes[1], "trained", "gradient after training")):
         for model, flow in flows[moment].items():
             ax.semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], "o-", ms=2, lw=1, **_style(model))
         ax.set(title=title, xlabel="time step t", ylabel="mean ||dL/dh_t||")
-    for model, flow in flows.get("failed", {}).items():  # a seed of the same model that did not learn
+    failed = flows.get("failed", {})
+    for model, flow in failed.items():  # a seed of the same model that did not learn
+        label = f"{MODELS[model].label}, a seed that failed"
         axes[1].semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], ":", lw=1.2, color=MODELS[model].colour,
-                         label=f"{MODELS[model].label}, a seed that failed")
+                         label=label)
+        axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], ":", lw=1.2,
+                     color=MODELS[model].colour)
     for moment, line in (("trained", "-"), ("init", "--")):
         for model, flow in flows[moment].items():
-            axes[2].plot(range(1, len(flow["carry"]) + 1), flow["carry"], line, lw=1, color=MODELS[model].colour,
-                         label=MODELS[model].label if moment == "trained" else None)
-    axes[2].set(title="carry factor (dashed: at init)", xlabel="time step t", ylabel="mean factor", ylim=(0, 1.02))
+            axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line, lw=1,
+                         color=MODELS[model].colour, label=MODELS[model].label if moment == "trained" else None)
+    axes[2].axhline(10, color="grey", ls=(0, (1, 2)), lw=0.8)
+    axes[2].set(title="first digit read from the state", xlabel="time step t", ylabel="test palindromes (%)",
+                ylim=(0, 103))
     for ax in axes[:2]:
         _major_log_labels(ax)
-    legend_below(fig, [axes[2], axes[1]], ncol=len(flows["trained"]) + len(flows.get("failed", {})))
+    legend_below(fig, [axes[2], axes[1]], ncol=len(flows["trained"]) + len(failed))
     return fig
 
 
@@ -240,6 +248,16 @@ def image_grid(images, ncols: int = 5, titles: list[str] | None = None, size: fl
     return fig
 
 
+def neighbours(pictures, record: dict):
+    """``lib.samples.nearest_training``'s four rows of pictures, one column per class: the closest sample
+    (titled with its class and its distance to the training digit below it), then the closest test digit of
+    the class (titled with its distance) above its training digit."""
+    titles = ([f"{c}: {d:.1f}" for c, d in zip(record["closest_digits"], record["closest"])]
+              + ["nearest"] * len(record["closest"])
+              + [f"test: {d:.1f}" for d in record["closest_test"]] + ["nearest"] * len(record["closest"]))
+    return image_grid(pictures, len(record["closest"]), titles, size=0.62)
+
+
 def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
     """The 25-sample grids of each moment side by side, each image titled with the classifier's reading:
     ``grids[moment] = (images (25, ...), titles, heading)``."""
@@ -253,7 +271,7 @@ def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
             ax.imshow(image, cmap="gray", vmin=0, vmax=1)
             ax.set_title(titles[k].replace(" ", "\n", 1), fontsize=7.5, pad=1, linespacing=0.95)  # two short lines
             ax.axis("off")
-        fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=14)
+        fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=22)
     return fig
 
 

@@ -60,6 +60,10 @@ class Recurrent(nn.Module):
         hidden = self.hidden_states(x) if fast else self.hidden_states_reference(x)
         return self.output(hidden[-1])
 
+    def state(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
+        """Everything the network carries from step to step, (T-1, B, S): here h_t; the LSTM adds its cell."""
+        return torch.stack(hidden)
+
     def output(self, h: torch.Tensor) -> torch.Tensor:
         return h @ self.W_ph + self.b_p  # (7) p = W_ph h + b_p; the softmax (8) lives inside the loss (9)
 
@@ -162,6 +166,19 @@ class LSTM(Recurrent):
 
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
         return lstm_hidden_states(x.transpose(0, 1), torch.cat([self.W_x, self.W_h]), self.b)  # (T-1, B, H)
+
+    def state(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
+        """h_t and the cell c_t side by side, (T-1, B, 2H): the cell is rebuilt from the gates (1)-(3) that the
+        inputs and h_(t-1) give, as in ``carry``."""
+        h_prev = torch.stack([torch.zeros_like(hidden[0]), *hidden[:-1]])  # h(0) = 0
+        _, i, f, g = (x.transpose(0, 1) @ W_x + h_prev @ W_h + b for W_x, W_h, b in
+                      zip(self.W_x.chunk(4, dim=1), self.W_h.chunk(4, dim=1), self.b.chunk(4)))
+        i, f, g = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g)  # (2), (3), (1)
+        cells, c = [], torch.zeros_like(hidden[0])  # c(0) = 0
+        for t in range(len(hidden)):
+            c = g[t] * i[t] + c * f[t]  # (5)
+            cells.append(c)
+        return torch.cat([torch.stack(hidden), torch.stack(cells)], dim=2)
 
     def carry(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
         """The forget gates f_t (3), which are dc_t/dc_(t-1) along the cell path (5): (T-1, B, H)."""

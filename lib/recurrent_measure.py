@@ -1,5 +1,6 @@
-"""Measuring a Part I model: accuracy on a held-out set, and how the gradient of the loss (9) reaches
-each time step, with the factor that carries the state from one step to the next."""
+"""Measuring a Part I model: accuracy on a held-out set, how the gradient of the loss (9) reaches each time
+step, with the factor that carries the state from one step to the next, and how well the state still holds the
+first digit at each step."""
 from __future__ import annotations
 
 import torch
@@ -8,6 +9,8 @@ from .palindrome import NUM_CLASSES, PalindromeDataset, encode
 from .recurrent import LSTM, Recurrent, VanillaRNN, loss_fn
 
 GRADIENT_EXAMPLES = 500  # held-out palindromes the gradient flow is averaged over
+PROBE_EXAMPLES = 1000  # held-out palindromes a read-out is fitted on, and as many it is scored on
+RIDGE = 1.0  # the read-out's ridge penalty: keeps it well posed where units saturate or die
 
 
 @torch.no_grad()
@@ -36,7 +39,8 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
     * ``weight_norm``: the RNN's spectral norm ||W_hh||_2, the other factor of its Jacobian (None otherwise);
     * ``kept``: per unit, the product of its carry factors from t = 2 to T-1, averaged over the examples: along
       the LSTM's cell path (5), the share of what the unit held at t = 1 that is still there at t = T-1. The
-      mean factor raised to T-2 describes no unit when a few units keep almost everything and the rest forget.
+      mean factor raised to T-2 describes no unit when a few units keep almost everything and the rest forget;
+    * ``readout``: ``first_digit_readout``, how well the state still names the first digit at each step.
     """
     device = model.W_ph.device
     digits, targets = PalindromeDataset(model.seq_length).validation_set(examples)
@@ -50,7 +54,32 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
         kept = factors[1:].prod(dim=0).mean(dim=0)  # (H,)
         weight = torch.linalg.matrix_norm(model.W_hh, ord=2).item() if hasattr(model, "W_hh") else None
     return dict(norms=[grad.norm(dim=1).mean().item() for grad in grads], carry=factors.mean(dim=(1, 2)).tolist(),
-                weight_norm=weight, kept=kept.tolist())
+                weight_norm=weight, kept=kept.tolist(), readout=first_digit_readout(model))
+
+
+@torch.no_grad()
+def first_digit_readout(model: Recurrent, examples: int = PROBE_EXAMPLES) -> list[float]:
+    """At each step t = 1..T-1, how well the first digit can be read from what the network carries (h_t, and the
+    LSTM's cell c_t: ``Recurrent.state``) by a linear read-out, a "linear probe": ridge regression of the one-hot
+    first digit on the state, fitted on ``examples`` validation palindromes and scored, as the share named
+    right, on as many test palindromes. Chance is 10%; a state that still holds the digit at the last step
+    reads near 100% there. It measures what the state holds, whatever the output layer (7) does with it."""
+    device = model.W_ph.device
+    data = PalindromeDataset(model.seq_length)
+
+    def states(digits: torch.Tensor) -> torch.Tensor:  # (T-1, B, S + 1), with a constant for the intercept
+        x = encode(digits.to(device), model.input_dim)
+        state = model.state(x, model.hidden_states_reference(x)).cpu()
+        return torch.cat([state, torch.ones(*state.shape[:2], 1)], dim=2)
+
+    (fit_digits, _), (score_digits, _) = data.validation_set(examples), data.test_set(examples)
+    fit, score = states(fit_digits), states(score_digits)
+    targets = torch.nn.functional.one_hot(fit_digits[:, 0], NUM_CLASSES).float()  # (B, 10)
+    accuracy = []
+    for A, B in zip(fit, score):  # (B, S + 1) per step
+        W = torch.linalg.solve(A.T @ A + RIDGE * torch.eye(A.shape[1]), A.T @ targets)  # (S + 1, 10)
+        accuracy.append(((B @ W).argmax(dim=1) == score_digits[:, 0]).float().mean().item())
+    return accuracy
 
 
 # ---------------------------------------------------------------- agreement with PyTorch's own layers

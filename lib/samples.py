@@ -99,25 +99,30 @@ NEIGHBOURS = "neighbours.json"
 def nearest_training(trained: TrainedGAN, samples: int, seed: int) -> tuple[dict, torch.Tensor]:
     """The final generator's ``samples`` fresh samples and the run's test digits, each against its nearest
     training digit (``lib.evaluate.nearest_distances``): the record of ``neighbours.json`` and, for each digit
-    class the samples are read as, the sample closest to a training digit above that digit, (2 * C, 1, 28, 28)
-    in [0, 1] for C classes: the closest samples overall would all be 1s, whose strokes lie nearest one another."""
+    class the samples are read as, four rows of pictures, (4 * C, 1, 28, 28) in [0, 1] for C classes: the sample
+    closest to a training digit, that training digit, the test digit of the class closest to a training digit,
+    and that training digit. The closest samples overall would all be 1s, whose strokes lie nearest one another;
+    the test digits show how close new digits of the same class come to a training digit."""
     data = load_mnist(trained.metrics["data_source"])
     train, test = to_unit_range(data.train_images), to_unit_range(data.test_images)
     z = torch.randn(samples, trained.latent_dim, generator=generator_for(seed, Stream.NEIGHBOURS))
     images, probs = trained.draw("final", z)
     sample_d, sample_i = nearest_distances(images, train)
-    test_d, _ = nearest_distances(test, train)
+    test_d, test_i = nearest_distances(test, train)
     threshold = test_d.quantile(0.01).item()
     sample_class = probs.argmax(1)
-    closest = torch.stack([torch.where(sample_class == c, sample_d, torch.inf).argmin()
-                           for c in sample_class.unique()])
+    classes = [c for c in sample_class.unique().tolist() if (data.test_labels == c).any()]
+    closest = torch.stack([torch.where(sample_class == c, sample_d, torch.inf).argmin() for c in classes])
+    closest_test = torch.stack([torch.where(data.test_labels == c, test_d, torch.inf).argmin() for c in classes])
     record = dict(seed=seed, samples=samples, train=len(train), test=len(test),
                   median_sample=sample_d.median().item(), median_test=test_d.median().item(),
                   test_percentile_1=threshold, below=(sample_d < threshold).float().mean().item(),
-                  closest=sample_d[closest].tolist(), closest_digits=sample_class[closest].tolist(),
+                  closest=sample_d[closest].tolist(), closest_digits=classes,
                   closest_train_labels=data.train_labels[sample_i[closest]].tolist(),
+                  closest_test=test_d[closest_test].tolist(),
                   by_class=_by_class(sample_d, sample_class, test_d, data.test_labels))
-    return record, torch.cat([images[closest], train[sample_i[closest]]])
+    return record, torch.cat([images[closest], train[sample_i[closest]], test[closest_test],
+                              train[test_i[closest_test]]])
 
 
 def _by_class(sample_d: torch.Tensor, sample_class: torch.Tensor, test_d: torch.Tensor,

@@ -273,3 +273,27 @@ def test_the_zero_init_lstm_carries_half_its_cell_at_every_step_before_training(
     assert min(chrono["carry"]) > max(flow["carry"])  # chrono opens the gates before any training
     assert len(flow["kept"]) == 32 and max(flow["kept"]) < 0.01, "half kept per step: about 2^-9 after 10 steps"
     assert max(chrono["kept"]) > 0.2, "chrono's slowest units keep much of what they held at t = 1"
+
+
+def test_the_lstm_state_is_h_beside_the_cell_of_equation_5():
+    model = randomise(LSTM(L + 1, D, H, K)).double()
+    x = torch.randn(B, L, D, dtype=torch.double)
+    hidden = model.hidden_states_reference(x)
+    state = model.state(x, hidden)  # (T-1, B, 2H)
+    assert state.shape == (L, B, 2 * H) and torch.equal(state[..., :H], torch.stack(hidden))
+    o = torch.sigmoid(x.transpose(0, 1) @ model.W_x.chunk(4, dim=1)[0]  # (4) the output gate, from h_(t-1)
+                      + torch.stack([torch.zeros_like(hidden[0]), *hidden[:-1]]) @ model.W_h.chunk(4, dim=1)[0]
+                      + model.b.chunk(4)[0])
+    assert torch.allclose(torch.tanh(state[..., H:]) * o, state[..., :H]), "(6) h = tanh(c) o"
+
+
+def test_the_first_digit_is_read_from_a_state_that_holds_it_and_not_from_one_that_holds_nothing():
+    from lib.recurrent_measure import first_digit_readout
+
+    model = VanillaRNN(8, 10, 32, 10)
+    readout = first_digit_readout(model, examples=300)
+    assert len(readout) == 7 and readout[0] > 0.95, "h_1 depends on the first digit alone: ten states, told apart"
+    with torch.no_grad():
+        model.W_hx.zero_(), model.W_hh.zero_()
+    blank = first_digit_readout(model, examples=300)
+    assert max(blank) < 0.2, "a state that ignores the input names the first digit at chance"

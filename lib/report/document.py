@@ -112,11 +112,14 @@ def listed(items: list) -> str:
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A DataFrame as a pipe table, its cells as they stand (format them first); a missing cell reads '–'. Each
-    column's share of the width follows its longest cell (Pandoc reads it from the dashes under the header)."""
+    column's share of the width follows its longest cell or half its header (Pandoc reads it from the dashes
+    under the header)."""
     frame = frame.reset_index() if any(frame.index.names) else frame
     frame = frame.astype(object).where(frame.notna(), "–")
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    widths = [max([len(str(v)) for v in frame[c]] + [min(len(str(c)), 12)]) for c in frame.columns]
+    # a header may take two lines, never more: half its length, and at least its longest word
+    widths = [max([len(str(v)) for v in frame[c]] + [-(-len(str(c)) // 2), *map(len, str(c).split())])
+              for c in frame.columns]
     rule = "|" + "|".join("-" * (max(3, min(w, 40)) + 2) for w in widths) + "|"  # + 2: the cell's padding
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])

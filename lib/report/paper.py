@@ -6,6 +6,8 @@ What a paragraph says about this run is chosen by the numbers (``part1``, ``part
 general holds for every outcome the run can produce."""
 from __future__ import annotations
 
+import pandas as pd
+
 from ..evaluate import SALT_BRIGHT, SALT_DARK
 from ..progress import plural
 from ..recurrent_train import LEARNED
@@ -87,7 +89,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
         "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
         f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
         "$u \\sim \\mathcal U(1, T-1)$ and the input-gate biases set to $b_i = -b_f$, so each unit starts with a memory "
-        "time constant of about $u$ steps and together the units cover every lag up to $T$. With zero biases every "
+        "time constant of about $u$ steps and together the units cover every lag up to $T$: a prior about the lag "
+        "the task needs, while the equations stay the same. With zero biases every "
         "forget gate starts at $\\sigma(0) = 1/2$, so a cell keeps only $2^{-k}$ of what it held $k$ steps earlier. "
         "The two are called the *zero-bias LSTM* and the *chrono LSTM* below, so every result names the "
         f"initialisation it was obtained with; {doc.tab('p1_models')} lists the parameters of each model."
@@ -191,17 +194,21 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         "forget gate alone. Unless these factors stay close to one, their product over many steps shrinks (or "
         f"grows) geometrically with the distance {doc.cite('bengio1994')}. {doc.fig('gradient_flow')} measures "
         f"$\\lVert\\partial\\mathcal L/\\partial h^{{(t)}}\\rVert$ at every step of held-out palindromes of length "
-        f"T = {T}, with the initial weights and after training, and the mean element-wise factor of each "
-        f"Jacobian, the *carry factor* (the RNN's tanh slope, the LSTM's forget gate); {doc.tab('p1_gradient')} "
-        "sums it up.",
+        f"T = {T}, with the initial weights and after training. A large gradient says only that the first step "
+        "could matter to the loss, not that the state still holds the digit, so the right panel asks the state "
+        "directly: at each step a linear read-out (ridge regression on the state, $h^{(t)}$ and, in the LSTM, "
+        "$c^{(t)}$) is fitted on validation palindromes to name the first digit, and scored on test palindromes. "
+        f"{doc.tab('p1_gradient')} sums it up, with the mean element-wise factor of each Jacobian, the *carry "
+        "factor*: the RNN's tanh slope, which leaves out $W_{hh}$, and the LSTM's forget gate.",
         doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in one run per model "
-                   f"({part1.profiled_seeds(lstm)}), with the initial weights (left) "
-                   "and after training (middle), log scale; right: the mean carry factor at each step after training "
-                   "(solid) and at initialisation (dashed)."),
+                   f"({part1.profiled_seeds(lstm)}), with the initial weights (left) and after training (middle), "
+                   "log scale; right: the share of test palindromes whose first digit a linear read-out names from "
+                   "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
+                   "seed that failed; grey: chance."),
         doc.table("p1_gradient", part1.gradient_table(flows), "Share at t = 1: the gradient norm at the first step "
-                  "divided by that at the last; carry factor: its mean over the steps; units keeping half: units "
-                  "of the LSTM whose forget gates keep half of what the cell held at t = 1 until the last step; "
-                  "each with the initial weights and after training."),
+                  "divided by that at the last; carry factor: its mean over the steps; first digit read: the "
+                  "linear read-out's share of test palindromes at the last step; units keeping half: units of "
+                  "the LSTM whose forget gates keep half of what the cell held at t = 1 until the last step."),
     ])
 
 
@@ -209,6 +216,7 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
     flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
     parts = [
         "**The vanilla RNN's gradient.** " + part1.rnn_gradient_text(flows, T),
+        "**What the state holds.** " + part1.readout_text(lstm),
         "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
         "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
@@ -216,10 +224,6 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "**Which units carry the memory.** " + part1.kept_text(flows, T),
         "**Trained against initial weights.** " + " ".join(filter(None, [
             part1.init_comparison_sentence(flows), part1.gradient_runs_sentence(lstm)])),
-        "**What the initialisation changes.** With zero biases the network must first learn to open its forget "
-        "gates, from the very gradient that the half-shut gates lose. Chrono initialisation opens the path before "
-        "any learning; its range $\\mathcal U(1, T-1)$ uses T, so it brings a prior about the lag the task needs, "
-        "while the equations stay the same.",
     ]
     return "\n\n".join(parts)
 
@@ -298,8 +302,12 @@ def part2_results(doc: Document, gan: dict) -> str:
         f"the share of each digit ({doc.fig('class_histogram')}) measures coverage directly. "
         f"{part2.coverage_sentence(gan)} {part2.coverage_verdict(gan)} "
         f"{part2.ema_sentence(gan)}",
-        doc.table("p2_quality", part2.quality_table(gan), "The final samples of the moving average and of the raw "
-                  "generator against real digits at the same sample size (mean ± standard deviation over splits)."),
+        doc.table("p2_quality", part2.quality_table(gan), f"The {gan['final']['n']:,} final samples of the moving "
+                  "average and of the raw generator against real digits, the Inception score and the Fréchet "
+                  f"distances in splits of {gan['final']['n'] // gan['final']['splits']:,} (mean ± standard deviation "
+                  "over splits). Real digits: test digits, except for the distance to the test digits, which "
+                  "sets splits of training digits against the test digits; each distance of the samples is "
+                  "taken against the same set as that of the real digits."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 55),
     ])
@@ -340,10 +348,13 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
         parts += [
             "**Copies of training digits?** The discriminator sees each training digit many times, so the generator "
             f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows, "
-            "for each class, the sample closest to a training digit above that digit. "
-            + part2.neighbour_mismatch_sentence(neighbours, doc.fig("neighbours")),
-            doc.figure("neighbours", "For each digit class, the final sample closest to a training digit (top, "
-                       "titled with its class and the distance) above that training digit (bottom).", 100)]
+            "for each class, the sample closest to a training digit above that digit, and below them the test digit "
+            "of the class closest to a training digit above that one. " + " ".join(filter(None, [
+                part2.closest_sentence(neighbours), part2.neighbour_mismatch_sentence(neighbours, doc.fig("neighbours"))])),
+            doc.figure("neighbours", "For each digit class: the final sample closest to a training digit (first row, "
+                       "titled with its class and the distance) above that training digit (second row), and the test "
+                       "digit of the class closest to a training digit (third row, titled with the distance) above "
+                       "that training digit (fourth row).", 100)]
         if neighbours.get("by_class"):
             parts.append(part2.neighbour_class_sentence(neighbours))
     return "\n\n".join(parts)
@@ -380,9 +391,10 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
         f"**Lerp and slerp.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
         f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
         f"line between them has a norm near $\\sqrt{{{d}/2}}$ = {(d / 2) ** 0.5:.1f}, where the generator rarely "
-        "drew its noise during training. The great circle keeps the norm in the typical range. Either path must "
-        f"cross from one class to the other somewhere, because the generator is a continuous map; {doc.tab('p2_walks')} "
-        "gives where each path's reading first changes and where the classifier is least sure. "
+        "drew its noise during training. The great circle keeps the norm in the typical range. Along either path the "
+        "classifier's reading must change somewhere, since it reads the two endpoints as different digits; "
+        f"{doc.tab('p2_walks')} gives where each path's reading first changes and where the classifier is least "
+        "sure. "
         + (part2.third_digit_sentence(record) + " " + part2.paths_verdict(record) if record else ""),
     ]
     return "\n\n".join(parts)
@@ -438,20 +450,20 @@ def conclusion(doc: Document, data: dict) -> str:
 
 
 COURSE_FILES = [
-    ("`dataset.py`", "`PalindromeDataset`", "`course/dataset.py` over `lib/palindrome.py`"),
-    ("`lstm.py`", "`LSTM`", "`course/lstm.py` over `lib/recurrent.py`"),
-    ("`train.py`", "its flags", "`course/train.py` over `lib/recurrent_train.py`"),
-    ("`my_gan.py`", "its flags", "`course/my_gan.py` over `lib/gan_train.py`"),
+    ("`dataset.py`", "`PalindromeDataset`", "`lib/palindrome.py`"),
+    ("`lstm.py`", "`LSTM`", "`lib/recurrent.py`"),
+    ("`train.py`", "its flags", "`lib/recurrent_train.py`"),
+    ("`my_gan.py`", "its flags", "`lib/gan_train.py`"),
 ]
 
 
-def course_files() -> str:
-    """The course's skeleton files and where their content lives, as a list (a table would float away from the
-    appendix's text)."""
-    return ("The course's skeleton files are thin command-line entry points in `course/`, with the skeleton's "
-            "names and flags, over the library in `lib/`; the results of this report come from the notebooks "
-            "`notebooks/01_lstm` to `04_report`.\n\n"
-            + "\n".join(f"- {name} ({what}): {where}" for name, what, where in COURSE_FILES))
+def course_files(doc: Document) -> str:
+    """The course's skeleton files and where their content lives."""
+    return f"{doc.tab('course_files')} maps the course's skeleton files onto this project.\n\n" + doc.table("course_files", pd.DataFrame(COURSE_FILES, columns=["course file, in `course/`", "offers",
+                                                                        "over the code in"]),
+                     "The course's skeleton files: thin command-line entry points with the skeleton's names and "
+                     "flags, over the library; this report's results come from the notebooks `01_lstm` to "
+                     "`04_report`.")
 
 
 REPRODUCE = """```
@@ -500,7 +512,7 @@ SECTIONS = [
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
     Section("# Appendix: how to reproduce, and the course's files {.unnumbered}", None,
-            lambda doc, d: REPRODUCE + "\n\n" + course_files()),
+            lambda doc, d: REPRODUCE + "\n\n" + course_files(doc)),
 ]
 
 

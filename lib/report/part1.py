@@ -67,11 +67,6 @@ def _models(records: list[dict]) -> list[str]:
     return [m for m in MODELS if m in present]
 
 
-def _steps(runs: list[dict]) -> float | None:
-    reached = [r["steps_to_99"] for r in runs if r["steps_to_99"] is not None]
-    return median(reached) if len(reached) == len(runs) else (median(reached) if reached else None)
-
-
 def sweep_table(records: list[dict], controls: list[dict] = ()) -> pd.DataFrame:
     """One row per model, one column per T: the mean test accuracy over seeds and, in brackets, how many of its
     seeds learned ('64.2% (2/6)'). ``controls`` (runs trained again with more steps or more units) follow their
@@ -163,8 +158,8 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
         return text + f" and reached 99% at {listed([f'{lr:g}' for lr in learning])}."
     return (text + f" and learned within {max_steps:,} steps only at larger rates"
             + (f" (every seed at {listed(every)})" if every else "")
-            + ": its forget gates start half shut, so little gradient reaches the first step (see the gradient flow "
-              "below).")
+            + ": with every forget gate at one half it must first learn to open them, and a small rate does so "
+              "slowly.")
 
 
 def init_comparison_sentence(flows: dict) -> str:
@@ -176,15 +171,15 @@ def init_comparison_sentence(flows: dict) -> str:
     others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
-    text = (f"Only with the initial weights do the profiles compare the models before any has learned: the vanilla RNN's "
-            f"share reaching t = 1, {sci(init['rnn'])}, is {others}.")
+    text = (f"Only the initial weights compare the models before any has learned: the vanilla RNN's share at "
+            f"t = 1, {sci(init['rnn'])}, is {others}.")
     weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
     if weaker:
-        text += (f" So the {listed([label(m) for m in weaker])} starts with no more gradient at t = 1 than the RNN, "
-                 "and the starting gradient cannot explain a difference between them. What differs is what training "
-                 "can do with the path: one forget-gate bias per unit sets how much of the cell (5) survives a step, "
-                 "so a unit learns to keep the digit by moving a single number towards an open gate, while the RNN "
-                 "can keep it only through a recurrent matrix and tanh slopes whose product must stay near one.")
+        text += (f" So the starting gradient cannot explain why the {listed([label(m) for m in weaker])} did better "
+                 "than the RNN where it did. What differs is what training can do with the path: one forget-gate "
+                 "bias per unit sets how much of the cell (5) survives a step, so a unit learns to keep the digit by "
+                 "moving a single number towards an open gate, while the RNN can keep it only through a recurrent "
+                 "matrix and tanh slopes whose product must stay near one.")
     return text
 
 
@@ -348,9 +343,11 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                            "so this raises its mean accuracy without more seeds learning")
                 standard = (f"of the same seeds with {base_dim} units" if dim != base_dim else
                             "of the same seeds on the standard budget")
+                by_seed = lambda runs: listed([pct(r["test_accuracy"]) for r in sorted(runs, key=lambda r: r["seed"])])  # noqa: E731
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
-                             f"{plural(len(group), 'seed')}, against {n_before} {standard} (mean test "
-                             f"accuracy {pct(now)} against {pct(then)}), {verdict}.")
+                             f"{plural(len(group), 'seed')}, against {n_before} {standard} (test accuracy seed by "
+                             f"seed {by_seed(group)}, against {by_seed(same)}; mean {pct(now)} against "
+                             f"{pct(then)}), {verdict}.")
     return " ".join(texts)
 
 
@@ -404,14 +401,51 @@ def gradient_table(flows: dict) -> pd.DataFrame:
         rows.append({"model": label(model),
                      "share at t = 1, initial": sci(gradient_ratio(init)),
                      "share at t = 1, trained": sci(gradient_ratio(trained)),
-                     "carry factor, initial": num(fmean(init["carry"]), 2),
                      "carry factor, trained": num(fmean(trained["carry"]), 2),
+                     "first digit read at t = T-1, initial / trained":
+                         f"{pct(init['readout'][-1], 0)} / {pct(trained['readout'][-1], 0)}",
                      "units keeping half, initial / trained":
                          f"{kept_units(init)} / {kept_units(trained)}" if lstm else "–"})
     for model, failed in flows.get("failed", {}).items():  # the same model's seed that did not learn
         rows.append({"model": f"{label(model)}, a seed that failed", "share at t = 1, trained": sci(gradient_ratio(failed)),
-                     "carry factor, trained": num(fmean(failed["carry"]), 2)})
+                     "carry factor, trained": num(fmean(failed["carry"]), 2),
+                     "first digit read at t = T-1, initial / trained": f"– / {pct(failed['readout'][-1], 0)}"})
     return pd.DataFrame(rows).fillna("–")
+
+
+def readout_text(metrics: dict) -> str:
+    """What the state holds: at the last step, how well a linear read-out names the first digit in each profiled
+    run after training, against that run's test accuracy; where a failed seed was profiled, the step at which its
+    read-out fell below half; and what the initial weights hold there."""
+    flows, T = metrics["gradient_flow"], metrics["gradient_flow"]["seq_length"]
+    runs = {r["model"]: r for r in runs_of(metrics, "gradient")}
+    failed_runs = {r["model"]: r for r in runs_of(metrics, "gradient_failed")}
+    last = lambda flow: pct(flow["readout"][-1], 0)  # noqa: E731
+    pairs = [(last(f), pct(runs[m]["test_accuracy"], 0), m) for m, f in flows["trained"].items() if m in runs]
+    if len({(a, b) for a, b, _ in pairs}) == 1:
+        said = f"for {pairs[0][0]} of the test palindromes in each model, as their test accuracy ({pairs[0][1]})"
+    else:
+        said = "for " + listed([f"{a} of the test palindromes in the {label(m)} (test accuracy {b})"
+                                for a, b, m in pairs])
+    text = (f"After training, a linear read-out names the first digit from the state at t = {T - 1} {said}: what "
+            "the last state holds matches what the network gets right.")
+    for model, flow in flows.get("failed", {}).items():
+        below = next((t for t, a in enumerate(flow["readout"], 1) if a < 0.5), None)
+        accuracy = f", against its test accuracy of {pct(failed_runs[model]['test_accuracy'], 0)}" \
+            if model in failed_runs else ""
+        text += (f" In the {label(model)}'s seed that failed, the read-out starts at {pct(flow['readout'][0], 0)} "
+                 + (f"and falls below half by t = {below}" if below else "and stays above half")
+                 + f", ending at {last(flow)}{accuracy}: the network "
+                 + ("has lost the digit from its state" if flow["readout"][-1] < 0.5 else
+                    "keeps the digit for only part of the palindromes")
+                 + (", although the gradient reaching t = 1 is no smaller than in the seed that learned."
+                    if gradient_ratio(flow) >= gradient_ratio(flows["trained"][model]) else "."))
+    init = flows.get("init", {})
+    if init:
+        text += (f" With the initial weights the read-out at t = {T - 1} is "
+                 + listed([f"{last(f)} for the {label(m)}" for m, f in init.items()])
+                 + " (chance is 10%): what training must build is a state that keeps the digit.")
+    return text
 
 
 def shape_sentence(norms: list[float]) -> str:
@@ -500,15 +534,14 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
         init, trained = flows["init"][model], flows["trained"][model]
         f_init, f_trained = fmean(init["carry"]), fmean(trained["carry"])
         r_init, r_trained = gradient_ratio(init), gradient_ratio(trained)
-        text = (f"For the {label(model)}, with the initial weights, the mean forget gate is {num(f_init)} and t = 1 "
+        text = (f"In the {label(model)} the mean forget gate is {num(f_init)} with the initial weights and t = 1 "
                 f"receives {sci(r_init)} of the gradient at t = {T - 1}")
         expected = f_init ** (T - 2)
         if 1 / 3 < r_init / expected < 3:
-            text += f", close to the $\\bar f^{{T-2}}$ = {sci(expected)} that the cell path alone predicts"
+            text += f", close to the cell path's $\\bar f^{{T-2}}$ = {sci(expected)}"
         elif r_init > expected:
-            text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)}: the rest comes through the "
-                     "hidden state")
-        text += (f"; after training the mean gate is {num(f_trained)} and the share {sci(r_trained)}: the gradient "
+            text += f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)}, the rest through $h$"
+        text += (f"; after training the gate is {num(f_trained)} and the gradient "
                  f"{'grows' if r_trained > 1 else 'falls'} by {_factor(r_trained)} on its way back.")
         sentences.append(text)
     return " ".join(sentences)
@@ -534,8 +567,7 @@ def kept_text(flows: dict, T: int) -> str:
                f"with the initial weights, {listed(before)} did, in the same order."))
     if hidden:
         text += (f" The mean gate hides these units: its power $\\bar f^{{T-2}}$ ({listed(hidden)}) would predict "
-                 "that no unit keeps half. The cell path carries the gradient through the units that do, and the "
-                 "hidden state (6) and the gates pass it on to the rest.")
+                 "that no unit keeps half.")
     return text
 
 
@@ -668,7 +700,8 @@ def conclusion_text(metrics: dict) -> str:
                 f"{label('rnn' if winner == lstm else lstm)}, each at the rate that the validation set chose for it: "
                 f"at T = {lengths}, where either failed a seed, "
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
-                f"{result['learned'][second]} of {result['seeds'][second]} ({_p(result['p'])}); {reached}.")
+                f"{result['learned'][second]} of {result['seeds'][second]}, and a permutation test of their mean "
+                f"test accuracies gives {_p(result['p'])}; {reached}.")
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
                 f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed a seed, the "
@@ -684,6 +717,13 @@ def conclusion_text(metrics: dict) -> str:
                  f"{sci(init['rnn'])} in the RNN. Training opens the LSTM's cell path (5) instead: afterwards "
                  f"{kept_units(trained)} of its {len(trained['kept'])} units keep half of what they held at the "
                  "first step.")
+    failed, learned_rnn = flows.get("failed", {}).get("rnn"), flows["trained"].get("rnn")
+    if failed and learned_rnn and "readout" in failed:
+        text += (f" In the RNN's profiled seed that failed, a linear read-out names the first digit from the last "
+                 f"state for only {pct(failed['readout'][-1], 0)} of test palindromes"
+                 + (", although its gradient at t = 1 was no smaller than in the seed that learned: it failed by "
+                    "not keeping the digit, not for lack of gradient." if
+                    gradient_ratio(failed) >= gradient_ratio(learned_rnn) else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]
         text += (" Chrono initialisation changes only the starting biases of the same equations; "

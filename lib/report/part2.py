@@ -435,7 +435,8 @@ def halfway_final_sentence(metrics: dict, grids: dict) -> str:
     n = metrics["curves"]["evals"][-1]["n"]
     grid_up, sample_up = final["mean_confidence"] > half["mean_confidence"], b > a
     return (f"A grid holds only 25 samples: among the {n:,} samples measured at the same steps, {pct(a)} halfway and "
-            f"{pct(b)} at the end are read with 90% confidence or more"
+            f"{pct(b)} at the end are read with 90% confidence or more ({pct(metrics['final']['confident_share'])} of "
+            f"the {metrics['final']['n']:,} final samples)"
             + (", so the larger sample moves the same way as the grids." if grid_up == sample_up else
                f", so the larger sample {'improves' if sample_up else 'worsens'} from halfway to the end, unlike the "
                "grids' mean confidence."))
@@ -461,7 +462,8 @@ def speckle_sentence(metrics: dict, grids: dict) -> str:
     half, final = at[steps["half"]], at[steps["final"]]
     n = metrics["curves"]["evals"][-1]["n"]
     return (f"On the {n:,} samples of each measurement during training there are {num(half, 3)} isolated bright "
-            f"pixels per image halfway and {num(final, 3)} at the end"
+            f"pixels per image halfway and {num(final, 3)} at the end ({num(metrics['final']['salt_noise'], 3)} on "
+            f"the {metrics['final']['n']:,} final samples)"
             + (": the speckle thins out as training goes on." if final < half / 2 else "."))
 
 
@@ -513,6 +515,30 @@ def neighbour_sentence(record: dict) -> str:
                "fitted to them would." if record["median_sample"] < record["median_test"] and share <= 0.05 else ""))
 
 
+def closest_sentence(record: dict) -> str:
+    """The closest sample of each class against the closest test digit of that class (the figure's rows): in
+    how many classes the sample lies nearer its training digit than any test digit of its class does. Empty for
+    a record without the test digits' closest distances."""
+    if "closest_test" not in record:
+        return ""
+    pairs = list(zip(record["closest_digits"], record["closest"], record["closest_test"]))
+    nearer = [str(c) for c, sample, test in pairs if sample < test]
+    text = (f"The closest samples of the classes lie {num(min(record['closest']), 1)} to "
+            f"{num(max(record['closest']), 1)} from a training digit, the closest test digits "
+            f"{num(min(record['closest_test']), 1)} to {num(max(record['closest_test']), 1)}. ")
+    if not nearer:
+        return text + ("In no class does the closest sample lie nearer its training digit than the closest test "
+                       "digit of its class, which the generator never saw: near-twins are common among handwritten "
+                       "digits, and the samples come no closer to the training digits than new digits do.")
+    if len(nearer) == len(pairs):
+        return text + ("In every class the closest sample lies nearer its training digit than any test digit of its "
+                       "class does: the generator's closest samples are nearer copies than new digits come.")
+    return text + (f"In {len(nearer)} of the {len(pairs)} classes ({listed(nearer)}) the closest sample lies nearer "
+                   "its training digit than the closest test digit of its class does, with about twice as many "
+                   "samples as test digits per class to draw the closest from; in the others a new digit comes as "
+                   "close.")
+
+
 CLASS_FLAG = 0.10  # a class's share below its test digits' 5th percentile that reads as drawing near copies
 
 
@@ -558,7 +584,7 @@ def neighbour_class_sentence(record: dict) -> str:
                f"more than twice the 5% that new digits would give in {listed([str(r['digit']) for r in flagged])} "
                f"({listed([pct(r['below'], 0) for r in flagged])}): in "
                + ("that class" if len(flagged) == 1 else "those classes")
-               + " part of the samples sits nearer a training digit than new digits do, a mild sign of memorising "
+               + " the generator draws part of its samples from near its training digits, a sign of memorising "
                "that the pooled check hides")
     tightest = min(rows, key=lambda r: r["median_test"])["digit"]
     return (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
