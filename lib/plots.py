@@ -109,8 +109,9 @@ def learning_curves(results: list[dict]):
     models = models_in(results)
     fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharey=True, squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
-    # lengths told apart at a glance, black to copper: no model's colour (lib.recurrent.MODELS)
-    colours = dict(zip(lengths, plt.cm.copper(np.linspace(0.0, 0.85, len(lengths)))))
+    # lengths told apart at a glance, in colours that no model of lib.recurrent.MODELS uses in other figures
+    palette = ["black", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
+    colours = dict(zip(lengths, (palette * len(lengths))[:len(lengths)]))
     dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
     first_seed = min(r["seed"] for r in results)
     for ax, model in zip(axes[0], models):
@@ -182,9 +183,10 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
         axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], ":", lw=1.2,
                      color=MODELS[model].colour)
     for moment, line in (("trained", "-"), ("init", "--")):
-        for model, flow in flows[moment].items():
-            axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line, lw=1,
-                         color=MODELS[model].colour, label=MODELS[model].label if moment == "trained" else None)
+        for k, (model, flow) in enumerate(flows[moment].items()):  # wider first: lines that coincide stay visible
+            axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line,
+                         lw=max(1.0, 2.6 - 0.8 * k), color=MODELS[model].colour,
+                         label=MODELS[model].label if moment == "trained" else None)
     axes[2].axhline(10, color="grey", ls=(0, (1, 2)), lw=0.8)
     axes[2].set(title="first digit read from the state", xlabel="time step t", ylabel="test palindromes (%)",
                 ylim=(0, 103))

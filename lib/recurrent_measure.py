@@ -10,7 +10,7 @@ from .recurrent import LSTM, Recurrent, VanillaRNN, loss_fn
 
 GRADIENT_EXAMPLES = 500  # held-out palindromes the gradient flow is averaged over
 PROBE_EXAMPLES = 1000  # held-out palindromes a read-out is fitted on, and as many it is scored on
-RIDGE = 1.0  # the read-out's ridge penalty: keeps it well posed where units saturate or die
+RIDGE = 1.0  # the read-out's ridge penalty on standardised units: keeps it well posed where units saturate or die
 
 
 @torch.no_grad()
@@ -67,17 +67,21 @@ def first_digit_readout(model: Recurrent, examples: int = PROBE_EXAMPLES) -> lis
     device = model.W_ph.device
     data = PalindromeDataset(model.seq_length)
 
-    def states(digits: torch.Tensor) -> torch.Tensor:  # (T-1, B, S + 1), with a constant for the intercept
+    def states(digits: torch.Tensor) -> torch.Tensor:  # (T-1, B, S)
         x = encode(digits.to(device), model.input_dim)
-        state = model.state(x, model.hidden_states_reference(x)).cpu()
-        return torch.cat([state, torch.ones(*state.shape[:2], 1)], dim=2)
+        return model.state(x, model.hidden_states_reference(x)).cpu().double()
 
     (fit_digits, _), (score_digits, _) = data.validation_set(examples), data.test_set(examples)
     fit, score = states(fit_digits), states(score_digits)
-    targets = torch.nn.functional.one_hot(fit_digits[:, 0], NUM_CLASSES).float()  # (B, 10)
+    # each unit standardised on the fitting set, so that the penalty weighs what a unit holds, not its scale
+    # (a chrono LSTM's cells start small), and a constant for the intercept
+    mean, std = fit.mean(dim=1, keepdim=True), fit.std(dim=1, keepdim=True).clamp_min(1e-6)
+    fit, score = ((s - mean) / std for s in (fit, score))
+    fit, score = (torch.cat([s, torch.ones(*s.shape[:2], 1, dtype=s.dtype)], dim=2) for s in (fit, score))
+    targets = torch.nn.functional.one_hot(fit_digits[:, 0], NUM_CLASSES).double()  # (B, 10)
     accuracy = []
     for A, B in zip(fit, score):  # (B, S + 1) per step
-        W = torch.linalg.solve(A.T @ A + RIDGE * torch.eye(A.shape[1]), A.T @ targets)  # (S + 1, 10)
+        W = torch.linalg.solve(A.T @ A + RIDGE * torch.eye(A.shape[1], dtype=A.dtype), A.T @ targets)  # (S + 1, 10)
         accuracy.append(((B @ W).argmax(dim=1) == score_digits[:, 0]).float().mean().item())
     return accuracy
 

@@ -69,11 +69,14 @@ def test_the_lstm_and_the_rnn_are_told_apart_by_a_permutation_test_on_their_seed
     text = part1.plain_lstm_verdict(apart)
     assert ("at T = 20 the zero-bias LSTM learned from 6 of 6 seeds and the vanilla RNN from 0 of 6 (mean test "
             "accuracy 100.0% against 16.2%, p = 0.00") in text
-    assert "and at T = 30 from 1 of 6 against 0 of 6 (" in text and "; pooled over these lengths, p = 0.0" in text
+    assert "and at T = 30 from 1 of 6 against 0 of 6 (" in text and "; pooled over every length of the sweep, p = 0.0" in text
     assert "So the zero-bias LSTM remembered better at these lengths" in text
     assert part1.permutation_p([([0.5] * 4, [0.5] * 4)]) == 1.0, "identical runs: nothing to tell apart"
     assert part1.permutation_p([([1, 0.1], [0.1, 1])]) == 1.0, "equal means"
     assert part1.permutation_p([([1, 1, 1], [0.1, 0.1, 0.1])]) == pytest.approx(0.1, abs=0.01), "3 against 3: 2 of 20 splits"
+    assert "No single length" not in text, "T = 20 is below 0.05 on its own"
+    two = part1.plain_lstm_verdict(sweep(rnn={20: [0.1, 0.2, 0.3], 30: [0.1, 0.2, 0.3]}, lstm={20: [1] * 3, 30: [1] * 3}))
+    assert "No single length reaches p < 0.05 on its own" in two and "So the zero-bias LSTM remembered better" in two
     three = part1.plain_lstm_verdict(sweep(rnn={20: [0.1, 0.2, 0.3]}, lstm={20: [1, 1, 1]}))
     assert "the run does not settle which of the two remembers better" in three, "three seeds each cannot reach p < 0.05"
     assert part1.headline(apart).endswith("Each model ran 6 seeds at every length.")
@@ -106,18 +109,18 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
     more_seeds = sweep(rnn={20: [0.4, 0.9, 0.1, 1, 1, 1]})  # the sweep's extra seeds have no longer run
     assert "from 3 of 3 seeds, against 0 of the same seeds on the standard budget (test accuracy seed by seed" in \
         part1.budget_sentence(longer([1, 1, 1]), more_seeds)
-    assert "so the extra steps do not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
+    assert "so the longer budget does not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
     assert "lets 2 more seeds learn, not all" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
     assert "lets 1 more seed learn, not all" in part1.budget_sentence(longer([0.4, 1, 0.12]), before)
     assert "raises its mean accuracy without more seeds learning" in part1.budget_sentence(longer([0.9, 0.9, 0.5]), before)
     # as many seeds learned as on the standard budget, with a lower mean: no rescue, whatever the seeds
     some = sweep(rnn={20: [1, 1, 0.45]})
     assert "learned from 2 of 3 seeds, against 2 of the same seeds on the standard budget" in part1.budget_sentence(longer([1, 1, 0.34]), some)
-    assert "so the extra steps do not rescue it" in part1.budget_sentence(longer([1, 1, 0.34]), some)
+    assert "so the longer budget does not rescue it" in part1.budget_sentence(longer([1, 1, 0.34]), some)
     assert "as it did there" in part1.budget_sentence(longer([1, 1, 1]), sweep(rnn={20: [1, 1, 1]}))
     wide = part1.budget_sentence(longer([0.1, 0.1, 0.1], hidden_dim=256), before)
     assert wide.startswith("With 256 hidden units (70,922 parameters against 19,082, at the rate chosen for 128), "
-                           "the vanilla RNN at T = 20 learned from 0 of 3 seeds") and "at that rate, the extra units do not rescue it" in wide
+                           "the vanilla RNN at T = 20 learned from 0 of 3 seeds") and "at that rate, the wider network does no better" in wide
     both = part1.budget_sentence(longer([1, 1, 1]) + longer([1, 1, 1], hidden_dim=256), before)
     assert "so at that length its size, not the model's memory, held it back" in both and both.count("learned") == 2
     assert part1.budget_sentence([], before) == ""
@@ -634,7 +637,14 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
     assert "no smaller than in the seed that learned" in text, "its gradient at t = 1 is the larger"
     metrics["gradient_flow"]["failed"]["rnn"] = dict(failed, norms=[1e-6, 1.0, 1.0])
     assert "no smaller" not in part1.readout_text(metrics)
-    assert "With the initial weights the read-out at t = 3 is 10% for the vanilla RNN" in text
+    assert "With the initial weights, the state of the vanilla RNN loses the first digit within a few steps (the " \
+        "read-out falls below half by t = 2): a state that keeps the digit is what training had to build." in text
+    metrics["gradient_flow"]["init"]["lstm-chrono"] = flow([1e-2, 1e-1, 1.0], [0.9] * 3, readout=[1.0, 0.9, 0.8])
+    assert "while the chrono LSTM still holds it at t = 3 (80%) before any training: a state that keeps the digit is " \
+        "what training had to build in the others." in part1.readout_text(metrics)
+    assert "rise again" not in text
+    metrics["gradient_flow"]["init"]["lstm-chrono"]["readout"] = [1.0, 0.4, 0.9]
+    assert "A read-out can rise again near the end" in part1.readout_text(metrics)
     metrics["gradient_flow"]["failed"]["rnn"]["readout"] = [1.0, 0.9, 0.6]
     assert "and stays above half, ending at 60%, against its test accuracy of 21%: the network keeps the digit for " \
         "only part" in part1.readout_text(metrics)

@@ -338,8 +338,8 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                            f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
                            f"so this lets {n - n_before} more {'seed' if n - n_before == 1 else 'seeds'} learn, not all"
                            if n > n_before else
-                           f"so{rate} the extra {'units do' if dim != base_dim else 'steps do'} not rescue it at that "
-                           "length" if now < then + 0.05 else
+                           ("so, at that rate, the wider network does no better" if dim != base_dim else
+                            "so the longer budget does not rescue it") if now < then + 0.05 else
                            "so this raises its mean accuracy without more seeds learning")
                 standard = (f"of the same seeds with {base_dim} units" if dim != base_dim else
                             "of the same seeds on the standard budget")
@@ -441,10 +441,23 @@ def readout_text(metrics: dict) -> str:
                  + (", although the gradient reaching t = 1 is no smaller than in the seed that learned."
                     if gradient_ratio(flow) >= gradient_ratio(flows["trained"][model]) else "."))
     init = flows.get("init", {})
-    if init:
-        text += (f" With the initial weights the read-out at t = {T - 1} is "
-                 + listed([f"{last(f)} for the {label(m)}" for m, f in init.items()])
-                 + " (chance is 10%): what training must build is a state that keeps the digit.")
+    below = lambda flow: next((t for t, a in enumerate(flow["readout"], 1) if a < 0.5), None)  # noqa: E731
+    lost = [(m, below(f)) for m, f in init.items() if f["readout"][-1] < 0.5 and below(f)]
+    kept = [m for m, f in init.items() if f["readout"][-1] >= 0.5]
+    if lost:
+        text += (f" With the initial weights, the state of the {listed([label(m) for m, _ in lost])} loses the first "
+                 f"digit within a few steps (the read-out falls below half by t = {listed([str(t) for _, t in lost])}"
+                 + (", in the same order)" if len(lost) > 1 else ")")
+                 + (f", while the {listed([label(m) for m in kept])} still "
+                    f"{'holds' if len(kept) == 1 else 'hold'} it at t = {T - 1} "
+                    f"({listed([last(init[m]) for m in kept])}) before any training" if kept else "")
+                 + ": a state that keeps the digit is what training had to build"
+                 + (" in the others." if kept else "."))
+    rises = any(f["readout"][-1] > min(f["readout"]) + 0.1 for group in ("init", "trained")
+                for f in flows.get(group, {}).values())
+    if rises:
+        text += (" A read-out can rise again near the end: in a palindrome the later digits repeat the earlier ones, "
+                 "which helps a linear read-out tell the first digit's fading trace from theirs.")
     return text
 
 
@@ -592,20 +605,21 @@ def permutation_p(strata: list[tuple[list[float], list[float]]], resamples: int 
 
 
 def contest(records: list[dict], a: str, b: str) -> dict:
-    """Model ``a`` against model ``b`` at the lengths where either failed a seed: per length, the seeds of each
-    that learned, their mean test accuracies and the p-value of ``permutation_p``; and over those lengths
-    together, the same test with the seeds shuffled within each length. ``winner`` names the better model
-    where p < SIGNIFICANT, else None. An empty list of lengths where both learned everywhere."""
+    """Model ``a`` against model ``b``: at each length where either failed a seed, the seeds of each that
+    learned, their mean test accuracies and the p-value of ``permutation_p``; and over every length of the
+    sweep together, the same test with the seeds shuffled within each length (a length where both learned
+    everywhere adds little to it). ``winner`` names the better model where that p < SIGNIFICANT, else None; no
+    lengths and no winner where both learned everywhere."""
     runs_a, runs_b = _by_length(records, a), _by_length(records, b)
     rows, strata = [], []
-    for T in runs_a:
-        if T not in runs_b or (_learned_everywhere(runs_a[T]) and _learned_everywhere(runs_b[T])):
-            continue
+    for T in (T for T in runs_a if T in runs_b):
         x, y = ([r["test_accuracy"] for r in runs] for runs in (runs_a[T], runs_b[T]))
-        strata.append((x, y))
+        strata.append((x, y))  # every length, so that the pooled test picks none after the results
+        if _learned_everywhere(runs_a[T]) and _learned_everywhere(runs_b[T]):
+            continue
         rows.append(dict(T=T, learned=(sum(map(learned, runs_a[T])), sum(map(learned, runs_b[T]))),
                          seeds=(len(x), len(y)), mean=(fmean(x), fmean(y)), p=permutation_p([(x, y)])))
-    p = permutation_p(strata) if strata else 1.0
+    p = permutation_p(strata) if rows else 1.0
     ahead = sum(fmean(x) - fmean(y) for x, y in strata)
     return dict(lengths=rows, p=p, winner=(a if ahead > 0 else b) if p < SIGNIFICANT else None,
                 learned=tuple(sum(row["learned"][i] for row in rows) for i in (0, 1)),
@@ -632,14 +646,14 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         f"from {row['learned'][0]} of {row['seeds'][0]} against {row['learned'][1]} of {row['seeds'][1]} (")
         + f"{pct(row['mean'][0])} against {pct(row['mean'][1])}, {_p(row['p'])})" for i, row in enumerate(rows)])
     text = (f"The comparison the assignment asks for is the LSTM of the equations against the vanilla RNN. Where "
-            f"either failed a seed, {clauses}" + (f"; pooled over these lengths, {_p(result['p'])}" if len(rows) > 1
-                                                  else "")
-            + ". Each p is that of a permutation test: how often relabelling the two models' runs at random"
-            + (" (within each length, when pooled)" if len(rows) > 1 else "")
-            + " gives a difference of mean test accuracy as large.")
+            f"either failed a seed, {clauses}; pooled over every length of the sweep, {_p(result['p'])}. Each p is "
+            "that of a permutation test: how often relabelling the two models' runs at random (within each length, "
+            "when pooled) gives a difference of mean test accuracy as large."
+            + (f" No single length reaches p < {SIGNIFICANT:g} on its own; the pooled test uses all the seeds at once."
+               if len(rows) > 1 and result["winner"] and all(row["p"] >= SIGNIFICANT for row in rows) else ""))
     if not result["winner"]:
-        return text + (f" As {'the pooled p' if len(rows) > 1 else 'p'} is not below {SIGNIFICANT:g}, on these seeds "
-                       "and this budget the run does not settle which of the two remembers better.")
+        return text + (f" As the pooled p is not below {SIGNIFICANT:g}, on these seeds and this budget the run does "
+                       "not settle which of the two remembers better.")
     return text + (f" So the {label(result['winner'])} remembered better at these lengths, on this budget and each "
                    "model at its chosen rate.")
 
@@ -790,7 +804,9 @@ def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataF
     rows = []
     for model in models:
         net = build_model(model, seq_length=5, input_dim=input_dim, hidden_dim=hidden_dim, output_dim=10)
-        tensors = ", ".join(f"${_symbol(name)}$ {' × '.join(map(str, p.shape))}" for name, p in net.named_parameters())
+        # no line break inside a tensor's entry (no-break spaces), only between entries
+        tensors = ", ".join(f"${_symbol(name)}$\u00a0{chr(0xa0).join(' × '.join(map(str, p.shape)).split())}"
+                            for name, p in net.named_parameters())
         rows.append({"model": label(model), "parameter tensors (shape)": tensors,
                      "parameters": f"{sum(p.numel() for p in net.parameters()):,}",
                      "initialisation": MODELS[model].init})
@@ -847,12 +863,14 @@ def summary(metrics: dict) -> str:
     for encoding in sorted({r["encoding"] for r in runs_of(metrics, "check")}):
         runs = [r for r in runs_of(metrics, "check") if r["encoding"] == encoding]
         accs = [r["test_accuracy"] for r in runs]
-        lines.append(f"- **T = 5, the LSTM with the course's defaults, {encoding} input**: test accuracy "
+        lines.append(f"- **T = 5, the LSTM with the course's defaults, {ENCODING_WORDS[encoding]} input**: test accuracy "
                      f"{pct_span(accs, alike='{} on every one')} of {plural(len(runs), 'seed')}, after at most "
                      f"{max(r['steps'] for r in runs):,} steps.")
     lines.append(f"- **Learning rates**: {rate_choice_text(runs_of(metrics, 'lr_study'), metrics['chosen_rates'], p['study_rates'])}")
-    lines.append(f"- **Sweep**: {p['encodings'][0]} input; every run may take {p['max_steps']:,} steps at every T "
-                 f"and stops once it has learned.")
+    lines.append(f"- **Sweep**: {ENCODING_WORDS[p['encodings'][0]]} input; every run may take {p['max_steps']:,} "
+                 f"steps at every T and stops once it has learned.")
+    if verdict := plain_lstm_verdict(main_sweep(metrics)):
+        lines.append(f"- **Zero-bias LSTM against vanilla RNN**: {verdict}")
     for r in runs_of(metrics, "long"):
         reached = f"reached 99% at step {r['steps_to_99']:,}" if r["steps_to_99"] else "never reached 99%"
         start = f", started from the T = {r['init_from_length']} run" if r.get("init_from_length") else ""

