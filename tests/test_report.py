@@ -110,6 +110,8 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
     assert "from 3 of 3 seeds, against 0 of the same seeds on the standard budget (test accuracy seed by seed" in \
         part1.budget_sentence(longer([1, 1, 1]), more_seeds)
     assert "so the longer budget does not rescue it" in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
+    assert "reports its last step" not in part1.budget_sentence(longer([0.4, 0.9, 0.12]), before)
+    assert "so a seed can end lower after more training." in part1.budget_sentence(longer([0.2, 0.9, 0.12]), before)
     assert "lets 2 more seeds learn, not all" in part1.budget_sentence(longer([1, 0.99, 0.1]), before)
     assert "lets 1 more seed learn, not all" in part1.budget_sentence(longer([0.4, 1, 0.12]), before)
     assert "raises its mean accuracy without more seeds learning" in part1.budget_sentence(longer([0.9, 0.9, 0.5]), before)
@@ -648,3 +650,12 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
     metrics["gradient_flow"]["failed"]["rnn"]["readout"] = [1.0, 0.9, 0.6]
     assert "and stays above half, ending at 60%, against its test accuracy of 21%: the network keeps the digit for " \
         "only part" in part1.readout_text(metrics)
+
+
+def test_a_run_that_fell_below_chance_is_named():
+    records = sweep(rnn={20: [0.5, 0.6]})
+    assert part1.below_chance_sentence(records) == ""
+    records[0]["lowest_validation"] = 0.004
+    text = part1.below_chance_sentence(records)
+    assert text.startswith("During training the validation accuracy of the vanilla RNN at T = 20 (seed 0, 0.4%) fell "
+                           "below half of chance") and text.endswith("it ended at 50.0% test accuracy.")

@@ -148,6 +148,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "more units."),
         " ".join(filter(None, [*(part1.trend_sentence(m, by) for m, by in by_model.items()),
                                part1.plain_lstm_verdict(sweep), part1.partial_sentence(sweep),
+                               part1.below_chance_sentence(sweep),
                                part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep)])),
         doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured and dashed by "
                    "T; the grey dashed line is chance. Each panel's step axis ends with its longest run, since runs that learn "
@@ -468,8 +469,8 @@ def course_files(doc: Document) -> str:
 
 
 REPRODUCE = "```\n" + "\n".join(f"{command:<54}# {what}" for command, what in [
-    ("make all", ".venv, its kernel, the notebooks, this report"),
-    ("make test", "the tests; every notebook on tiny parameters"),
+    ("make all", "set-up, the notebooks, this report"),
+    ("make test", "the tests, notebooks on tiny settings"),
     ('make submission STUDENT=12345678 NAME="Ada Lovelace"', "the zip for the course"),
     ("make all PROFILE=full", "larger T, more seeds, a GRU"),
     ("python course/train.py --input_length 10", "one of the course's entry points"),

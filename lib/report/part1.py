@@ -344,10 +344,16 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                 standard = (f"of the same seeds with {base_dim} units" if dim != base_dim else
                             "of the same seeds on the standard budget")
                 by_seed = lambda runs: listed([pct(r["test_accuracy"]) for r in sorted(runs, key=lambda r: r["seed"])])  # noqa: E731
+                lower = [r for r in group if dim == base_dim and not learned(r) and any(  # a longer run ended lower
+                    b["seed"] == r["seed"] and b["test_accuracy"] > r["test_accuracy"] + 0.05 for b in same)]
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
                              f"{plural(len(group), 'seed')}, against {n_before} {standard} (test accuracy seed by "
                              f"seed {by_seed(group)}, against {by_seed(same)}; mean {pct(now)} against "
-                             f"{pct(then)}), {verdict}.")
+                             f"{pct(then)}), {verdict}."
+                             + (f" A run that never reaches 99% reports its last step, wherever its swinging "
+                                f"accuracy then stands, so {'a seed' if len(lower) == 1 else 'seeds'} can end lower "
+                                f"after more training" if lower else "")
+                             + ("." if lower else ""))
     return " ".join(texts)
 
 
@@ -369,6 +375,21 @@ def partial_sentence(records: list[dict]) -> str:
     return (f"{words(n).capitalize()} of the sweep's {len(records)} runs, {'of' if n == 1 else 'all of'} {models}, "
             f"ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}, well above chance ({pct(CHANCE, 0)}): "
             f"{'it carries' if n == 1 else 'they carry'} part of the first digit, enough for some digits but not all.")
+
+
+def below_chance_sentence(records: list[dict]) -> str:
+    """The runs whose validation accuracy fell well below chance during training (under half of it), which a
+    network can do only by naming a wrong digit systematically; empty when none did."""
+    low = [r for r in records if r.get("lowest_validation") is not None and r["lowest_validation"] < CHANCE / 2]
+    if not low:
+        return ""
+    runs = listed([f"the {label(model)} at " + listed([f"T = {r['seq_length']} (seed {r['seed']}, "
+                                                       f"{pct(r['lowest_validation'])})" for r in group])
+                   for (model,), group in _group(low, ("model",)).items()])
+    return (f"During training the validation accuracy of {runs} fell below half of chance, which a network does "
+            "only by naming a wrong digit systematically, for instance when it has begun to carry the first digit but its "
+            f"output layer (7) still maps it to another class; {'it' if len(low) == 1 else 'they'} ended at "
+            f"{listed([pct(r['test_accuracy']) for r in low])} test accuracy.")
 
 
 def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
