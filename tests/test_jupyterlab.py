@@ -65,7 +65,8 @@ def lab(executed_root, tmp_path_factory):
          "--ServerApp.allow_root=True",  # CI runs as root
          # its own workspace and settings: nothing of the user's layout is restored, nothing is written home
          f"--LabApp.workspaces_dir={folder / 'workspaces'}", f"--LabApp.user_settings_dir={folder / 'settings'}",
-         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+         "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         "--LabApp.expose_app_in_browser=True"],  # window.jupyterapp: its commands, for Run All
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=os.environ)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -101,46 +102,43 @@ def browser():
         launched.close()
 
 
-def accept_dialogs(page, seen: list[str]) -> None:
-    """Accept any dialog JupyterLab put up (a kernel choice, say), noting its text: a modal dialog swallows
-    the clicks meant for the menus behind it."""
-    dialog = page.locator(".jp-Dialog")
-    while dialog.count() and dialog.first.is_visible():
-        seen.append(dialog.first.inner_text())
-        dialog.first.locator(".jp-mod-accept").first.click()
-        page.wait_for_timeout(500)
-
-
 def open_and_run_all(browser, url, name):
-    """A page with ``name`` open in JupyterLab after Run All has finished."""
+    """A page with ``name`` open in JupyterLab after Run All has finished. Run All is JupyterLab's own command
+    (``notebook:run-all-cells``, what the Run menu's item calls), run through the app the server exposes: a
+    click into an opening menu can land on its neighbour, "Restart Kernel and Run All", whose dialog then
+    blocks the run."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(TIMEOUT_MS)
     page.goto(f"{url}/lab/tree/{name}.ipynb?reset&token={TOKEN}")
     page.wait_for_selector(f"{PANEL} .jp-Cell")
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']")
-    dialogs, started = [], False
-    # Run All, again if it did not start: a menu item clicked while the notebook was still settling does nothing
-    for _ in range(3):
-        accept_dialogs(page, dialogs)
-        page.locator(f"{PANEL} .jp-Notebook").click()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-        try:
-            page.wait_for_function("""() => document.querySelector(
-                ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt") &&
-                [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')]
-                    .some(p => /\\[(\\d+|\\*)\\]/.test(p.textContent))""", timeout=30_000)
-            started = True
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")  # close a menu left open
-    assert started, f"Run All never started a cell; dialogs seen: {dialogs}"
-    # done when every code cell has an execution count and the kernel is idle again
-    page.wait_for_function("""() => {
-        const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
-        const busy = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='busy']");
-        return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) && !busy;
+    page.locator(f"{PANEL} .jp-Notebook").click()
+    # once the notebook is the shell's current widget and its kernel session is ready: the command acts on the
+    # current notebook, and is a no-op while JupyterLab is still restoring its layout
+    page.evaluate("""async () => {
+        const app = window.jupyterapp;
+        await app.restored;
+        for (let i = 0; i < 600; i++) {
+            const widget = app.shell.currentWidget;
+            if (widget && widget.sessionContext && widget.content && widget.content.widgets) {
+                await widget.context.ready;
+                await widget.sessionContext.ready;
+                return app.commands.execute('notebook:run-all-cells');
+            }
+            await new Promise(resolve => setTimeout(resolve, 100));
+        }
+        throw new Error('no notebook became the current widget');
     }""")
+    # done when every code cell has an execution count and the kernel is idle again
+    try:
+        page.wait_for_function("""() => {
+            const prompts = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt')];
+            const busy = document.querySelector(".jp-Notebook-ExecutionIndicator[data-status='busy']");
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent)) && !busy;
+        }""")
+    except PlaywrightTimeout:
+        prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt").all_inner_texts()
+        pytest.fail(f"Run All did not finish: prompts {prompts}, dialogs {page.locator('.jp-Dialog').all_inner_texts()}")
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] .ansi-red-fg, "
                           ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
     assert errors.count() == 0, errors.first.inner_text()
