@@ -333,7 +333,6 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                 else:
                     change, what = (f"On {steps / before[0]['max_steps']:g} times the budget ({steps:,} steps)",
                                     "the budget")
-                rate = ", at that rate," if dim != base_dim else ""
                 verdict = ("as it did there" if n == n_before == len(group) else
                            f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
                            f"so this lets {n - n_before} more {'seed' if n - n_before == 1 else 'seeds'} learn, not all"
