@@ -177,9 +177,8 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
         ax.set(title=title, xlabel="time step t", ylabel="mean ||dL/dh_t||")
     failed = flows.get("failed", {})
     for model, flow in failed.items():  # a seed of the same model that did not learn
-        label = f"{MODELS[model].label}, a seed that failed"
         axes[1].semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], ":", lw=1.2, color=MODELS[model].colour,
-                         label=label)
+                         label=f"{MODELS[model].label}, a seed that failed")
         axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], ":", lw=1.2,
                      color=MODELS[model].colour)
     for moment, line in (("trained", "-"), ("init", "--")):

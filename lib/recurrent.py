@@ -167,13 +167,17 @@ class LSTM(Recurrent):
     def hidden_states(self, x: torch.Tensor) -> torch.Tensor:
         return lstm_hidden_states(x.transpose(0, 1), torch.cat([self.W_x, self.W_h]), self.b)  # (T-1, B, H)
 
-    def state(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
-        """h_t and the cell c_t side by side, (T-1, B, 2H): the cell is rebuilt from the gates (1)-(3) that the
-        inputs and h_(t-1) give, as in ``carry``."""
+    def gates(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        """(o, i, f, g), each (T-1, B, H): the gates (4), (2), (3) and the input modulation (1) at every step,
+        from the inputs and h_(t-1) of the reference path."""
         h_prev = torch.stack([torch.zeros_like(hidden[0]), *hidden[:-1]])  # h(0) = 0
-        _, i, f, g = (x.transpose(0, 1) @ W_x + h_prev @ W_h + b for W_x, W_h, b in
+        o, i, f, g = (x.transpose(0, 1) @ W_x + h_prev @ W_h + b for W_x, W_h, b in
                       zip(self.W_x.chunk(4, dim=1), self.W_h.chunk(4, dim=1), self.b.chunk(4)))
-        i, f, g = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g)  # (2), (3), (1)
+        return torch.sigmoid(o), torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g)
+
+    def state(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
+        """h_t and the cell c_t side by side, (T-1, B, 2H): the cell is rebuilt from the gates."""
+        _, i, f, g = self.gates(x, hidden)
         cells, c = [], torch.zeros_like(hidden[0])  # c(0) = 0
         for t in range(len(hidden)):
             c = g[t] * i[t] + c * f[t]  # (5)
@@ -182,10 +186,7 @@ class LSTM(Recurrent):
 
     def carry(self, x: torch.Tensor, hidden: list[torch.Tensor]) -> torch.Tensor:
         """The forget gates f_t (3), which are dc_t/dc_(t-1) along the cell path (5): (T-1, B, H)."""
-        h_prev = torch.stack([torch.zeros_like(hidden[0]), *hidden[:-1]])  # h(0) = 0
-        _, _, W_fx, _ = self.W_x.chunk(4, dim=1)
-        _, _, W_fh, _ = self.W_h.chunk(4, dim=1)
-        return torch.sigmoid(x.transpose(0, 1) @ W_fx + h_prev @ W_fh + self.b.chunk(4)[2])  # (3)
+        return self.gates(x, hidden)[2]
 
 
 class GRU(Recurrent):

@@ -433,6 +433,11 @@ def gradient_table(flows: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).fillna("–")
 
 
+def _below_half(flow: dict) -> int | None:
+    """The first step t at which the read-out names the first digit for less than half the palindromes."""
+    return next((t for t, a in enumerate(flow["readout"], 1) if a < 0.5), None)
+
+
 def readout_text(metrics: dict) -> str:
     """What the state holds: at the last step, how well a linear read-out names the first digit in each profiled
     run after training, against that run's test accuracy; where a failed seed was profiled, the step at which its
@@ -450,7 +455,7 @@ def readout_text(metrics: dict) -> str:
     text = (f"After training, a linear read-out names the first digit from the state at t = {T - 1} {said}: what "
             "the last state holds matches what the network gets right.")
     for model, flow in flows.get("failed", {}).items():
-        below = next((t for t, a in enumerate(flow["readout"], 1) if a < 0.5), None)
+        below = _below_half(flow)
         accuracy = f", against its test accuracy of {pct(failed_runs[model]['test_accuracy'], 0)}" \
             if model in failed_runs else ""
         text += (f" In the {label(model)}'s seed that failed, the read-out starts at {pct(flow['readout'][0], 0)} "
@@ -461,8 +466,7 @@ def readout_text(metrics: dict) -> str:
                  + (", although the gradient reaching t = 1 is no smaller than in the seed that learned."
                     if gradient_ratio(flow) >= gradient_ratio(flows["trained"][model]) else "."))
     init = flows.get("init", {})
-    below = lambda flow: next((t for t, a in enumerate(flow["readout"], 1) if a < 0.5), None)  # noqa: E731
-    lost = [(m, below(f)) for m, f in init.items() if f["readout"][-1] < 0.5 and below(f)]
+    lost = [(m, _below_half(f)) for m, f in init.items() if f["readout"][-1] < 0.5]
     kept = [m for m, f in init.items() if f["readout"][-1] >= 0.5]
     if lost:
         text += (f" With the initial weights, the state of the {listed([label(m) for m, _ in lost])} loses the first "
