@@ -91,10 +91,11 @@ def choose_endpoints(G, classifier, seed: int, start_class: int | None = None, e
 
 def walk_record(ends: dict, walks: dict) -> dict:
     """What ``interpolation.json`` keeps of one pair: the endpoints' classes and confidences and, per mode,
-    the class probabilities, predicted digits and latent norms of every frame (``walks[mode]``: probs, norms)."""
+    the class probabilities, predicted digits, latent norms and ink (mean brightness on [0, 1]) of every frame
+    (``walks[mode]``: probs (F, 10), norms (F,), images (F, 1, 28, 28) in [0, 1])."""
     return dict(classes=list(ends["classes"]), confidences=list(ends["confidences"]),
                 modes={mode: dict(probs=walk["probs"].tolist(), predicted=walk["probs"].argmax(1).tolist(),
-                                  latent_norms=walk["norms"].tolist())
+                                  latent_norms=walk["norms"].tolist(), ink=walk["images"].mean(dim=(1, 2, 3)).tolist())
                        for mode, walk in walks.items()})
 
 

@@ -300,7 +300,7 @@ class SamplesParams(Params):
     checkpoint_dir: str | None = None  # where 02 wrote metrics.json and its checkpoints; None: <output_root>/02_gan_train
     device: str = "auto"
     sample_seed: int = 0  # the 25 noise vectors of the grids, and the samples compared with the training digits
-    neighbour_samples: int = 2000  # final samples whose nearest training digit is found
+    neighbour_samples: int = 1000  # final samples whose nearest training digit is found: as many as the test digits
     endpoint_seed: int = 0  # the candidates from which the endpoints are chosen
     pairs: int = 3  # interpolation pairs, each between two digits of different classes
     start_class: int | None = None  # the first pair's start digit, e.g. 1; None: chosen by confidence

@@ -78,25 +78,30 @@ def sweep_overview(records: list[dict]):
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
     lengths = sorted({r["seq_length"] for r in records})
     models = models_in(records)
-    for model, offset in zip(models, _offsets(len(models), 0.8)):
+    for model, offset, spread in zip(models, _offsets(len(models), 0.8), _offsets(len(models), 2.4)):
         groups = _by([r for r in records if r["model"] == model], "seq_length")
         shown = [T for T in lengths if (T,) in groups]
         accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) * 100 for T in shown]
         style = _style(model)
         left.plot(shown, [a.mean() for a in accs], "-", lw=1.2, **style)
         for T, a in zip(shown, accs):  # every seed, offset per model so that no model hides another's
-            left.scatter([T + offset] * len(a), a, s=14, color=style["color"], alpha=0.8, linewidths=0)
+            left.scatter([T + offset] * len(a), a, s=14, color=style["color"], alpha=0.8, linewidths=0, zorder=3)
         runs = [r for r in records if r["model"] == model]
         hit = [r for r in runs if r["steps_to_99"] is not None]
-        miss = [r for r in runs if r["steps_to_99"] is None]
-        right.scatter([r["seq_length"] + offset for r in hit], [r["steps_to_99"] for r in hit], s=12, **style)
-        right.scatter([r["seq_length"] + offset for r in miss], [r["max_steps"] for r in miss], marker="x", s=16,
-                      color=style["color"])
+        misses = _by([r for r in runs if r["steps_to_99"] is None], "seq_length", "max_steps")
+        # wider apart than on the left, where the lines join the dots: here the crosses carry counts
+        right.scatter([r["seq_length"] + spread for r in hit], [r["steps_to_99"] for r in hit], s=12, **style)
+        for (T, budget), missed in misses.items():  # one cross per budget, with the count of runs it stands for
+            right.scatter([T + spread], [budget], marker="x", s=16, color=style["color"])
+            if len(missed) > 1:
+                right.annotate(str(len(missed)), (T + spread, budget), xytext=(0, 4), textcoords="offset points",
+                               ha="center", fontsize=7, color=style["color"])
     left.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8, label="chance (10%)")
     left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
-    right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=18, mew=1.2, label="step budget")
-    right.set(ylabel="steps to 99% validation accuracy", yscale="log", title="steps to learn (x: never)")
+    right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=24, mew=1.2, label="step budget")
+    right.set(ylabel="steps to 99% validation accuracy", yscale="log", title="steps to learn (x: never, with count)")
+    right.set_ylim(top=max(budget.values()) * 1.4)  # room for the counts above the crosses
     _doubling_log_labels(right)
     for ax in (left, right):
         _lengths_axis(ax, lengths)
@@ -107,10 +112,10 @@ def sweep_overview(records: list[dict]):
 def learning_curves(results: list[dict]):
     """One panel per model: validation accuracy against step, one line per run, coloured by T."""
     models = models_in(results)
-    fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharex=True, sharey=True, squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
     # lengths told apart at a glance, in colours that no model of lib.recurrent.MODELS uses in other figures
-    palette = ["black", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive", "tab:cyan", "tab:gray"]
+    palette = ["black", "tab:orange", "tab:purple", "tab:olive", "tab:pink", "tab:brown", "tab:cyan", "tab:gray"]
     colours = dict(zip(lengths, (palette * len(lengths))[:len(lengths)]))
     dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
     first_seed = min(r["seed"] for r in results)

@@ -214,9 +214,14 @@ _PER_STEP: dict = {}  # seconds per step by shape, timed once per process: the p
 
 
 def announce_plan(design: Design, out_dir: str | Path, workers: int | None = None) -> None:
-    """Before any work: how many distinct runs the notebook will train (at each model's registered rate, which
-    the study may change), and at most how long they take."""
+    """Before any work: how many distinct runs the notebook will train, and at most how long they take. The
+    rates are those the last run in ``out_dir`` chose where it left its metrics, else each model's registered
+    rate; the study may choose others (and widen its grid), so on a first run the count is an estimate."""
     rates = {model: spec.learning_rate for model, spec in MODELS.items()}
+    try:
+        rates |= {model: chosen["rate"] for model, chosen in read_metrics(out_dir).get("chosen_rates", {}).items()}
+    except (FileNotFoundError, ValueError):
+        pass
     groups = [design.check(), design.lr_study(), design.sweep(rates), design.long(rates), design.budget(rates),
               *design.warm(rates), design.gradient(rates)]
     configs = list(dict.fromkeys(config for group in groups for config in group))

@@ -191,3 +191,18 @@ def test_bad_parameters_are_rejected_before_training(bad, name, tmp_path):
     with pytest.raises(ValueError, match=name):
         train(RecurrentConfig(**bad), tmp_path)
     assert not any(tmp_path.iterdir())
+
+
+def test_the_plan_counts_the_sweep_at_the_rates_the_last_run_chose(tmp_path, monkeypatch):
+    from lib import sweeps
+    from lib.params import LSTMParams
+
+    counted = []
+    monkeypatch.setattr(sweeps, "announce", lambda label, costs, *rest: counted.append(list(costs)))
+    design = LSTMParams(models=["rnn"], seq_lengths=[5], seeds=[0], extra_seeds=[], long_models=["rnn"],
+                        budget_models=[], study_rates=[], study_lengths=[]).design()
+    sweeps.announce_plan(design, tmp_path)
+    save_json(dict(runs=[], chosen_rates=dict(rnn=dict(rate=0.5, chosen_by="validation"))), tmp_path / sweeps.METRICS)
+    sweeps.announce_plan(design, tmp_path)
+    before, after = ({c.learning_rate for c in configs if c.model == "rnn" and c.seq_length == 5} for configs in counted)
+    assert 0.5 not in before and after == {0.5}, "a rerun announces the runs it will reuse, not the registered rate's"

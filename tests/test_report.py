@@ -161,11 +161,26 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
                                               lstm=flow([1e-5, 1e-2, 1.0], [0.5] * 3))
     with_init["gradient_flow"]["trained"]["lstm"]["kept"] = [0.9, 0.6, 0.1, 0.2]
     text = part1.conclusion_text(with_init)
-    assert ("The difference is not in the starting gradient: with the initial weights the first step receives "
+    assert ("In the profiled runs the difference is not in the starting gradient: with the initial weights the first step receives "
             "$1.0 \\times 10^{-5}$ of the last step's gradient in the zero-bias LSTM against $1.0 \\times 10^{-4}$ "
             "in the RNN.") in text and "afterwards 2 of its 4 units keep half" in text
     with_init["gradient_flow"]["init"]["lstm"] = flow([1e-2, 1e-1, 1.0], [0.5] * 3)
     assert "starting gradient" not in part1.conclusion_text(with_init), "said only when the LSTM starts no better"
+
+
+def test_the_winner_at_the_losers_rate_is_said_as_the_study_measured_it():
+    study = [dict(run(m, 20, acc), lr=lr, groups=["lr_study"]) for m, lr, acc in
+             (("lstm", 1e-3, 0.1), ("lstm", 3e-2, 1.0), ("rnn", 1e-3, 0.6), ("rnn", 3e-2, 0.1))]
+    chosen = dict(lstm=dict(rate=3e-2), rnn=dict(rate=1e-3))
+    text = part1.shared_rate_sentence(dict(runs=study, chosen_rates=chosen), "lstm", "rnn")
+    assert text == (" At the vanilla RNN's rate (0.001), the zero-bias LSTM did worse in the learning-rate study (10.0% "
+                    "against 60.0% mean validation accuracy at T = 20), so the comparison holds for each model at its own "
+                    "rate, not at one shared rate.")
+    study[0]["validation_accuracy"] = 0.9
+    assert "did as well or better" in part1.shared_rate_sentence(dict(runs=study, chosen_rates=chosen), "lstm", "rnn")
+    same = dict(lstm=dict(rate=1e-3), rnn=dict(rate=1e-3))
+    assert part1.shared_rate_sentence(dict(runs=study, chosen_rates=same), "lstm", "rnn") == ""
+    assert part1.shared_rate_sentence(dict(runs=study[2:], chosen_rates=chosen), "lstm", "rnn") == "", "never tried"
 
 
 def test_nothing_learned_and_learning_again_after_a_failure_are_both_said():
@@ -207,6 +222,21 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
         "no cause claimed that the data lack"
     monotone = dict(init=flows["init"], trained=dict(rnn=flow(falling, saturated_late, 3.0)))
     assert "U-shaped" not in part1.rnn_gradient_text(monotone, 7) and "multiplied" not in part1.rnn_gradient_text(monotone, 7)
+
+
+def test_a_u_with_a_floor_is_described_part_by_part_and_its_bound_only_when_broken():
+    floor = [1.0, 0.1, 0.01, 0.011, 0.012, 0.01, 0.02, 0.05]  # t = 1..8: a rise over the first 2 steps, a floor, a fall
+    slopes = [1.0, 0.9, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1]
+    flows = dict(init=dict(rnn=flow(floor[::-1], [1.0] * 8, 1.0)), trained=dict(rnn=flow(floor, slopes, 3.0)))
+    text = part1.rnn_gradient_text(flows, 9)
+    assert ("it falls by a factor of about 2.5 from t = 8 back to t = 7, then stays within a factor of 2 of its lowest "
+            "from there to t = 3, where the mean tanh slope $1 - h^2$ is only 0.10, and then grows by a factor of about "
+            "100 over the first 2 steps, where the slopes average 0.85; the gradient at t = 1 is 20 times") in text
+    assert "multiplied on average" not in text, "a floor is not averaged into two slopes"
+    # 3.0 x 0.10 = 0.30 allowed per step at the mean slope, against about 1.0 measured: least saturated units
+    assert "would allow at most 0.30: it must run through the units that are least saturated, and where" in text
+    wide = dict(flows, trained=dict(rnn=flow(floor, slopes, 12.0)))
+    assert "least saturated" not in part1.rnn_gradient_text(wide, 9), "no claim where the norm allows the gain"
 
 
 def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
@@ -348,7 +378,7 @@ def test_the_copy_check_within_each_class_names_the_classes_that_copy():
     assert "is 5% in every class, so in no class do the samples sit nearer" in text
     rows[7] = dict(rows[7], below=0.3, median_sample=6.0)
     text = part2.neighbour_class_sentence(dict(by_class=rows))
-    assert "In 9 of the 10 classes" in text and "more than twice the 5% that new digits would give in 7 (30%): in " \
+    assert "In 9 of the 10 classes" in text and "more than twice the 5% that new digits would give in 7 (30.0%): in " \
         "that class the generator draws part of its samples from near its training digits" in text
     mixed = dict(closest_digits=[1, 3, 7], closest_train_labels=[1, 1, 7])
     assert part2.neighbour_mismatch_sentence(mixed, "Figure 9") == (
@@ -460,19 +490,40 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
                                                       "paths passed through a digit of neither class, and slerp kept "
                                                       "its least confident frame clearer than lerp's in 1 of 1 pair.")
     lerp, slerp = table.iloc[0], table.iloc[1]
-    assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 0.50: 7 at 60%")
+    assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 1/2: 7 at 60%")
     assert (slerp["reading changes"], slerp["first change, t"], slerp["digits of neither end"]) == (0, "–", "3")
     text = part2.walks_sentence(record)
     assert "along the lerp paths the latent norm falls to as little as 70% of" in text.lower()
     assert "slerp paths the latent norm never falls below the smaller endpoint's" in text
     verdict = part2.paths_verdict(record)
-    assert "more than five points more confidently than lerp's in 1 of 1 pair;" in verdict
+    assert "read more confidently than lerp's, by more than five points, in 1 of 1 pair;" in verdict
     assert "twice along the lerp paths and never along the slerp" in verdict and "as the norm argument" in verdict
     swapped = dict(pairs=[dict(record["pairs"][0], modes=dict(lerp=flat, slerp=dip))])
     mixed = dict(pairs=record["pairs"] + swapped["pairs"])
     assert "does not confirm the norm argument" in part2.paths_verdict(swapped)
-    assert "in 1 of 2 pairs, less confidently by as much in 1" in part2.paths_verdict(mixed)
-    assert "does not confirm" in part2.paths_verdict(mixed)
+    assert "in 1 of 2 pairs, less confidently in 1" in part2.paths_verdict(mixed)
+    assert "does not confirm" in part2.paths_verdict(mixed) and "The ink" not in part2.paths_verdict(mixed), \
+        "a record without ink is judged by its readings alone"
+
+
+def test_the_frames_ink_is_set_against_the_blend_of_the_ends_and_the_verdict_follows_it():
+    def walk(ink):
+        probs = [[1.0] + [0.0] * 9] * 4 + [[0.0, 1.0] + [0.0] * 8] * 5
+        return dict(probs=probs, predicted=[0] * 4 + [1] * 5, latent_norms=[10.0] * 9, ink=ink)
+    ends = [0.2] + [0.2 - 0.1 * k / 8 for k in range(1, 8)] + [0.1]  # the straight blend of 0.2 and 0.1
+    faded = list(ends)
+    faded[4] = 0.15 * 0.8  # the middle frame: 20% below the blend's 0.15
+    pair = lambda lerp, slerp: dict(classes=[0, 1], confidences=[1.0, 1.0], modes=dict(lerp=walk(lerp), slerp=walk(slerp)))  # noqa: E731
+    record = dict(pairs=[pair(faded, ends)] * 3)
+    row = part2.walk_table(record).iloc[0]
+    assert row["faintest frame: ink against the ends' blend"] == "t = 1/2: 20% less"
+    verdict = part2.paths_verdict(record)
+    assert "carries 20% less, 20% less and 20% less ink than the straight blend of its endpoints' ink, against 0% more, 0% more and 0% more along slerp" in verdict
+    assert "In every pair the straight line's frames fade more than the great circle's" in verdict
+    assert part2.interpolation_conclusion(record).endswith("; lerp's frames faded more than slerp's in 3 of 3.")
+    assert "a tendency" in part2.paths_verdict(dict(pairs=[pair(faded, ends), pair(ends, ends)]))
+    same = part2.paths_verdict(dict(pairs=[pair(faded, faded)]))
+    assert "so this run does not confirm the norm argument" in same, "both paths fade alike: no support"
 
 
 # ---------------------------------------------------------------- the document
@@ -647,6 +698,7 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
     assert "rise again" not in text
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout"] = [1.0, 0.4, 0.9]
     assert "A read-out can rise again near the end" in part1.readout_text(metrics)
+    assert "still holds it at t = 3 (90%, after a dip to 40% at t = 2) before any training" in part1.readout_text(metrics)
     metrics["gradient_flow"]["failed"]["rnn"]["readout"] = [1.0, 0.9, 0.6]
     assert "and stays above half, ending at 60%, against its test accuracy of 21%: the network keeps the digit for " \
         "only part" in part1.readout_text(metrics)

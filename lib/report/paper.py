@@ -84,8 +84,13 @@ def part1_models(doc: Document, lstm: dict) -> str:
         EQUATIONS,
         "The forward pass writes each equation as it stands, inside a `for` loop over time, without "
         "`torch.nn.LSTM`; for speed, training runs the same loop with backpropagation through time written out by "
-        "hand. " + (part1.agreement_sentence(lstm["agreement"]) if "agreement" in lstm else
+        "hand. " + (f"{part1.agreement_sentence(lstm['agreement'])} ({doc.tab('p1_agreement')})."
+                    if "agreement" in lstm else
                     "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
+        *([doc.table("p1_agreement", part1.agreement_table(lstm["agreement"]), "Both paths of both models against "
+                     "`torch.nn.LSTM` and `torch.nn.RNN` given the same weights: the largest absolute difference of "
+                     "the logits and of the gradients over a batch of validation palindromes at each length.")]
+          if "agreement" in lstm else []),
         "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
         f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
         "$u \\sim \\mathcal U(1, T-1)$ and the input-gate biases set to $b_i = -b_f$, so each unit starts with a memory "
@@ -124,7 +129,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
     by_model = {m: part1._by_length(sweep, m) for m in part1._models(sweep)}
     parts = [
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
-        "its default parameters (hidden size 128, batch 128, RMSProp at $10^{-3}$, every bias zero). "
+        f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
+        f"{check[0]['lr']:g}, every bias zero). "
         f"{part1.check_sentence(check)} {part1.encoding_sentence(check)}",
     ]
     if study:
@@ -140,8 +146,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"99%, and {doc.fig('learning_curves')} its validation accuracy during training. {part1.headline(sweep)}",
         doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line) "
                    "and each run (dots, set slightly apart per model); the dashed line is chance. Right: the steps until "
-                   "the validation accuracy first reached 99%, one point per run, on a log scale; a cross marks a run "
-                   "that never did, at its step budget (grey)."),
+                   "the validation accuracy first reached 99%, one point per run, on a log scale; a cross marks the runs "
+                   "that never did, at their step budget (grey), with their number above when there are several."),
         doc.table("p1_sweep", part1.sweep_table(sweep, part1.runs_of(lstm, "budget")), "Mean test accuracy over "
                   "seeds against T and, in brackets, the seeds that learned (final test accuracy at least 99%) of "
                   f"those run; every run on a budget of {p['max_steps']:,} steps unless its row names more steps or "
@@ -151,8 +157,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                                part1.below_chance_sentence(sweep),
                                part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep)])),
         doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured and dashed by "
-                   "T; the grey dashed line is chance. Each panel's step axis ends with its longest run, since runs that learn "
-                   "stop early."),
+                   "T; the grey dashed line is chance. The panels share their step axis; a line ends where its run "
+                   "stopped, early once it had learned."),
     ]
     long = part1.runs_of(lstm, "long")
     parts.append(f"**Long memory.** {long_sentence(long)}")
@@ -206,10 +212,13 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                    "log scale; right: the share of test palindromes whose first digit a linear read-out names from "
                    "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
                    "seed that failed; grey: chance."),
-        doc.table("p1_gradient", part1.gradient_table(flows), "Share at t = 1: the gradient norm at the first step "
-                  "divided by that at the last; carry factor: its mean over the steps; first digit read: the "
-                  "linear read-out's share of test palindromes at the last step; units keeping half: units of "
-                  "the LSTM whose forget gates keep half of what the cell held at t = 1 until the last step."),
+        doc.table("p1_gradient", part1.gradient_table(flows), f"The profiled runs of {doc.fig('gradient_flow')} in "
+                  "numbers. Share at t = 1: the gradient norm at the first step divided by that at the last. Carry "
+                  "factor: the element-wise factor that carries the state one step back, averaged over units and "
+                  "steps: the tanh slope $1 - h^2$ in the RNN (without $W_{hh}$), the forget gate in the LSTM. First "
+                  "digit read: the share of test palindromes whose first digit the linear read-out names from the "
+                  "last state. Units keeping half: LSTM units whose forget gates, multiplied over the steps, keep at "
+                  "least half of what the cell held at t = 1."),
     ])
 
 
@@ -306,9 +315,8 @@ def part2_results(doc: Document, gan: dict) -> str:
         doc.table("p2_quality", part2.quality_table(gan), f"The {gan['final']['n']:,} final samples of the moving "
                   "average and of the raw generator against real digits, the Inception score and the Fréchet "
                   f"distances in splits of {gan['final']['n'] // gan['final']['splits']:,} (mean ± standard deviation "
-                  "over splits). Real digits: test digits, except for the distance to the test digits, which "
-                  "sets splits of training digits against the test digits; each distance of the samples is "
-                  "taken against the same set as that of the real digits."),
+                  "over splits). The real column scores the test digits, and for its distance to the test digits "
+                  "it sets training digits against them; the samples' distances use the same reference sets."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 55),
     ])

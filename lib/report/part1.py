@@ -474,7 +474,8 @@ def readout_text(metrics: dict) -> str:
                  + (", in the same order)" if len(lost) > 1 else ")")
                  + (f", while the {listed([label(m) for m in kept])} still "
                     f"{'holds' if len(kept) == 1 else 'hold'} it at t = {T - 1} "
-                    f"({listed([last(init[m]) for m in kept])}) before any training" if kept else "")
+                    f"({listed([last(init[m]) + _dip(init[m]['readout']) for m in kept])}) before any training"
+                    if kept else "")
                  + ": a state that keeps the digit is what training had to build"
                  + (" in the others." if kept else "."))
     rises = any(f["readout"][-1] > min(f["readout"]) + 0.1 for group in ("init", "trained")
@@ -483,6 +484,12 @@ def readout_text(metrics: dict) -> str:
         text += (" A read-out can rise again near the end: in a palindrome the later digits repeat the earlier ones, "
                  "which helps a linear read-out tell the first digit's fading trace from theirs.")
     return text
+
+
+def _dip(readout: list[float]) -> str:
+    """', after a dip to 47% at t = 15' where a read-out that ends high fell more than 10 points on the way."""
+    low = min(range(len(readout)), key=readout.__getitem__)
+    return f", after a dip to {pct(readout[low], 0)} at t = {low + 1}" if readout[-1] - readout[low] > 0.1 else ""
 
 
 def shape_sentence(norms: list[float]) -> str:
@@ -537,6 +544,9 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
     ratio = f"the gradient at t = 1 is {times(gradient_ratio(trained))} that at t = {T - 1}"
     if not (0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]):
         return text + f". After training it {shape_sentence(norms)}; {ratio}." + _failed_rnn_text(flows, T)
+    first, last = _plateau(norms, low)
+    if last - first >= 2:  # a floor of three steps or more: said as such, not averaged into the two slopes
+        return text + _floor_text(norms, carry, w, first, last, ratio) + _failed_rnn_text(flows, T)
     late = (norms[low] / norms[-1]) ** (1 / (len(norms) - 1 - low))  # per step, from t = T-1 back to the low
     early = (norms[0] / norms[low]) ** (1 / low)  # per step, from the low back to t = 1
     # the step from h_t back to h_(t-1) goes through the slope at t (index t - 1)
@@ -550,6 +560,45 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
         text += (f" The less saturated first steps let more of the gradient through, and {reason}."
                  if slope_early > slope_late else f" {reason[0].upper()}{reason[1:]}.")
     return text + _failed_rnn_text(flows, T)
+
+
+FLOOR = 2  # steps whose gradient lies within this factor of its lowest form the U's floor
+
+
+def _plateau(norms: list[float], low: int) -> tuple[int, int]:
+    """The indices (first, last) of the run of steps around ``low`` whose norm stays within FLOOR of the lowest."""
+    first = last = low
+    while first > 0 and norms[first - 1] <= FLOOR * norms[low]:
+        first -= 1
+    while last < len(norms) - 1 and norms[last + 1] <= FLOOR * norms[low]:
+        last += 1
+    return first, last
+
+
+def _floor_text(norms: list[float], carry: list[float], w: float | None, first: int, last: int, ratio: str) -> str:
+    """A trained RNN's U with a floor, part by part as the figure shows it: the fall from t = T-1 to the floor,
+    the floor (with the mean tanh slope there) and the rise over the first steps (with the slopes there). The step
+    from h_t back to h_(t-1) goes through the slope at t (index t - 1). Where the floor holds although the spectral
+    norm of W_hh times the floor's mean slope is below one, the gradient must run through units whose slopes lie
+    above the mean, and the text says so; it infers nothing the numbers do not bound."""
+    T = len(norms) + 1
+    level = (norms[first] / norms[last]) ** (1 / max(1, last - first))  # per step across the floor
+    slope_floor, slope_rise = fmean(carry[first + 1:last + 1]), fmean(carry[1:first + 1])
+    fall = (f"it falls by {_factor(norms[last] / norms[-1])} from t = {T - 1} back to t = {last + 1}, then stays "
+            f"within a factor of {FLOOR} of its lowest from there" if last < len(norms) - 1 else
+            f"it stays within a factor of {FLOOR} of its lowest from t = {T - 1}")
+    rise = (f", and then grows by {_factor(norms[0] / norms[first])} over the first "
+            f"{plural(first, 'step')}, where the slopes average {num(slope_rise)}" if first > 0 else "")
+    text = (f". After training it is U-shaped: going back, {fall} to t = {first + 1}, where the mean tanh slope "
+            f"$1 - h^2$ is only {num(slope_floor)}{rise}; {ratio}.")
+    bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
+    if w and level > 1.5 * bound:
+        text += (f" Across the floor the gradient changes by a factor of {num(level)} per step, although with every "
+                 f"unit at the mean slope the spectral norm of $W_{{hh}}$ ({num(w)}) would allow at most "
+                 f"{num(bound)}: it must run through the units that are least saturated")
+        text += (", and where the slopes rise towards one in the first steps, the same weights make it grow."
+                 if first > 0 and slope_rise > slope_floor else ".")
+    return text
 
 
 def _failed_rnn_text(flows: dict, T: int) -> str:
@@ -717,6 +766,24 @@ def gradient_runs_sentence(metrics: dict) -> str:
     return text
 
 
+def shared_rate_sentence(metrics: dict, winner: str, loser: str) -> str:
+    """How the winner did in the learning-rate study at the loser's chosen rate, beside the loser there: the
+    comparison holds for each model at its own rate, and this says what one shared rate would have given.
+    Empty when both chose the same rate or the winner never tried the loser's."""
+    chosen, study = metrics.get("chosen_rates", {}), runs_of(metrics, "lr_study")
+    if winner not in chosen or loser not in chosen or chosen[winner]["rate"] == chosen[loser]["rate"]:
+        return ""
+    rate = chosen[loser]["rate"]
+    at = {m: _mean_validation(study, m).get(rate) for m in (winner, loser)}
+    if at[winner] is None or at[loser] is None:
+        return ""
+    T = listed([str(t) for t in sorted({r["seq_length"] for r in study})])
+    return (f" At the {label(loser)}'s rate ({rate:g}), the {label(winner)} did "
+            + ("worse" if at[winner] < at[loser] else "as well or better")
+            + f" in the learning-rate study ({pct(at[winner])} against {pct(at[loser])} mean validation accuracy at "
+            f"T = {T}), so the comparison holds for each model at its own rate, not at one shared rate.")
+
+
 def conclusion_text(metrics: dict) -> str:
     """Part I in a few sentences, each chosen by the numbers: how far the LSTM of the equations (every bias
     zero) remembered against the vanilla RNN within the budget, the gradient measurement beside it, and then,
@@ -740,6 +807,7 @@ def conclusion_text(metrics: dict) -> str:
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
                 f"{result['learned'][second]} of {result['seeds'][second]}, and a permutation test of their mean "
                 f"test accuracies gives {_p(result['p'])}; {reached}.")
+        text += shared_rate_sentence(metrics, winner, "rnn" if winner == lstm else lstm)
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
                 f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed a seed, the "
@@ -750,7 +818,7 @@ def conclusion_text(metrics: dict) -> str:
     init = {m: gradient_ratio(f) for m, f in flows.get("init", {}).items()}
     trained = flows["trained"].get(lstm, {})
     if winner == lstm and lstm in init and "rnn" in init and init[lstm] <= init["rnn"] and "kept" in trained:
-        text += (f" The difference is not in the starting gradient: with the initial weights the first step "
+        text += (f" In the profiled runs the difference is not in the starting gradient: with the initial weights the first step "
                  f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
                  f"{sci(init['rnn'])} in the RNN. Training opens the LSTM's cell path (5) instead: afterwards "
                  f"{kept_units(trained)} of its {len(trained['kept'])} units keep half of what they held at the "
@@ -759,8 +827,8 @@ def conclusion_text(metrics: dict) -> str:
     if failed and learned_rnn and "readout" in failed:
         text += (f" In the RNN's profiled seed that failed, a linear read-out names the first digit from the last "
                  f"state for only {pct(failed['readout'][-1], 0)} of test palindromes"
-                 + (", although its gradient at t = 1 was no smaller than in the seed that learned: it failed by "
-                    "not keeping the digit, not for lack of gradient." if
+                 + (", although its gradient at t = 1 was no smaller than in the seed that learned: this seed failed "
+                    "by not keeping the digit, not for lack of gradient." if
                     gradient_ratio(failed) >= gradient_ratio(learned_rnn) else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]
@@ -814,7 +882,7 @@ def agreement_sentence(rows: list[dict]) -> str:
                if max(worst_out, worst_grad) < 1e-5 else "more than rounding: the paths and PyTorch disagree")
     return (f"Given the weights of `torch.nn.LSTM` and `torch.nn.RNN`, both paths of both models give logits within "
             f"{sci(worst_out)} of PyTorch's and gradients within {sci(worst_grad)}, on a batch of validation "
-            f"palindromes at T = {listed(lengths)}: {verdict}.")
+            f"palindromes at T = {listed(lengths)}: {verdict}")
 
 
 def _symbol(name: str) -> str:

@@ -3,6 +3,7 @@
 that states what this run found is chosen by the numbers."""
 from __future__ import annotations
 
+from fractions import Fraction
 from statistics import fmean
 
 import pandas as pd
@@ -475,18 +476,42 @@ def walk_table(record: dict) -> pd.DataFrame:
         a, b = pair["classes"]
         for mode, walk in pair["modes"].items():
             probs, norms, predicted = walk["probs"], walk["latent_norms"], walk["predicted"]
-            t = [k / (len(probs) - 1) for k in range(len(probs))]
+            t = lambda k: _fraction(k, len(probs) - 1)  # noqa: E731
             confidence = [max(p) for p in probs]
             weakest = confidence.index(min(confidence))
             switches = [k for k in range(1, len(predicted)) if predicted[k] != predicted[k - 1]]
             others = sorted({d for d in predicted if d not in (a, b)})
-            rows.append({"pair": f"{a} to {b}", "path": mode, "reading changes": len(switches),
-                         "first change, t": f"{t[switches[0] - 1]:.2f} to {t[switches[0]]:.2f}" if switches else "–",
-                         "digits of neither end": listed(others) or "none",
-                         "least confident frame": f"t = {t[weakest]:.2f}: {predicted[weakest]} at "
-                                                  f"{pct(confidence[weakest], 0)}",
-                         "norm: ends, lowest": f"{num(norms[0], 1)}, {num(norms[-1], 1)}; {num(min(norms), 1)}"})
+            row = {"pair": f"{a} to {b}", "path": mode, "reading changes": len(switches),
+                   "first change, t": f"{t(switches[0] - 1)} to {t(switches[0])}" if switches else "–",
+                   "digits of neither end": listed(others) or "none",
+                   "least confident frame": f"t = {t(weakest)}: {predicted[weakest]} at {pct(confidence[weakest], 0)}",
+                   "norm: ends, lowest": f"{num(norms[0], 1)}, {num(norms[-1], 1)}; {num(min(norms), 1)}"}
+            if _faintest(walk):
+                k, gap = _faintest(walk)
+                row["faintest frame: ink against the ends' blend"] = f"t = {t(k)}: {_ink_words(gap)}"
+            rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _fraction(k: int, n: int) -> str:
+    """A frame's place on its path, t = k/n, as a fraction: '0', '3/8', '1/2', '1'."""
+    f = Fraction(k, n)
+    return str(f.numerator) if f.denominator == 1 else f"{f.numerator}/{f.denominator}"
+
+
+def _faintest(walk: dict) -> tuple[int, float] | None:
+    """(k, gap): the inner frame whose ink falls furthest below the straight blend of the endpoints' ink,
+    (1 - t) ink_0 + t ink_1, and by how much, as a fraction of that blend (negative: fainter); None for a
+    record without ink (written before it was measured)."""
+    ink = walk.get("ink")
+    if not ink or len(ink) < 3:
+        return None
+    n = len(ink) - 1
+    return min(((k, ink[k] / (ink[0] + (ink[-1] - ink[0]) * k / n) - 1) for k in range(1, n)), key=lambda g: g[1])
+
+
+def _ink_words(gap: float) -> str:
+    return f"{pct(-gap, 0)} less" if gap < 0 else f"{pct(gap, 0)} more"
 
 
 def endpoint_text(pairs: list[dict]) -> str:
@@ -582,7 +607,7 @@ def neighbour_class_sentence(record: dict) -> str:
     verdict = ("so in no class do the samples sit nearer their training digits than new digits would"
                if not flagged else
                f"more than twice the 5% that new digits would give in {listed([str(r['digit']) for r in flagged])} "
-               f"({listed([pct(r['below'], 0) for r in flagged])}): in "
+               f"({listed([pct(r['below'], 1) for r in flagged])}): in "
                + ("that class" if len(flagged) == 1 else "those classes")
                + " the generator draws part of its samples from near its training digits, a sign of memorising "
                "that the pooled check hides")
@@ -648,21 +673,57 @@ def paths_verdict(record: dict) -> str:
     changes = {mode: sum(sum(a != b for a, b in zip(p["modes"][mode]["predicted"], p["modes"][mode]["predicted"][1:]))
                          for p in pairs) for mode in ("lerp", "slerp")}
     better, worse = _slerp_margins(pairs)
-    text = (f"Comparing each pair's least confident frames, slerp's was read more than five points more "
-            f"confidently than lerp's in {better} of {plural(len(pairs), 'pair')}"
-            + (f", less confidently by as much in {worse}" if worse else "")
-            + (f", and within five points in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
+    text = (f"Slerp's least confident frame was read more confidently than lerp's, by more than five points, in "
+            f"{better} of {plural(len(pairs), 'pair')}"
+            + (f", less confidently in {worse}" if worse else "")
+            + (f", and about as confidently in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
             + f"; the reading changes {_times(changes['lerp'])} along the lerp paths and "
             f"{_times(changes['slerp'])} along the slerp paths. ")
     if better == len(pairs):
-        return text + ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
-                       "argument predicts; the evidence is the classifier's confidence, which is only a proxy for "
-                       "how a digit looks.")
-    if better and not worse:
-        return text + ("Where the two paths differ by more than that, the one that keeps the norm did better, as "
-                       "the norm argument predicts, but with this few pairs that is a tendency, not a finding.")
-    return text + ("On these pairs the lower norm along the straight line does not show consistently in the "
-                   "classifier's readings, so this run does not confirm the norm argument.")
+        text += ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
+                 "argument predicts; the evidence is the classifier's confidence, which is only a proxy for how a "
+                 "digit looks.")
+    elif better and not worse:
+        text += ("Where the two paths differ by more than that, the one that keeps the norm did better, as the norm "
+                 "argument predicts, but with this few pairs that is a tendency, not a finding.")
+    else:
+        text += ("On these pairs the lower norm along the straight line does not show consistently in the "
+                 "classifier's readings" + ("." if _fainter_lerp(pairs) is not None else
+                                            ", so this run does not confirm the norm argument."))
+    return text + ink_sentence(pairs)
+
+
+INK_MARGIN = 0.05  # lerp's faintest frame counts as fainter than slerp's when its gap is this much larger
+
+
+def _fainter_lerp(pairs: list[dict]) -> int | None:
+    """Pairs whose faintest lerp frame falls more than INK_MARGIN further below the ends' blend than slerp's;
+    None for records without ink."""
+    faint = [(_faintest(p["modes"]["lerp"]), _faintest(p["modes"]["slerp"])) for p in pairs]
+    if not all(a and b for a, b in faint):
+        return None
+    return sum(a[1] < b[1] - INK_MARGIN for a, b in faint)
+
+
+def ink_sentence(pairs: list[dict]) -> str:
+    """What the eye sees in the frames, measured: each path's faintest inner frame against the straight blend of
+    its endpoints' ink, lerp beside slerp, and whether the lower norm of the straight line shows there. Empty
+    for records without ink."""
+    fainter = _fainter_lerp(pairs)
+    if fainter is None:
+        return ""
+    said = {mode: listed([_ink_words(_faintest(p["modes"][mode])[1]) for p in pairs]) for mode in ("lerp", "slerp")}
+    text = (f" The ink of the frames (their mean brightness) tells what the eye sees: the faintest inner frame of "
+            f"each lerp path carries {said['lerp']} ink than the straight blend of its endpoints' ink, against "
+            f"{said['slerp']} along slerp. ")
+    if fainter == len(pairs):
+        return text + ("In every pair the straight line's frames fade more than the great circle's, so the lower "
+                       "norm shows in how the frames look, even where the classifier still reads them confidently.")
+    if fainter:
+        return text + (f"The straight line's frames fade more in {fainter} of {plural(len(pairs), 'pair')}: a "
+                       "tendency in the direction the norm argument predicts, not a finding.")
+    return text + ("In no pair do the straight line's frames fade more than the great circle's by more than "
+                   f"{pct(INK_MARGIN, 0)}, so this run does not confirm the norm argument.")
 
 
 def coverage_verdict(metrics: dict) -> str:
@@ -709,6 +770,8 @@ def interpolation_conclusion(record: dict) -> str:
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         text += (f", and slerp kept its least confident frame clearer than lerp's in {_slerp_margins(pairs)[0]} of "
                  f"{plural(len(pairs), 'pair')}")
+        if _fainter_lerp(pairs) is not None:
+            text += f"; lerp's frames faded more than slerp's in {_fainter_lerp(pairs)} of {len(pairs)}"
     return text + "."
 
 
