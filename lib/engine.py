@@ -160,7 +160,8 @@ def _distributed(units: list[Unit], dask_client, progress: Progress) -> list:
     for finished, future in enumerate(as_completed(futures, loop=dask_client.loop), 1):
         if future.status == "error":
             for other in futures:
-                other.cancel()
+                if other is not future:  # cancelling the failed one too would raise CancelledError, not its error
+                    other.cancel()
             future.result()  # raises the unit's error here
         now = time.monotonic()
         if future.key in started:

@@ -46,6 +46,17 @@ def test_a_worker_killed_mid_run_costs_nothing_but_time(tmp_path):
     assert victim not in cluster.run(os.getpid).values(), "the killed worker was replaced"
 
 
+def test_a_failing_unit_raises_its_own_error_and_the_others_are_cancelled(tmp_path):
+    """A full disk in one run must reach the terminal as itself, not as the cancellation of its neighbours."""
+    import pytest
+
+    units = [engine.Unit("slow", time.sleep, 30, cost=30.0), engine.Unit("failing", os.stat, str(tmp_path / "none"), cost=1.0)]
+    started = time.monotonic()
+    with pytest.raises(FileNotFoundError):
+        engine.run_units(units, workers=2, label="units")
+    assert time.monotonic() - started < 25, "the slow unit was cancelled, not waited for"
+
+
 def test_workers_keep_glibcs_own_rule_for_large_allocations():
     """Dask's nanny sets MALLOC_TRIM_THRESHOLD_ by default, which made every large tensor a fresh mmap and a
     training step about 1.5 times slower in a worker than in the notebook's process."""

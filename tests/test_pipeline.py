@@ -293,6 +293,11 @@ def test_a_venv_of_an_unsupported_python_is_rebuilt_with_a_supported_one(tmp_pat
     assert record["python"] == "{}.{}".format(*sys.version_info[:2]) and record["checkout"] == str(tmp_path)
     kernel = json.loads((venv / "share/jupyter/kernels/assignment3/kernel.json").read_text())
     assert kernel["argv"][0] == str(venv / "bin" / "python") and kernel["env"]["PYTHONPATH"] == str(tmp_path)
+    # the caches the Makefile keeps in .venv/cache when HOME cannot be written: IPython finds their parent there
+    env = dict(os.environ, HOME="/nonexistent", IPYTHONDIR=str(venv / "cache" / "ipython"))
+    ipython = subprocess.run([sys.executable, "-c", "from IPython.paths import get_ipython_dir; print(get_ipython_dir())"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    assert ipython.stdout.strip() == str(venv / "cache" / "ipython") and "not a writable" not in ipython.stderr
 
 
 def test_too_little_disk_for_a_new_environment_is_refused_with_the_free_space_named(tmp_path):

@@ -228,6 +228,9 @@ def _bootstrap(python: str, venv: Path, requirements: Path, checkout: Path, log,
     with os.fdopen(handle, "w") as file:
         file.write(json.dumps(record, indent=1) + "\n")
     os.replace(tmp, record_file)
+    # Where the Makefile keeps the caches when HOME cannot be written: IPython calls a folder whose parent does
+    # not exist "not writable" and warns in every kernel, so the parent exists before any kernel starts.
+    (venv / "cache").mkdir(exist_ok=True)
     return record
 
 
