@@ -42,19 +42,32 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
       mean factor raised to T-2 describes no unit when a few units keep almost everything and the rest forget;
     * ``readout``: ``first_digit_readout``, how well the state still names the first digit at each step.
     """
-    device = model.W_ph.device
-    digits, targets = PalindromeDataset(model.seq_length).validation_set(examples)
-    x = encode(digits.to(device), model.input_dim)
-    with torch.enable_grad():
-        hidden = model.hidden_states_reference(x)
-        loss = loss_fn(model.output(hidden[-1]), targets.to(device), reduction="sum")
-        grads = torch.autograd.grad(loss, hidden)
+    x, hidden, grads = _state_gradients(model, examples)
     with torch.no_grad():
         factors = model.carry(x, hidden)  # (T-1, B, H)
         kept = factors[1:].prod(dim=0).mean(dim=0)  # (H,)
         weight = torch.linalg.matrix_norm(model.W_hh, ord=2).item() if hasattr(model, "W_hh") else None
     return dict(norms=[grad.norm(dim=1).mean().item() for grad in grads], carry=factors.mean(dim=(1, 2)).tolist(),
                 weight_norm=weight, kept=kept.tolist(), readout=first_digit_readout(model))
+
+
+def first_step_share(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> float:
+    """||dL/dh_1|| / ||dL/dh_(T-1)||, each averaged over ``examples`` held-out palindromes: the share of the last
+    step's gradient that reaches the step where the first digit was read (``gradient_flow``'s norms, alone)."""
+    _, _, grads = _state_gradients(model, examples)
+    return (grads[0].norm(dim=1).mean() / grads[-1].norm(dim=1).mean()).item()
+
+
+def _state_gradients(model: Recurrent, examples: int) -> tuple[torch.Tensor, list[torch.Tensor], tuple]:
+    """The encoded held-out palindromes (B, T-1, D), the states h_t on the reference path (T-1 of (B, H)) and the
+    gradients of the summed last-step loss (9) with respect to each of them."""
+    device = model.W_ph.device
+    digits, targets = PalindromeDataset(model.seq_length).validation_set(examples)
+    x = encode(digits.to(device), model.input_dim)
+    with torch.enable_grad():
+        hidden = model.hidden_states_reference(x)
+        loss = loss_fn(model.output(hidden[-1]), targets.to(device), reduction="sum")
+        return x, hidden, torch.autograd.grad(loss, hidden)
 
 
 @torch.no_grad()

@@ -28,7 +28,8 @@ from .engine import Unit, announce, run_units, worker_count
 from .files import load_json, project_path, save_json
 from .progress import say
 from .recurrent import MODELS
-from .recurrent_train import LEARNED, RecurrentConfig, Session, folder_of, learned, read_result, train
+from .recurrent_train import (LEARNED, RecurrentConfig, Session, folder_of, initial_model, learned, load_model,
+                              read_result, train)
 from .runs import run_name
 
 EARLY_STOP = "if every run used its whole budget; runs that learn stop early"
@@ -147,6 +148,17 @@ def failing(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[R
         if config.model in some_learned and not learned(result):
             chosen.setdefault(config.model, (config, result))
     return list(chosen.values())
+
+
+def seed_shares(configs: list[RecurrentConfig], results: list[dict], out_dir: str | Path,
+                device: str = "auto") -> list[dict]:
+    """For every run of ``configs`` (finished, with ``results``), the share of the last step's gradient that
+    reaches t = 1 (``recurrent_measure.first_step_share``) with its initial weights and after training: whether
+    the one run per model that the gradient profiles show is typical of its seeds."""
+    from .recurrent_measure import first_step_share
+
+    return [dict(model=c.model, seed=c.seed, learned=learned(r), initial=first_step_share(initial_model(c, device)),
+                 trained=first_step_share(load_model(out_dir, r, device))) for c, r in zip(configs, results)]
 
 
 def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:

@@ -122,6 +122,11 @@ def part1_training(doc: Document, lstm: dict) -> str:
     ])
 
 
+def _labelled(paragraphs: list[tuple[str, str]]) -> list[str]:
+    """Paragraphs led by a bold label, those with no text left out."""
+    return [f"**{head}** {text}" for head, text in paragraphs if text]
+
+
 def part1_results(doc: Document, lstm: dict) -> str:
     p, sweep = lstm["parameters"], part1.main_sweep(lstm)
     check = part1.runs_of(lstm, "check")
@@ -152,10 +157,11 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "seeds against T and, in brackets, the seeds that learned (final test accuracy at least 99%) of "
                   f"those run; every run on a budget of {p['max_steps']:,} steps unless its row names more steps or "
                   "more units."),
-        " ".join(filter(None, [*(part1.trend_sentence(m, by) for m, by in by_model.items()),
-                               part1.plain_lstm_verdict(sweep), part1.partial_sentence(sweep),
-                               part1.below_chance_sentence(sweep),
-                               part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep)])),
+        " ".join(filter(None, (part1.trend_sentence(m, by) for m, by in by_model.items()))),
+        *_labelled([("Zero-bias LSTM against vanilla RNN.", part1.plain_lstm_verdict(sweep)),
+                    ("Partial memory.", " ".join(filter(None, [part1.partial_sentence(sweep),
+                                                               part1.below_chance_sentence(sweep)]))),
+                    ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
         doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured and dashed by "
                    "T; the grey dashed line is chance. The panels share their step axis; a line ends where its run "
                    "stopped, early once it had learned."),

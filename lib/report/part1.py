@@ -165,14 +165,15 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
 def init_comparison_sentence(flows: dict) -> str:
     """The share of the gradient reaching t = 1 at initialisation, which isolates the architecture and the
     initialisation from what training found; empty without the RNN and another model."""
-    init = {m: gradient_ratio(f) for m, f in flows["init"].items()}
+    init = starting_shares(flows)
     if "rnn" not in init or len(init) < 2:
         return ""
     others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
     text = (f"Only the initial weights compare the models before any has learned: the vanilla RNN's share at "
-            f"t = 1, {sci(init['rnn'])}, is {others}.")
+            f"t = 1, {sci(init['rnn'])}{' (medians over seeds)' if flows.get('seeds') else ''}, is {others}."
+            + (f" {seeds_sentence(flows)}" if flows.get("seeds") else ""))
     weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
     if weaker:
         text += (f" So the starting gradient cannot explain why the {listed([label(m) for m in weaker])} did better "
@@ -431,6 +432,33 @@ def gradient_table(flows: dict) -> pd.DataFrame:
                      "carry factor, trained": num(fmean(failed["carry"]), 2),
                      "first digit read at t = T-1, initial / trained": f"– / {pct(failed['readout'][-1], 0)}"})
     return pd.DataFrame(rows).fillna("–")
+
+
+def _span(values: list[float]) -> str:
+    low, high = min(values), max(values)
+    return sci(low) if sci(low) == sci(high) else f"{sci(low)} to {sci(high)}"
+
+
+def seeds_sentence(flows: dict) -> str:
+    """Whether the one profiled run per model is typical: the share at t = 1 over every seed of each model at the
+    profiled T, with the initial weights and after training (``lib.sweeps.seed_shares``); empty without them."""
+    seeds = flows.get("seeds")
+    if not seeds:
+        return ""
+    by_model = _group(seeds, ("model",))
+    n = listed(sorted({str(len(group)) for group in by_model.values()}))
+    spans = lambda key: listed([f"{_span([r[key] for r in group])} in the {label(model)}"  # noqa: E731
+                                for (model,), group in by_model.items()])
+    return (f"Over the {n} seeds of each model at T = {flows['seq_length']}, the share at t = 1 spans {spans('initial')} "
+            f"with the initial weights, and {spans('trained')} after training.")
+
+
+def starting_shares(flows: dict) -> dict[str, float]:
+    """Each model's share at t = 1 with the initial weights: the median over its seeds where every seed was
+    measured, else that of its profiled run."""
+    if flows.get("seeds"):
+        return {model: median(r["initial"] for r in group) for (model,), group in _group(flows["seeds"], ("model",)).items()}
+    return {m: gradient_ratio(f) for m, f in flows.get("init", {}).items()}
 
 
 def _below_half(flow: dict) -> int | None:
@@ -718,7 +746,7 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         f"{row['learned'][1]} of {row['seeds'][1]} (mean test accuracy " if i == 0 else
         f"from {row['learned'][0]} of {row['seeds'][0]} against {row['learned'][1]} of {row['seeds'][1]} (")
         + f"{pct(row['mean'][0])} against {pct(row['mean'][1])}, {_p(row['p'])})" for i, row in enumerate(rows)])
-    text = (f"The comparison the assignment asks for is the LSTM of the equations against the vanilla RNN. Where "
+    text = (f"The assignment asks for this comparison, the LSTM of its equations against the vanilla RNN. Where "
             f"either failed a seed, {clauses}; pooled over every length of the sweep, {_p(result['p'])}. Each p is "
             "that of a permutation test: how often relabelling the two models' runs at random (within each length, "
             "when pooled) gives a difference of mean test accuracy as large."
@@ -815,12 +843,14 @@ def conclusion_text(metrics: dict) -> str:
                 f"({_p(result['p'])}).")
     else:
         text = f"Within a budget of {steps:,} steps {reached}."
-    init = {m: gradient_ratio(f) for m, f in flows.get("init", {}).items()}
+    init = starting_shares(flows)
     trained = flows["trained"].get(lstm, {})
     if winner == lstm and lstm in init and "rnn" in init and init[lstm] <= init["rnn"] and "kept" in trained:
-        text += (f" In the profiled runs the difference is not in the starting gradient: with the initial weights the first step "
+        over = (f", the median over {plural(len(flows['seeds']) // len(init), 'seed')}" if flows.get("seeds") else
+                ", in the profiled runs")
+        text += (f" The difference is not in the starting gradient: with the initial weights the first step "
                  f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
-                 f"{sci(init['rnn'])} in the RNN. Training opens the LSTM's cell path (5) instead: afterwards "
+                 f"{sci(init['rnn'])} in the RNN{over}. Training opens the LSTM's cell path (5) instead: afterwards "
                  f"{kept_units(trained)} of its {len(trained['kept'])} units keep half of what they held at the "
                  "first step.")
     failed, learned_rnn = flows.get("failed", {}).get("rnn"), flows["trained"].get("rnn")
