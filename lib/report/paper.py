@@ -84,7 +84,7 @@ def part1_models(doc: Document, lstm: dict) -> str:
         EQUATIONS,
         "The forward pass writes each equation as it stands, inside a `for` loop over time, without "
         "`torch.nn.LSTM`; for speed, training runs the same loop with backpropagation through time written out by "
-        "hand. " + (f"{part1.agreement_sentence(lstm['agreement'])} ({doc.tab('p1_agreement')})."
+        "hand. " + (part1.agreement_sentence(lstm["agreement"], doc.tab("p1_agreement"))
                     if "agreement" in lstm else
                     "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
         *([doc.table("p1_agreement", part1.agreement_table(lstm["agreement"]), "Both paths of both models against "

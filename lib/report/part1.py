@@ -904,15 +904,16 @@ def agreement_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def agreement_sentence(rows: list[dict]) -> str:
-    """The agreement with torch.nn.LSTM and torch.nn.RNN in one sentence, said as measured."""
+def agreement_sentence(rows: list[dict], where: str = "") -> str:
+    """The agreement with torch.nn.LSTM and torch.nn.RNN in one sentence, said as measured; ``where`` names the
+    table that shows it ('Table 1')."""
     worst_out, worst_grad = max(r["output"] for r in rows), max(r["gradient"] for r in rows)
     lengths = sorted({r["seq_length"] for r in rows})
     verdict = ("float32 rounding, so both paths compute the same functions and gradients as PyTorch's layers"
                if max(worst_out, worst_grad) < 1e-5 else "more than rounding: the paths and PyTorch disagree")
     return (f"Given the weights of `torch.nn.LSTM` and `torch.nn.RNN`, both paths of both models give logits within "
             f"{sci(worst_out)} of PyTorch's and gradients within {sci(worst_grad)}, on a batch of validation "
-            f"palindromes at T = {listed(lengths)}: {verdict}")
+            f"palindromes at T = {listed(lengths)}: {verdict}{f' ({where})' if where else ''}.")
 
 
 def _symbol(name: str) -> str:

@@ -486,9 +486,8 @@ def walk_table(record: dict) -> pd.DataFrame:
                    "digits of neither end": listed(others) or "none",
                    "least confident frame": f"t = {t(weakest)}: {predicted[weakest]} at {pct(confidence[weakest], 0)}",
                    "norm: ends, lowest": f"{num(norms[0], 1)}, {num(norms[-1], 1)}; {num(min(norms), 1)}"}
-            if _faintest(walk):
-                k, gap = _faintest(walk)
-                row["faintest frame: ink against the ends' blend"] = f"t = {t(k)}: {_ink_words(gap)}"
+            if faintest := _faintest(walk):
+                row["faintest frame: ink against the ends' blend"] = f"t = {t(faintest[0])}: {_ink_words(faintest[1])}"
             rows.append(row)
     return pd.DataFrame(rows)
 
