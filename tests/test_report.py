@@ -371,8 +371,11 @@ def test_copies_of_training_digits_are_judged_against_new_digits():
 
 
 def test_the_closest_samples_are_set_against_the_closest_test_digits_of_their_class():
-    record = dict(closest_digits=[0, 1, 2], closest=[3.0, 1.5, 2.0], closest_test=[2.5, 1.2, 2.5])
+    record = dict(closest_digits=[0, 1, 2], closest=[3.0, 1.5, 2.0], closest_test=[2.5, 1.2, 2.5], samples=1000, test=1000)
     text = part2.closest_sentence(record)
+    assert "with about as many samples as test digits per class to draw the closest from" in text
+    assert "with about twice as many samples as" in part2.closest_sentence(dict(record, samples=2000))
+    assert "with only 50% as many samples as" in part2.closest_sentence(dict(record, samples=500))
     assert text.startswith("The closest samples of the classes lie 1.5 to 3.0 from a training digit, the closest "
                            "test digits 1.2 to 2.5.")
     assert "In 1 of the 3 classes (2) the closest sample lies nearer" in text and "in the others a new digit" in text

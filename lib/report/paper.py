@@ -47,7 +47,8 @@ def part1_task(doc: Document, lstm: dict) -> str:
         "A palindrome of length $T$ reads the same both ways, so its last digit equals its first. The network reads "
         "the first $T-1$ digits, one per step, and must name the $T$-th: it has to carry one digit across $T-2$ "
         "steps of distraction, and chance is 10%. Training batches of random palindromes are drawn afresh at every "
-        "step. Two fixed sets of 1,000 palindromes per length, drawn from their own random streams, are held out. "
+        f"step. Two fixed sets per length, {part1.held_out_sizes()}, drawn from their own random streams, are held "
+        "out. "
         "Every decision of the experiment is taken on the *validation* set: when a run stops, and which learning "
         "rate each model gets. The accuracy reported is that on the *test* set, which no decision saw. A run has "
         f"*learned* its $T$ when its final test accuracy is at least {pct(LEARNED, 0)}.",
@@ -310,7 +311,8 @@ def part2_results(doc: Document, gan: dict) -> str:
         + part2.gap_sentence(evals) + " " + part2.snapshot_sentence(gan) + ("" if gan["config"]["augment"] else
         f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
         "for a discriminator that memorises; this run does not use it."),
-        doc.figure("quality", "During training: the Inception score and the Fréchet distance of 1,000 samples "
+        doc.figure("quality", f"During training: the Inception score and the Fréchet distance of "
+                   f"{gan['config']['eval_samples']:,} samples "
                    "beside the same measure on real digits (dashed), and D's mean output on training and held-out "
                    "real digits."),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "

@@ -12,7 +12,7 @@ import pandas as pd
 from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_training
 from ..progress import plural
 from ..recurrent import MODELS, build_model
-from ..recurrent_train import LEARNED, learned
+from ..recurrent_train import LEARNED, RecurrentConfig, learned
 from ..sweeps import COMPARED
 from .document import count, listed, num, pct, pct_span, sci, words
 
@@ -946,6 +946,12 @@ def extra_seeds_text(p: dict) -> str:
             f"{listed(lengths)}")
 
 
+def held_out_sizes() -> str:
+    """'1,000 palindromes each': the sizes of the validation and test sets (``RecurrentConfig``'s)."""
+    v, t = RecurrentConfig.validation_size, RecurrentConfig.test_size
+    return f"{v:,} palindromes each" if v == t else f"{v:,} and {t:,} palindromes"
+
+
 def settings_table(metrics: dict) -> pd.DataFrame:
     p, chosen = metrics["parameters"], metrics["chosen_rates"]
     past = sorted({r["lr"] for r in runs_of(metrics, "lr_study")} - set(p["study_rates"]))
@@ -966,7 +972,7 @@ def settings_table(metrics: dict) -> pd.DataFrame:
                           + (f", and with {p['budget_hidden_dim']} units on {p['max_steps']:,}"
                              if p.get("budget_hidden_dim") else "") if p.get("budget_models") else ""),
         "early stop": f"99% validation accuracy at two evaluations in a row, evaluated every {p['eval_every']} steps",
-        "validation and test sets": "1,000 palindromes each, fixed per T, drawn from separate streams",
+        "validation and test sets": f"{held_out_sizes()}, fixed per T, drawn from separate streams",
     }
     return pd.DataFrame(settings.items(), columns=["setting", "value"])
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..gan_measure import CLASS_BAND, GAUGE_IMAGES, MEASURES
 from ..progress import plural
-from .document import listed, num, pct, pct_span
+from .document import listed, num, pct, pct_span, words
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
               "template+rates": "template, moving average, final GAN's rates",
@@ -557,10 +557,14 @@ def closest_sentence(record: dict) -> str:
     if len(nearer) == len(pairs):
         return text + ("In every class the closest sample lies nearer its training digit than any test digit of its "
                        "class does: the generator's closest samples are nearer copies than new digits come.")
+    ratio = record["samples"] / record["test"]
+    many = ("about as many samples as" if 0.8 <= ratio <= 1.25 else
+            f"about {'twice' if round(ratio) == 2 else words(round(ratio)) + ' times'} as many samples as" if ratio > 1
+            else f"only {pct(ratio, 0)} as many samples as")
+    draw = f"with {many} test digits per class to draw the closest from"
     return text + (f"In {len(nearer)} of the {len(pairs)} classes ({listed(nearer)}) the closest sample lies nearer "
-                   "its training digit than the closest test digit of its class does, with about twice as many "
-                   "samples as test digits per class to draw the closest from; in the others a new digit comes as "
-                   "close.")
+                   f"its training digit than the closest test digit of its class does, {draw}; in the others a new "
+                   "digit comes as close.")
 
 
 CLASS_FLAG = 0.10  # a class's share below its test digits' 5th percentile that reads as drawing near copies
