@@ -116,7 +116,7 @@ def part1_training(doc: Document, lstm: dict) -> str:
         f"T = 5 with the course's defaults has {max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, the "
         f"long-memory {'run' if len(p['long_seeds']) * len(p['long_models']) == 1 else 'runs'} "
         f"{p['long_max_steps']:,}); a "
-        "run stops early once its validation accuracy has reached 99% at two evaluations in a row. One budget for "
+        f"run stops early once it has reached {part1.early_stop_rule(lstm)}. One budget for "
         "every $T$ matters: a budget that grew with $T$ would let a model look better at a longer palindrome only "
         "because it trained longer there.",
         doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),

@@ -946,6 +946,13 @@ def extra_seeds_text(p: dict) -> str:
             f"{listed(lengths)}")
 
 
+def early_stop_rule(metrics: dict) -> str:
+    """'99% validation accuracy at two evaluations in a row': the sweep's stopping rule, from its runs."""
+    run = main_sweep(metrics)[0]
+    return (f"{pct(run['target_accuracy'], 0)} validation accuracy at "
+            + ("one evaluation" if run["patience"] == 1 else f"{words(run['patience'])} evaluations in a row"))
+
+
 def held_out_sizes() -> str:
     """'1,000 palindromes each': the sizes of the validation and test sets (``RecurrentConfig``'s)."""
     v, t = RecurrentConfig.validation_size, RecurrentConfig.test_size
@@ -971,7 +978,7 @@ def settings_table(metrics: dict) -> pd.DataFrame:
                           f"{listed(p['budget_seq_lengths'])} on {p['budget_max_steps']:,}"
                           + (f", and with {p['budget_hidden_dim']} units on {p['max_steps']:,}"
                              if p.get("budget_hidden_dim") else "") if p.get("budget_models") else ""),
-        "early stop": f"99% validation accuracy at two evaluations in a row, evaluated every {p['eval_every']} steps",
+        "early stop": f"{early_stop_rule(metrics)}, evaluated every {p['eval_every']} steps",
         "validation and test sets": f"{held_out_sizes()}, fixed per T, drawn from separate streams",
     }
     return pd.DataFrame(settings.items(), columns=["setting", "value"])
