@@ -82,8 +82,12 @@ class Design:
         ``extra_seeds`` at ``extra_seed_lengths``, where their comparison needs more than a few seeds."""
         p = self.p
         return [self.run(model, T, seed, rates[model], encoding) for encoding in p.encodings for model in p.models
-                for T in p.seq_lengths
-                for seed in p.seeds + (p.extra_seeds if model in COMPARED and T in p.extra_seed_lengths else [])]
+                for T in p.seq_lengths for seed in self.seeds_at(model, T)]
+
+    def seeds_at(self, model: str, T: int) -> list[int]:
+        """The sweep's seeds of ``model`` at ``T``: ``seeds``, and ``extra_seeds`` where they apply."""
+        p = self.p
+        return p.seeds + (p.extra_seeds if model in COMPARED and T in p.extra_seed_lengths else [])
 
     def long(self, rates: dict[str, float]) -> list[RecurrentConfig]:
         """Each long-memory model at each long T, all on the long-memory budget."""
@@ -123,8 +127,8 @@ class Design:
     def gradient(self, rates: dict[str, float]) -> list[RecurrentConfig]:
         """Every seed's sweep run of each model at ``gradient_seq_length`` (the sweep's runs when it has that T),
         from which ``profiled`` picks one per model."""
-        p = self.p
-        return [self.run(model, p.gradient_seq_length, seed, rates[model]) for model in p.models for seed in p.seeds]
+        T = self.p.gradient_seq_length
+        return [self.run(model, T, seed, rates[model]) for model in self.p.models for seed in self.seeds_at(model, T)]
 
 
 def profiled(configs: list[RecurrentConfig], results: list[dict]) -> list[tuple[RecurrentConfig, dict]]:

@@ -144,7 +144,7 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
     assert ahead.startswith("Within a budget of 800 steps, the zero-bias LSTM remembered the first digit better than "
                             "the vanilla RNN, each at the rate that the validation set chose for it: at T = 10, where "
                             "either failed a seed, 6 of its 6 runs learned against 0 "
-                            "of 6, and a permutation test of their mean test accuracies gives p = 0.00")
+                            "of 6, and a permutation test of their mean test accuracies over every length of the sweep gives p = 0.00")
     assert "; every seed of the zero-bias LSTM learned up to T = 10 and every seed of the vanilla RNN up to T = 5." in ahead
     assert "on this budget it reached no further (T = 10)" in ahead
     level = part1.conclusion_text(metrics(rnn={5: six, 10: six}, lstm={5: six, 10: fail},
@@ -168,8 +168,8 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
                                            for m, values in (("rnn", (1e-4, 3e-4, 2e-4)), ("lstm", (2e-5, 1e-5, 9e-5)))
                                            for s, i in enumerate(values)]
     assert ("receives $2.0 \\times 10^{-5}$ of the last step's gradient in the zero-bias LSTM against $2.0 \\times 10^{-4}$ "
-            "in the RNN, the median over 3 seeds.") in part1.conclusion_text(with_init)
-    assert ("Over the 3 seeds of each model at T = 20, the share at t = 1 spans $1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$ "
+            "in the RNN, the medians over their seeds.") in part1.conclusion_text(with_init)
+    assert ("Over every seed run at T = 20 (3 of the vanilla RNN and 3 of the zero-bias LSTM), the share at t = 1 spans $1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$ "
             "in the vanilla RNN and $1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$ in the zero-bias LSTM with the initial "
             "weights, and 1 in the vanilla RNN and 1 in the zero-bias LSTM after training.") \
         in part1.init_comparison_sentence(with_init["gradient_flow"]) and "afterwards 2 of its 4 units keep half" in text
@@ -243,7 +243,7 @@ def test_a_u_with_a_floor_is_described_part_by_part_and_its_bound_only_when_brok
     flows = dict(init=dict(rnn=flow(floor[::-1], [1.0] * 8, 1.0)), trained=dict(rnn=flow(floor, slopes, 3.0)))
     text = part1.rnn_gradient_text(flows, 9)
     assert ("it falls by a factor of about 2.5 from t = 8 back to t = 7, then stays within a factor of 2 of its lowest "
-            "from there to t = 3, where the mean tanh slope $1 - h^2$ is only 0.10, and then grows by a factor of about "
+            "from there to t = 3 (the U's floor), where the mean tanh slope $1 - h^2$ is only 0.10, and then grows by a factor of about "
             "100 over the first 2 steps, where the slopes average 0.85; the gradient at t = 1 is 20 times") in text
     assert "multiplied on average" not in text, "a floor is not averaged into two slopes"
     # 3.0 x 0.10 = 0.30 allowed per step at the mean slope, against about 1.0 measured: least saturated units

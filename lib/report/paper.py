@@ -90,7 +90,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
                     "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
         *([doc.table("p1_agreement", part1.agreement_table(lstm["agreement"]), "Both paths of both models against "
                      "`torch.nn.LSTM` and `torch.nn.RNN` given the same weights: the largest absolute difference of "
-                     "the logits and of the gradients over a batch of validation palindromes at each length.")]
+                     "the logits and of the gradients over a batch of validation palindromes at T = "
+                     f"{listed(sorted({r['seq_length'] for r in lstm['agreement']}))}.")]
           if "agreement" in lstm else []),
         "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
         f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
@@ -220,7 +221,7 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                    "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
                    "seed that failed; grey: chance."),
         doc.table("p1_gradient", part1.gradient_table(flows), f"The profiled runs of {doc.fig('gradient_flow')} in "
-                  "numbers. Share at t = 1: the gradient norm at the first step divided by that at the last. Carry "
+                  "numbers (the text also gives medians over every seed). Share at t = 1: the gradient norm at the first step divided by that at the last. Carry "
                   "factor: the element-wise factor that carries the state one step back, averaged over units and "
                   "steps: the tanh slope $1 - h^2$ in the RNN (without $W_{hh}$), the forget gate in the LSTM. First "
                   "digit read: the share of test palindromes whose first digit the linear read-out names from the "

@@ -446,11 +446,11 @@ def seeds_sentence(flows: dict) -> str:
     if not seeds:
         return ""
     by_model = _group(seeds, ("model",))
-    n = listed(sorted({str(len(group)) for group in by_model.values()}))
+    counts = listed([f"{len(group)} of the {label(model)}" for (model,), group in by_model.items()])
     spans = lambda key: listed([f"{_span([r[key] for r in group])} in the {label(model)}"  # noqa: E731
                                 for (model,), group in by_model.items()])
-    return (f"Over the {n} seeds of each model at T = {flows['seq_length']}, the share at t = 1 spans {spans('initial')} "
-            f"with the initial weights, and {spans('trained')} after training.")
+    return (f"Over every seed run at T = {flows['seq_length']} ({counts}), the share at t = 1 spans "
+            f"{spans('initial')} with the initial weights, and {spans('trained')} after training.")
 
 
 def starting_shares(flows: dict) -> dict[str, float]:
@@ -617,7 +617,7 @@ def _floor_text(norms: list[float], carry: list[float], w: float | None, first: 
             f"it stays within a factor of {FLOOR} of its lowest from t = {T - 1}")
     rise = (f", and then grows by {_factor(norms[0] / norms[first])} over the first "
             f"{plural(first, 'step')}, where the slopes average {num(slope_rise)}" if first > 0 else "")
-    text = (f". After training it is U-shaped: going back, {fall} to t = {first + 1}, where the mean tanh slope "
+    text = (f". After training it is U-shaped: going back, {fall} to t = {first + 1} (the U's floor), where the mean tanh slope "
             f"$1 - h^2$ is only {num(slope_floor)}{rise}; {ratio}.")
     bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
     if w and level > 1.5 * bound:
@@ -834,7 +834,7 @@ def conclusion_text(metrics: dict) -> str:
                 f"at T = {lengths}, where either failed a seed, "
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
                 f"{result['learned'][second]} of {result['seeds'][second]}, and a permutation test of their mean "
-                f"test accuracies gives {_p(result['p'])}; {reached}.")
+                f"test accuracies over every length of the sweep gives {_p(result['p'])}; {reached}.")
         text += shared_rate_sentence(metrics, winner, "rnn" if winner == lstm else lstm)
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
@@ -846,8 +846,7 @@ def conclusion_text(metrics: dict) -> str:
     init = starting_shares(flows)
     trained = flows["trained"].get(lstm, {})
     if winner == lstm and lstm in init and "rnn" in init and init[lstm] <= init["rnn"] and "kept" in trained:
-        over = (f", the median over {plural(len(flows['seeds']) // len(init), 'seed')}" if flows.get("seeds") else
-                ", in the profiled runs")
+        over = ", the medians over their seeds" if flows.get("seeds") else ", in the profiled runs"
         text += (f" The difference is not in the starting gradient: with the initial weights the first step "
                  f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
                  f"{sci(init['rnn'])} in the RNN{over}. Training opens the LSTM's cell path (5) instead: afterwards "
@@ -898,7 +897,6 @@ def agreement_table(rows: list[dict]) -> pd.DataFrame:
     table = []
     for key, group in _group(rows, ("model", "path")).items():
         table.append({"model": {"lstm": "LSTM", "rnn": "vanilla RNN"}[key[0]], "path": key[1],
-                      "T": listed(sorted({r["seq_length"] for r in group})),
                       "largest difference, logits": f"{max(r['output'] for r in group):.1e}",
                       "largest difference, gradients": f"{max(r['gradient'] for r in group):.1e}"})
     return pd.DataFrame(table)
