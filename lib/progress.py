@@ -52,6 +52,7 @@ class Progress:
         self.label, self.total, self.unit = label, total, unit
         self.done, self.work = initial, work if work else float(total)
         self.work_done = self.base = float(initial)  # what an earlier session did: not in this one's rate
+        self.in_flight, self.latest = 0.0, {}
         self.started = self.last_line = time.monotonic()
         self.bar = tqdm(total=total, initial=initial, desc=label, unit=f" {unit}", mininterval=1.0,
                         leave=False) if bar else None
@@ -64,7 +65,7 @@ class Progress:
         self.done += count
         self.work_done += count if weight is None else weight
         self.in_flight = in_flight
-        self.latest = dict(getattr(self, "latest", {}), **latest)
+        self.latest = dict(self.latest, **latest)
         if self.bar is not None:
             self.bar.update(count)
             if latest:
@@ -81,7 +82,7 @@ class Progress:
             text += f", {running} running"
         if latest:
             text += " (" + ", ".join(f"{key} {value}" for key, value in latest.items()) + ")"
-        done = self.work_done + getattr(self, "in_flight", 0.0)
+        done = self.work_done + self.in_flight
         if self.done < self.total and done > self.base:
             left = elapsed / (done - self.base) * max(self.work - done, 0)
             text += f"; about {minutes(left)} left"

@@ -5,6 +5,8 @@ import signal
 import threading
 import time
 
+import pytest
+
 from lib import engine
 from lib.recurrent_train import RecurrentConfig
 from lib.sweeps import train_runs
@@ -48,9 +50,8 @@ def test_a_worker_killed_mid_run_costs_nothing_but_time(tmp_path):
 
 def test_a_failing_unit_raises_its_own_error_and_the_others_are_cancelled(tmp_path):
     """A full disk in one run must reach the terminal as itself, not as the cancellation of its neighbours."""
-    import pytest
-
-    units = [engine.Unit("slow", time.sleep, 30, cost=30.0), engine.Unit("failing", os.stat, str(tmp_path / "none"), cost=1.0)]
+    units = [engine.Unit("slow", time.sleep, 30, cost=30.0),
+             engine.Unit("failing", os.stat, str(tmp_path / "none"), cost=1.0)]
     started = time.monotonic()
     with pytest.raises(FileNotFoundError):
         engine.run_units(units, workers=2, label="units")

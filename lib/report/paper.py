@@ -221,12 +221,12 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                    "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
                    "seed that failed; grey: chance."),
         doc.table("p1_gradient", part1.gradient_table(flows), f"The profiled runs of {doc.fig('gradient_flow')} in "
-                  "numbers (the text also gives medians over every seed). Share at t = 1: the gradient norm at the first step divided by that at the last. Carry "
-                  "factor: the element-wise factor that carries the state one step back, averaged over units and "
-                  "steps: the tanh slope $1 - h^2$ in the RNN (without $W_{hh}$), the forget gate in the LSTM. First "
-                  "digit read: the share of test palindromes whose first digit the linear read-out names from the "
-                  "last state. Units keeping half: LSTM units whose forget gates, multiplied over the steps, keep at "
-                  "least half of what the cell held at t = 1."),
+                  "numbers (the text also gives medians over every seed). Share at t = 1: the gradient norm at the "
+                  "first step divided by that at the last. Carry factor: the element-wise factor that carries the "
+                  "state one step back, averaged over units and steps: the tanh slope $1 - h^2$ in the RNN (without "
+                  "$W_{hh}$), the forget gate in the LSTM. First digit read: the share of test palindromes whose "
+                  "first digit the linear read-out names from the last state. Units keeping half: LSTM units whose "
+                  "forget gates, multiplied over the steps, keep at least half of what the cell held at t = 1."),
     ])
 
 
@@ -478,11 +478,11 @@ COURSE_FILES = [
 
 def course_files(doc: Document) -> str:
     """The course's skeleton files and where their content lives."""
-    return f"{doc.tab('course_files')} maps the course's skeleton files onto this project.\n\n" + doc.table("course_files", pd.DataFrame(COURSE_FILES, columns=["course file, in `course/`", "offers",
-                                                                        "over the code in"]),
-                     "The course's skeleton files: thin command-line entry points with the skeleton's names and "
-                     "flags, over the library; this report's results come from the notebooks `01_lstm` to "
-                     "`04_report`.")
+    files = pd.DataFrame(COURSE_FILES, columns=["course file, in `course/`", "offers", "over the code in"])
+    return (f"{doc.tab('course_files')} maps the course's skeleton files onto this project.\n\n"
+            + doc.table("course_files", files, "The course's skeleton files: thin command-line entry points with the "
+                        "skeleton's names and flags, over the library; this report's results come from the notebooks "
+                        "`01_lstm` to `04_report`."))
 
 
 REPRODUCE = "```\n" + "\n".join(f"{command:<54}# {what}" for command, what in [

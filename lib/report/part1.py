@@ -606,9 +606,10 @@ def _plateau(norms: list[float], low: int) -> tuple[int, int]:
 def _floor_text(norms: list[float], carry: list[float], w: float | None, first: int, last: int, ratio: str) -> str:
     """A trained RNN's U with a floor, part by part as the figure shows it: the fall from t = T-1 to the floor,
     the floor (with the mean tanh slope there) and the rise over the first steps (with the slopes there). The step
-    from h_t back to h_(t-1) goes through the slope at t (index t - 1). Where the floor holds although the spectral
-    norm of W_hh times the floor's mean slope is below one, the gradient must run through units whose slopes lie
-    above the mean, and the text says so; it infers nothing the numbers do not bound."""
+    from h_t back to h_(t-1) goes through the slope at t (index t - 1). Where the gradient's change per step across
+    the floor is well above what the spectral norm of W_hh allows with every unit at the floor's mean slope, it must
+    run through units whose slopes lie above the mean, and the text says so; it infers nothing the numbers do not
+    bound."""
     T = len(norms) + 1
     level = (norms[first] / norms[last]) ** (1 / max(1, last - first))  # per step across the floor
     slope_floor, slope_rise = fmean(carry[first + 1:last + 1]), fmean(carry[1:first + 1])
@@ -617,8 +618,8 @@ def _floor_text(norms: list[float], carry: list[float], w: float | None, first: 
             f"it stays within a factor of {FLOOR} of its lowest from t = {T - 1}")
     rise = (f", and then grows by {_factor(norms[0] / norms[first])} over the first "
             f"{plural(first, 'step')}, where the slopes average {num(slope_rise)}" if first > 0 else "")
-    text = (f". After training it is U-shaped: going back, {fall} to t = {first + 1} (the U's floor), where the mean tanh slope "
-            f"$1 - h^2$ is only {num(slope_floor)}{rise}; {ratio}.")
+    text = (f". After training it is U-shaped: going back, {fall} to t = {first + 1} (the U's floor), where the "
+            f"mean tanh slope $1 - h^2$ is only {num(slope_floor)}{rise}; {ratio}.")
     bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
     if w and level > 1.5 * bound:
         text += (f" Across the floor the gradient changes by a factor of {num(level)} per step, although with every "

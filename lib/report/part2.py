@@ -558,10 +558,13 @@ def closest_sentence(record: dict) -> str:
         return text + ("In every class the closest sample lies nearer its training digit than any test digit of its "
                        "class does: the generator's closest samples are nearer copies than new digits come.")
     ratio = record["samples"] / record["test"]
-    many = ("about as many samples as" if 0.8 <= ratio <= 1.25 else
-            f"about {'twice' if round(ratio) == 2 else words(round(ratio)) + ' times'} as many samples as" if ratio > 1
-            else f"only {pct(ratio, 0)} as many samples as")
-    draw = f"with {many} test digits per class to draw the closest from"
+    if 0.8 <= ratio <= 1.25:
+        many = "about as many"
+    elif ratio > 1:
+        many = "about " + ("twice" if round(ratio) == 2 else f"{words(round(ratio))} times") + " as many"
+    else:
+        many = f"only {pct(ratio, 0)} as many"
+    draw = f"with {many} samples as test digits per class to draw the closest from"
     return text + (f"In {len(nearer)} of the {len(pairs)} classes ({listed(nearer)}) the closest sample lies nearer "
                    f"its training digit than the closest test digit of its class does, {draw}; in the others a new "
                    "digit comes as close.")
@@ -676,6 +679,7 @@ def paths_verdict(record: dict) -> str:
     changes = {mode: sum(sum(a != b for a, b in zip(p["modes"][mode]["predicted"], p["modes"][mode]["predicted"][1:]))
                          for p in pairs) for mode in ("lerp", "slerp")}
     better, worse = _slerp_margins(pairs)
+    ink = ink_sentence(pairs)
     text = (f"Slerp's least confident frame was read more confidently than lerp's, by more than five points, in "
             f"{better} of {plural(len(pairs), 'pair')}"
             + (f", less confidently in {worse}" if worse else "")
@@ -691,9 +695,8 @@ def paths_verdict(record: dict) -> str:
                  "argument predicts, but with this few pairs that is a tendency, not a finding.")
     else:
         text += ("On these pairs the lower norm along the straight line does not show consistently in the "
-                 "classifier's readings" + ("." if _fainter_lerp(pairs) is not None else
-                                            ", so this run does not confirm the norm argument."))
-    return text + ink_sentence(pairs)
+                 "classifier's readings" + ("." if ink else ", so this run does not confirm the norm argument."))
+    return text + ink
 
 
 INK_MARGIN = 0.05  # lerp's faintest frame counts as fainter than slerp's when its gap is this much larger
@@ -773,8 +776,8 @@ def interpolation_conclusion(record: dict) -> str:
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         text += (f", and slerp kept its least confident frame clearer than lerp's in {_slerp_margins(pairs)[0]} of "
                  f"{plural(len(pairs), 'pair')}")
-        if _fainter_lerp(pairs) is not None:
-            text += f"; lerp's frames faded more than slerp's in {_fainter_lerp(pairs)} of {len(pairs)}"
+        if (fainter := _fainter_lerp(pairs)) is not None:
+            text += f"; lerp's frames faded more than slerp's in {fainter} of {len(pairs)}"
     return text + "."
 
 
