@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,9 +22,9 @@ from tools.run_notebook import UPSTREAM, Unfinished, check_finished, outputs_of,
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}  # no outer make's jobserver
 
 
-def runner(*args, out):
+def runner(*args, out, env=ENV):
     return subprocess.run([sys.executable, "-m", "tools.run_notebook", *args, "--out", str(out)], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=300, env=ENV)
+                          capture_output=True, text=True, timeout=300, env=env)
 
 
 # ---------------------------------------------------------------- parameters, before any kernel starts
@@ -87,9 +88,11 @@ def copied_root(executed_root, tmp_path):
 def test_a_killed_run_never_leaves_a_notebook_that_passes_for_finished(sig, copied_root):
     target, figure = copied_root / "03_gan_samples.ipynb", copied_root / "03_gan_samples" / "figures" / "grids.png"
     before, drawn = target.read_bytes(), figure.stat().st_mtime
+    scratch = tempfile.mkdtemp(prefix="k")  # short: a socket's path is limited to about 100 characters
     process = subprocess.Popen([sys.executable, "-m", "tools.run_notebook", "03_gan_samples", "--profile", "smoke",
-                                "--out", str(copied_root), "--no-progress"], cwd=PROJECT_ROOT, env=ENV,
-                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                "--out", str(copied_root), "--no-progress"], cwd=PROJECT_ROOT,
+                               env={**ENV, "TMPDIR": scratch}, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 180
     while figure.stat().st_mtime == drawn:  # killed half-way: after the run has redrawn some of its outputs
         assert time.monotonic() < deadline and process.poll() is None, "the run never got under way"
@@ -100,6 +103,12 @@ def test_a_killed_run_never_leaves_a_notebook_that_passes_for_finished(sig, copi
     with pytest.raises(Unfinished, match=r"03_gan_samples.ipynb is older than files among its own outputs "
                                          r"\(03_gan_samples/.*a rerun did not finish"):
         check_finished(copied_root, None)
+    # the killed run's kernel sockets stay until the next run starts, which removes them and later its own
+    assert [path.name.split("-")[2] for path in Path(scratch).iterdir()] == [str(process.pid)]
+    assert runner("03_gan_samples", "--profile", "smoke", "--no-progress", out=copied_root,
+                  env={**ENV, "TMPDIR": scratch}).returncode == 0
+    assert os.listdir(scratch) == []
+    os.rmdir(scratch)
 
 
 @pytest.mark.parametrize("status", ["running", "pending"])

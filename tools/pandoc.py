@@ -9,8 +9,6 @@ Firefox and Safari draw natively: no MathJax, no CDN, no network.
 from __future__ import annotations
 
 import subprocess
-import tempfile
-from pathlib import Path
 
 import pypandoc
 
@@ -24,14 +22,10 @@ def convert(text: str, to: str, *args: str, outputfile: str | None = None, reade
     return pypandoc.convert_text(text, to, format=reader, extra_args=list(args), outputfile=outputfile)
 
 
-def default_data_file(name: str) -> Path:
-    """One of Pandoc's own data files (e.g. ``reference.docx``), written to a temporary file."""
-    data = subprocess.run([pypandoc.get_pandoc_path(), "--print-default-data-file", name], check=True,
+def default_data_file(name: str) -> bytes:
+    """One of Pandoc's own data files (e.g. ``reference.docx``), as its bytes."""
+    return subprocess.run([pypandoc.get_pandoc_path(), "--print-default-data-file", name], check=True,
                           capture_output=True).stdout
-    handle = tempfile.NamedTemporaryFile(suffix=Path(name).suffix, delete=False)
-    handle.write(data)
-    handle.close()
-    return Path(handle.name)
 
 
 def markdown_to_html(texts: list[str]) -> list[str]:

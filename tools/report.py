@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import io
 import json
 import re
 import shutil
@@ -127,7 +128,7 @@ def _metadata_file(meta: dict, folder: Path) -> Path:
 
 def a4_reference_docx(folder: Path) -> Path:
     """Pandoc's own reference document with an A4 page and MARGIN, for ``--reference-doc``."""
-    default = pandoc.default_data_file("reference.docx")
+    default = io.BytesIO(pandoc.default_data_file("reference.docx"))
     path = folder / "reference.docx"
     with zipfile.ZipFile(default) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():

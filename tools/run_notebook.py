@@ -24,11 +24,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -129,8 +129,35 @@ def progress_on_terminal(root: Path, name: str):
         path.unlink(missing_ok=True)
 
 
-def kernel_manager_class():
-    """A kernel manager that talks over IPC sockets, which need no encryption; plain TCP on Windows."""
+SOCKETS_PREFIX = "assignment3-kernel-"
+
+
+@contextmanager
+def kernel_folder():
+    """A folder of its own for one run's kernel sockets, removed after the run, and folders of runs that were
+    killed (their process gone, named in the folder's name) removed before it. (Windows talks over TCP, and
+    its os.kill would end the process it asks about.)"""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SOCKETS_PREFIX}*-*") if os.name != "nt" else ():
+        pid = folder.name.removeprefix(SOCKETS_PREFIX).split("-")[0]
+        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"{SOCKETS_PREFIX}{os.getpid()}-") as folder:
+        yield folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (PermissionError), or a system that cannot tell
+        return True
+    return True
+
+
+def kernel_manager_class(folder: str):
+    """A kernel manager that talks over IPC sockets, which need no encryption, with its sockets and connection
+    file in ``folder`` (one per run: make -j runs several). Plain TCP on Windows."""
     from jupyter_client import AsyncKernelManager
     from traitlets import default
 
@@ -143,8 +170,12 @@ def kernel_manager_class():
             return "ipc"
 
         @default("ip")
-        def _default_ip(self):  # the sockets' path: one of its own for each kernel (make -j runs several)
-            return os.path.join(tempfile.gettempdir(), f"assignment3-kernel-{uuid.uuid4().hex}")
+        def _default_ip(self):
+            return os.path.join(folder, "kernel")
+
+        @default("connection_file")
+        def _default_connection_file(self):
+            return os.path.join(folder, "kernel.json")
 
     return IPCKernelManager
 
@@ -170,10 +201,10 @@ def _run_locked(name: str, root: Path, parameters: dict, progress: bool) -> Path
     if progress:
         print(f"[{name}] started", file=sys.stderr, flush=True)
     try:
-        with progress_on_terminal(root, name) if progress else _nothing():
+        with progress_on_terminal(root, name) if progress else _nothing(), kernel_folder() as sockets:
             papermill.execute_notebook(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", partial, parameters=parameters,
                                        kernel_name=KERNEL, cwd=PROJECT_ROOT / "notebooks", progress_bar=False,
-                                       kernel_manager_class=kernel_manager_class())
+                                       kernel_manager_class=kernel_manager_class(sockets))
         problem = unfinished_reason(Path(partial)) or incomplete_reason(root, name)
         if problem:
             raise Unfinished(f"{name}: {problem}")
