@@ -171,9 +171,9 @@ def lr_study(records: list[dict]):
 def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
     """Three panels: ||dL/dh_t|| against t at initialisation and after training (log scale), and how well a
     linear read-out names the first digit from the state at each t, after training (solid) and at
-    initialisation (dashed). ``flows[moment][model]`` is ``lib.recurrent_measure.gradient_flow``'s record,
-    moment "init" or "trained", and optionally "failed": a seed of the same model that did not learn, dotted
-    beside the trained one."""
+    initialisation (dashed), wider where they lie under others. ``flows[moment][model]`` is
+    ``lib.recurrent_measure.gradient_flow``'s record, moment "init" or "trained", and optionally "failed": a seed
+    of the same model that did not learn, dotted beside the trained one."""
     fig, axes = plt.subplots(1, 3, figsize=(WIDTH, 2.2))
     for ax, moment, title in ((axes[0], "init", "gradient at initialisation"),
                               (axes[1], "trained", "gradient after training")):
@@ -186,17 +186,17 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
                          label=f"{MODELS[model].label}, a seed that failed")
         axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], ":", lw=1.2,
                      color=MODELS[model].colour)
-    for moment, line in (("trained", "-"), ("init", "--")):
+    for moment, line, meaning in (("trained", "-", "read-out after training"), ("init", "--", "read-out at initialisation")):
         for k, (model, flow) in enumerate(flows[moment].items()):  # wider first: lines that coincide stay visible
             axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line,
-                         lw=max(1.0, 2.6 - 0.8 * k), color=MODELS[model].colour,
-                         label=MODELS[model].label if moment == "trained" else None)
+                         lw=max(1.0, 2.6 - 0.8 * k), color=MODELS[model].colour)
+        axes[2].plot([], [], line, lw=1.2, color="0.35", label=meaning)  # the line style's meaning, in the legend
     axes[2].axhline(10, color="grey", ls=(0, (1, 2)), lw=0.8)
     axes[2].set(title="first digit read from the state", xlabel="time step t", ylabel="test palindromes (%)",
                 ylim=(0, 103))
     for ax in axes[:2]:
         _major_log_labels(ax)
-    legend_below(fig, [axes[2], axes[1]], ncol=len(flows["trained"]) + len(failed))
+    legend_below(fig, [axes[1], axes[2]], ncol=3)
     return fig
 
 

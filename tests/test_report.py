@@ -586,6 +586,10 @@ def test_a_model_added_to_the_registry_appears_in_every_table_figure_and_headlin
         plt.close(figure)
     flows = {moment: {m: flow([1e-3, 1e-2, 1e-1], [0.5] * 3) for m in ("rnn", "dummy")} for moment in ("init", "trained")}
     assert "dummy net" in set(part1.gradient_table(flows)["model"])
+    figure = plots.gradient_flow(flows, 4)  # each model once, and what its solid and dashed lines mean
+    labels = [text.get_text() for text in figure.legends[0].get_texts()]
+    assert labels == ["vanilla RNN", "dummy net", "read-out after training", "read-out at initialisation"], labels
+    plt.close(figure)
 
 
 def test_ties_the_widened_grid_and_a_choice_on_its_edge_are_each_said_only_when_they_happen():

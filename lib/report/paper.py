@@ -327,7 +327,7 @@ def part2_results(doc: Document, gan: dict) -> str:
                   "over splits). The real column scores the test digits, and for its distance to the test digits "
                   "it sets training digits against them; the samples' distances use the same reference sets."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
-                   "beside the real test digits.", 55),
+                   "beside the real test digits.", 42),
     ])
 
 
