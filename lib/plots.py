@@ -186,7 +186,8 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
                          label=f"{MODELS[model].label}, a seed that failed")
         axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], ":", lw=1.2,
                      color=MODELS[model].colour)
-    for moment, line, meaning in (("trained", "-", "read-out after training"), ("init", "--", "read-out at initialisation")):
+    for moment, line, meaning in (("trained", "-", "read-out after training"),
+                                  ("init", "--", "read-out at initialisation")):
         for k, (model, flow) in enumerate(flows[moment].items()):  # wider first: lines that coincide stay visible
             axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line,
                          lw=max(1.0, 2.6 - 0.8 * k), color=MODELS[model].colour)
