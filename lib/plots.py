@@ -110,23 +110,30 @@ def sweep_overview(records: list[dict]):
 
 
 def learning_curves(results: list[dict]):
-    """One panel per model: validation accuracy against step, one line per run, coloured by T."""
+    """One column per model: validation accuracy (top) and training loss (bottom, log scale) against step, one
+    line per run, coloured by T."""
     models = models_in(results)
-    fig, axes = plt.subplots(1, len(models), figsize=(WIDTH, 2.1), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(2, len(models), figsize=(WIDTH, 3.6), sharex=True, sharey="row", squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
     # lengths told apart at a glance, in colours that no model of lib.recurrent.MODELS uses in other figures
     palette = ["black", "tab:orange", "tab:purple", "tab:olive", "tab:pink", "tab:brown", "tab:cyan", "tab:gray"]
     colours = dict(zip(lengths, (palette * len(lengths))[:len(lengths)]))
     dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
     first_seed = min(r["seed"] for r in results)
-    for ax, model in zip(axes[0], models):
+    for (top, bottom), model in zip(axes.T, models):
         for r in sorted((r for r in results if r["model"] == model), key=lambda r: -r["seq_length"]):
-            ax.plot([p["step"] for p in r["curves"]], [p["validation_accuracy"] * 100 for p in r["curves"]],
-                    color=colours[r["seq_length"]], ls=dashes[r["seq_length"]], alpha=0.85, lw=1.1,
-                    label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
-        ax.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
-        ax.set(title=MODELS[model].label, xlabel="training step")
+            steps, style = [p["step"] for p in r["curves"]], dict(color=colours[r["seq_length"]], alpha=0.85, lw=1.1,
+                                                                   ls=dashes[r["seq_length"]])
+            top.plot(steps, [p["validation_accuracy"] * 100 for p in r["curves"]], **style,
+                     label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
+            bottom.semilogy(steps, [p["loss"] for p in r["curves"]], **style)
+        top.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
+        bottom.axhline(np.log(1 / CHANCE), ls="--", color="gray", lw=0.8)  # the loss of a uniform guess, ln 10
+        top.set(title=MODELS[model].label)
+        bottom.set(xlabel="training step")
     axes[0][0].set_ylabel("validation accuracy (%)")
+    axes[1][0].set_ylabel("training loss (9)")
+    _major_log_labels(axes[1][0])
     legend_below(fig, axes[0][-1:], ncol=len(lengths))
     return fig
 
@@ -179,7 +186,7 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
                               (axes[1], "trained", "gradient after training")):
         for model, flow in flows[moment].items():
             ax.semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], "o-", ms=2, lw=1, **_style(model))
-        ax.set(title=title, xlabel="time step t", ylabel="mean ||dL/dh_t||")
+        ax.set(title=title, xlabel="time step t", ylabel=r"mean $\Vert\partial L/\partial h_t\Vert$")
     failed = flows.get("failed", {})
     for model, flow in failed.items():  # a seed of the same model that did not learn
         axes[1].semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], ":", lw=1.2, color=MODELS[model].colour,
@@ -192,7 +199,7 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
             axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line,
                          lw=max(1.0, 2.6 - 0.8 * k), color=MODELS[model].colour)
         axes[2].plot([], [], line, lw=1.2, color="0.35", label=meaning)  # the line style's meaning, in the legend
-    axes[2].axhline(10, color="grey", ls=(0, (1, 2)), lw=0.8)
+    axes[2].axhline(10, color="grey", ls="-.", lw=0.8, label="chance, 10%")
     axes[2].set(title="first digit read from the state", xlabel="time step t", ylabel="test palindromes (%)",
                 ylim=(0, 103))
     for ax in axes[:2]:
@@ -312,7 +319,7 @@ def gan_quality(evals: list[dict], baseline: dict):
     left.set(xlabel="step", ylabel="classifier IS (at most 10)", title="Inception score")
     middle.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
     middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real training digits")
-    middle.set(xlabel="step", ylabel="distance to the test set (log)", title="Fréchet distance")
+    middle.set(xlabel="step", ylabel="distance to test digits (log)", title="Fréchet distance")
     _major_log_labels(middle)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
     right.plot(steps, [e["D_test"] for e in evals], "s--", ms=2.5, lw=1, label="held-out digits")
@@ -353,9 +360,15 @@ def class_histogram(generated: list[float], real: list[float]):
 
 def interpolation_rows(rows: dict[str, tuple], size: float = 0.66):
     """One row of images per path: ``rows[label] = (images (N, 28, 28), probs (N, 10))``, each image titled
-    with the digit the classifier reads and its confidence."""
+    with the digit the classifier reads and its confidence, each column named by its place t on the path."""
+    from fractions import Fraction
+
     ncols = max(len(images) for images, _ in rows.values())
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size + 0.8, len(rows) * size * 1.25), squeeze=False)
+    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size + 0.8, len(rows) * size * 1.25 + 0.2),
+                             squeeze=False)
+    for k, ax in enumerate(axes[-1]):
+        ax.text(0.5, -0.08, f"t = {Fraction(k, ncols - 1)}", transform=ax.transAxes, ha="center", va="top",
+                fontsize=8)
     for ax_row, (label, (images, probs)) in zip(axes, rows.items()):
         images = _to_numpy_images(images)
         for k, ax in enumerate(ax_row):

@@ -143,7 +143,7 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
                                           **{"lstm-chrono": {5: six, 10: six}}))
     assert ahead.startswith("Within a budget of 800 steps, the zero-bias LSTM remembered the first digit better than "
                             "the vanilla RNN, each at the rate that the validation set chose for it: at T = 10, where "
-                            "either failed a seed, 6 of its 6 runs learned against 0 "
+                            "either failed on at least one seed, 6 of its 6 runs learned against 0 "
                             "of 6, and a permutation test of their mean test accuracies over every length of the sweep gives p = 0.00")
     assert "; every seed of the zero-bias LSTM learned up to T = 10 and every seed of the vanilla RNN up to T = 5." in ahead
     assert "on this budget it reached no further (T = 10)" in ahead
@@ -160,6 +160,7 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
     with_init["gradient_flow"]["init"] = dict(rnn=flow([1e-4, 1e-2, 1.0], [1.0] * 3),
                                               lstm=flow([1e-5, 1e-2, 1.0], [0.5] * 3))
     with_init["gradient_flow"]["trained"]["lstm"]["kept"] = [0.9, 0.6, 0.1, 0.2]
+    with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.4, 0.3, 0.1, 0.2]
     text = part1.conclusion_text(with_init)
     assert ("The difference is not in the starting gradient: with the initial weights the first step receives "
             "$1.0 \\times 10^{-5}$ of the last step's gradient in the zero-bias LSTM against $1.0 \\times 10^{-4}$ "
@@ -172,7 +173,11 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
     assert ("Over every seed run at T = 20 (3 of the vanilla RNN and 3 of the zero-bias LSTM), the share at t = 1 spans $1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$ "
             "in the vanilla RNN and $1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$ in the zero-bias LSTM with the initial "
             "weights, and 1 in the vanilla RNN and 1 in the zero-bias LSTM after training.") \
-        in part1.init_comparison_sentence(with_init["gradient_flow"]) and "afterwards 2 of its 4 units keep half" in text
+        in part1.init_comparison_sentence(with_init["gradient_flow"]) and "afterwards 2 of its 4 units keep at least " \
+        "half of what they held at the first step, against 0 with the initial weights." in text
+    with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.9, 0.6, 0.1, 0.2]
+    assert "What training changes" not in part1.conclusion_text(with_init), "said only when training added units"
+    with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.4, 0.3, 0.1, 0.2]
     for seed in with_init["gradient_flow"]["seeds"]:
         seed["initial"] = 1e-2 if seed["model"] == "lstm" else seed["initial"]
     assert "starting gradient" not in part1.conclusion_text(with_init), "said only when the LSTM starts no better"
@@ -395,7 +400,15 @@ def test_the_copy_check_within_each_class_names_the_classes_that_copy():
     rows[7] = dict(rows[7], below=0.3, median_sample=6.0)
     text = part2.neighbour_class_sentence(dict(by_class=rows))
     assert "In 9 of the 10 classes" in text and "more than twice the 5% that new digits would give in 7 (30.0%): in " \
-        "that class the generator draws part of its samples from near its training digits" in text
+        "that class more of the samples lie near training digits than new digits would, a sign of memorising that " \
+        "the pooled check hides." in text
+    closest = dict(closest_digits=[1, 7], closest=[2.0, 3.0], closest_test=[1.5, 2.5])
+    assert "7 (30.0%): in that class more of the samples lie near training digits than new digits would, a sign of " \
+        "memorising that the pooled check hides, though in that class the closest sample is no nearer a training " \
+        "digit than the closest test digit: near neighbours, not copies." in \
+        part2.neighbour_class_sentence(dict(closest, by_class=rows))
+    closer = dict(closest, closest=[2.0, 2.0])  # a sample of 7 nearer its training digit: no such clause
+    assert "not copies" not in part2.neighbour_class_sentence(dict(closer, by_class=rows))
     mixed = dict(closest_digits=[1, 3, 7], closest_train_labels=[1, 1, 7])
     assert part2.neighbour_mismatch_sentence(mixed, "Figure 9") == (
         "In Figure 9 the sample read as 3 lies nearest a training 1: it is no copy of a digit of its own class, and "
@@ -502,9 +515,9 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
                predicted=[0, 7, 5], latent_norms=[10.0, 7.0, 10.0])
     record = dict(pairs=[dict(classes=[0, 5], confidences=[1.0, 1.0], modes=dict(lerp=dip, slerp=flat))])
     table = part2.walk_table(record)
-    assert part2.interpolation_conclusion(record) == ("Between digits of different classes, 2 of the 2 interpolation "
+    assert part2.interpolation_conclusion(record) == ("Between digits of different classes, both interpolation "
                                                       "paths passed through a digit of neither class, and slerp kept "
-                                                      "its least confident frame clearer than lerp's in 1 of 1 pair.")
+                                                      "its least confident frame clearer than lerp's in the one pair.")
     lerp, slerp = table.iloc[0], table.iloc[1]
     assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 1/2: 7 at 60%")
     assert (slerp["reading changes"], slerp["first change, t"], slerp["digits of neither end"]) == (0, "–", "3")
@@ -512,12 +525,12 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
     assert "along the lerp paths the latent norm falls to as little as 70% of" in text.lower()
     assert "slerp paths the latent norm never falls below the smaller endpoint's" in text
     verdict = part2.paths_verdict(record)
-    assert "read more confidently than lerp's, by more than five points, in 1 of 1 pair;" in verdict
+    assert "read more confidently than lerp's, by more than five points, in the one pair;" in verdict
     assert "twice along the lerp paths and never along the slerp" in verdict and "as the norm argument" in verdict
     swapped = dict(pairs=[dict(record["pairs"][0], modes=dict(lerp=flat, slerp=dip))])
     mixed = dict(pairs=record["pairs"] + swapped["pairs"])
     assert "does not confirm the norm argument" in part2.paths_verdict(swapped)
-    assert "in 1 of 2 pairs, less confidently in 1" in part2.paths_verdict(mixed)
+    assert "in 1 of the 2 pairs, less confidently in 1" in part2.paths_verdict(mixed)
     assert "does not confirm" in part2.paths_verdict(mixed) and "The ink" not in part2.paths_verdict(mixed), \
         "a record without ink is judged by its readings alone"
 
@@ -536,7 +549,7 @@ def test_the_frames_ink_is_set_against_the_blend_of_the_ends_and_the_verdict_fol
     verdict = part2.paths_verdict(record)
     assert "carries 20% less, 20% less and 20% less ink than the straight blend of its endpoints' ink, against 0% more, 0% more and 0% more along slerp" in verdict
     assert "In every pair the straight line's frames fade more than the great circle's" in verdict
-    assert part2.interpolation_conclusion(record).endswith("; lerp's frames faded more than slerp's in 3 of 3.")
+    assert part2.interpolation_conclusion(record).endswith("; lerp's frames faded more than slerp's in all 3 pairs.")
     assert "a tendency" in part2.paths_verdict(dict(pairs=[pair(faded, ends), pair(ends, ends)]))
     same = part2.paths_verdict(dict(pairs=[pair(faded, faded)]))
     assert "so this run does not confirm the norm argument" in same, "both paths fade alike: no support"
@@ -575,7 +588,8 @@ def test_a_model_added_to_the_registry_appears_in_every_table_figure_and_headlin
     assert "The dummy net learned from every seed at none of the lengths" in part1.headline(records)
     assert "dummy net" in set(part1.models_table(8, 10, ["rnn", "dummy"])["model"])
     for r in records:
-        r["curves"] = [dict(step=0, validation_accuracy=0.1), dict(step=50, validation_accuracy=r["test_accuracy"])]
+        r["curves"] = [dict(step=0, validation_accuracy=0.1, loss=2.3),
+                       dict(step=50, validation_accuracy=r["test_accuracy"], loss=0.1)]
     from lib import plots
 
     for figure in (plots.sweep_overview(records), plots.learning_curves(records)):
@@ -588,7 +602,8 @@ def test_a_model_added_to_the_registry_appears_in_every_table_figure_and_headlin
     assert "dummy net" in set(part1.gradient_table(flows)["model"])
     figure = plots.gradient_flow(flows, 4)  # each model once, and what its solid and dashed lines mean
     labels = [text.get_text() for text in figure.legends[0].get_texts()]
-    assert labels == ["vanilla RNN", "dummy net", "read-out after training", "read-out at initialisation"], labels
+    assert labels == ["vanilla RNN", "dummy net", "read-out after training", "read-out at initialisation",
+                      "chance, 10%"], labels
     plt.close(figure)
 
 
@@ -718,7 +733,7 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
     assert "rise again" not in text
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout"] = [1.0, 0.4, 0.9]
     assert "A read-out can rise again near the end" in part1.readout_text(metrics)
-    assert "still holds it at t = 3 (90%, after a dip to 40% at t = 2) before any training" in part1.readout_text(metrics)
+    assert "names it again at t = 3 (90%, after a dip to 40% at t = 2) before any training" in part1.readout_text(metrics)
     metrics["gradient_flow"]["failed"]["rnn"]["readout"] = [1.0, 0.9, 0.6]
     assert "and stays above half, ending at 60%, against its test accuracy of 21%: the network keeps the digit for " \
         "only part" in part1.readout_text(metrics)

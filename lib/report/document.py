@@ -104,6 +104,16 @@ def count(value: int | None) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{int(value):,}"
 
 
+def some_of(k: int, n: int, noun: str) -> str:
+    """'none of the 3 pairs', '1 of the 3 pairs', 'all 3 pairs' ('both pairs' for two)."""
+    nouns = noun if n == 1 else f"{noun}s"
+    if k == 0:
+        return f"none of the {n} {nouns}" if n > 1 else f"no {noun}"
+    if k == n:
+        return "both " + nouns if n == 2 else f"all {n} {nouns}" if n > 2 else f"the one {noun}"
+    return f"{k} of the {n} {nouns}"
+
+
 def listed(items: list) -> str:
     """'a', 'a and b', 'a, b and c'."""
     items = [str(item) for item in items]

@@ -34,7 +34,7 @@ def introduction(doc: Document, data: dict) -> str:
         "palindrome from the digits before it. Part II trains a generative adversarial network (GAN) "
         f"{doc.cite('goodfellow2014')} on handwritten digits from MNIST {doc.cite('lecun1998')}, measures its "
         "samples against real digits, and walks through its latent space between two digits of different classes."
-        + (f" Full MNIST could not be downloaded where this ran, so Part II uses {part2.data_text(data['gan'])} "
+        + (f" The machine that ran this had no copy of full MNIST and could not download one, so Part II uses {part2.data_text(data['gan'])} "
            f"{doc.cite('raschka2018')}, and its numbers hold for that subset." if "gan" in data and data["gan"]["data_source"] != "mnist" else ""),
     ]
     return "\n\n".join(text)
@@ -117,8 +117,8 @@ def part1_training(doc: Document, lstm: dict) -> str:
         f"T = 5 with the course's defaults has {max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, the "
         f"long-memory {'run' if len(p['long_seeds']) * len(p['long_models']) == 1 else 'runs'} "
         f"{p['long_max_steps']:,}); a "
-        f"run stops early once it has reached {part1.early_stop_rule(lstm)}. One budget for "
-        "every $T$ matters: a budget that grew with $T$ would let a model look better at a longer palindrome only "
+        f"run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget is the same "
+        "at every $T$ on purpose: a budget that grew with $T$ would let a model look better at a longer palindrome only "
         "because it trained longer there.",
         doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),
     ])
@@ -138,7 +138,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)}",
+        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} lists each run.",
+        doc.table("p1_check", part1.check_table(check), "The runs at T = 5 with the course's defaults: final test "
+                  "accuracy and the first evaluation at which the validation accuracy reached 99%."),
     ]
     if study:
         parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'], p['study_rates'])} {doc.tab('p1_study')} "
@@ -164,9 +166,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
                     ("Partial memory.", " ".join(filter(None, [part1.partial_sentence(sweep),
                                                                part1.below_chance_sentence(sweep)]))),
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
-        doc.figure("learning_curves", "Validation accuracy during training, one line per run, coloured and dashed by "
-                   "T; the grey dashed line is chance. The panels share their step axis; a line ends where its run "
-                   "stopped, early once it had learned."),
+        doc.figure("learning_curves", "Validation accuracy (top) and training loss (9) on a log scale (bottom) "
+                   "during training, one line per run, coloured and dashed by T; the grey dashed lines are chance and "
+                   "its loss, ln 10. The panels share their step axis; a line ends where its run stopped, early once "
+                   "it had learned."),
     ]
     long = part1.runs_of(lstm, "long")
     parts.append(f"**Long memory.** {long_sentence(long)}")
@@ -295,8 +298,8 @@ def part2_training(doc: Document, gan: dict) -> str:
         "samples and of real digits (the test digits for the final run, the training digits for the ablation, so "
         "that comparing configurations never looks at the test digits); the share of each digit; and, with no "
         f"classifier, the *isolated bright pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale "
-        f"from 0 to 1) whose eight neighbours are all darker than {SALT_DARK:g}, a speckle that pen strokes never "
-        "leave. The Inception score and the Fréchet distance depend on the number of images, so each is computed "
+        f"from 0 to 1) whose eight neighbours are all darker than {SALT_DARK:g}, specks that "
+        "real pen strokes do not make. The Inception score and the Fréchet distance depend on the number of images, so each is computed "
         f"on splits of {split:,} images and set beside the same measure on {split:,} real digits: what a "
         "generator of new, real-looking digits would score.",
     ])
@@ -325,7 +328,8 @@ def part2_results(doc: Document, gan: dict) -> str:
                   "average and of the raw generator against real digits, the Inception score and the Fréchet "
                   f"distances in splits of {gan['final']['n'] // gan['final']['splits']:,} (mean ± standard deviation "
                   "over splits). The real column scores the test digits, and for its distance to the test digits "
-                  "it sets training digits against them; the samples' distances use the same reference sets."),
+                  "it sets training digits against them; the samples' distances use the same reference sets. "
+                  + part2.reference_size_note(gan)),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 42),
     ])
@@ -522,7 +526,7 @@ SECTIONS = [
     Section("# Part II: a GAN on MNIST\n\n## The game and the networks", "gan", lambda doc, d: part2_setup(doc, d["gan"])),
     Section("## Training and measuring", "gan", lambda doc, d: part2_training(doc, d["gan"])),
     Section("## Results", "gan", lambda doc, d: part2_results(doc, d["gan"])),
-    Section("## What each part of the training buys", "ablation", lambda doc, d: part2_ablation(doc, d["ablation"])),
+    Section("## Ablation: what each training choice adds", "ablation", lambda doc, d: part2_ablation(doc, d["ablation"])),
     Section("## Samples during training", "grids", lambda doc, d: part2_samples(doc, d["grids"], d.get("gan"), d.get("neighbours"))),
     Section("## Interpolation between two digits", "interpolation",
             lambda doc, d: part2_interpolation(doc, d["interpolation"])),

@@ -125,6 +125,14 @@ def check_sentence(check: list[dict]) -> str:
             f"validation accuracy {listed(reached)}.")
 
 
+def check_table(check: list[dict]) -> pd.DataFrame:
+    """The runs at T = 5 with the course's defaults, one row each: input, seed, test accuracy, first step at 99%."""
+    runs = sorted(check, key=lambda r: (r["encoding"] != "scalar", r["seed"]))  # the course's scalar input first
+    return pd.DataFrame([{"input": ENCODING_WORDS[r["encoding"]], "seed": r["seed"],
+                          "final test accuracy": pct(r["test_accuracy"]),
+                          "first step at 99% validation accuracy": count(r["steps_to_99"])} for r in runs])
+
+
 def encoding_sentence(check: list[dict]) -> str:
     """Why the scalar input needs more steps than one-hot, when it does (median first step at 99%)."""
     first = {e: [r["steps_to_99"] for r in check if r["encoding"] == e and r["steps_to_99"]] for e in INPUT_DIMS}
@@ -496,13 +504,15 @@ def readout_text(metrics: dict) -> str:
     init = flows.get("init", {})
     lost = [(m, _below_half(f)) for m, f in init.items() if f["readout"][-1] < 0.5]
     kept = [m for m, f in init.items() if f["readout"][-1] >= 0.5]
+    dips = [_dip(init[m]["readout"]) for m in kept]  # a read-out that fell and rose names the digit again
+    verb = {(False, 1): "still holds it", (False, 2): "still hold it", (True, 1): "names it again",
+            (True, 2): "name it again"}[any(dips), min(len(kept), 2)] if kept else ""
     if lost:
         text += (f" With the initial weights, the state of the {listed([label(m) for m, _ in lost])} loses the first "
                  f"digit within a few steps (the read-out falls below half by t = {listed([str(t) for _, t in lost])}"
                  + (", in the same order)" if len(lost) > 1 else ")")
-                 + (f", while the {listed([label(m) for m in kept])} still "
-                    f"{'holds' if len(kept) == 1 else 'hold'} it at t = {T - 1} "
-                    f"({listed([last(init[m]) + _dip(init[m]['readout']) for m in kept])}) before any training"
+                 + (f", while the {listed([label(m) for m in kept])} {verb} at t = {T - 1} "
+                    f"({listed([last(init[m]) + dip for m, dip in zip(kept, dips)])}) before any training"
                     if kept else "")
                  + ": a state that keeps the digit is what training had to build"
                  + (" in the others." if kept else "."))
@@ -653,9 +663,10 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
                 f"receives {sci(r_init)} of the gradient at t = {T - 1}")
         expected = f_init ** (T - 2)
         if 1 / 3 < r_init / expected < 3:
-            text += f", close to the cell path's $\\bar f^{{T-2}}$ = {sci(expected)}"
+            text += f", close to the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate"
         elif r_init > expected:
-            text += f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)}, the rest through $h$"
+            text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate, the rest "
+                     "through $h$")
         text += (f"; after training the gate is {num(f_trained)} and the gradient "
                  f"{'grows' if r_trained > 1 else 'falls'} by {_factor(r_trained)} on its way back.")
         sentences.append(text)
@@ -681,8 +692,8 @@ def kept_text(flows: dict, T: int) -> str:
             + ("with the initial weights, none did." if not any(map(int, before)) else
                f"with the initial weights, {listed(before)} did, in the same order."))
     if hidden:
-        text += (f" The mean gate hides these units: its power $\\bar f^{{T-2}}$ ({listed(hidden)}) would predict "
-                 "that no unit keeps half.")
+        text += (f" The mean gate hides these units: after training its power $\\bar f^{{T-2}}$ ({listed(hidden)}) "
+                 "would predict that no unit keeps half.")
     return text
 
 
@@ -747,8 +758,8 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         f"{row['learned'][1]} of {row['seeds'][1]} (mean test accuracy " if i == 0 else
         f"from {row['learned'][0]} of {row['seeds'][0]} against {row['learned'][1]} of {row['seeds'][1]} (")
         + f"{pct(row['mean'][0])} against {pct(row['mean'][1])}, {_p(row['p'])})" for i, row in enumerate(rows)])
-    text = (f"The assignment asks for this comparison, the LSTM of its equations against the vanilla RNN. Where "
-            f"either failed a seed, {clauses}; pooled over every length of the sweep, {_p(result['p'])}. Each p is "
+    text = (f"This is the comparison the assignment asks for: the LSTM of equations (1) to (8) against the "
+            f"vanilla RNN. At the lengths where either model failed on at least one seed, {clauses}; pooled over every length of the sweep, {_p(result['p'])}. Each p is "
             "that of a permutation test: how often relabelling the two models' runs at random (within each length, "
             "when pooled) gives a difference of mean test accuracy as large."
             + (f" No single length reaches p < {SIGNIFICANT:g} on its own; the pooled test uses all the seeds at once."
@@ -832,27 +843,29 @@ def conclusion_text(metrics: dict) -> str:
         first, second = (0, 1) if winner == lstm else (1, 0)
         text = (f"Within a budget of {steps:,} steps, the {label(winner)} remembered the first digit better than the "
                 f"{label('rnn' if winner == lstm else lstm)}, each at the rate that the validation set chose for it: "
-                f"at T = {lengths}, where either failed a seed, "
+                f"at T = {lengths}, where either failed on at least one seed, "
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
                 f"{result['learned'][second]} of {result['seeds'][second]}, and a permutation test of their mean "
                 f"test accuracies over every length of the sweep gives {_p(result['p'])}; {reached}.")
         text += shared_rate_sentence(metrics, winner, "rnn" if winner == lstm else lstm)
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
-                f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed a seed, the "
+                f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least one seed, the "
                 f"difference of their test accuracies is within what the spread between seeds allows "
                 f"({_p(result['p'])}).")
     else:
         text = f"Within a budget of {steps:,} steps {reached}."
     init = starting_shares(flows)
-    trained = flows["trained"].get(lstm, {})
-    if winner == lstm and lstm in init and "rnn" in init and init[lstm] <= init["rnn"] and "kept" in trained:
+    trained, initial = flows["trained"].get(lstm, {}), flows.get("init", {}).get(lstm, {})
+    if winner == lstm and lstm in init and "rnn" in init and init[lstm] <= init["rnn"]:
         over = ", the medians over their seeds" if flows.get("seeds") else ", in the profiled runs"
         text += (f" The difference is not in the starting gradient: with the initial weights the first step "
                  f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
-                 f"{sci(init['rnn'])} in the RNN{over}. Training opens the LSTM's cell path (5) instead: afterwards "
-                 f"{kept_units(trained)} of its {len(trained['kept'])} units keep half of what they held at the "
-                 "first step.")
+                 f"{sci(init['rnn'])} in the RNN{over}.")
+        if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
+            text += (f" What training changes is a few units of the cell path (5): afterwards {kept_units(trained)} "
+                     f"of its {len(trained['kept'])} units keep at least half of what they held at the first step, "
+                     f"against {kept_units(initial)} with the initial weights.")
     failed, learned_rnn = flows.get("failed", {}).get("rnn"), flows["trained"].get("rnn")
     if failed and learned_rnn and "readout" in failed:
         text += (f" In the RNN's profiled seed that failed, a linear read-out names the first digit from the last "
@@ -959,7 +972,7 @@ def held_out_sizes() -> str:
 
 
 def settings_table(metrics: dict) -> pd.DataFrame:
-    p, chosen = metrics["parameters"], metrics["chosen_rates"]
+    p, chosen, check = metrics["parameters"], metrics["chosen_rates"], runs_of(metrics, "check")
     past = sorted({r["lr"] for r in runs_of(metrics, "lr_study")} - set(p["study_rates"]))
     study = (f"{listed([f'{r:g}' for r in p['study_rates']])} at T = {listed(p['study_lengths'])}"
              + (f", and {listed([f'{r:g}' for r in past])} past the grid's edge" if past else "")
@@ -973,6 +986,8 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "learning rates tried": study,
         "learning rate used": listed([f"{label(m)} {c['rate']:g}" for m, c in chosen.items()]),
         "step budget": f"{p['max_steps']:,} steps at every T; the long-memory runs {p['long_max_steps']:,}"
+                       + (f"; {max(r['max_steps'] for r in check):,} for the check at T = {check[0]['seq_length']}"
+                          if check else "")
                        + (f"; the {listed([label(m) for m in p['budget_models']])} again at T = "
                           f"{listed(p['budget_seq_lengths'])} on {p['budget_max_steps']:,}"
                           + (f", and with {p['budget_hidden_dim']} units on {p['max_steps']:,}"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..gan_measure import CLASS_BAND, GAUGE_IMAGES, MEASURES
 from ..progress import plural
-from .document import listed, num, pct, pct_span, words
+from .document import listed, num, pct, pct_span, some_of, words
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
               "template+rates": "template, moving average, final GAN's rates",
@@ -64,6 +64,17 @@ def quality_table(metrics: dict) -> pd.DataFrame:
 def _train_images(metrics: dict) -> int:
     """How many training digits the run had, from its data description ('mnist5k: 4,000 train / ...')."""
     return int(metrics["data"].split(": ", 1)[-1].split(" train")[0].replace(",", ""))
+
+
+def reference_size_note(metrics: dict) -> str:
+    """Why the real digits' two distances differ: the reference sets' sizes, and the one split of the test digits."""
+    train, test = _train_images(metrics), metrics["real_baseline"]["n"]
+    if train == test:
+        return ""
+    return (f"The same images lie {'closer to' if train > test else 'further from'} the {train:,} training digits "
+            f"than to the {test:,} test digits because the Fréchet distance between finite sets shrinks as they "
+            "grow" + (f"; the real digits' distance to the training digits is one set of {test:,}, so it has no "
+                      "spread." if metrics["real_baseline"]["splits"] == 1 else "."))
 
 
 def data_text(metrics: dict, short: bool = False) -> str:
@@ -265,7 +276,7 @@ def ema_sentence(metrics: dict) -> str:
         text += (f" The average's digit shares are {'less' if width['ema'] > width['raw'] else 'more'} even than the raw "
                  f"generator's (from {pct(spread['ema'][0])} to {pct(spread['ema'][1])}, against "
                  f"{pct(spread['raw'][0])} to {pct(spread['raw'][1])})"
-                 + (": on this seed the average buys its better scores with a less even coverage." if
+                 + (": on this seed the average's better scores come with a less even coverage." if
                     width["ema"] > width["raw"] and better_is and better_fd else "."))
     return text
 
@@ -615,13 +626,25 @@ def neighbour_class_sentence(record: dict) -> str:
                f"more than twice the 5% that new digits would give in {listed([str(r['digit']) for r in flagged])} "
                f"({listed([pct(r['below'], 1) for r in flagged])}): in "
                + ("that class" if len(flagged) == 1 else "those classes")
-               + " the generator draws part of its samples from near its training digits, a sign of memorising "
-               "that the pooled check hides")
+               + " more of the samples lie near training digits than new digits would, a sign of memorising "
+               "that the pooled check hides" + _no_copies(record, flagged))
     tightest = min(rows, key=lambda r: r["median_test"])["digit"]
     return (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
             f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' median distance "
             f"is below the test digits'; the share of samples closer than 95% of the same class's test digits "
             f"{spread}, {verdict}.")
+
+
+def _no_copies(record: dict, classes: list[dict]) -> str:
+    """', though in each of them ...' when no class of ``classes`` has a sample closer to a training digit than
+    its closest test digit is: near neighbours, not copies."""
+    if "closest_test" not in record:
+        return ""
+    closest = dict(zip(record["closest_digits"], zip(record["closest"], record["closest_test"])))
+    if any(r["digit"] in closest and closest[r["digit"]][0] < closest[r["digit"]][1] for r in classes):
+        return ""
+    return (", though in " + ("that class" if len(classes) == 1 else "each of them") + " the closest sample is no "
+            "nearer a training digit than the closest test digit: near neighbours, not copies")
 
 
 def walks_sentence(record: dict) -> str:
@@ -681,7 +704,7 @@ def paths_verdict(record: dict) -> str:
     better, worse = _slerp_margins(pairs)
     ink = ink_sentence(pairs)
     text = (f"Slerp's least confident frame was read more confidently than lerp's, by more than five points, in "
-            f"{better} of {plural(len(pairs), 'pair')}"
+            f"{some_of(better, len(pairs), 'pair')}"
             + (f", less confidently in {worse}" if worse else "")
             + (f", and about as confidently in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
             + f"; the reading changes {_times(changes['lerp'])} along the lerp paths and "
@@ -719,14 +742,14 @@ def ink_sentence(pairs: list[dict]) -> str:
     if fainter is None:
         return ""
     said = {mode: listed([_ink_words(_faintest(p["modes"][mode])[1]) for p in pairs]) for mode in ("lerp", "slerp")}
-    text = (f" The ink of the frames (their mean brightness) tells what the eye sees: the faintest inner frame of "
+    text = (f" The frames' ink (their mean brightness) measures what a reader sees: the faintest inner frame of "
             f"each lerp path carries {said['lerp']} ink than the straight blend of its endpoints' ink, against "
             f"{said['slerp']} along slerp. ")
     if fainter == len(pairs):
         return text + ("In every pair the straight line's frames fade more than the great circle's, so the lower "
                        "norm shows in how the frames look, even where the classifier still reads them confidently.")
     if fainter:
-        return text + (f"The straight line's frames fade more in {fainter} of {plural(len(pairs), 'pair')}: a "
+        return text + (f"The straight line's frames fade more in {some_of(fainter, len(pairs), 'pair')}: a "
                        "tendency in the direction the norm argument predicts, not a finding.")
     return text + ("In no pair do the straight line's frames fade more than the great circle's by more than "
                    f"{pct(INK_MARGIN, 0)}, so this run does not confirm the norm argument.")
@@ -770,14 +793,14 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
 def interpolation_conclusion(record: dict) -> str:
     """The interpolation in one sentence: paths through a third digit, and lerp against slerp pair by pair."""
     third, paths = _third_digit_paths(record)
-    text = (f"Between digits of different classes, {third} of the {paths} interpolation paths passed through a "
+    text = (f"Between digits of different classes, {some_of(third, paths, 'interpolation path')} passed through a "
             "digit of neither class")
     pairs = record["pairs"]
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
-        text += (f", and slerp kept its least confident frame clearer than lerp's in {_slerp_margins(pairs)[0]} of "
-                 f"{plural(len(pairs), 'pair')}")
+        text += (f", and slerp kept its least confident frame clearer than lerp's in "
+                 f"{some_of(_slerp_margins(pairs)[0], len(pairs), 'pair')}")
         if (fainter := _fainter_lerp(pairs)) is not None:
-            text += f"; lerp's frames faded more than slerp's in {fainter} of {len(pairs)}"
+            text += f"; lerp's frames faded more than slerp's in {some_of(fainter, len(pairs), 'pair')}"
     return text + "."
 
 
