@@ -83,7 +83,7 @@ def sweep_overview(records: list[dict]):
         shown = [T for T in lengths if (T,) in groups]
         accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) * 100 for T in shown]
         style = _style(model)
-        left.plot(shown, [a.mean() for a in accs], "-", lw=1.2, **style)
+        left.plot(shown, [a.mean() for a in accs], "-", marker="D", ms=3.5, mfc="white", lw=1.2, zorder=4, **style)
         for T, a in zip(shown, accs):  # every seed, offset per model so that no model hides another's
             left.scatter([T + offset] * len(a), a, s=14, color=style["color"], alpha=0.8, linewidths=0, zorder=3)
         runs = [r for r in records if r["model"] == model]
@@ -113,7 +113,7 @@ def learning_curves(results: list[dict]):
     """One column per model: validation accuracy (top) and training loss (bottom, log scale) against step, one
     line per run, coloured by T."""
     models = models_in(results)
-    fig, axes = plt.subplots(2, len(models), figsize=(WIDTH, 3.6), sharex=True, sharey="row", squeeze=False)
+    fig, axes = plt.subplots(2, len(models), figsize=(WIDTH, 3.2), sharex=True, sharey="row", squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
     # lengths told apart at a glance, in colours that no model of lib.recurrent.MODELS uses in other figures
     palette = ["black", "tab:orange", "tab:purple", "tab:olive", "tab:pink", "tab:brown", "tab:cyan", "tab:gray"]

@@ -462,7 +462,9 @@ def test_a_seed_that_failed_is_profiled_beside_the_one_that_learned_and_told_apa
     assert "In a seed that failed at this length" in text and "less than in the seed that learned" in text
     table = part1.gradient_table(flows)
     assert list(table["model"]) == ["vanilla RNN", "vanilla RNN, a seed that failed"]
-    assert table.iloc[1]["share at t = 1, trained"] == "$1.0 \\times 10^{-6}$" and table.iloc[1]["units keeping half, initial / trained"] == "–"
+    assert table.iloc[1]["gradient share at t = 1, initial / trained"] == "– / $1.0 \\times 10^{-6}$"
+    assert table.iloc[1]["units keeping half, initial / trained"] == "– / –"
+    assert table.iloc[0]["carry factor, initial / trained"] == "1.00 / 0.90"
     plt.close(plots.gradient_flow(flows, 4))
 
 

@@ -138,9 +138,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} lists each run.",
-        doc.table("p1_check", part1.check_table(check), "The runs at T = 5 with the course's defaults: final test "
-                  "accuracy and the first evaluation at which the validation accuracy reached 99%."),
+        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} gives each run.",
+        doc.table("p1_check", part1.check_table(check), "The runs at T = 5 with the course's defaults, seed by "
+                  "seed: final test accuracy and the first evaluation at which the validation accuracy reached 99%."),
     ]
     if study:
         parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'], p['study_rates'])} {doc.tab('p1_study')} "
@@ -152,11 +152,13 @@ def part1_results(doc: Document, lstm: dict) -> str:
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
-        f"99%, and {doc.fig('learning_curves')} its validation accuracy during training. {part1.headline(sweep)}",
-        doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (line) "
-                   "and each run (dots, set slightly apart per model); the dashed line is chance. Right: the steps until "
-                   "the validation accuracy first reached 99%, one point per run, on a log scale; a cross marks the runs "
-                   "that never did, at their step budget (grey), with their number above when there are several."),
+        f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
+        f"{part1.headline(sweep)}",
+        doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (open "
+                   "diamonds, joined at the lengths run) and each run (dots, set slightly apart per model); the dashed "
+                   "line is chance. Right: the steps until the validation accuracy first reached 99%, one point per "
+                   "run, on a log scale; a cross marks the runs that never did, at their step budget (grey), with "
+                   "their number above when there are several."),
         doc.table("p1_sweep", part1.sweep_table(sweep, part1.runs_of(lstm, "budget")), "Mean test accuracy over "
                   "seeds against T and, in brackets, the seeds that learned (final test accuracy at least 99%) of "
                   f"those run; every run on a budget of {p['max_steps']:,} steps unless its row names more steps or "
@@ -224,8 +226,9 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                    "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
                    "seed that failed; grey: chance."),
         doc.table("p1_gradient", part1.gradient_table(flows), f"The profiled runs of {doc.fig('gradient_flow')} in "
-                  "numbers (the text also gives medians over every seed). Share at t = 1: the gradient norm at the "
-                  "first step divided by that at the last. Carry factor: the element-wise factor that carries the "
+                  "numbers (the text also gives medians over every seed), each measure with the initial weights "
+                  "and after training. Gradient share at t = 1: the gradient norm at the first step divided by that "
+                  "at the last. Carry factor: the element-wise factor that carries the "
                   "state one step back, averaged over units and steps: the tanh slope $1 - h^2$ in the RNN (without "
                   "$W_{hh}$), the forget gate in the LSTM. First digit read: the share of test palindromes whose "
                   "first digit the linear read-out names from the last state. Units keeping half: LSTM units whose "
@@ -492,7 +495,7 @@ def course_files(doc: Document) -> str:
 REPRODUCE = "```\n" + "\n".join(f"{command:<54}# {what}" for command, what in [
     ("make all", "set-up, the notebooks, this report"),
     ("make test", "the tests, notebooks on tiny settings"),
-    ('make submission STUDENT=12345678 NAME="Ada Lovelace"', "the zip for the course"),
+    ('make submission STUDENT=<number> NAME="<name>"', "the zip, your number and name on it"),
     ("make all PROFILE=full", "larger T, more seeds, a GRU"),
     ("python course/train.py --input_length 10", "one of the course's entry points"),
 ]) + "\n```"

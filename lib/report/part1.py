@@ -126,11 +126,15 @@ def check_sentence(check: list[dict]) -> str:
 
 
 def check_table(check: list[dict]) -> pd.DataFrame:
-    """The runs at T = 5 with the course's defaults, one row each: input, seed, test accuracy, first step at 99%."""
-    runs = sorted(check, key=lambda r: (r["encoding"] != "scalar", r["seed"]))  # the course's scalar input first
-    return pd.DataFrame([{"input": ENCODING_WORDS[r["encoding"]], "seed": r["seed"],
-                          "final test accuracy": pct(r["test_accuracy"]),
-                          "first step at 99% validation accuracy": count(r["steps_to_99"])} for r in runs])
+    """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar input first):
+    each seed's test accuracy and first step at 99% validation accuracy."""
+    rows = []
+    for encoding in sorted({r["encoding"] for r in check}, reverse=True):
+        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
+        rows.append({"input": ENCODING_WORDS[encoding], "seeds": ", ".join(str(r["seed"]) for r in runs),
+                     "final test accuracy": ", ".join(pct(r["test_accuracy"]) for r in runs),
+                     "first step at 99% validation accuracy": ", ".join(count(r["steps_to_99"]) for r in runs)})
+    return pd.DataFrame(rows)
 
 
 def encoding_sentence(check: list[dict]) -> str:
@@ -422,24 +426,22 @@ def kept_units(flow: dict) -> int:
     return sum(k >= 0.5 for k in flow["kept"])
 
 
+GRADIENT_COLUMNS = ("gradient share at t = 1", "carry factor", "first digit read at t = T-1", "units keeping half")
+
+
 def gradient_table(flows: dict) -> pd.DataFrame:
-    rows = []
-    for model in flows["trained"]:
-        init, trained = flows["init"][model], flows["trained"][model]
-        lstm = MODELS[model].build.__name__ == "LSTM" and "kept" in trained
-        rows.append({"model": label(model),
-                     "share at t = 1, initial": sci(gradient_ratio(init)),
-                     "share at t = 1, trained": sci(gradient_ratio(trained)),
-                     "carry factor, trained": num(fmean(trained["carry"]), 2),
-                     "first digit read at t = T-1, initial / trained":
-                         f"{pct(init['readout'][-1], 0)} / {pct(trained['readout'][-1], 0)}",
-                     "units keeping half, initial / trained":
-                         f"{kept_units(init)} / {kept_units(trained)}" if lstm else "–"})
-    for model, failed in flows.get("failed", {}).items():  # the same model's seed that did not learn
-        rows.append({"model": f"{label(model)}, a seed that failed", "share at t = 1, trained": sci(gradient_ratio(failed)),
-                     "carry factor, trained": num(fmean(failed["carry"]), 2),
-                     "first digit read at t = T-1, initial / trained": f"– / {pct(failed['readout'][-1], 0)}"})
-    return pd.DataFrame(rows).fillna("–")
+    """The profiled runs in numbers, each measure as 'initial / trained' ('–' where there is none)."""
+    def row(name: str, init: dict | None, trained: dict, lstm: bool) -> dict:
+        values = [(lambda f: sci(gradient_ratio(f))), (lambda f: num(fmean(f["carry"]), 2)),
+                  (lambda f: pct(f["readout"][-1], 0)), (lambda f: str(kept_units(f)) if lstm else "–")]
+        return {"model": name} | {f"{column}, initial / trained": f"{value(init) if init else '–'} / {value(trained)}"
+                                  for column, value in zip(GRADIENT_COLUMNS, values)}
+
+    rows = [row(label(m), flows["init"][m], flows["trained"][m],
+                MODELS[m].build.__name__ == "LSTM" and "kept" in flows["trained"][m]) for m in flows["trained"]]
+    rows += [row(f"{label(m)}, a seed that failed", None, failed, False)  # the same model's seed that did not learn
+             for m, failed in flows.get("failed", {}).items()]
+    return pd.DataFrame(rows)
 
 
 def _span(values: list[float]) -> str:
