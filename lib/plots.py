@@ -132,7 +132,7 @@ def learning_curves(results: list[dict]):
         top.set(title=MODELS[model].label)
         bottom.set(xlabel="training step")
     axes[0][0].set_ylabel("validation accuracy (%)")
-    axes[1][0].set_ylabel("training loss (9)")
+    axes[1][0].set_ylabel("training loss")
     _major_log_labels(axes[1][0])
     legend_below(fig, axes[0][-1:], ncol=len(lengths))
     return fig
@@ -318,7 +318,7 @@ def gan_quality(evals: list[dict], baseline: dict):
     left.axhline(baseline["inception_score"], ls="--", color="tab:green", label="real test digits")
     left.set(xlabel="step", ylabel="classifier IS (at most 10)", title="Inception score")
     middle.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
-    middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real training digits")
+    middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real: training vs test digits")
     middle.set(xlabel="step", ylabel="distance to test digits (log)", title="Fréchet distance")
     _major_log_labels(middle)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
@@ -347,14 +347,15 @@ def ablation(rows: dict[str, dict]):
 
 
 def class_histogram(generated: list[float], real: list[float]):
-    fig, ax = plt.subplots(figsize=(WIDTH * 0.55, 1.9))
+    fig, ax = plt.subplots(figsize=(WIDTH * 0.5, 1.9))
     digits = np.arange(10)
     ax.bar(digits - 0.2, np.array(generated) * 100, width=0.4, label="generated")
     ax.bar(digits + 0.2, np.array(real) * 100, width=0.4, label="real test digits")
     ax.axhspan(CLASS_BAND[0] * 100, CLASS_BAND[1] * 100, color="gray", alpha=0.15,
                label=f"{CLASS_BAND[0]:.0%} to {CLASS_BAND[1]:.0%}")
     ax.set(xticks=digits, xlabel="digit the classifier reads", ylabel="share of samples (%)")
-    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.22))
+    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.25), fontsize=7, handlelength=1.2,
+              columnspacing=0.8)
     return fig
 
 

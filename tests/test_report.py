@@ -348,7 +348,7 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     conclusion = part2.conclusion_text(GAN_METRICS, ladder)
     assert ("In the ablation, sampling from the moving average and changing both learning rates from 0.0002 to 0.0004 "
             "improved both measures by more than twice the spread between splits; each configuration was trained "
-            "from one seed") in conclusion and "batch" not in conclusion, "a mixed step is left to its section"
+            "once, from one seed") in conclusion and "batch" not in conclusion, "a mixed step is left to its section"
     ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_train=120.5)
     assert "and changing the batch from 64 to 128 changed neither by as much" in \
         part2.conclusion_text(GAN_METRICS, ladder)
@@ -405,10 +405,10 @@ def test_the_copy_check_within_each_class_names_the_classes_that_copy():
     closest = dict(closest_digits=[1, 7], closest=[2.0, 3.0], closest_test=[1.5, 2.5])
     assert "7 (30.0%): in that class more of the samples lie near training digits than new digits would, a sign of " \
         "memorising that the pooled check hides, though in that class the closest sample is no nearer a training " \
-        "digit than the closest test digit: near neighbours, not copies." in \
+        "digit than the closest test digit, so the samples resemble training digits without copying them." in \
         part2.neighbour_class_sentence(dict(closest, by_class=rows))
     closer = dict(closest, closest=[2.0, 2.0])  # a sample of 7 nearer its training digit: no such clause
-    assert "not copies" not in part2.neighbour_class_sentence(dict(closer, by_class=rows))
+    assert "without copying" not in part2.neighbour_class_sentence(dict(closer, by_class=rows))
     mixed = dict(closest_digits=[1, 3, 7], closest_train_labels=[1, 1, 7])
     assert part2.neighbour_mismatch_sentence(mixed, "Figure 9") == (
         "In Figure 9 the sample read as 3 lies nearest a training 1: it is no copy of a digit of its own class, and "
@@ -748,3 +748,13 @@ def test_a_run_that_fell_below_chance_is_named():
     text = part1.below_chance_sentence(records)
     assert text.startswith("During training the validation accuracy of the vanilla RNN at T = 20 (seed 0, 0.4%) fell "
                            "below half of chance") and text.endswith("it ended at 50.0% test accuracy.")
+
+
+def test_the_real_digits_two_distances_are_explained_only_when_they_differ_as_the_set_sizes_predict():
+    real = dict(n=1000, splits=1, frechet_distance=9.6, frechet_distance_train=4.9)
+    metrics = dict(data="mnist5k: 4,000 train / 1,000 test", real_baseline=real)
+    note = part2.reference_size_note(metrics)
+    assert "the 1,000 test digits against all 4,000 training digits (4.9)" in note and "(9.6)" in note
+    assert note.endswith("and the first is one set, so it has no spread.")
+    assert part2.reference_size_note(dict(metrics, real_baseline=dict(real, frechet_distance_train=9.7))) == ""
+    assert part2.reference_size_note(dict(metrics, data="mnist: 1,000 train / 1,000 test")) == ""

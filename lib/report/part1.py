@@ -218,7 +218,7 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
                         "rate tried for it")
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
             f"{plural(len({r['seed'] for r in study}), 'seed')} (mean validation accuracy in brackets): "
-            + listed(parts) + ". The rule: the highest mean validation accuracy, and the smaller rate where rates tie.")
+            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy, and the smaller rate on a tie.")
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
@@ -873,7 +873,7 @@ def conclusion_text(metrics: dict) -> str:
         text += (f" In the RNN's profiled seed that failed, a linear read-out names the first digit from the last "
                  f"state for only {pct(failed['readout'][-1], 0)} of test palindromes"
                  + (", although its gradient at t = 1 was no smaller than in the seed that learned: this seed failed "
-                    "by not keeping the digit, not for lack of gradient." if
+                    "because its state lost the digit, while the gradient did reach the first step." if
                     gradient_ratio(failed) >= gradient_ratio(learned_rnn) else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]
@@ -923,8 +923,9 @@ def agreement_sentence(rows: list[dict], where: str = "") -> str:
     table that shows it ('Table 1')."""
     worst_out, worst_grad = max(r["output"] for r in rows), max(r["gradient"] for r in rows)
     lengths = sorted({r["seq_length"] for r in rows})
-    verdict = ("float32 rounding, so both paths compute the same functions and gradients as PyTorch's layers"
-               if max(worst_out, worst_grad) < 1e-5 else "more than rounding: the paths and PyTorch disagree")
+    verdict = ("differences at the level of float32 rounding, so both paths compute the same functions and "
+               "gradients as PyTorch's layers" if max(worst_out, worst_grad) < 1e-5 else
+               "differences larger than rounding, so the paths and PyTorch disagree")
     return (f"Given the weights of `torch.nn.LSTM` and `torch.nn.RNN`, both paths of both models give logits within "
             f"{sci(worst_out)} of PyTorch's and gradients within {sci(worst_grad)}, on a batch of validation "
             f"palindromes at T = {listed(lengths)}: {verdict}{f' ({where})' if where else ''}.")

@@ -67,14 +67,16 @@ def _train_images(metrics: dict) -> int:
 
 
 def reference_size_note(metrics: dict) -> str:
-    """Why the real digits' two distances differ: the reference sets' sizes, and the one split of the test digits."""
-    train, test = _train_images(metrics), metrics["real_baseline"]["n"]
-    if train == test:
+    """Why the real digits' two distances differ, when they differ as the sizes of the sets predict: the
+    Fréchet distance between finite sets grows as they shrink."""
+    real, train, test = metrics["real_baseline"], _train_images(metrics), metrics["real_baseline"]["n"]
+    if train <= test or real["frechet_distance_train"] >= real["frechet_distance"]:
         return ""
-    return (f"The same images lie {'closer to' if train > test else 'further from'} the {train:,} training digits "
-            f"than to the {test:,} test digits because the Fréchet distance between finite sets shrinks as they "
-            "grow" + (f"; the real digits' distance to the training digits is one set of {test:,}, so it has no "
-                      "spread." if metrics["real_baseline"]["splits"] == 1 else "."))
+    return (f"For the real digits the two distances compare sets of different sizes: the {test:,} test digits "
+            f"against all {train:,} training digits ({num(real['frechet_distance_train'], 1)}), and training digits "
+            f"in sets of {test:,} against the {test:,} test digits ({num(real['frechet_distance'], 1)}); the "
+            "Fréchet distance between finite sets grows as they shrink"
+            + (", and the first is one set, so it has no spread." if real["splits"] == 1 else "."))
 
 
 def data_text(metrics: dict, short: bool = False) -> str:
@@ -644,7 +646,8 @@ def _no_copies(record: dict, classes: list[dict]) -> str:
     if any(r["digit"] in closest and closest[r["digit"]][0] < closest[r["digit"]][1] for r in classes):
         return ""
     return (", though in " + ("that class" if len(classes) == 1 else "each of them") + " the closest sample is no "
-            "nearer a training digit than the closest test digit: near neighbours, not copies")
+            "nearer a training digit than the closest test digit, so the samples resemble training digits without "
+            "copying them")
 
 
 def walks_sentence(record: dict) -> str:
@@ -762,7 +765,8 @@ def coverage_verdict(metrics: dict) -> str:
         return "The generator has collapsed onto the other digits."
     if CLASS_BAND[0] <= min(hist) and max(hist) <= CLASS_BAND[1]:
         return "There is no sign of collapse."
-    return "The generator favours some digits over others without dropping any: an uneven coverage, not a collapse."
+    return ("The generator favours some digits over others but drops none, so its coverage is uneven without any "
+            "sign of mode collapse.")
 
 
 def conclusion_text(metrics: dict, ladder: dict | None) -> str:
@@ -785,8 +789,8 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
             (verdicts["worsens"], "worsened both by as much"),
             (verdicts["leaves"], "changed neither by as much")) if changes]
         if said:
-            text += (f" In the ablation, {listed(said)}; each configuration was trained from one seed, so these "
-                     "are single runs, not averages over training runs.")
+            text += (f" In the ablation, {listed(said)}; each configuration was trained once, from one seed, "
+                     "so each of these differences rests on a single training run.")
     return text
 
 
