@@ -218,7 +218,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
                         "rate tried for it")
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
             f"{plural(len({r['seed'] for r in study}), 'seed')} (mean validation accuracy in brackets): "
-            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy, and the smaller rate on a tie.")
+            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy, and the "
+            "smaller rate on a tie.")
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
@@ -761,8 +762,8 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         f"from {row['learned'][0]} of {row['seeds'][0]} against {row['learned'][1]} of {row['seeds'][1]} (")
         + f"{pct(row['mean'][0])} against {pct(row['mean'][1])}, {_p(row['p'])})" for i, row in enumerate(rows)])
     text = (f"This is the comparison the assignment asks for: the LSTM of equations (1) to (8) against the "
-            f"vanilla RNN. At the lengths where either model failed on at least one seed, {clauses}; pooled over every length of the sweep, {_p(result['p'])}. Each p is "
-            "that of a permutation test: how often relabelling the two models' runs at random (within each length, "
+            f"vanilla RNN. At the lengths where either model failed on at least one seed, {clauses}; pooled over "
+            f"every length of the sweep, {_p(result['p'])}. Each p is that of a permutation test: how often relabelling the two models' runs at random (within each length, "
             "when pooled) gives a difference of mean test accuracy as large."
             + (f" No single length reaches p < {SIGNIFICANT:g} on its own; the pooled test uses all the seeds at once."
                if len(rows) > 1 and result["winner"] and all(row["p"] >= SIGNIFICANT for row in rows) else ""))
@@ -852,8 +853,8 @@ def conclusion_text(metrics: dict) -> str:
         text += shared_rate_sentence(metrics, winner, "rnn" if winner == lstm else lstm)
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
-                f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least one seed, the "
-                f"difference of their test accuracies is within what the spread between seeds allows "
+                f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least "
+                f"one seed, the difference of their test accuracies is within what the spread between seeds allows "
                 f"({_p(result['p'])}).")
     else:
         text = f"Within a budget of {steps:,} steps {reached}."
