@@ -122,8 +122,8 @@ def learning_curves(results: list[dict]):
     first_seed = min(r["seed"] for r in results)
     for (top, bottom), model in zip(axes.T, models):
         for r in sorted((r for r in results if r["model"] == model), key=lambda r: -r["seq_length"]):
-            steps, style = [p["step"] for p in r["curves"]], dict(color=colours[r["seq_length"]], alpha=0.85, lw=1.1,
-                                                                   ls=dashes[r["seq_length"]])
+            steps = [p["step"] for p in r["curves"]]
+            style = dict(color=colours[r["seq_length"]], ls=dashes[r["seq_length"]], alpha=0.85, lw=1.1)
             top.plot(steps, [p["validation_accuracy"] * 100 for p in r["curves"]], **style,
                      label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
             bottom.semilogy(steps, [p["loss"] for p in r["curves"]], **style)

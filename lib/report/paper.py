@@ -305,8 +305,8 @@ def part2_training(doc: Document, gan: dict) -> str:
         "samples and of real digits (the test digits for the final run, the training digits for the ablation, so "
         "that comparing configurations never looks at the test digits); the share of each digit; and, with no "
         f"classifier, the *isolated bright pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale "
-        f"from 0 to 1) whose eight neighbours are all darker than {SALT_DARK:g}, specks that "
-        "real pen strokes do not make. The Inception score and the Fréchet distance depend on the number of images, so each is computed "
+        f"from 0 to 1) whose eight neighbours are all darker than {SALT_DARK:g}, specks that real pen strokes do "
+        "not make. The Inception score and the Fréchet distance depend on the number of images, so each is computed "
         f"on splits of {split:,} images and set beside the same measure on {split:,} real digits: what a "
         "generator of new, real-looking digits would score.",
     ])
