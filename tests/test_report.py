@@ -170,11 +170,15 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
                                            for s, i in enumerate(values)]
     assert ("receives $2.0 \\times 10^{-5}$ of the last step's gradient in the zero-bias LSTM against $2.0 \\times 10^{-4}$ "
             "in the RNN, the medians over their seeds.") in part1.conclusion_text(with_init)
-    assert ("Over every seed run at T = 20 (3 of the vanilla RNN and 3 of the zero-bias LSTM), the share at t = 1 spans $1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$ "
-            "in the vanilla RNN and $1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$ in the zero-bias LSTM with the initial "
-            "weights, and 1 in the vanilla RNN and 1 in the zero-bias LSTM after training.") \
-        in part1.init_comparison_sentence(with_init["gradient_flow"]) and "afterwards 2 of its 4 units keep at least " \
-        "half of what they held at the first step, against 0 with the initial weights." in text
+    assert "share at t = 1, $2.0 \\times 10^{-4}$ (the median over the seeds of Table 8), is 10 times larger" \
+        in part1.init_comparison_sentence(with_init["gradient_flow"], "Table 8")
+    assert part1.seed_share_table(with_init["gradient_flow"]).to_dict("records") == [
+        {"model": "vanilla RNN", "seeds (learned)": "3 (3)", "gradient share at t = 1, initial":
+         "$1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$", "gradient share at t = 1, trained": "1"},
+        {"model": "zero-bias LSTM", "seeds (learned)": "3 (3)", "gradient share at t = 1, initial":
+         "$1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$", "gradient share at t = 1, trained": "1"}]
+    assert ("afterwards 2 of its 4 units keep at least half of what they held at the first step, against 0 with the "
+            "initial weights.") in text
     with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.9, 0.6, 0.1, 0.2]
     assert "What training changes" not in part1.conclusion_text(with_init), "said only when training added units"
     with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.4, 0.3, 0.1, 0.2]
@@ -231,7 +235,7 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     assert "multiplied on average by 0.02 per step from t = 6 to t = 3, where the mean tanh slope $1 - h^2$ is 0.13" in text
     assert "and by 100 per step from there to t = 1, where it is 0.65, so that the gradient at t = 1 is 0.1 times" in text
     assert "less saturated first steps" in text and "needs $W_{hh}$ to amplify (its spectral norm is 3.00" in text
-    assert "the tanh slopes are near one (mean 0.99): the shrinking comes from $W_{hh}$" in text
+    assert "The tanh slopes are near one there (mean 0.99), so the shrinking comes from $W_{hh}$" in text
     regained = dict(init=flows["init"], trained=dict(rnn=flow([1.0, 1e-2, 1e-4, 1e-3, 1e-2, 1e-1], saturated_late, 3.0)))
     assert "the gradient at t = 1 is 10 times that at t = 6" in part1.rnn_gradient_text(regained, 7)
     flat_carry = dict(init=flows["init"], trained=dict(rnn=flow(u_shaped, [0.5] * 6, 3.0)))
@@ -247,12 +251,13 @@ def test_a_u_with_a_floor_is_described_part_by_part_and_its_bound_only_when_brok
     slopes = [1.0, 0.9, 0.8, 0.1, 0.1, 0.1, 0.1, 0.1]
     flows = dict(init=dict(rnn=flow(floor[::-1], [1.0] * 8, 1.0)), trained=dict(rnn=flow(floor, slopes, 3.0)))
     text = part1.rnn_gradient_text(flows, 9)
-    assert ("it falls by a factor of about 2.5 from t = 8 back to t = 7, then stays within a factor of 2 of its lowest "
-            "from there to t = 3 (the U's floor), where the mean tanh slope $1 - h^2$ is only 0.10, and then grows by a factor of about "
-            "100 over the first 2 steps, where the slopes average 0.85; the gradient at t = 1 is 20 times") in text
+    assert ("it falls by a factor of about 2.5 from t = 8 to t = 7 and then stays within a factor of 2 of its lowest "
+            "down to t = 3: this is the U's floor, where the mean tanh slope $1 - h^2$ is only 0.10. Over the first 2 "
+            "steps, where the slopes average 0.85, it grows again by a factor of about 100. In all, the gradient at "
+            "t = 1 is 20 times") in text
     assert "multiplied on average" not in text, "a floor is not averaged into two slopes"
     # 3.0 x 0.10 = 0.30 allowed per step at the mean slope, against about 1.0 measured: least saturated units
-    assert "would allow at most 0.30: it must run through the units that are least saturated, and where" in text
+    assert "would allow at most 0.30: the gradient must run through the units that are least saturated; where" in text
     wide = dict(flows, trained=dict(rnn=flow(floor, slopes, 12.0)))
     assert "least saturated" not in part1.rnn_gradient_text(wide, 9), "no claim where the norm allows the gain"
 

@@ -251,7 +251,10 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T),
         "**Which units carry the memory.** " + part1.kept_text(flows, T),
         "**Trained against initial weights.** " + " ".join(filter(None, [
-            part1.init_comparison_sentence(flows), part1.gradient_runs_sentence(lstm)])),
+            part1.init_comparison_sentence(flows, doc.tab("p1_seed_shares")), part1.gradient_runs_sentence(lstm)])),
+        *([doc.table("p1_seed_shares", part1.seed_share_table(flows), f"The gradient share at t = 1 (as in "
+                     f"{doc.tab('p1_gradient')}) over every seed run at T = {T}: the range over seeds, with the "
+                     "initial weights and after training.")] if flows.get("seeds") else []),
     ]
     return "\n\n".join(parts)
 

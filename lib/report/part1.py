@@ -174,9 +174,10 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
               "slowly.")
 
 
-def init_comparison_sentence(flows: dict) -> str:
+def init_comparison_sentence(flows: dict, table: str = "the table of every seed") -> str:
     """The share of the gradient reaching t = 1 at initialisation, which isolates the architecture and the
-    initialisation from what training found; empty without the RNN and another model."""
+    initialisation from what training found; empty without the RNN and another model. ``table`` names where
+    ``seed_share_table`` shows every seed."""
     init = starting_shares(flows)
     if "rnn" not in init or len(init) < 2:
         return ""
@@ -184,8 +185,8 @@ def init_comparison_sentence(flows: dict) -> str:
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
     text = (f"Only the initial weights compare the models before any has learned: the vanilla RNN's share at "
-            f"t = 1, {sci(init['rnn'])}{' (medians over seeds)' if flows.get('seeds') else ''}, is {others}."
-            + (f" {seeds_sentence(flows)}" if flows.get("seeds") else ""))
+            f"t = 1, {sci(init['rnn'])}{f' (the median over the seeds of {table})' if flows.get('seeds') else ''}, "
+            f"is {others}.")
     weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
     if weaker:
         text += (f" So the starting gradient cannot explain why the {listed([label(m) for m in weaker])} did better "
@@ -450,18 +451,13 @@ def _span(values: list[float]) -> str:
     return sci(low) if sci(low) == sci(high) else f"{sci(low)} to {sci(high)}"
 
 
-def seeds_sentence(flows: dict) -> str:
-    """Whether the one profiled run per model is typical: the share at t = 1 over every seed of each model at the
-    profiled T, with the initial weights and after training (``lib.sweeps.seed_shares``); empty without them."""
-    seeds = flows.get("seeds")
-    if not seeds:
-        return ""
-    by_model = _group(seeds, ("model",))
-    counts = listed([f"{len(group)} of the {label(model)}" for (model,), group in by_model.items()])
-    spans = lambda key: listed([f"{_span([r[key] for r in group])} in the {label(model)}"  # noqa: E731
-                                for (model,), group in by_model.items()])
-    return (f"Over every seed run at T = {flows['seq_length']} ({counts}), the share at t = 1 spans "
-            f"{spans('initial')} with the initial weights, and {spans('trained')} after training.")
+def seed_share_table(flows: dict) -> pd.DataFrame:
+    """The share of the gradient at t = 1 over every seed of each model at the profiled T, with the initial weights
+    and after training (``lib.sweeps.seed_shares``): whether the one profiled run per model is typical."""
+    return pd.DataFrame([{"model": label(model), "seeds (learned)": f"{len(group)} ({sum(r['learned'] for r in group)})",
+                          "gradient share at t = 1, initial": _span([r["initial"] for r in group]),
+                          "gradient share at t = 1, trained": _span([r["trained"] for r in group])}
+                         for (model,), group in _group(flows["seeds"], ("model",)).items()])
 
 
 def starting_shares(flows: dict) -> dict[str, float]:
@@ -574,11 +570,11 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
         return ""
     init, trained = flows["init"]["rnn"], flows["trained"]["rnn"]
     per_step = gradient_ratio(init) ** (1 / max(1, T - 2))
-    text = (f"At T = {T}, with the initial weights, the vanilla RNN's gradient {shape_sentence(init['norms'])}, "
-            f"a mean factor of {num(per_step)} per step back")
+    text = (f"At T = {T} and with the initial weights, the vanilla RNN's gradient {shape_sentence(init['norms'])}, "
+            f"or {num(per_step)} per step back")
     if init.get("weight_norm"):
-        text += (f", although the tanh slopes are near one (mean {num(fmean(init['carry']))}): the shrinking comes "
-                 f"from $W_{{hh}}$, whose spectral norm ({num(init['weight_norm'])}) bounds only the gain of its "
+        text += (f". The tanh slopes are near one there (mean {num(fmean(init['carry']))}), so the shrinking comes "
+                 f"from $W_{{hh}}$: its spectral norm ({num(init['weight_norm'])}) bounds only the gain along its "
                  "strongest direction")
     norms, carry, w = trained["norms"], trained["carry"], trained["weight_norm"]
     low = min(range(len(norms)), key=norms.__getitem__)
@@ -626,19 +622,19 @@ def _floor_text(norms: list[float], carry: list[float], w: float | None, first: 
     T = len(norms) + 1
     level = (norms[first] / norms[last]) ** (1 / max(1, last - first))  # per step across the floor
     slope_floor, slope_rise = fmean(carry[first + 1:last + 1]), fmean(carry[1:first + 1])
-    fall = (f"it falls by {_factor(norms[last] / norms[-1])} from t = {T - 1} back to t = {last + 1}, then stays "
-            f"within a factor of {FLOOR} of its lowest from there" if last < len(norms) - 1 else
+    fall = (f"it falls by {_factor(norms[last] / norms[-1])} from t = {T - 1} to t = {last + 1} and then stays "
+            f"within a factor of {FLOOR} of its lowest" if last < len(norms) - 1 else
             f"it stays within a factor of {FLOOR} of its lowest from t = {T - 1}")
-    rise = (f", and then grows by {_factor(norms[0] / norms[first])} over the first "
-            f"{plural(first, 'step')}, where the slopes average {num(slope_rise)}" if first > 0 else "")
-    text = (f". After training it is U-shaped: going back, {fall} to t = {first + 1} (the U's floor), where the "
-            f"mean tanh slope $1 - h^2$ is only {num(slope_floor)}{rise}; {ratio}.")
+    rise = (f" Over the first {plural(first, 'step')}, where the slopes average {num(slope_rise)}, it grows again by "
+            f"{_factor(norms[0] / norms[first])}." if first > 0 else "")
+    text = (f". After training it is U-shaped. Going back, {fall} down to t = {first + 1}: this is the U's floor, "
+            f"where the mean tanh slope $1 - h^2$ is only {num(slope_floor)}.{rise} In all, {ratio}.")
     bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
     if w and level > 1.5 * bound:
-        text += (f" Across the floor the gradient changes by a factor of {num(level)} per step, although with every "
-                 f"unit at the mean slope the spectral norm of $W_{{hh}}$ ({num(w)}) would allow at most "
-                 f"{num(bound)}: it must run through the units that are least saturated")
-        text += (", and where the slopes rise towards one in the first steps, the same weights make it grow."
+        text += (f" Across the floor the gradient changes by a factor of {num(level)} per step, yet with every unit at "
+                 f"the mean slope the spectral norm of $W_{{hh}}$ ({num(w)}) would allow at most {num(bound)}: the "
+                 "gradient must run through the units that are least saturated")
+        text += ("; where the slopes rise towards one in the first steps, the same weights make it grow."
                  if first > 0 and slope_rise > slope_floor else ".")
     return text
 
@@ -648,11 +644,12 @@ def _failed_rnn_text(flows: dict, T: int) -> str:
     trained, failed = flows["trained"]["rnn"], flows.get("failed", {}).get("rnn")
     if not failed:
         return ""
-    return (f" In a seed that failed at this length, the trained gradient {shape_sentence(failed['norms'])}, "
-            f"and the gradient at t = 1 is {times(gradient_ratio(failed))} that at t = {T - 1}: "
+    return (f" In a seed that failed at this length, the trained gradient {shape_sentence(failed['norms'])}. Its "
+            f"gradient at t = 1 is {times(gradient_ratio(failed))} that at t = {T - 1}, "
             + ("less than in the seed that learned, so the first step matters less to its loss." if
                gradient_ratio(failed) < gradient_ratio(trained) else
-               "no less than in the seed that learned, so the share alone does not tell them apart."))
+               "no less than in the seed that learned, so the gradient that reaches the first step does not tell the "
+               "two seeds apart."))
 
 
 def lstm_gradient_text(flows: dict, T: int) -> str:
