@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import textwrap
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -64,6 +64,16 @@ def _offsets(count: int, width: float = 0.6) -> list[float]:
     return [0.0] if count == 1 else list(np.linspace(-width / 2, width / 2, count))
 
 
+def _side_by_side(values: list, step: float) -> list[float]:
+    """A horizontal offset for each of ``values``: equal values are set ``step`` apart around 0, so that runs
+    with the same result (six seeds at 100%, two at step 250) each show a marker."""
+    counts, placed, offsets = Counter(values), Counter(), []
+    for v in values:
+        offsets.append((placed[v] - (counts[v] - 1) / 2) * step)
+        placed[v] += 1
+    return offsets
+
+
 def _lengths_axis(ax, lengths):
     ax.set_xticks(lengths)
     ax.set_xlabel("palindrome length T")
@@ -78,19 +88,21 @@ def sweep_overview(records: list[dict]):
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
     lengths = sorted({r["seq_length"] for r in records})
     models = models_in(records)
-    for model, offset, spread in zip(models, _offsets(len(models), 0.8), _offsets(len(models), 2.4)):
+    for model, spread in zip(models, _offsets(len(models), 2.4)):
         groups = _by([r for r in records if r["model"] == model], "seq_length")
         shown = [T for T in lengths if (T,) in groups]
         accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) * 100 for T in shown]
         style = _style(model)
         left.plot(shown, [a.mean() for a in accs], "-", marker="D", ms=3.5, mfc="white", lw=1.2, zorder=4, **style)
-        for T, a in zip(shown, accs):  # every seed, offset per model so that no model hides another's
-            left.scatter([T + offset] * len(a), a, s=14, color=style["color"], alpha=0.8, linewidths=0, zorder=3)
+        for T, a in zip(shown, accs):  # every seed, apart per model and from equal results of the same model
+            left.scatter([T + spread + d for d in _side_by_side(list(np.round(a, 1)), 0.3)], a, s=14,
+                         color=style["color"], alpha=0.8, linewidths=0, zorder=3)
         runs = [r for r in records if r["model"] == model]
         hit = [r for r in runs if r["steps_to_99"] is not None]
         misses = _by([r for r in runs if r["steps_to_99"] is None], "seq_length", "max_steps")
-        # wider apart than on the left, where the lines join the dots: here the crosses carry counts
-        right.scatter([r["seq_length"] + spread for r in hit], [r["steps_to_99"] for r in hit], s=12, **style)
+        nudge = _side_by_side([(r["seq_length"], r["steps_to_99"]) for r in hit], 0.3)
+        right.scatter([r["seq_length"] + spread + d for r, d in zip(hit, nudge)], [r["steps_to_99"] for r in hit],
+                      s=12, **style)
         for (T, budget), missed in misses.items():  # one cross per budget, with the count of runs it stands for
             right.scatter([T + spread], [budget], marker="x", s=16, color=style["color"])
             if len(missed) > 1:
@@ -201,7 +213,7 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
         axes[2].plot([], [], line, lw=1.2, color="0.35", label=meaning)  # the line style's meaning, in the legend
     axes[2].axhline(10, color="grey", ls="-.", lw=0.8, label="chance, 10%")
     axes[2].set(title="first digit read from the state", xlabel="time step t", ylabel="test palindromes (%)",
-                ylim=(0, 103))
+                ylim=(0, 109))  # room above 100%, where the trained read-outs lie, so they do not merge with the frame
     for ax in axes[:2]:
         _major_log_labels(ax)
     legend_below(fig, [axes[1], axes[2]], ncol=3)

@@ -513,7 +513,8 @@ def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
     assert "within 7% to 13% (30% either side of 10%), both lie inside that band." in even
     assert "sampling error is about 0.3%, so these departures are within chance" in even
     uneven = part2.coverage_sentence(dict(final=gan_final(hist=[0.065, 0.139] + [0.0995] * 8), **real))
-    assert "departures of this size are the generator's, not chance" in uneven and "the rarest lies below the band" in uneven
+    assert "departures of this size are the generator's, not chance" in uneven
+    assert "it is uneven here: the rarest digit lies below it and the commonest above it." in uneven
 
 
 def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms():
@@ -522,9 +523,12 @@ def test_an_interpolation_is_tabled_as_it_went_and_its_summary_follows_the_norms
                predicted=[0, 7, 5], latent_norms=[10.0, 7.0, 10.0])
     record = dict(pairs=[dict(classes=[0, 5], confidences=[1.0, 1.0], modes=dict(lerp=dip, slerp=flat))])
     table = part2.walk_table(record)
-    assert part2.interpolation_conclusion(record) == ("Between digits of different classes, both interpolation "
-                                                      "paths passed through a digit of neither class, and slerp kept "
-                                                      "its least confident frame clearer than lerp's in the one pair.")
+    assert part2.interpolation_conclusion(record) == ("Between digits of different classes, a path passed through "
+                                                      "a digit of neither class in the one pair, and slerp kept its "
+                                                      "least confident frame clearer than lerp's in the one pair.")
+    assert part2.third_digit_sentence(record).startswith(
+        "In this run, in the one pair a path passes through a digit that belongs to neither endpoint on the way (both "
+        "paths, lerp and slerp counted apart)"), "lerp goes through 7, slerp through 3"
     lerp, slerp = table.iloc[0], table.iloc[1]
     assert (lerp["reading changes"], lerp["digits of neither end"], lerp["least confident frame"]) == (2, "7", "t = 1/2: 7 at 60%")
     assert (slerp["reading changes"], slerp["first change, t"], slerp["digits of neither end"]) == (0, "–", "3")

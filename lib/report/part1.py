@@ -518,8 +518,10 @@ def readout_text(metrics: dict) -> str:
     rises = any(f["readout"][-1] > min(f["readout"]) + 0.1 for group in ("init", "trained")
                 for f in flows.get(group, {}).values())
     if rises:
-        text += (" A read-out can rise again near the end: in a palindrome the later digits repeat the earlier ones, "
-                 "which helps a linear read-out tell the first digit's fading trace from theirs.")
+        text += (" A read-out can rise again near the end. The last inputs repeat the second, third and later "
+                 "digits in reverse order (the first digit itself is never repeated), so near the end the other "
+                 "digits' traces in the state become redundant; that this lets a linear read-out pick out the "
+                 "first digit's fading trace is a guess that this report does not test.")
     return text
 
 
@@ -870,8 +872,9 @@ def conclusion_text(metrics: dict) -> str:
     if failed and learned_rnn and "readout" in failed:
         text += (f" In the RNN's profiled seed that failed, a linear read-out names the first digit from the last "
                  f"state for only {pct(failed['readout'][-1], 0)} of test palindromes"
-                 + (", although its gradient at t = 1 was no smaller than in the seed that learned: this seed failed "
-                    "because its state lost the digit, while the gradient did reach the first step." if
+                 + (", although its gradient at t = 1 was no smaller than in the seed that learned: in this seed the "
+                    "state lost the digit although the gradient did reach the first step, so the size of that "
+                    "gradient alone does not explain the failure." if
                     gradient_ratio(failed) >= gradient_ratio(learned_rnn) else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]

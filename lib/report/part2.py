@@ -165,16 +165,16 @@ def coverage_sentence(metrics: dict) -> str:
                 f"makes up {pct(high)}.")
     error = (0.1 * 0.9 / n) ** 0.5  # the standard error of a share near 10% over n samples
     departure = max(abs(h - r) for h, r in zip(hist, real))
-    outside = (["the rarest lies below the band"] if low < CLASS_BAND[0] else []) + \
-              (["the commonest lies above the band"] if high > CLASS_BAND[1] else [])
+    outside = (["the rarest digit lies below it"] if low < CLASS_BAND[0] else []) + \
+              (["the commonest above it"] if high > CLASS_BAND[1] else [])
     return (f"Every digit appears: the rarest, {hist.index(low)}, makes up {pct(low)} of the samples and the "
             f"commonest, {hist.index(high)}, {pct(high)}, where real test digits range from {pct(min(real))} to "
             f"{pct(max(real))}. On {n:,} samples a share's sampling error is about {pct(error)}, so " +
             ("departures of this size are the generator's, not chance. " if departure > 3 * error else
              "these departures are within chance. ") +
-            f"Taking coverage as even when every share lies within {pct(CLASS_BAND[0], 0)} to "
+            f"Counting coverage as even when every share lies within {pct(CLASS_BAND[0], 0)} to "
             f"{pct(CLASS_BAND[1], 0)} ({pct(1 - CLASS_BAND[0] / 0.1, 0)} either side of 10%), " +
-            (f"{listed(outside)}." if outside else "both lie inside that band."))
+            (f"it is uneven here: {listed(outside)}." if outside else "both lie inside that band."))
 
 
 def gap_sentence(evals: list[dict]) -> str:
@@ -666,10 +666,16 @@ def walks_sentence(record: dict) -> str:
     return text[0].upper() + text[1:] + "."
 
 
-def _third_digit_paths(record: dict) -> tuple[int, int]:
-    """(paths that pass through a digit of neither endpoint, as the classifier reads them; all paths)."""
-    paths = [(pair, walk) for pair in record["pairs"] for walk in pair["modes"].values()]
-    return sum(bool(set(walk["predicted"]) - set(pair["classes"])) for pair, walk in paths), len(paths)
+def _third_digit_pairs(record: dict) -> tuple[int, int, str]:
+    """(pairs with a path through a digit of neither endpoint, as the classifier reads them; all pairs; the paths
+    counted one by one, e.g. ' (4 of the 6 paths, lerp and slerp counted apart)', empty with one path per pair).
+    Counted by pair: a pair's lerp and slerp paths join the same two digits, so they are not independent."""
+    through = [[bool(set(walk["predicted"]) - set(pair["classes"])) for walk in pair["modes"].values()]
+               for pair in record["pairs"]]
+    paths = sum(map(len, through))
+    detail = (f" ({some_of(sum(map(sum, through)), paths, 'path')}, {listed(record['pairs'][0]['modes'])} counted apart)"
+              if paths > len(through) else "")
+    return sum(map(any, through)), len(through), detail
 
 
 def _slerp_margins(pairs: list[dict]) -> tuple[int, int]:
@@ -682,13 +688,13 @@ def _slerp_margins(pairs: list[dict]) -> tuple[int, int]:
 
 def third_digit_sentence(record: dict) -> str:
     """Whether the paths pass through digits that belong to neither endpoint, as the classifier reads them."""
-    third, paths = _third_digit_paths(record)
+    third, pairs, detail = _third_digit_pairs(record)
     if not third:
         return ("In this run no path passes through a third digit: the classifier's reading goes straight from "
                 "one endpoint's digit to the other's.")
-    return (f"In this run {third} of the {paths} paths pass through a digit that belongs to neither "
-            "endpoint on the way, a sign that the generator's map from noise to digits places other classes "
-            "between the two.")
+    return (f"In this run, in {some_of(third, pairs, 'pair')} a path passes through a digit that belongs to neither "
+            f"endpoint on the way{detail}, a sign that the generator's map from noise to digits places other "
+            "classes between the two.")
 
 
 def _times(n: int) -> str:
@@ -796,9 +802,9 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
 
 def interpolation_conclusion(record: dict) -> str:
     """The interpolation in one sentence: paths through a third digit, and lerp against slerp pair by pair."""
-    third, paths = _third_digit_paths(record)
-    text = (f"Between digits of different classes, {some_of(third, paths, 'interpolation path')} passed through a "
-            "digit of neither class")
+    third, pairs, _ = _third_digit_pairs(record)
+    text = (f"Between digits of different classes, a path passed through a digit of neither class in "
+            f"{some_of(third, pairs, 'pair')}")
     pairs = record["pairs"]
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         text += (f", and slerp kept its least confident frame clearer than lerp's in "
