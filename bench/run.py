@@ -152,7 +152,7 @@ def transcript(lines: list[str]) -> list[str]:
     progress = [next(line for line in lines if line.startswith(f"[{name}]") and "left" in line)
                 for name in ("01_lstm", "02_gan_train") if any(line.startswith(f"[{name}]") and "left" in line
                                                                for line in lines)]
-    head = [line for line in lines if line.startswith("[01_lstm]")][:3]
+    head = [line for line in lines[2:] if line.startswith("[01_lstm]")][:2]  # lines[:2] hold its first
     return [*lines[:2], *head, "...", *progress, "...", *lines[-6:]]
 
 

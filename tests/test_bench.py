@@ -36,3 +36,13 @@ def test_the_scaling_on_paper_is_bounded_by_the_longest_run_and_by_the_summed_ti
     assert minutes.makespan(times, 2) == 80.0  # 60+20 | 30+30+10+10: longest first
     assert minutes.makespan(times, 100) == 60.0, "no number of workers beats the longest run"
     assert minutes.makespan(times, 2, per_unit=1.0) == 84.0  # 61+31 is not free: 61+21 | 31+31+11+11
+
+
+def test_the_transcript_shows_the_first_lines_each_notebooks_first_progress_and_the_last_lines_once():
+    from bench.run import transcript
+
+    lines = ["python -m tools.run_notebook 01_lstm", "[01_lstm] started", "[01_lstm] Part I: 80 runs",
+             "[01_lstm] study: 33 runs", "[01_lstm] study: 3/33 runs done; about 2.8 min left",
+             "[01_lstm] study: 9/33 runs done; about 2.1 min left",
+             "[02_gan_train] GAN: 500/6,000 steps; about 3 min left", *[f"last {k}" for k in range(6)]]
+    assert transcript(lines) == [*lines[:4], "...", lines[4], lines[6], "...", *lines[-6:]]

@@ -10,8 +10,9 @@ that needs Python; standard library only, since it runs before the environment e
   (its hash is kept in ``.venv/bootstrap.json``). With ``auto`` the installer is uv, installed into the new
   environment first (faster than pip here; the README gives its seconds), given the same package indexes,
   links and constraints that pip is configured with, and told to compile every module's bytecode as pip does;
-  if uv cannot be had or fails, pip installs instead. ``ASSIGNMENT3_INSTALLER=pip`` (or ``--installer pip``) skips uv. A new environment takes about
-  6.2 GiB (torch's CUDA build); with less than 7 GiB free the bootstrap refuses before installing anything.
+  if uv cannot be had or fails, pip installs instead. ``ASSIGNMENT3_INSTALLER=pip`` (or ``--installer pip``)
+  skips uv. A new environment takes about 6.2 GiB (torch's CUDA build); with less than 7 GiB free the bootstrap
+  refuses before installing anything.
 * **One checkout, one kernel.** The Jupyter kernel ``assignment3`` lives inside the environment
   (``.venv/share/jupyter/kernels``; the Makefile puts that folder first on ``JUPYTER_PATH``) and runs
   ``.venv``'s Python with this checkout on ``PYTHONPATH``. When the folder has been moved or copied, the

@@ -160,8 +160,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
         doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (open "
                    "diamonds, joined at the lengths run) and each run (dots, set apart per model, and runs with "
                    "equal results side by side); the dashed line is chance. Right: the steps until the validation "
-                   "accuracy first reached 99%, one point per run (set apart in the same way), on a log scale; a cross marks the runs that never did, at their step budget (grey), with "
-                   "their number above when there are several."),
+                   "accuracy first reached 99%, one point per run (set apart in the same way), on a log scale; a "
+                   "cross marks the runs that never did, at their step budget (grey), with their number above when "
+                   "there are several."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
                   "Mean test accuracy over seeds against T and, in brackets, the seeds that learned (final test "
                   "accuracy at least 99%) of "

@@ -802,9 +802,9 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
 
 def interpolation_conclusion(record: dict) -> str:
     """The interpolation in one sentence: paths through a third digit, and lerp against slerp pair by pair."""
-    third, pairs, _ = _third_digit_pairs(record)
+    third, count, _ = _third_digit_pairs(record)
     text = (f"Between digits of different classes, a path passed through a digit of neither class in "
-            f"{some_of(third, pairs, 'pair')}")
+            f"{some_of(third, count, 'pair')}")
     pairs = record["pairs"]
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         text += (f", and slerp kept its least confident frame clearer than lerp's in "
