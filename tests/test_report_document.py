@@ -196,3 +196,16 @@ def test_anything_but_markdown_in_the_report_notebook_stops_the_rendering(execut
     nbformat.write(notebook, tmp_path / "04_report.ipynb")
     with pytest.raises(NotRenderable, match="shows text/plain: the report shows Markdown only"):
         report_markdown(tmp_path / "04_report.ipynb")
+
+
+def test_an_analysis_without_every_seeds_gradient_names_no_table_that_it_does_not_place(executed_root):
+    """Metrics written before every seed's share was measured still render: no reference to the seeds' table."""
+    from lib.files import load_json
+    from lib.report.document import Document
+
+    lstm = load_json(executed_root / "01_lstm" / "metrics.json")
+    assert paper.part1_analysis(Document(executed_root, [], ["p1_seed_shares", "p1_gradient"]), lstm)
+    del lstm["gradient_flow"]["seeds"]
+    doc = Document(executed_root, [], ["p1_gradient"])
+    text = paper.part1_analysis(doc, lstm)
+    assert "median over the seeds" not in text and doc.placed_tables == []

@@ -178,8 +178,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "its loss, ln 10. The panels share their step axis; a line ends where its run stopped, early once "
                    "it had learned."),
     ]
-    said = long_sentence(long)
-    parts.append("**Long memory.** " + (f"{said[:-1]} ({doc.tab('p1_sweep')})." if cold else said))
+    parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else ""))
     if len(long) > 2:  # two runs are said in the sentence
         parts.append(doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps",
                                                                  "test_accuracy", "steps_to_99", "init_from_length"]),
@@ -197,7 +196,8 @@ def setback(record: dict) -> str:
             "the memory, once found, was lost for a while and found again")
 
 
-def long_sentence(long: list[dict]) -> str:
+def long_sentence(long: list[dict], where: str = "") -> str:
+    """Each long-memory run's outcome, in one sentence that ends with ``where`` (e.g. ' (Table 6)')."""
     parts = []
     for r in long:
         start = f", started from the weights of the T = {r['init_from_length']} run" if r.get("init_from_length") else ""
@@ -206,7 +206,7 @@ def long_sentence(long: list[dict]) -> str:
                    f"never reached 99% in {r['steps']:,} steps and ended at {pct(r['test_accuracy'])}")
         parts.append(f"the {part1.label(r['model'])} at T = {r['seq_length']} (seed {r['seed']}{start}) {outcome}")
     text = "; ".join(parts)  # each clause may hold an "and" of its own
-    return text[0].upper() + text[1:] + "."
+    return text[0].upper() + text[1:] + where + "."
 
 
 def part1_gradient(doc: Document, lstm: dict) -> str:
@@ -243,6 +243,7 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
 
 def part1_analysis(doc: Document, lstm: dict) -> str:
     flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
+    seeds = flows.get("seeds")  # every seed's share at t = 1, where the run measured them: a table of its own
     parts = [
         "**The vanilla RNN's gradient.** " + part1.rnn_gradient_text(flows, T),
         "**What the state holds.** " + part1.readout_text(lstm),
@@ -252,10 +253,11 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T),
         "**Which units carry the memory.** " + part1.kept_text(flows, T),
         "**Trained against initial weights.** " + " ".join(filter(None, [
-            part1.init_comparison_sentence(flows, doc.tab("p1_seed_shares")), part1.gradient_runs_sentence(lstm)])),
+            part1.init_comparison_sentence(flows, doc.tab("p1_seed_shares") if seeds else ""),
+            part1.gradient_runs_sentence(lstm)])),
         *([doc.table("p1_seed_shares", part1.seed_share_table(flows), f"The gradient share at t = 1 (as in "
                      f"{doc.tab('p1_gradient')}) over every seed run at T = {T}: the range over seeds, with the "
-                     "initial weights and after training.")] if flows.get("seeds") else []),
+                     "initial weights and after training.")] if seeds else []),
     ]
     return "\n\n".join(parts)
 

@@ -762,8 +762,9 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         + f"{pct(row['mean'][0])} against {pct(row['mean'][1])}, {_p(row['p'])})" for i, row in enumerate(rows)])
     text = (f"This is the comparison the assignment asks for: the LSTM of equations (1) to (8) against the "
             f"vanilla RNN. At the lengths where either model failed on at least one seed, {clauses}; pooled over "
-            f"every length of the sweep, {_p(result['p'])}. Each p is that of a permutation test: how often relabelling the two models' runs at random (within each length, "
-            "when pooled) gives a difference of mean test accuracy as large."
+            f"every length of the sweep, {_p(result['p'])}. Each p is that of a permutation test: how often "
+            "relabelling the two models' runs at random (within each length, when pooled) gives a difference of "
+            "mean test accuracy as large."
             + (f" No single length reaches p < {SIGNIFICANT:g} on its own; the pooled test uses all the seeds at once."
                if len(rows) > 1 and result["winner"] and all(row["p"] >= SIGNIFICANT for row in rows) else ""))
     if not result["winner"]:

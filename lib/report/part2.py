@@ -69,7 +69,8 @@ def _train_images(metrics: dict) -> int:
 def reference_size_note(metrics: dict) -> str:
     """Why the real digits' two distances differ, when they differ as the sizes of the sets predict: the
     Fréchet distance between finite sets grows as they shrink."""
-    real, train, test = metrics["real_baseline"], _train_images(metrics), metrics["real_baseline"]["n"]
+    real = metrics["real_baseline"]
+    train, test = _train_images(metrics), real["n"]
     if train <= test or real["frechet_distance_train"] >= real["frechet_distance"]:
         return ""
     return (f"For the real digits the two distances compare sets of different sizes: the {test:,} test digits "
