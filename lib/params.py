@@ -188,6 +188,8 @@ class LSTMParams(Params):
     study_rates: list[float] = field(default_factory=lambda: [1e-3, 3e-3, 1e-2])
     study_lengths: list[int] = field(default_factory=lambda: [20])
     study_widen: int = 2  # times the grid grows one rate past an edge that a model's choice lies on; 0: never
+    # seeds of the study's own: no run whose test accuracy is reported took part in choosing a rate
+    study_seeds: list[int] = field(default_factory=lambda: [10, 11, 12])
     # 3. the sweep over T, on one budget at every T
     seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
@@ -233,14 +235,20 @@ class LSTMParams(Params):
                      "long_models", "long_seeds"):
             if not getattr(self, name):
                 raise ParameterError(f"{name} must hold at least one value; got []")
-        for name in ("seeds", "long_seeds", "extra_seeds"):
+        for name in ("seeds", "long_seeds", "extra_seeds", "study_seeds"):
             for seed in getattr(self, name):
                 check_int(f"each of {name}", seed, minimum=0)
         if set(self.extra_seeds) & set(self.seeds):
             raise ParameterError(f"extra_seeds must differ from seeds, which every run already has; got "
                                  f"{self.extra_seeds} with seeds {self.seeds}")
+        if set(self.study_seeds) & set(self.seeds + self.extra_seeds):
+            raise ParameterError(f"study_seeds must differ from seeds and extra_seeds, so that no reported test "
+                                 f"accuracy comes from a run that chose a rate; got {self.study_seeds} with seeds "
+                                 f"{self.seeds} and extra_seeds {self.extra_seeds}")
         for rate in self.study_rates:
             check_positive("each of study_rates", rate)
+        if self.study_rates and not self.study_seeds:
+            raise ParameterError("study_seeds must hold at least one value when study_rates are given; got []")
         if bool(self.study_rates) != bool(self.study_lengths):
             raise ParameterError("study_rates and study_lengths must both be empty (no study: each model's registered "
                                  f"rate) or both be given; got {self.study_rates} and {self.study_lengths}")

@@ -310,14 +310,14 @@ def gan_losses(losses: list[dict]):
     left.axhline(2 * np.log(2), ls=":", color="tab:blue", lw=0.9, label="D at the equilibrium, 2 log 2")
     left.axhline(np.log(2), ls=":", color="tab:orange", lw=0.9, label="G at the equilibrium, log 2")
     left.set(xlabel="step", ylabel="loss", title="losses")
-    left.set_ylim(bottom=0.6)  # G's equilibrium line in view
+    left.set_ylim(0.6, max(1.5, left.get_ylim()[1]))  # both equilibrium lines in view, clear of the frame
     right.plot(steps, [p["D_real"] for p in losses], lw=1, label="D(x), real")
     right.plot(steps, [p["D_fake"] for p in losses], lw=1, label="D(G(z)), generated")
     right.axhline(0.5, ls=":", color="gray", label="equilibrium, 1/2")
     right.set(xlabel="step", ylabel="mean output of D", ylim=(0, 1), title="the discriminator's outputs")
     fig.tight_layout()
     for ax in (left, right):  # each panel's legend under it: the two panels share colours, not meanings
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, handlelength=2.6)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), frameon=False, handlelength=2.2, fontsize="small")
     return fig
 
 
@@ -330,7 +330,7 @@ def gan_quality(evals: list[dict], baseline: dict):
     left.axhline(baseline["inception_score"], ls="--", color="tab:green", label="real test digits")
     left.set(xlabel="step", ylabel="classifier IS (at most 10)", title="Inception score")
     middle.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
-    middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real: training vs test digits")
+    middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real training digits")
     middle.set(xlabel="step", ylabel="distance to test digits (log)", title="Fréchet distance")
     _major_log_labels(middle)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")

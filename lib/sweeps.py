@@ -4,9 +4,9 @@ the owner of 01's ``metrics.json``.
 The groups, in the order the notebook trains them:
 
 1. ``check``: the LSTM at T = 5 with the course's defaults (``RecurrentConfig``'s), per input encoding;
-2. ``lr_study``: every model at each study rate and length, and one rate past the grid's edge for a model whose
-   best rate lies on it (``widen_study``); each model's rate is chosen here, by the mean final *validation*
-   accuracy (``choose_rates``), and used by every later group;
+2. ``lr_study``: every model at each study rate and length from seeds of its own (``study_seeds``), and one
+   rate past the grid's edge for a model whose best rate lies on it (``widen_study``); each model's rate is
+   chosen here, by the mean final *validation* accuracy (``choose_rates``), and used by every later group;
 3. ``sweep``: every model at every T from every seed, on one step budget for every T;
 4. ``long``: the chosen long-memory models at long T (and, for warm lengths, a curriculum from the length
    before); ``budget``: models of the sweep again at some of its lengths on a longer budget and with more
@@ -61,7 +61,7 @@ class Design:
     def lr_study(self) -> list[RecurrentConfig]:
         p = self.p
         return [self.run(model, T, seed, rate) for model in p.models for T in p.study_lengths
-                for rate in p.study_rates for seed in p.seeds]
+                for rate in p.study_rates for seed in p.study_seeds]
 
     def past_edges(self, study: list[dict]) -> list[RecurrentConfig]:
         """For every model whose choice (``choose_rates``) lies on the lowest or highest rate it was studied at,
@@ -74,7 +74,7 @@ class Design:
                 continue
             edge, inner = (tried[0], tried[1]) if choice["rate"] == tried[0] else (tried[-1], tried[-2])
             rate = float(f"{edge * edge / inner:.0e}")
-            configs += [self.run(model, T, seed, rate) for T in self.p.study_lengths for seed in self.p.seeds]
+            configs += [self.run(model, T, seed, rate) for T in self.p.study_lengths for seed in self.p.study_seeds]
         return configs
 
     def sweep(self, rates: dict[str, float]) -> list[RecurrentConfig]:
@@ -165,20 +165,35 @@ def seed_shares(configs: list[RecurrentConfig], results: list[dict], out_dir: st
                  trained=first_step_share(load_model(out_dir, r, device))) for c, r in zip(configs, results)]
 
 
+TIE = 0.005  # mean validation accuracies this close count as a tie
+
+
+def rate_means(study: list[dict], model: str) -> dict[float, tuple[float, float]]:
+    """Per rate the study tried for ``model``: (mean final validation accuracy, mean steps to the target
+    validation accuracy, a run that never got there counting its whole budget)."""
+    by_rate = {}
+    for r in study:
+        if r["model"] == model:
+            by_rate.setdefault(r["lr"], []).append(r)
+    return {rate: (mean(r["validation_accuracy"] for r in runs), mean(r["steps_to_99"] or r["max_steps"] for r in runs))
+            for rate, runs in sorted(by_rate.items())}
+
+
 def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:
-    """Per model, the study rate with the highest mean final validation accuracy (over seeds and lengths); a tie
-    goes to the smaller rate, since a larger one that is no more accurate only risks more at other lengths. A
-    model the study did not train keeps its registered rate (``MODELS``). Returns {model: {"rate", "chosen_by"}}."""
+    """Per model, the study rate with the highest mean final validation accuracy (over seeds and lengths). Rates
+    within TIE of the best tie, and a tie goes to the rate whose runs first reached the target validation
+    accuracy in the fewest steps on average: on one fixed budget, the rate that learns sooner leaves the most
+    margin at other lengths and seeds. Then the smaller rate. A model the study did not train keeps its
+    registered rate (``MODELS``). Returns {model: {"rate", "chosen_by"}}."""
     chosen = {}
     for model in models:
-        runs = [r for r in study if r["model"] == model]
-        if not runs:
+        means = rate_means(study, model)
+        if not means:
             chosen[model] = dict(rate=MODELS[model].learning_rate, chosen_by="default")
             continue
-        by_rate = {}
-        for r in runs:
-            by_rate.setdefault(r["lr"], []).append(r["validation_accuracy"])
-        chosen[model] = dict(rate=min(by_rate, key=lambda rate: (-mean(by_rate[rate]), rate)), chosen_by="validation")
+        best = max(accuracy for accuracy, _ in means.values())
+        tied = [rate for rate, (accuracy, _) in means.items() if accuracy >= best - TIE]
+        chosen[model] = dict(rate=min(tied, key=lambda rate: (means[rate][1], rate)), chosen_by="validation")
     return chosen
 
 
@@ -275,17 +290,15 @@ def train_groups(groups: dict[str, list[RecurrentConfig]], out_dir: str | Path, 
 
 def save_metrics(out_dir: str | Path, groups: dict[str, list[dict]], **extra) -> dict:
     """Write 01's ``metrics.json``: one record per distinct run, without its curves but with the lowest point of
-    its validation curve after it first reached 99% (``lowest_after_99``, None if it never did) and its lowest
-    validation accuracy at all (``lowest_validation``), tagged with every group (part of the experiment) that
-    lists it, and the ``extra`` entries as they are."""
+    its validation curve after it first reached 99% (``lowest_after_99``, None if it never did), tagged with
+    every group (part of the experiment) that lists it, and the ``extra`` entries as they are."""
     records = {}
     for group, results in groups.items():
         for result in results:
             after = [p for p in result["curves"] if result["steps_to_99"] and p["step"] > result["steps_to_99"]]
             lowest = min(after, key=lambda p: p["validation_accuracy"]) if after else None
             record = records.setdefault(result["run_dir"], {k: v for k, v in result.items() if k != "curves"}
-                                        | dict(lowest_after_99=lowest, groups=[],
-                                               lowest_validation=min(p["validation_accuracy"] for p in result["curves"])))
+                                        | dict(lowest_after_99=lowest, groups=[]))
             if group not in record["groups"]:
                 record["groups"].append(group)
     metrics = dict(runs=list(records.values()), learned_accuracy=LEARNED, **extra)

@@ -84,9 +84,9 @@ def part1_models(doc: Document, lstm: dict) -> str:
         "$h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the output layer (7); the LSTM "
         "follows equations (1) to (8) of the assignment, below.",
         EQUATIONS,
-        "The forward pass writes each equation as it stands, inside a `for` loop over time, without "
-        "`torch.nn.LSTM`; for speed, training runs the same loop with backpropagation through time written out by "
-        "hand. " + (part1.agreement_sentence(lstm["agreement"], doc.tab("p1_agreement"))
+        "The forward pass writes each equation as it stands in a `for` loop over time, without `torch.nn.LSTM`; "
+        "training runs the same loop with backpropagation through time written out by hand, for speed. "
+        + (part1.agreement_sentence(lstm["agreement"], doc.tab("p1_agreement"))
                     if "agreement" in lstm else
                     "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
         *([doc.table("p1_agreement", part1.agreement_table(lstm["agreement"]), "Both paths of both models against "
@@ -100,8 +100,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
         "time constant of about $u$ steps and together the units cover every lag up to $T$: a prior about the lag "
         "the task needs, while the equations stay the same. With zero biases every "
         "forget gate starts at $\\sigma(0) = 1/2$, so a cell keeps only $2^{-k}$ of what it held $k$ steps earlier. "
-        "Below they are called the *zero-bias LSTM* and the *chrono LSTM*, names that carry the initialisation "
-        f"with every result; {doc.tab('p1_models')} lists the parameters of each model."
+        "We call them the *zero-bias LSTM* and the *chrono LSTM*; "
+        f"{doc.tab('p1_models')} lists the parameters of each model."
         + (f" This run adds the gated recurrent unit (GRU) of {doc.cite('cho2014', False)}." if extra else ""),
         doc.table("p1_models", part1.models_table(p["hidden_dim"], 10, models),
                   f"The models of Part I with one-hot input and {p['hidden_dim']} hidden units: parameter tensors "
@@ -157,12 +157,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
         f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
         f"{part1.headline(sweep)}",
-        doc.figure("sweep", "Left: final test accuracy against the palindrome's length, mean over seeds (open "
-                   "diamonds, joined at the lengths run) and each run (dots, set apart per model, and runs with "
-                   "equal results side by side); the dashed line is chance. Right: the steps until the validation "
-                   "accuracy first reached 99%, one point per run (set apart in the same way), on a log scale; a "
-                   "cross marks the runs that never did, at their step budget (grey), with their number above when "
-                   "there are several."),
+        doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
+                   "(dots, set apart per model); dashed: chance. Right: the steps until the validation accuracy first "
+                   "reached 99%, one point per run, log scale; crosses: runs that never did, at their budget (grey), "
+                   "with their number above."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
                   "Mean test accuracy over seeds against T and, in brackets, the seeds that learned (final test "
                   "accuracy at least 99%) of "
@@ -170,13 +168,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "more units."),
         " ".join(filter(None, (part1.trend_sentence(m, by) for m, by in by_model.items()))),
         *_labelled([("Zero-bias LSTM against vanilla RNN.", part1.plain_lstm_verdict(sweep)),
-                    ("Partial memory.", " ".join(filter(None, [part1.partial_sentence(sweep),
-                                                               part1.below_chance_sentence(sweep)]))),
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
-        doc.figure("learning_curves", "Validation accuracy (top) and training loss (9) on a log scale (bottom) "
-                   "during training, one line per run, coloured and dashed by T; the grey dashed lines are chance and "
-                   "its loss, ln 10. The panels share their step axis; a line ends where its run stopped, early once "
-                   "it had learned."),
+        doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), one "
+                   "line per run, styled by T; grey dashed: chance and its loss, ln 10. A line ends where its run "
+                   "stopped, early once it had learned."),
     ]
     parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else ""))
     if len(long) > 2:  # two runs are said in the sentence
@@ -219,10 +214,10 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         "forget gate alone. Unless these factors stay close to one, their product over many steps shrinks (or "
         f"grows) geometrically with the distance {doc.cite('bengio1994')}. {doc.fig('gradient_flow')} measures "
         f"$\\lVert\\partial\\mathcal L/\\partial h^{{(t)}}\\rVert$ at every step of held-out palindromes of length "
-        f"T = {T}, with the initial weights and after training. A large gradient says only that the first step "
-        "could matter to the loss, not that the state still holds the digit, so the right panel asks the state "
-        "directly: at each step a linear read-out (ridge regression on the state, $h^{(t)}$ and, in the LSTM, "
-        "$c^{(t)}$) is fitted on validation palindromes to name the first digit, and scored on test palindromes. "
+        f"T = {T}, with the initial weights and after training. A large gradient does not prove that the state "
+        "still holds the digit, so the right panel probes the state itself: at each step a linear read-out "
+        "(ridge regression on $h^{(t)}$ and, in the LSTM, $c^{(t)}$) is fitted on validation palindromes to name "
+        "the first digit, and scored on test palindromes. "
         f"{doc.tab('p1_gradient')} sums it up, with the mean element-wise factor of each Jacobian, the *carry "
         "factor*: the RNN's tanh slope, which leaves out $W_{hh}$, and the LSTM's forget gate.",
         doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in one run per model "
@@ -230,14 +225,12 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                    "log scale; right: the share of test palindromes whose first digit a linear read-out names from "
                    "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
                    "seed that failed; grey: chance."),
-        doc.table("p1_gradient", part1.gradient_table(flows), f"The profiled runs of {doc.fig('gradient_flow')} in "
-                  "numbers (the text also gives medians over every seed), each measure with the initial weights "
-                  "and after training. Gradient share at t = 1: the gradient norm at the first step divided by that "
-                  "at the last. Carry factor: the element-wise factor that carries the "
-                  "state one step back, averaged over units and steps: the tanh slope $1 - h^2$ in the RNN (without "
-                  "$W_{hh}$), the forget gate in the LSTM. First digit read: the share of test palindromes whose "
-                  "first digit the linear read-out names from the last state. Units keeping half: LSTM units whose "
-                  "forget gates, multiplied over the steps, keep at least half of what the cell held at t = 1."),
+        doc.table("p1_gradient", part1.gradient_table(flows), f"The runs of {doc.fig('gradient_flow')}, with the "
+                  "initial weights / after training. Gradient share: the gradient norm at t = 1 over that at the "
+                  "last step. Carry factor: the mean tanh slope $1 - h^2$ (RNN, without $W_{hh}$) or forget gate "
+                  "(LSTM). First digit read: test palindromes whose first digit the read-out names from the last "
+                  "state. Units keeping half: LSTM units whose forget gates, multiplied over the steps, keep half "
+                  "of the cell."),
     ])
 
 
@@ -248,16 +241,16 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "**The vanilla RNN's gradient.** " + part1.rnn_gradient_text(flows, T),
         "**What the state holds.** " + part1.readout_text(lstm),
         "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
-        "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate is open "
-        "and whose input gate is shut after the first step keeps the digit, and its gradient, for as long as the gate "
-        "stays open, and the output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T),
-        "**Which units carry the memory.** " + part1.kept_text(flows, T),
+        "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate stays "
+        "open and whose input gate stays shut after the first step keeps the digit, and its gradient, and the "
+        "output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) + " "
+        + part1.kept_text(flows, T),
         "**Trained against initial weights.** " + " ".join(filter(None, [
             part1.init_comparison_sentence(flows, doc.tab("p1_seed_shares") if seeds else ""),
             part1.gradient_runs_sentence(lstm)])),
         *([doc.table("p1_seed_shares", part1.seed_share_table(flows), f"The gradient share at t = 1 (as in "
-                     f"{doc.tab('p1_gradient')}) over every seed run at T = {T}: the range over seeds, with the "
-                     "initial weights and after training.")] if seeds else []),
+                     f"{doc.tab('p1_gradient')}) over every seed run at T = {T}, with the initial weights and after "
+                     "training: the median and, in brackets, the range over seeds.")] if seeds else []),
     ]
     return "\n\n".join(parts)
 
@@ -294,11 +287,10 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"exponential moving average {doc.cite('yazici2019')}: the raw generator never settles, since every update "
         "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
         "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
-        f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. They were fixed while this code "
-        "was developed, partly from runs scored on the test digits, so the test digits are not untouched by "
-        "those choices; within this run, the ablation below compares configurations on the training digits "
-        "alone and shows what the moving average, the learning rates and the batch each buy over the course's "
-        "template, and the test digits score only the final run. "
+        f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. They were first found while "
+        "this code was developed, partly from runs scored on the test digits; within this run, the ablation below "
+        "checks what the moving average, the learning rates and the batch each add over the course's template "
+        "without looking at the test digits, which score only the final run. "
         "Whether $D$ memorises its training digits is measured by comparing its outputs on training and on "
         "held-out digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
                              "inputs, guards against it." if gan["config"]["augment"] else "."),
@@ -340,9 +332,8 @@ def part2_results(doc: Document, gan: dict) -> str:
         doc.table("p2_quality", part2.quality_table(gan), f"The {gan['final']['n']:,} final samples of the moving "
                   "average and of the raw generator against real digits, the Inception score and the Fréchet "
                   f"distances in splits of {gan['final']['n'] // gan['final']['splits']:,} (mean ± standard deviation "
-                  "over splits). The real column scores the test digits, and for its distance to the test digits "
-                  "it sets training digits against them; the samples' distances use the same reference sets. "
-                  + part2.reference_size_note(gan)),
+                  "over splits). Each row measures the real digits at the samples' set sizes: the test digits, "
+                  "and for the distance to the test digits, training digits. " + part2.reference_size_note(gan)),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 50),
     ])
@@ -382,16 +373,18 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
     if neighbours:
         parts += [
             "**Copies of training digits?** The discriminator sees each training digit many times, so the generator "
-            f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} shows, "
-            "for each class, the sample closest to a training digit above that digit, and below them the test digit "
-            "of the class closest to a training digit above that one. " + " ".join(filter(None, [
+            f"could learn to reproduce them. {part2.neighbour_sentence(neighbours)} {doc.fig('neighbours')} sets "
+            "each class's closest sample beside its closest test digit, each above its nearest training digit. "
+            + " ".join(filter(None, [
                 part2.closest_sentence(neighbours), part2.neighbour_mismatch_sentence(neighbours, doc.fig("neighbours"))])),
-            doc.figure("neighbours", "For each digit class: the final sample closest to a training digit (first row, "
-                       "titled with its class and the distance) above that training digit (second row), and the test "
-                       "digit of the class closest to a training digit (third row, titled with the distance) above "
-                       "that training digit (fourth row).", 100)]
+            doc.figure("neighbours", "For each class: the final sample closest to a training digit (row 1, with "
+                       "its class and distance) above that training digit (row 2); the class's test digit closest to a "
+                       "training digit (row 3) above that one (row 4).", 100)]
         if neighbours.get("by_class"):
-            parts.append(part2.neighbour_class_sentence(neighbours))
+            parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class.",
+                      doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
+                                "class: distances to the nearest training digit (Euclidean, pixels from 0 to 1) of the "
+                                "final samples, grouped by the classifier's reading, and of the test digits.")]
     return "\n\n".join(parts)
 
 
@@ -458,8 +451,7 @@ def limitations(doc: Document, data: dict) -> str:
                         if profiled else ""))
         if p["study_lengths"]:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
-                         " on the validation accuracy of runs whose test accuracy is also reported, and used at every "
-                         "length. "
+                         " and used at every length, although a longer palindrome may want another rate. "
                          + part1.confounds_sentence(data["lstm"]))
         if "rnn" in p["models"]:
             items.append("The vanilla RNN kept PyTorch's default initialisation; an identity or orthogonal "

@@ -13,12 +13,11 @@ from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_trainin
 from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
-from ..sweeps import COMPARED
+from ..sweeps import COMPARED, TIE, rate_means
 from .document import count, listed, num, pct, pct_span, sci, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
-PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARNED: some digits carried, not all
 
 COLUMNS = {"model": "model", "seq_length": "T", "encoding": "input", "seed": "seed", "lr": "learning rate",
            "steps": "steps trained", "test_accuracy": "test accuracy", "validation_accuracy": "validation accuracy",
@@ -143,15 +142,13 @@ def encoding_sentence(check: list[dict]) -> str:
     if not first.get("scalar") or not first.get("onehot") or median(first["scalar"]) < 2 * median(first["onehot"]):
         return ""
     return (f"The scalar input needs more steps to first reach 99% (median {median(first['scalar']):,.0f} against "
-            f"{median(first['onehot']):,.0f} with one-hot input): it gives the network each digit as one number, so "
-            "the network must first learn to tell ten levels of one input apart, where one-hot input gives every "
-            "digit input weights of its own.")
+            f"{median(first['onehot']):,.0f} with one-hot input): the network must first learn to tell ten levels "
+            "of a single input apart.")
 
 
 def _mean_validation(study: list[dict], model: str) -> dict[float, float]:
     """The study's mean final validation accuracy of ``model`` at each rate it tried, by rate."""
-    runs = [r for r in study if r["model"] == model]
-    return {lr: fmean(r["validation_accuracy"] for r in runs if r["lr"] == lr) for lr in sorted({r["lr"] for r in runs})}
+    return {rate: at[0] for rate, at in rate_means(study, model).items()}
 
 
 def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
@@ -184,8 +181,8 @@ def init_comparison_sentence(flows: dict, table: str = "the table of every seed"
     others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
-    text = (f"Only the initial weights compare the models before any has learned: the vanilla RNN's share at "
-            f"t = 1, {sci(init['rnn'])}{f' (the median over the seeds of {table})' if flows.get('seeds') else ''}, "
+    text = (f"To compare the architectures before training has shaped them, take the initial weights: the vanilla "
+            f"RNN's share at t = 1, {sci(init['rnn'])}{f' (the median over the seeds of {table})' if flows.get('seeds') else ''}, "
             f"is {others}.")
     weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
     if weaker:
@@ -209,26 +206,33 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         mean = _mean_validation(study, model)
         accuracy = mean[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
-        if any(value >= accuracy for rate, value in mean.items() if rate != choice["rate"]):
-            tied.append(label(model))
+        others = [rate for rate, value in mean.items() if rate != choice["rate"] and value >= accuracy - TIE]
+        if others:
+            steps = {rate: at[1] for rate, at in rate_means(study, model).items()}
+            runner = min(others, key=lambda r: (steps[r], r))  # the tied rate that came closest
+            tied.append(f"the {label(model)}, {words(len(others))} other rate{'s' if len(others) > 1 else ''} did "
+                        f"as well and {choice['rate']:g} reached 99% soonest ({steps[choice['rate']]:,.0f} steps on "
+                        f"average, against {steps[runner]:,.0f} at {runner:g})")
         beyond = sorted(rate for rate in mean if grid and rate not in grid)
         if beyond:
             widened.append(f"the {label(model)} at {listed([f'{r:g}' for r in beyond])}")
         if len(mean) > 1 and choice["rate"] in (min(mean), max(mean)):
-            edge.append(f"the {label(model)} got the {'smallest' if choice['rate'] == min(mean) else 'largest'} "
-                        "rate tried for it")
+            edge.append((label(model), "smallest" if choice["rate"] == min(mean) else "largest"))
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
-            f"{plural(len({r['seed'] for r in study}), 'seed')} (mean validation accuracy in brackets): "
-            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy, and the "
-            "smaller rate on a tie.")
+            f"{plural(len({r['seed'] for r in study}), 'seed')} used for nothing else (mean validation accuracy in "
+            "brackets): "
+            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy; on a tie (within "
+            f"{pct(TIE)}), the one whose runs reached 99% validation accuracy in fewer steps, since on one fixed "
+            "budget it leaves the most margin at other lengths.")
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
-    if tied:
-        text += f" For the {listed(tied)}, a larger rate did as well, and the smaller one was chosen."
-    if edge:
-        said = listed(edge)
-        text += f" {said[0].upper()}{said[1:]}, so a rate beyond it might have done better."
+    text += "".join(f" For {said}." for said in tied)
+    for side in ("smallest", "largest"):
+        names = [f"the {name}" for name, at in edge if at == side]
+        if names:
+            said = listed(names) + (" each" if len(names) > 1 else "")
+            text += f" {said[0].upper()}{said[1:]} got the {side} rate tried for it, so a rate beyond it might do better."
     return text
 
 
@@ -264,7 +268,12 @@ def model_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
 def headline(records: list[dict]) -> str:
     """The sweep's result in one sentence, one clause per model in the registry's order."""
     models = _models(records)
-    clauses = [model_sentence(model, _by_length(records, model)) for model in models]
+    perfect = [m for m in models if all(_learned_everywhere(runs) for runs in _by_length(records, m).values())]
+    lengths = {m: max(_by_length(records, m)) for m in perfect}
+    together = len(perfect) > 1 and len(set(lengths.values())) == 1  # one clause for the models that learned everywhere
+    clauses = [f"{listed([f'the {label(m)}' for m in perfect])} learned from every seed at every length tried, up to "
+               f"T = {lengths[perfect[0]]}" if together and model == perfect[0] else model_sentence(model, _by_length(records, model))
+               for model in models if not (together and model in perfect[1:])]
     counts = {(model, T): len(runs) for model in models for T, runs in _by_length(records, model).items()}
     fewest = min(counts.values())
     more = _group([dict(model=m, T=T, n=n) for (m, T), n in counts.items() if n > fewest], ("n", "T"))
@@ -357,17 +366,13 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                            "so this raises its mean accuracy without more seeds learning")
                 standard = (f"of the same seeds with {base_dim} units" if dim != base_dim else
                             "of the same seeds on the standard budget")
-                by_seed = lambda runs: listed([pct(r["test_accuracy"]) for r in sorted(runs, key=lambda r: r["seed"])])  # noqa: E731
                 lower = [r for r in group if dim == base_dim and not learned(r) and any(  # a longer run ended lower
                     b["seed"] == r["seed"] and b["test_accuracy"] > r["test_accuracy"] + 0.05 for b in same)]
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
-                             f"{plural(len(group), 'seed')}, against {n_before} {standard} (test accuracy seed by "
-                             f"seed {by_seed(group)}, against {by_seed(same)}; mean {pct(now)} against "
-                             f"{pct(then)}), {verdict}."
-                             + (f" A run that never reaches 99% reports its last step, wherever its swinging "
-                                f"accuracy then stands, so {'a seed' if len(lower) == 1 else 'seeds'} can end lower "
-                                f"after more training" if lower else "")
-                             + ("." if lower else ""))
+                             f"{plural(len(group), 'seed')}, against {n_before} {standard} (mean test accuracy "
+                             f"{pct(now)} against {pct(then)}), {verdict}."
+                             + (" Runs that never reach 99% are scored at their last step, and their accuracy "
+                                "swings, so a longer run can end lower." if lower else ""))
     return " ".join(texts)
 
 
@@ -376,34 +381,6 @@ def _group(runs: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
     for r in runs:
         groups.setdefault(tuple(r[k] for k in keys), []).append(r)
     return groups
-
-
-def partial_sentence(records: list[dict]) -> str:
-    """How many runs ended neither at chance nor learned."""
-    partial = [r for r in records if PARTLY <= r["test_accuracy"] < LEARNED]
-    if not partial:
-        return (f"Every run ended either at {pct(LEARNED, 0)} or above, or below {pct(PARTLY, 0)}: no run learned "
-                f"the task part of the way.")
-    models = listed([f"the {name}" for name in sorted({label(r["model"]) for r in partial})])
-    n = len(partial)
-    return (f"{words(n).capitalize()} of the sweep's {len(records)} runs, {'of' if n == 1 else 'all of'} {models}, "
-            f"ended between {pct(PARTLY, 0)} and {pct(LEARNED, 0)}, well above chance ({pct(CHANCE, 0)}): "
-            f"{'it carries' if n == 1 else 'they carry'} part of the first digit, enough for some digits but not all.")
-
-
-def below_chance_sentence(records: list[dict]) -> str:
-    """The runs whose validation accuracy fell well below chance during training (under half of it), which a
-    network can do only by naming a wrong digit systematically; empty when none did."""
-    low = [r for r in records if r.get("lowest_validation") is not None and r["lowest_validation"] < CHANCE / 2]
-    if not low:
-        return ""
-    runs = listed([f"the {label(model)} at " + listed([f"T = {r['seq_length']} (seed {r['seed']}, "
-                                                       f"{pct(r['lowest_validation'])})" for r in group])
-                   for (model,), group in _group(low, ("model",)).items()])
-    return (f"During training the validation accuracy of {runs} fell below half of chance, which a network does "
-            "only by naming a wrong digit systematically, for instance when it has begun to carry the first digit but its "
-            f"output layer (7) still maps it to another class; {'it' if len(low) == 1 else 'they'} ended at "
-            f"{listed([pct(r['test_accuracy']) for r in low])} test accuracy.")
 
 
 def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
@@ -446,17 +423,18 @@ def gradient_table(flows: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _span(values: list[float]) -> str:
+def _spread(values: list[float]) -> str:
+    """'median (lowest to highest)', or one value where they all show the same."""
     low, high = min(values), max(values)
-    return sci(low) if sci(low) == sci(high) else f"{sci(low)} to {sci(high)}"
+    return sci(low) if sci(low) == sci(high) else f"{sci(median(values))} ({sci(low)} to {sci(high)})"
 
 
 def seed_share_table(flows: dict) -> pd.DataFrame:
     """The share of the gradient at t = 1 over every seed of each model at the profiled T, with the initial weights
     and after training (``lib.sweeps.seed_shares``): whether the one profiled run per model is typical."""
     return pd.DataFrame([{"model": label(model), "seeds (learned)": f"{len(group)} ({sum(r['learned'] for r in group)})",
-                          "gradient share at t = 1, initial": _span([r["initial"] for r in group]),
-                          "gradient share at t = 1, trained": _span([r["trained"] for r in group])}
+                          "gradient share at t = 1, initial": _spread([r["initial"] for r in group]),
+                          "gradient share at t = 1, trained": _spread([r["trained"] for r in group])}
                          for (model,), group in _group(flows["seeds"], ("model",)).items()])
 
 
@@ -515,13 +493,6 @@ def readout_text(metrics: dict) -> str:
                     if kept else "")
                  + ": a state that keeps the digit is what training had to build"
                  + (" in the others." if kept else "."))
-    rises = any(f["readout"][-1] > min(f["readout"]) + 0.1 for group in ("init", "trained")
-                for f in flows.get(group, {}).values())
-    if rises:
-        text += (" A read-out can rise again near the end. The last inputs repeat the second, third and later "
-                 "digits in reverse order (the first digit itself is never repeated), so near the end the other "
-                 "digits' traces in the state become redundant; that this lets a linear read-out pick out the "
-                 "first digit's fading trace is a guess that this report does not test.")
     return text
 
 
@@ -762,16 +733,17 @@ def plain_lstm_verdict(records: list[dict]) -> str:
         + f"{pct(row['mean'][0])} against {pct(row['mean'][1])}, {_p(row['p'])})" for i, row in enumerate(rows)])
     text = (f"This is the comparison the assignment asks for: the LSTM of equations (1) to (8) against the "
             f"vanilla RNN. At the lengths where either model failed on at least one seed, {clauses}; pooled over "
-            f"every length of the sweep, {_p(result['p'])}. Each p is that of a permutation test: how often "
-            "relabelling the two models' runs at random (within each length, when pooled) gives a difference of "
-            "mean test accuracy as large."
-            + (f" No single length reaches p < {SIGNIFICANT:g} on its own; the pooled test uses all the seeds at once."
-               if len(rows) > 1 and result["winner"] and all(row["p"] >= SIGNIFICANT for row in rows) else ""))
+            f"every length of the sweep, {_p(result['p'])}. Each p is that of a two-sided permutation test: how "
+            "often relabelling the two models' runs at random (within each length, when pooled) gives a difference "
+            "of mean test accuracy as large.")
     if not result["winner"]:
         return text + (f" As the pooled p is not below {SIGNIFICANT:g}, on these seeds and this budget the run does "
                        "not settle which of the two remembers better.")
-    return text + (f" So the {label(result['winner'])} remembered better at these lengths, on this budget and each "
-                   "model at its chosen rate.")
+    alone = [str(row["T"]) for row in rows if row["p"] < SIGNIFICANT]
+    return text + (f" So, pooled over the lengths, the {label(result['winner'])} remembered better, on this budget and "
+                   "each model at its chosen rate; "
+                   + (f"at T = {listed(alone)} the difference is significant on its own." if alone else
+                      f"no single length reaches p < {SIGNIFICANT:g} on its own."))
 
 
 def profiled_seeds(metrics: dict) -> str:
@@ -866,22 +838,15 @@ def conclusion_text(metrics: dict) -> str:
                  f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
                  f"{sci(init['rnn'])} in the RNN{over}.")
         if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
-            text += (f" What training changes is a few units of the cell path (5): afterwards {kept_units(trained)} "
+            text += (f" What training changes is the cell path (5): afterwards {kept_units(trained)} "
                      f"of its {len(trained['kept'])} units keep at least half of what they held at the first step, "
                      f"against {kept_units(initial)} with the initial weights.")
-    failed, learned_rnn = flows.get("failed", {}).get("rnn"), flows["trained"].get("rnn")
-    if failed and learned_rnn and "readout" in failed:
-        text += (f" In the RNN's profiled seed that failed, a linear read-out names the first digit from the last "
-                 f"state for only {pct(failed['readout'][-1], 0)} of test palindromes"
-                 + (", although its gradient at t = 1 was no smaller than in the seed that learned: in this seed the "
-                    "state lost the digit although the gradient did reach the first step, so the size of that "
-                    "gradient alone does not explain the failure." if
-                    gradient_ratio(failed) >= gradient_ratio(learned_rnn) else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]
         text += (" Chrono initialisation changes only the starting biases of the same equations; "
                  + (f"it took every seed to {where('lstm-chrono')}." if chrono > reach["lstm"] else
-                    f"on this budget it reached no further ({where('lstm-chrono')})." if chrono == reach["lstm"] else
+                    f"on the sweep's lengths every seed of both learned up to {where('lstm-chrono')}, so the sweep "
+                    "does not tell them apart." if chrono == reach["lstm"] else
                     f"with it every seed learned only up to {where('lstm-chrono')}."))
     for (T,), runs in sorted(_group(runs_of(metrics, "long"), ("seq_length",)).items()):
         text += f" At T = {T} " + listed([
@@ -901,7 +866,7 @@ def held_out_sentence(metrics: dict) -> str:
         return ("At every length there are so many palindromes that the held-out sets are, in effect, unseen in "
                 "training.")
     shares = listed([f"{pct(share_seen_in_training(T, draws))} at T = {T}" for T in seen])
-    return (f"A palindrome of length T is fixed by its first ceil(T/2) digits, so there are only "
+    return (f"A palindrome of length $T$ is fixed by its first $\\lceil T/2 \\rceil$ digits, so there are only "
             f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run on the standard budget draws {draws:,} "
             f"training palindromes, expected to contain {shares} of the held-out ones: there the held-out accuracy "
             f"measures fit to seen palindromes, not generalisation, and no held-out set of this task can avoid that "

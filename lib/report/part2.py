@@ -8,7 +8,7 @@ from statistics import fmean
 
 import pandas as pd
 
-from ..gan_measure import CLASS_BAND, GAUGE_IMAGES, MEASURES
+from ..gan_measure import CLASS_BAND, MEASURES
 from ..progress import plural
 from .document import listed, num, pct, pct_span, some_of, words
 
@@ -73,11 +73,10 @@ def reference_size_note(metrics: dict) -> str:
     train, test = _train_images(metrics), real["n"]
     if train <= test or real["frechet_distance_train"] >= real["frechet_distance"]:
         return ""
-    return (f"For the real digits the two distances compare sets of different sizes: the {test:,} test digits "
-            f"against all {train:,} training digits ({num(real['frechet_distance_train'], 1)}), and training digits "
-            f"in sets of {test:,} against the {test:,} test digits ({num(real['frechet_distance'], 1)}); the "
-            "Fréchet distance between finite sets grows as they shrink"
-            + (", and the first is one set, so it has no spread." if real["splits"] == 1 else "."))
+    return (f"The real digits' two distances differ ({num(real['frechet_distance'], 1)} and "
+            f"{num(real['frechet_distance_train'], 1)}) because the Fréchet distance between finite sets grows as "
+            f"they shrink: {test:,} images against the {test:,} test digits, or against all {train:,} training "
+            "digits.")
 
 
 def data_text(metrics: dict, short: bool = False) -> str:
@@ -169,13 +168,12 @@ def coverage_sentence(metrics: dict) -> str:
     outside = (["the rarest digit lies below it"] if low < CLASS_BAND[0] else []) + \
               (["the commonest above it"] if high > CLASS_BAND[1] else [])
     return (f"Every digit appears: the rarest, {hist.index(low)}, makes up {pct(low)} of the samples and the "
-            f"commonest, {hist.index(high)}, {pct(high)}, where real test digits range from {pct(min(real))} to "
-            f"{pct(max(real))}. On {n:,} samples a share's sampling error is about {pct(error)}, so " +
-            ("departures of this size are the generator's, not chance. " if departure > 3 * error else
+            f"commonest, {hist.index(high)}, {pct(high)} (real test digits: {pct(min(real))} to {pct(max(real))}). "
+            f"A share's sampling error is about {pct(error)} here, so " +
+            ("the imbalance is the generator's, not chance. " if departure > 3 * error else
              "these departures are within chance. ") +
-            f"Counting coverage as even when every share lies within {pct(CLASS_BAND[0], 0)} to "
-            f"{pct(CLASS_BAND[1], 0)} ({pct(1 - CLASS_BAND[0] / 0.1, 0)} either side of 10%), " +
-            (f"it is uneven here: {listed(outside)}." if outside else "both lie inside that band."))
+            f"Against the band from {pct(CLASS_BAND[0], 0)} to {pct(CLASS_BAND[1], 0)} that we count as even, " +
+            (f"{listed(outside)}." if outside else "both lie inside it."))
 
 
 def gap_sentence(evals: list[dict]) -> str:
@@ -228,10 +226,11 @@ def snapshot_sentence(metrics: dict) -> str:
         return ""
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
-    return (f"Each point of the right panel is one snapshot of D, scored on {GAUGE_IMAGES:,} fixed digits of each "
-            f"set, so it swings more ({min(snapshots):.2f} to {max(snapshots):.2f} on training digits) than the loss "
-            f"figure's means over {plural(window, 'training batch', 'training batches')} at the same steps "
-            f"({min(at_steps):.2f} to {max(at_steps):.2f}); both sets share each snapshot, so the swing cancels in their difference.")
+    return (f"Each point of the right panel is one snapshot of D, so it swings more ({min(snapshots):.2f} to "
+            f"{max(snapshots):.2f} on training digits) than the loss figure's means over "
+            f"{plural(window, 'training batch', 'training batches')} at the same steps ({min(at_steps):.2f} to "
+            f"{max(at_steps):.2f}); the "
+            "swing cancels in the difference of the two sets.")
 
 
 def balance_sentence(metrics: dict) -> str:
@@ -279,7 +278,7 @@ def ema_sentence(metrics: dict) -> str:
         text += (f" The average's digit shares are {'less' if width['ema'] > width['raw'] else 'more'} even than the raw "
                  f"generator's (from {pct(spread['ema'][0])} to {pct(spread['ema'][1])}, against "
                  f"{pct(spread['raw'][0])} to {pct(spread['raw'][1])})"
-                 + (": on this seed the average's better scores come with a less even coverage." if
+                 + (": the average scores better but covers the digits slightly less evenly." if
                     width["ema"] > width["raw"] and better_is and better_fd else "."))
     return text
 
@@ -432,10 +431,9 @@ def grids_sentence(grids: dict) -> str:
     text = "The classifier's mean confidence is " + listed(parts) + "."
     start = grids["grids"].get("start")
     if start and start["mean_confidence"] >= 0.5:
-        text += (f" An untrained generator's output is noise, yet the classifier reads it with "
-                 f"{pct(start['mean_confidence'], 0)} confidence: trained on digits alone, it has no answer for "
-                 "\"none of these\", so a confident reading does not by itself make a sample a digit, and the "
-                 "Inception score, built on the same readings, shares this blind spot.")
+        text += (f" The untrained generator's noise is read with {pct(start['mean_confidence'], 0)} confidence: a "
+                 "classifier trained on digits alone has no answer for \"none of these\", so a confident reading "
+                 "does not make a sample a digit, a blind spot that the Inception score shares.")
     return text
 
 
@@ -462,9 +460,8 @@ def weakest_sentence(grids: dict) -> str:
     weakest = final["weakest"]
     readings = [f"{final['predicted'][i]} at {pct(final['confidence'][i], 0)} (row {i // 5 + 1}, column {i % 5 + 1})"
                 for i in weakest]
-    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}; like "
-            "every reading in this part, these are the classifier's, which can be confident about a generated image "
-            "and still name another digit than a person would.")
+    return (f"The {len(weakest)} least confident samples of the final grid are read as {listed(readings)}; a "
+            "person may read some of them as another digit.")
 
 
 def speckle_sentence(metrics: dict, grids: dict) -> str:
@@ -713,12 +710,12 @@ def paths_verdict(record: dict) -> str:
                          for p in pairs) for mode in ("lerp", "slerp")}
     better, worse = _slerp_margins(pairs)
     ink = ink_sentence(pairs)
-    text = (f"Slerp's least confident frame was read more confidently than lerp's, by more than five points, in "
+    text = (f"Slerp's weakest frame was read more confidently than lerp's (by more than five points) in "
             f"{some_of(better, len(pairs), 'pair')}"
             + (f", less confidently in {worse}" if worse else "")
-            + (f", and about as confidently in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
-            + f"; the reading changes {_times(changes['lerp'])} along the lerp paths and "
-            f"{_times(changes['slerp'])} along the slerp paths. ")
+            + (f" and about as confidently in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
+            + f"; the reading changes {_times(changes['lerp'])} along lerp and {_times(changes['slerp'])} along "
+            "slerp. ")
     if better == len(pairs):
         text += ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
                  "argument predicts; the evidence is the classifier's confidence, which is only a proxy for how a "
@@ -772,8 +769,8 @@ def coverage_verdict(metrics: dict) -> str:
         return "The generator has collapsed onto the other digits."
     if CLASS_BAND[0] <= min(hist) and max(hist) <= CLASS_BAND[1]:
         return "There is no sign of collapse."
-    return ("The generator favours some digits over others but drops none, so its coverage is uneven without any "
-            "sign of mode collapse.")
+    return ("The generator favours some digits over others but drops none: no class has collapsed away, though "
+            "the shares cannot show a collapse within a class.")
 
 
 def conclusion_text(metrics: dict, ladder: dict | None) -> str:
@@ -796,16 +793,15 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
             (verdicts["worsens"], "worsened both by as much"),
             (verdicts["leaves"], "changed neither by as much")) if changes]
         if said:
-            text += (f" In the ablation, {listed(said)}; each configuration was trained once, from one seed, "
-                     "so each of these differences rests on a single training run.")
+            text += f" In the ablation (one training run each), {listed(said)}."
     return text
 
 
 def interpolation_conclusion(record: dict) -> str:
     """The interpolation in one sentence: paths through a third digit, and lerp against slerp pair by pair."""
     third, count, _ = _third_digit_pairs(record)
-    text = (f"Between digits of different classes, a path passed through a digit of neither class in "
-            f"{some_of(third, count, 'pair')}")
+    text = (f"On the {plural(count, 'pair')} of digits here, chosen for clean endpoints (an illustration, not a "
+            f"general finding), a path passed through a digit of neither class in {some_of(third, count, 'pair')}")
     pairs = record["pairs"]
     if {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         text += (f", and slerp kept its least confident frame clearer than lerp's in "
