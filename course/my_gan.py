@@ -7,7 +7,7 @@ skeleton saves them); a rerun with the same flags reuses the run.
     python course/my_gan.py --n_epochs 20 --ema_decay 0.9995 --batch_size 128 --lr 0.0004   # this project's recipe
 
 With the skeleton's defaults the generator is sampled raw (``--ema_decay 0``) and D sees no augmentation, as in
-the template; an epoch is one pass over the training digits (4,000 of mnist5k where full MNIST is unavailable).
+the template; an epoch is one pass over the training digits (3,500 of mnist5k where full MNIST is unavailable).
 """
 from __future__ import annotations
 

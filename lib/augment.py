@@ -1,6 +1,6 @@
 """Differentiable augmentation for the discriminator (DiffAugment, Zhao et al. 2020).
 
-On 4,000 training digits the discriminator memorises the real images within a few
+On a few thousand training digits the discriminator memorises the real images within a few
 thousand steps. Its verdict then rests on the particular images it has seen, not on
 what makes a digit, and the generator is pushed towards those images or away from
 everything. DiffAugment shows D only randomly transformed images, real and generated

@@ -6,8 +6,9 @@ same way): a measure computed per split gives the mean and the standard deviatio
 real baseline uses splits of the same size: held-out test digits for every measure but the Fréchet
 distance to the test digits, whose reference *is* the test set, so its baseline is the distance of
 training-digit splits to the test set, what a perfect generator would score. The Fréchet distance to the
-training digits is the one that decisions use (the ablation), so that the test digits only score results;
-its baseline is the test digits' distance to the training digits, that of new digits.
+validation digits is the one that decisions and the curves during training use (the ablation, notebook 02's
+figures), so that the test digits only score the final samples; its baseline is the test digits' distance
+to the validation digits, that of new digits.
 """
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class Goal:
 @dataclass(frozen=True)
 class Measure:
     """One measure of a sample: ``compute(sample, reference)`` with ``reference`` the Sample of the real digits
-    named by ``against`` ("test" or "train"); ``per_split`` measures are averaged over splits of SPLIT images. A
+    named by ``against`` ("test" or "validation"); ``per_split`` measures are averaged over splits of SPLIT images. A
     list-valued measure (the share of each digit) is shown by its smallest and largest entry. ``digits`` and
     ``percent`` say how tables write it."""
 
@@ -81,11 +82,11 @@ MEASURES = {
     "frechet_distance": Measure("Fréchet distance to the test digits",
                                 lambda s, ref: frechet_distance_of_features(s.features, ref.features),
                                 Goal("at most 3 times real", lambda g, r: g <= 3 * r), per_split=True, digits=1),
-    # The one for decisions (the ablation): comparing configurations on it leaves the test digits to the result.
-    "frechet_distance_train": Measure("Fréchet distance to the training digits",
-                                      lambda s, ref: frechet_distance_of_features(s.features, ref.features),
-                                      Goal("at most 3 times real", lambda g, r: g <= 3 * r), per_split=True,
-                                      digits=1, against="train"),
+    # The one for decisions and for the curves during training: it leaves the test digits to the final result.
+    "frechet_distance_validation": Measure("Fréchet distance to the validation digits",
+                                           lambda s, ref: frechet_distance_of_features(s.features, ref.features),
+                                           Goal("at most 3 times real", lambda g, r: g <= 3 * r), per_split=True,
+                                           digits=1, against="validation"),
     "confident_share": Measure("share read with 90% confidence or more", lambda s, ref: confident_share(s.logits),
                                Goal("at least 95% of real", lambda g, r: g >= 0.95 * r), percent=True),
     "salt_noise": Measure("isolated bright pixels per image", lambda s, ref: salt_noise(to_unit_range(s.images)),
@@ -113,20 +114,20 @@ def measure_sample(sample: Sample, references: dict[str, Sample], split: int = S
 
 
 class Evaluator:
-    """The measurements of a run: its classifier, the real data, and the Samples of the test and the training
+    """The measurements of a run: its classifier, the real data, and the Samples of the test and the validation
     digits as references."""
 
     def __init__(self, classifier: Classifier, data: MNIST):
         self.classifier, self.data = classifier, data
         self.references = dict(test=Sample.of(classifier, data.test_images),
-                               train=Sample.of(classifier, data.train_images))
+                               validation=Sample.of(classifier, data.validation_images))
 
     def __call__(self, images: torch.Tensor) -> dict:
         """Every measure of ``images`` (N, 1, 28, 28) in [-1, 1]."""
         return measure_sample(Sample.of(self.classifier, images), self.references)
 
     def real_baseline(self, seed: int = 0) -> dict:
-        """The same measures on real digits in splits of SPLIT: test digits (so the distance to the training
+        """The same measures on real digits in splits of SPLIT: test digits (so the distance to the validation
         digits is that of new digits), and for the distance to the test digits, disjoint splits of training
         digits (as many as fit, at most ten)."""
         test_digits = self.references["test"]
@@ -156,13 +157,13 @@ def generate(G, n: int, seed: int, stream: Stream, batch_size: int = 1000) -> to
 
 @torch.no_grad()
 def discriminator_gauge(D, data: MNIST) -> dict:
-    """D's mean output D(x) on training digits and on held-out test digits. A discriminator that memorises
-    its training digits rates them above the held-out ones; a gap near zero says it does not."""
+    """D's mean output D(x) on training digits and on held-out validation digits. A discriminator that
+    memorises its training digits rates them above the held-out ones; a gap near zero says it does not."""
     device = next(D.parameters()).device
     was_training = D.training
     D.eval()
     mean = lambda images: D(images[:GAUGE_IMAGES].to(device)).sigmoid().mean().item()  # noqa: E731
-    D_train, D_test = mean(data.train_images), mean(data.test_images)
+    D_train, D_validation = mean(data.train_images), mean(data.validation_images)
     D.train(was_training)
-    return dict(D_train=D_train, D_test=D_test, D_gap=D_train - D_test)
+    return dict(D_train=D_train, D_validation=D_validation, D_gap=D_train - D_validation)
 

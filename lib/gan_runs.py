@@ -71,6 +71,8 @@ def train(config: GANConfig, out_dir: str | Path, device: str = "auto", retrain_
     clear_unless_finished_since(folder, RESULT, retrain_before)
     if (folder / RESULT).exists() and not all((folder / f"{name}.pt").exists() for name in CHECKPOINTS):
         shutil.rmtree(folder)  # a result without its checkpoints (the folder was cleaned under it): train it again
+    if (folder / RESULT).exists() and not trained_on(folder, data):
+        shutil.rmtree(folder)  # trained on other digits (another split of the source): not this run
     result = read_result(folder, RESULT)
     if result is not None and not code_changes(result.get("code"), CODE, "measure"):
         return _noted(result, config)
@@ -88,6 +90,12 @@ def train(config: GANConfig, out_dir: str | Path, device: str = "auto", retrain_
         if not (folder / "final.pt").exists():
             return {}
     return _noted(finish(folder, out_dir, config, evaluator, classifier_info, device, result), config)
+
+
+def trained_on(folder: Path, data) -> bool:
+    """Whether the finished run in ``folder`` trained on exactly these digits (the same source and split)."""
+    result = read_result(folder, RESULT)
+    return result is not None and result.get("data") == data.describe()
 
 
 def _noted(result: dict, config: GANConfig) -> dict:
@@ -160,7 +168,7 @@ def remaining_seconds(config: GANConfig, out_dir: str | Path, threads: int | Non
     left at the speed timed once per shape, and a tenth more for measuring and checkpoints."""
     data = load_mnist(config.data_source, config.data_dir)
     folder = run_folder(replace(config, data_source=data.source), out_dir)
-    if (folder / RESULT).exists():
+    if trained_on(folder, data):
         return 0.0
     done = load_torch(folder / "latest.pt")["step"] if (folder / "latest.pt").exists() else 0
     shape = (config.variant, data.source, config.batch_size, config.latent_dim, config.ema_decay, config.augment,

@@ -254,7 +254,8 @@ class Session:
             if evaluating or due:
                 point = self.measure_and_save(evaluating, due)
                 if point:
-                    latest = dict(IS=f"{point['inception_score']:.2f}", FD=f"{point['frechet_distance']:.1f}")
+                    latest = dict(IS=f"{point['inception_score']:.2f}",
+                                  FD_val=f"{point['frechet_distance_validation']:.1f}")
             progress.update(**latest)
 
     def measure_and_save(self, evaluating: bool, checkpoints: list[str]) -> dict | None:

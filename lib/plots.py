@@ -322,19 +322,19 @@ def gan_losses(losses: list[dict]):
 
 
 def gan_quality(evals: list[dict], baseline: dict):
-    """IS and Fréchet distance during training beside the real baseline at the same sample size (dashed), and
-    D's mean output on training and held-out digits."""
+    """IS and Fréchet distance to the validation digits during training beside the real baseline at the same
+    sample size (dashed), and D's mean output on training and held-out (validation) digits."""
     steps = [e["step"] for e in evals]
     fig, (left, middle, right) = plt.subplots(1, 3, figsize=(WIDTH, 2.3))
     left.plot(steps, [e["inception_score"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
     left.axhline(baseline["inception_score"], ls="--", color="tab:green", label="real test digits")
     left.set(xlabel="step", ylabel="classifier IS (at most 10)", title="Inception score")
-    middle.semilogy(steps, [e["frechet_distance"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
-    middle.axhline(baseline["frechet_distance"], ls="--", color="tab:green", label="real training digits")
-    middle.set(xlabel="step", ylabel="distance to test digits (log)", title="Fréchet distance")
+    middle.semilogy(steps, [e["frechet_distance_validation"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
+    middle.axhline(baseline["frechet_distance_validation"], ls="--", color="tab:green", label="real test digits")
+    middle.set(xlabel="step", ylabel="to validation digits (log)", title="Fréchet distance")
     _major_log_labels(middle)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
-    right.plot(steps, [e["D_test"] for e in evals], "s--", ms=2.5, lw=1, label="held-out digits")
+    right.plot(steps, [e["D_validation"] for e in evals], "s--", ms=2.5, lw=1, label="validation digits")
     right.set(xlabel="step", ylabel="mean D(x)", ylim=(0, 1), title="D on real digits")
     fig.tight_layout()
     for ax in (left, middle, right):  # under each panel, off the curves and the baselines
@@ -344,11 +344,11 @@ def gan_quality(evals: list[dict], baseline: dict):
 
 def ablation(rows: dict[str, dict]):
     """One bar per configuration, labelled with its CPU minutes: IS relative to real data (left) and Fréchet
-    distance to the training digits relative to new (test) digits' (right); the dashed line is real data."""
+    distance to the validation digits relative to new (test) digits' (right); the dashed line is real data."""
     names = [f"{textwrap.fill(name, 26)}\n({row['CPU minutes']:.1f} min)" for name, row in rows.items()]
     fig, axes = plt.subplots(1, 2, figsize=(WIDTH, 0.6 + 0.4 * len(rows)), sharey=True)
     for ax, key, xlabel in ((axes[0], "IS / real", "Inception score / real"),
-                            (axes[1], "Fréchet / real", "Fréchet distance to training digits / real")):
+                            (axes[1], "Fréchet / real", "Fréchet distance to validation digits / real")):
         y = np.arange(len(rows))
         ax.barh(y, [row[key] for row in rows.values()], height=0.6, color="tab:blue")
         ax.axvline(1, ls="--", color="tab:green", lw=0.8)

@@ -22,6 +22,7 @@ class Stream(enum.Enum):
     PALINDROME_VALIDATION = "palindrome validation set"  # keys: T
     PALINDROME_TEST = "palindrome test set"  # keys: T
     MNIST5K_SPLIT = "mnist5k split"  # keys: digit
+    MNIST_VALIDATION = "full MNIST validation digits"
     CLASSIFIER_ORDER = "classifier epoch order"  # keys: epoch
     CLASSIFIER_SHIFT = "classifier shifts"  # keys: epoch
     REAL_BASELINE = "real baseline sample"

@@ -38,13 +38,14 @@ def test_classifier_is_accurate_and_real_digits_score_high(mnist5k, trained_clas
     evaluator = Evaluator(classifier, mnist5k)
     real = evaluator.real_baseline()
     assert real["n"] == 1000 and real["inception_score"] > 9.0
-    assert real["frechet_distance_splits"] == 4, "4,000 training digits: four disjoint splits of 1,000"
+    assert real["frechet_distance_splits"] == 3, "3,500 training digits: three disjoint splits of 1,000"
     noise = evaluator(torch.rand(1000, 1, 28, 28) * 2 - 1)
     assert real["frechet_distance"] < noise["frechet_distance"] / 10
-    # The decisions' distance, to the training digits: new (test) digits sit near them, noise far away.
-    assert real["frechet_distance_train"] < noise["frechet_distance_train"] / 10
+    # The decisions' distance, to the validation digits: new (test) digits sit near them, noise far away.
+    assert real["frechet_distance_validation"] < noise["frechet_distance_validation"] / 10
     one_class = evaluator(mnist5k.test_images[mnist5k.test_labels == 4].repeat(10, 1, 1, 1))
-    assert one_class["frechet_distance_train"] > 10 * real["frechet_distance_train"], "a single digit is far from all ten"
+    assert one_class["frechet_distance_validation"] > 10 * real["frechet_distance_validation"], \
+        "a single digit is far from all ten"
 
 
 def test_samples_are_measured_in_splits_of_the_baselines_size(mnist5k, trained_classifier):
@@ -52,7 +53,7 @@ def test_samples_are_measured_in_splits_of_the_baselines_size(mnist5k, trained_c
     the real baseline, and reported as the mean and spread over the splits."""
     classifier = trained_classifier[0]
     reference = dict(test=Sample.of(classifier, mnist5k.test_images),
-                     train=Sample.of(classifier, mnist5k.train_images))
+                     validation=Sample.of(classifier, mnist5k.validation_images))
     images = mnist5k.train_images[:3 * SPLIT]
     whole = measure_sample(Sample.of(classifier, images), reference)
     assert whole["n"] == 3 * SPLIT and whole["splits"] == 3 and whole["inception_score_sd"] > 0

@@ -93,7 +93,7 @@ def test_finished_run_is_reused_and_publishing_writes_the_outputs(gan_dir):
         assert (out / first["checkpoints"][name]).exists()
     assert load_torch(out / first["checkpoints"]["half"])["step"] == TINY["steps"] // 2
     assert [e["step"] for e in first["curves"]["evals"]] == [0, 20, 40]
-    assert {"D_train", "D_test", "D_gap", "salt_noise"} <= first["curves"]["evals"][-1].keys()
+    assert {"D_train", "D_validation", "D_gap", "salt_noise"} <= first["curves"]["evals"][-1].keys()
     assert first["real_baseline"]["salt_noise"] < 0.01  # real digits: about one isolated pixel in a thousand images
     assert first["architecture"] == architecture("mlp", 100) and first["code"] == CODE
     with pytest.raises(FileNotFoundError, match="make all"):
@@ -124,7 +124,7 @@ def test_bad_parameters_fail_before_any_work(bad, name, tmp_path):
 
 
 def test_batch_larger_than_the_training_set_fails_before_any_work(tmp_path):
-    with pytest.raises(ValueError, match="batch_size must be at most the 4,000 training images of mnist5k; got 5000"):
+    with pytest.raises(ValueError, match="batch_size must be at most the 3,500 training images of mnist5k; got 5000"):
         train(GANConfig(**(TINY | dict(batch_size=5000))), tmp_path)
     assert not any(tmp_path.iterdir())
 
@@ -147,6 +147,18 @@ def test_a_result_whose_checkpoints_were_removed_is_trained_again(gan_dir):
     (out / first["checkpoints"]["start"]).unlink()
     again = train(GANConfig(**TINY), out)
     assert (out / again["checkpoints"]["start"]).exists() and again["final"] == first["final"]
+
+
+def test_a_run_trained_on_another_split_of_the_digits_is_trained_again(gan_dir):
+    out = gan_dir("resplit")
+    first = train(GANConfig(**TINY), out)
+    folder = out / first["run_dir"]
+    final_written = (folder / "final.pt").stat().st_mtime_ns
+    save_json(first | dict(data="mnist5k: 4,000 train / 1,000 test images"), folder / "result.json")  # an older split
+    again = train(GANConfig(**TINY), out)
+    assert (folder / "final.pt").stat().st_mtime_ns != final_written, "trained again, not reused"
+    assert again["data"] == "mnist5k: 3,500 train / 500 validation / 1,000 test images"
+    assert again["final"] == first["final"], "the same seed on the same digits gives the same run"
 
 
 def test_every_field_of_the_gan_config_is_declared_in_its_identity_or_set_apart():

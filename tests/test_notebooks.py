@@ -72,7 +72,7 @@ def test_gan_metrics_checkpoints_samples_and_ablation(executed_root):
     metrics = load_json(out / "metrics.json")
     assert {"config", "data_source", "classifier", "final", "final_raw", "real_baseline", "train_seconds",
             "eval_seconds", "cpu_seconds", "curves", "checkpoints", "architecture", "code"} <= metrics.keys()
-    assert {"salt_noise", "D_train", "D_test", "D_gap", "inception_score_sd"} <= metrics["final"].keys()
+    assert {"salt_noise", "D_train", "D_validation", "D_gap", "inception_score_sd"} <= metrics["final"].keys()
     ladder = load_json(out / "ablation.json")
     assert list(ladder["rungs"]) == ["template", "template+ema", "template+rates", "recipe"]
     assert ladder["rungs"]["template"]["run_dir"] == ladder["rungs"]["template+ema"]["run_dir"]

@@ -70,7 +70,7 @@ def test_gan_batch_larger_than_the_data_fails_before_training(tmp_path):
     from lib.gan_runs import train
     from lib.gan_train import GANConfig
 
-    with pytest.raises(ValueError, match="batch_size must be at most the 4,000 training images of mnist5k; got 5000"):
+    with pytest.raises(ValueError, match="batch_size must be at most the 3,500 training images of mnist5k; got 5000"):
         train(GANConfig(data_source="mnist5k", batch_size=5000, steps=10), tmp_path, retrain_before=time.time())
     assert not any(tmp_path.iterdir())
 

