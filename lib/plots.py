@@ -128,7 +128,7 @@ def learning_curves(results: list[dict]):
     fig, axes = plt.subplots(2, len(models), figsize=(WIDTH, 3.2), sharex=True, sharey="row", squeeze=False)
     lengths = sorted({r["seq_length"] for r in results})
     # lengths told apart at a glance, in colours that no model of lib.recurrent.MODELS uses in other figures
-    palette = ["black", "tab:orange", "tab:purple", "tab:olive", "tab:pink", "tab:brown", "tab:cyan", "tab:gray"]
+    palette = ["black", "tab:orange", "tab:purple", "tab:olive", "tab:cyan", "tab:brown", "tab:pink", "tab:gray"]
     colours = dict(zip(lengths, (palette * len(lengths))[:len(lengths)]))
     dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
     first_seed = min(r["seed"] for r in results)

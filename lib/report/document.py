@@ -79,6 +79,11 @@ def pct_span(values, digits: int = 1, alike: str = "{} in every case") -> str:
 WORDS = "zero one two three four five six seven eight nine ten".split()
 
 
+def how_often(n: int) -> str:
+    """0 -> 'never', 1 -> 'once', 2 -> 'twice', 5 -> '5 times'."""
+    return {0: "never", 1: "once", 2: "twice"}.get(n, f"{n} times")
+
+
 def words(n: int) -> str:
     """A count as a sentence may begin with it: 'three' up to ten, digits beyond."""
     return WORDS[n] if 0 <= n <= 10 else f"{n:,}"

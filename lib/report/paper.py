@@ -147,7 +147,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "seed: final test accuracy and the first evaluation at which the validation accuracy reached 99%."),
     ]
     if study:
-        parts += [f"**The learning rate.** {part1.rate_choice_text(study, lstm['chosen_rates'], p['study_rates'])} {doc.tab('p1_study')} "
+        parts += [f"**The learning rate.** "
+                  f"{part1.rate_choice_text(study, lstm['chosen_rates'], p['study_rates'], p['study_widen'])} {doc.tab('p1_study')} "
                   "shows every rate. " + part1.zero_bias_rates_sentence(study, p["max_steps"]),
                   doc.table("p1_study", part1.lr_study_table(study, lstm["chosen_rates"]),
                             "The learning-rate study: mean final validation accuracy over seeds at each rate, and "
@@ -267,8 +268,8 @@ def part2_setup(doc: Document, gan: dict) -> str:
         "$$\\min_G \\max_D\\; \\mathbb{E}_{x\\sim p}[\\log D(x)] + \\mathbb{E}_{z\\sim q}[\\log(1 - D(G(z)))] \\qquad (10)$$",
         "$G$ minimises the non-saturating $-\\log D(G(z))$ rather than $\\log(1 - D(G(z)))$ "
         f"{doc.cite('goodfellow2014')}: the two share their fixed point, but the second is flat exactly when $D$ "
-        "rejects the fakes confidently, early in training. Both losses are computed from $D$'s logits, which never "
-        "takes the logarithm of a probability rounded to 0 or 1. The networks are the course template's "
+        "rejects the fakes confidently, early in training. Both losses are computed from $D$'s logits, so no "
+        "logarithm is ever taken of a probability rounded to 0 or 1. The networks are the course template's "
         f"multilayer perceptrons ({doc.tab('p2_generator')} and {doc.tab('p2_discriminator')}); the noise has "
         f"{c['latent_dim']} dimensions. " + part2.data_sentence(gan),
         doc.table("p2_generator", part2.layer_table(gan["architecture"]["generator"]),
@@ -386,7 +387,8 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
             parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class.",
                       doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
                                 "class: distances to the nearest training digit (Euclidean, pixels from 0 to 1) of the "
-                                "final samples, grouped by the classifier's reading, and of the test digits.")]
+                                f"{neighbours['samples']:,} final samples of this check, grouped by the classifier's "
+                                f"reading, and of the {neighbours['test']:,} test digits.")]
     return "\n\n".join(parts)
 
 

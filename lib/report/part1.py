@@ -14,7 +14,7 @@ from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
 from ..sweeps import COMPARED, TIE, rate_means
-from .document import count, listed, num, pct, pct_span, sci, words
+from .document import count, how_often, listed, num, pct, pct_span, sci, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
@@ -196,9 +196,10 @@ def init_comparison_sentence(flows: dict, table: str = "the table of every seed"
     return text
 
 
-def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None) -> str:
+def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None = None, widen: int | None = None) -> str:
     """Which rate each model got, and on what evidence: ties, the rates tried past the grid's edge (``grid``, the
-    study's own rates), and a choice that still lies on the edge of what was tried."""
+    study's own rates), and a choice that still lies on the edge of what was tried (``widen``: how many times at
+    most the grid grows past an edge, said beside it)."""
     if not study:
         return ("No learning-rate study in this run: each model trains at its registered rate (" +
                 ", ".join(f"{label(m)} {c['rate']:g}" for m, c in chosen.items()) + ").")
@@ -234,7 +235,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         names = [f"the {name}" for name, at in edge if at == side]
         if names:
             said = listed(names) + (" each" if len(names) > 1 else "")
-            text += f" {said[0].upper()}{said[1:]} got the {side} rate tried for it, so a rate beyond it might do better."
+            text += (f" {said[0].upper()}{said[1:]} got the {side} rate tried for it, so a rate beyond it might do better"
+                     + (f" (the grid grows past an edge at most {how_often(widen)})." if widen else "."))
     return text
 
 
@@ -634,7 +636,7 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
     for model in (m for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM"):
         init, trained = flows["init"][model], flows["trained"][model]
         f_init, f_trained = fmean(init["carry"]), fmean(trained["carry"])
-        r_init, r_trained = gradient_ratio(init), gradient_ratio(trained)
+        r_init = gradient_ratio(init)
         text = (f"In the {label(model)} the mean forget gate is {num(f_init)} with the initial weights and t = 1 "
                 f"receives {sci(r_init)} of the gradient at t = {T - 1}")
         expected = f_init ** (T - 2)
@@ -643,10 +645,21 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
         elif r_init > expected:
             text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate, the rest "
                      "through $h$")
-        text += (f"; after training the gate is {num(f_trained)} and the gradient "
-                 f"{'grows' if r_trained > 1 else 'falls'} by {_factor(r_trained)} on its way back.")
+        text += f"; after training the gate is {num(f_trained)} and the gradient {shape_sentence(trained['norms'])}."
         sentences.append(text)
+    if any(_u_shaped(flows["trained"][m]["norms"]) for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM"):
+        sentences.append("The figure measures the gradient on $h^{(t)}$. From the loss, a route to the first steps "
+                         "runs along the cell path (5) and reaches $h^{(1)}$ through the gates of the step after it, "
+                         "without passing through the $h$ of the middle steps; a low floor in the middle of the "
+                         "profile therefore does not mean that the first step is cut off.")
     return " ".join(sentences)
+
+
+def _u_shaped(norms: list[float]) -> bool:
+    """Whether the profile falls from the last step to a low inside it and grows again towards t = 1, as
+    ``shape_sentence`` calls it."""
+    low = min(range(len(norms)), key=norms.__getitem__)
+    return 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]
 
 
 def kept_text(flows: dict, T: int) -> str:
@@ -841,7 +854,7 @@ def conclusion_text(metrics: dict) -> str:
                  f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
                  f"{sci(init['rnn'])} in the RNN{over}.")
         if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
-            text += (f" What training changes is the cell path (5): afterwards {kept_units(trained)} "
+            text += (f" In its profiled run, training changed the cell path (5): afterwards {kept_units(trained)} "
                      f"of its {len(trained['kept'])} units keep at least half of what they held at the first step, "
                      f"against {kept_units(initial)} with the initial weights.")
     if lstm == "lstm" and "lstm-chrono" in reach:

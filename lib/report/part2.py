@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..gan_measure import CLASS_BAND, MEASURES
 from ..progress import plural
-from .document import listed, num, pct, pct_span, some_of, words
+from .document import how_often, listed, num, pct, pct_span, some_of, words
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
               "template+rates": "template, moving average, final GAN's rates",
@@ -159,6 +159,11 @@ def quality_sentence(metrics: dict) -> str:
             f"test digits score at the same size, and the Fréchet distance to the test set is "
             f"{_mean_sd(final, 'frechet_distance', 1)}, {ratio_fd:.1f} times the {num(real['frechet_distance'], 1)} "
             f"of real training digits (the distance a perfect generator would have).")
+    if "frechet_distance_validation" in final:  # held out only after development had fixed the settings
+        text += (f" To the validation digits, held out only after the settings had been fixed, it is "
+                 f"{_mean_sd(final, 'frechet_distance_validation', 1)}, "
+                 f"{final['frechet_distance_validation'] / real['frechet_distance_validation']:.1f} times the "
+                 f"{num(real['frechet_distance_validation'], 1)} of new (test) digits.")
     return text
 
 
@@ -665,7 +670,7 @@ def walks_sentence(record: dict) -> str:
         dips = [min(p["modes"][mode]["latent_norms"]) / min(p["modes"][mode]["latent_norms"][0],
                                                              p["modes"][mode]["latent_norms"][-1])
                 for p in record["pairs"]]
-        weakest = [min(max(q) for q in p["modes"][mode]["probs"]) for p in record["pairs"]]
+        weakest = [_weakest(p["modes"][mode]) for p in record["pairs"]]
         norm = ("the latent norm never falls below the smaller endpoint's" if min(dips) >= 0.995 else
                 f"the latent norm falls to as little as {pct(min(dips), 0)} of the smaller endpoint's")
         texts.append(f"along the {mode} paths {norm}, and the least confident frame is read at "
@@ -686,11 +691,25 @@ def _third_digit_pairs(record: dict) -> tuple[int, int, str]:
     return sum(map(any, through)), len(through), detail
 
 
+def _changes(walk: dict, pair: dict | None = None) -> int:
+    """How often the classifier's reading changes from one frame to the next along a path."""
+    return sum(a != b for a, b in zip(walk["predicted"], walk["predicted"][1:]))
+
+
+def _foreign(walk: dict, pair: dict) -> int:
+    """How many digits the path is read as that belong to neither end of its pair."""
+    return len(set(walk["predicted"]) - set(pair["classes"]))
+
+
+def _weakest(walk: dict) -> float:
+    """The classifier's confidence in the path's least confident frame."""
+    return min(max(q) for q in walk["probs"])
+
+
 def _slerp_margins(pairs: list[dict]) -> tuple[int, int]:
     """(pairs whose slerp path's least confident frame is read more than five points more confidently than
     lerp's, pairs where it is read as much less confidently)."""
-    weakest = lambda walk: min(max(q) for q in walk["probs"])  # noqa: E731
-    margins = [weakest(p["modes"]["slerp"]) - weakest(p["modes"]["lerp"]) for p in pairs]
+    margins = [_weakest(p["modes"]["slerp"]) - _weakest(p["modes"]["lerp"]) for p in pairs]
     return sum(m > 0.05 for m in margins), sum(m < -0.05 for m in margins)
 
 
@@ -705,10 +724,6 @@ def third_digit_sentence(record: dict) -> str:
             "classes between the two.")
 
 
-def _times(n: int) -> str:
-    return {0: "never", 1: "once", 2: "twice"}.get(n, f"{n} times")
-
-
 def paths_verdict(record: dict) -> str:
     """Whether slerp kept its frames more clearly digits than lerp, pair by pair (the least confident frame of
     each path, with 5 points of tolerance), and how often each path's reading changes; the verdict follows the
@@ -716,20 +731,26 @@ def paths_verdict(record: dict) -> str:
     pairs = record["pairs"]
     if not {"lerp", "slerp"} <= set(pairs[0]["modes"]):
         return ""
-    changes = {mode: sum(sum(a != b for a, b in zip(p["modes"][mode]["predicted"], p["modes"][mode]["predicted"][1:]))
-                         for p in pairs) for mode in ("lerp", "slerp")}
+    changes = {mode: sum(_changes(p["modes"][mode]) for p in pairs) for mode in ("lerp", "slerp")}
     better, worse = _slerp_margins(pairs)
+    # a pair where slerp's weakest frame is clearer, yet its reading wanders more: more changes or more other digits
+    wandering = [p for p in pairs if _weakest(p["modes"]["slerp"]) - _weakest(p["modes"]["lerp"]) > 0.05 and any(
+        measure(p["modes"]["slerp"], p) > measure(p["modes"]["lerp"], p) for measure in (_changes, _foreign))]
     ink = ink_sentence(pairs)
     text = (f"Slerp's weakest frame was read more confidently than lerp's (by more than five points) in "
             f"{some_of(better, len(pairs), 'pair')}"
             + (f", less confidently in {worse}" if worse else "")
             + (f" and about as confidently in {len(pairs) - better - worse}" if len(pairs) - better - worse else "")
-            + f"; the reading changes {_times(changes['lerp'])} along lerp and {_times(changes['slerp'])} along "
+            + f"; the reading changes {how_often(changes['lerp'])} along lerp and {how_often(changes['slerp'])} along "
             "slerp. ")
     if better == len(pairs):
         text += ("In every pair the path that keeps the norm kept its frames more clearly digits, as the norm "
                  "argument predicts; the evidence is the classifier's confidence, which is only a proxy for how a "
                  "digit looks.")
+    elif better and not worse and wandering:
+        names = listed([f"{p['classes'][0]} to {p['classes'][1]}" for p in wandering])
+        text += (f"The evidence is mixed: where slerp's weakest frame is clearer ({names}), its reading also changes "
+                 "more often or passes through more digits of neither end than lerp's.")
     elif better and not worse:
         text += ("Where the two paths differ by more than that, the one that keeps the norm did better, as the norm "
                  "argument predicts, but with this few pairs that is a tendency, not a finding.")
@@ -803,7 +824,8 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
             (verdicts["worsens"], "worsened both by as much"),
             (verdicts["leaves"], "changed neither by as much")) if changes]
         if said:
-            text += f" In the ablation (one training run each), {listed(said)}."
+            text += (f" In the ablation, {listed(said)}; each configuration was trained once, so that spread measures "
+                     "the sampling of images, not of training.")
     return text
 
 
