@@ -809,3 +809,10 @@ def test_the_final_samples_are_also_scored_on_the_validation_digits_against_new_
     text = part2.quality_sentence(metrics)
     assert text.endswith("To the validation digits, held out only after the settings had been fixed, it is 30.0 ± 1.0, "
                          "3.0 times the 10.0 of new (test) digits.")
+
+
+def test_runs_that_level_off_above_chance_are_counted_only_when_there_are_some():
+    assert part1.partial_sentence(sweep(rnn={5: [1, 0.1]}), "Figure 2") == ""
+    text = part1.partial_sentence(sweep(rnn={20: [1, 0.5, 0.3], 30: [0.6]}, lstm={20: [1, 1]}), "Figure 2")
+    assert text == ("In Figure 2, 3 runs of the vanilla RNN (at T = 20 and 30) level off between 20% and 99% validation "
+                    "accuracy, well above chance (10%): they carry the first digit for some palindromes but not for all.")

@@ -158,7 +158,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
         f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
-        f"{part1.headline(sweep)}",
+        f"{part1.headline(sweep)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
                    "(dots, set apart per model); dashed: chance. Right: the steps until the validation accuracy first "
                    "reached 99%, one point per run, log scale; crosses: runs that never did, at their budget (grey), "

@@ -388,6 +388,24 @@ def _group(runs: list[dict], keys: tuple[str, ...]) -> dict[tuple, list[dict]]:
     return groups
 
 
+PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARNED: some digits carried, not all
+
+
+def partial_sentence(records: list[dict], figure: str) -> str:
+    """The runs whose final validation accuracy lies between PARTLY and LEARNED, the curves of ``figure`` that
+    level off above chance: they carry the first digit for some palindromes, not all. Empty when none does."""
+    partial = [r for r in records if PARTLY <= r["validation_accuracy"] < LEARNED]
+    if not partial:
+        return ""
+    models = sorted({r["model"] for r in partial}, key=list(MODELS).index)
+    lengths = sorted({r["seq_length"] for r in partial})
+    return (f"In {figure}, {plural(len(partial), 'run')} of the {listed([label(m) for m in models])} "
+            f"(at T = {listed([str(T) for T in lengths])}) level off between {pct(PARTLY, 0)} and {pct(LEARNED, 0)} "
+            f"validation accuracy, well above chance ({pct(CHANCE, 0)}): "
+            + ("it carries" if len(partial) == 1 else "they carry")
+            + " the first digit for some palindromes but not for all.")
+
+
 def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
     """The largest T up to which every seed learned at every length (None if not even the first)."""
     best = None
