@@ -56,6 +56,7 @@ TYPST_STYLE = "\n".join([
     "#show figure.where(kind: table): set figure(placement: none)",
     "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",
+    "#set par(spacing: 0.95em)",  # a little tighter than Typst's 1.2em between paragraphs: fewer half-empty pages
     "#show table: set text(size: 8.5pt)",
     "#show table: set par(justify: false)",  # a justified narrow cell stretches its few words apart
     "#set table(inset: (x: 4pt, y: 2.6pt), stroke: (x, y) => if y == 0 { (bottom: 0.7pt) } "

@@ -350,9 +350,8 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         f"Each configuration of {doc.tab('p2_ablation')} is trained as an ordinary run, all from the same seed and "
         f"on the same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
         + ("Starting from the course template, each row adds one change to the row above it, so each change is "
-           "measured with the earlier ones in place. " if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else "")
-        + "A row sampled from the moving average shares its training with the one sampled from the raw generator, "
-        "since the average never changes the training.",
+           "measured with the earlier ones in place; a row sampled from the moving average shares its training "
+           "with the row above it." if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else ""),
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
