@@ -179,6 +179,13 @@ def rate_means(study: list[dict], model: str) -> dict[float, tuple[float, float]
             for rate, runs in sorted(by_rate.items())}
 
 
+def tied_rates(means: dict[float, tuple[float, float]]) -> list[float]:
+    """The rates of ``rate_means`` whose mean validation accuracy lies within TIE of the best: the tie that
+    ``choose_rates`` breaks."""
+    best = max(accuracy for accuracy, _ in means.values())
+    return [rate for rate, (accuracy, _) in means.items() if accuracy >= best - TIE]
+
+
 def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:
     """Per model, the study rate with the highest mean final validation accuracy (over seeds and lengths). Rates
     within TIE of the best tie, and a tie goes to the rate whose runs first reached the target validation
@@ -191,9 +198,7 @@ def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:
         if not means:
             chosen[model] = dict(rate=MODELS[model].learning_rate, chosen_by="default")
             continue
-        best = max(accuracy for accuracy, _ in means.values())
-        tied = [rate for rate, (accuracy, _) in means.items() if accuracy >= best - TIE]
-        chosen[model] = dict(rate=min(tied, key=lambda rate: (means[rate][1], rate)), chosen_by="validation")
+        chosen[model] = dict(rate=min(tied_rates(means), key=lambda rate: (means[rate][1], rate)), chosen_by="validation")
     return chosen
 
 

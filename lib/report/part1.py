@@ -13,7 +13,7 @@ from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_trainin
 from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
-from ..sweeps import COMPARED, TIE, rate_means
+from ..sweeps import COMPARED, TIE, rate_means, tied_rates
 from .document import count, how_often, listed, num, pct, pct_span, sci, words
 
 CHANCE = 0.1
@@ -206,12 +206,13 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     lengths = sorted({r["seq_length"] for r in study})
     parts, tied, widened, edge = [], [], [], []
     for model, choice in chosen.items():
-        mean = _mean_validation(study, model)
+        means = rate_means(study, model)
+        mean = {rate: accuracy for rate, (accuracy, _) in means.items()}
         accuracy = mean[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
-        others = [rate for rate, value in mean.items() if rate != choice["rate"] and value >= accuracy - TIE]
+        others = [rate for rate in tied_rates(means) if rate != choice["rate"]]
         if others:
-            steps = {rate: at[1] for rate, at in rate_means(study, model).items()}
+            steps = {rate: at[1] for rate, at in means.items()}
             runner = min(others, key=lambda r: (steps[r], r))  # the tied rate that came closest
             tied.append(f"the {label(model)}, {words(len(others))} other rate{'s' if len(others) > 1 else ''} did "
                         f"as well and {choice['rate']:g} reached 99% soonest ({steps[choice['rate']]:,.0f} steps on "
@@ -525,6 +526,13 @@ def _dip(readout: list[float]) -> str:
     return f", after a dip to {pct(readout[low], 0)} at t = {low + 1}" if readout[-1] - readout[low] > 0.1 else ""
 
 
+def _u_shaped(norms: list[float]) -> bool:
+    """Whether the profile falls from the last step to a low inside it and grows again towards t = 1, as
+    ``shape_sentence`` calls it."""
+    low = min(range(len(norms)), key=norms.__getitem__)
+    return 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]
+
+
 def shape_sentence(norms: list[float]) -> str:
     """How ||dL/dh_t|| changes from t = T-1 back to t = 1, in words: falling, rising, or U-shaped."""
     low = min(range(len(norms)), key=norms.__getitem__)
@@ -532,7 +540,7 @@ def shape_sentence(norms: list[float]) -> str:
         return f"falls all the way back to t = 1, by {_factor(norms[0] / norms[-1])} in all"
     if low == len(norms) - 1:
         return f"grows as it goes back, to {_factor(norms[0] / norms[-1])} its size at t = {len(norms)} by t = 1"
-    if norms[0] > 3 * norms[low]:
+    if _u_shaped(norms):
         return (f"is U-shaped: it falls by {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to "
                 f"t = {low + 1}, then grows again by {_factor(norms[0] / norms[low])} towards t = 1")
     return (f"falls by {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to t = {low + 1} and stays "
@@ -575,7 +583,7 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
     norms, carry, w = trained["norms"], trained["carry"], trained["weight_norm"]
     low = min(range(len(norms)), key=norms.__getitem__)
     ratio = f"the gradient at t = 1 is {times(gradient_ratio(trained))} that at t = {T - 1}"
-    if not (0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]):
+    if not _u_shaped(norms):
         return text + f". After training it {shape_sentence(norms)}; {ratio}." + _failed_rnn_text(flows, T)
     first, last = _plateau(norms, low)
     if last - first >= 2:  # a floor of three steps or more: said as such, not averaged into the two slopes
@@ -672,12 +680,6 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
                          "profile therefore does not mean that the first step is cut off.")
     return " ".join(sentences)
 
-
-def _u_shaped(norms: list[float]) -> bool:
-    """Whether the profile falls from the last step to a low inside it and grows again towards t = 1, as
-    ``shape_sentence`` calls it."""
-    low = min(range(len(norms)), key=norms.__getitem__)
-    return 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]
 
 
 def kept_text(flows: dict, T: int) -> str:
