@@ -5,10 +5,10 @@ Samples are measured in splits of ``SPLIT`` images (Salimans et al. 2016 score t
 same way): a measure computed per split gives the mean and the standard deviation over the splits. The
 real baseline uses splits of the same size: held-out test digits for every measure but the Fréchet
 distance to the test digits, whose reference *is* the test set, so its baseline is the distance of
-training-digit splits to the test set, what a perfect generator would score. The Fréchet distance to the
-validation digits is the one that decisions and the curves during training use (the ablation, notebook 02's
-figures), so that the test digits only score the final samples; its baseline is the test digits' distance
-to the validation digits, that of new digits.
+training-digit splits to the test set (digits the classifier was trained on, so a flattering reference).
+The Fréchet distance to the validation digits is the one that decisions and the curves during training use
+(the ablation, notebook 02's figures), so that the test digits only score the final samples; its baseline
+is the test digits' distance to the validation digits, that of new digits, unseen by the classifier too.
 """
 from __future__ import annotations
 

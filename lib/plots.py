@@ -122,31 +122,25 @@ def sweep_overview(records: list[dict]):
 
 
 def learning_curves(results: list[dict]):
-    """One column per model: validation accuracy (top) and training loss (bottom, log scale) against step, one
-    line per run, coloured by T."""
-    models = models_in(results)
-    fig, axes = plt.subplots(2, len(models), figsize=(WIDTH, 3.2), sharex=True, sharey="row", squeeze=False)
+    """One column per length T: validation accuracy (top) and training loss (bottom, log scale) against step, one
+    line per run, in its model's colour (as in the other figures of Part I)."""
     lengths = sorted({r["seq_length"] for r in results})
-    # lengths told apart at a glance, in colours that no model of lib.recurrent.MODELS uses in other figures
-    palette = ["black", "tab:orange", "tab:purple", "tab:olive", "tab:cyan", "tab:brown", "tab:pink", "tab:gray"]
-    colours = dict(zip(lengths, (palette * len(lengths))[:len(lengths)]))
-    dashes = dict(zip(lengths, ["-", "--", "-.", ":"] * len(lengths)))  # and where their lines coincide
-    first_seed = min(r["seed"] for r in results)
-    for (top, bottom), model in zip(axes.T, models):
-        for r in sorted((r for r in results if r["model"] == model), key=lambda r: -r["seq_length"]):
-            steps = [p["step"] for p in r["curves"]]
-            style = dict(color=colours[r["seq_length"]], ls=dashes[r["seq_length"]], alpha=0.85, lw=1.1)
-            top.plot(steps, [p["validation_accuracy"] * 100 for p in r["curves"]], **style,
-                     label=f"T={r['seq_length']}" if r["seed"] == first_seed else None)
-            bottom.semilogy(steps, [p["loss"] for p in r["curves"]], **style)
+    fig, axes = plt.subplots(2, len(lengths), figsize=(WIDTH, 3.0), sharex=True, sharey="row", squeeze=False)
+    for (top, bottom), T in zip(axes.T, lengths):
+        for model in models_in(results):
+            for k, r in enumerate(r for r in results if r["model"] == model and r["seq_length"] == T):
+                steps = [p["step"] for p in r["curves"]]
+                style = dict(color=MODELS[model].colour, alpha=0.8, lw=1.0, label=None if k else MODELS[model].label)
+                top.plot(steps, [p["validation_accuracy"] * 100 for p in r["curves"]], **style)
+                bottom.semilogy(steps, [p["loss"] for p in r["curves"]], **style)
         top.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
         bottom.axhline(np.log(1 / CHANCE), ls="--", color="gray", lw=0.8)  # the loss of a uniform guess, ln 10
-        top.set(title=MODELS[model].label)
+        top.set(title=f"T = {T}")
         bottom.set(xlabel="training step")
     axes[0][0].set_ylabel("validation accuracy (%)")
     axes[1][0].set_ylabel("training loss")
     _major_log_labels(axes[1][0])
-    legend_below(fig, axes[0][-1:], ncol=len(lengths))
+    legend_below(fig, axes[0][:1], ncol=len(models_in(results)))
     return fig
 
 
@@ -198,7 +192,13 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
                               (axes[1], "trained", "gradient after training")):
         for model, flow in flows[moment].items():
             ax.semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], "o-", ms=2, lw=1, **_style(model))
-        ax.set(title=title, xlabel="time step t", ylabel=r"mean $\Vert\partial L/\partial h_t\Vert$")
+            if "cell_norms" in flow:  # the LSTM's gradient on its cell, along the path (5)
+                ax.semilogy(range(1, len(flow["cell_norms"]) + 1), flow["cell_norms"], "-.", lw=1.2,
+                            color=MODELS[model].colour)
+        ax.set(title=title, xlabel="time step t", ylabel=r"mean gradient norm")
+    if any("cell_norms" in flow for flow in flows["trained"].values()):
+        axes[1].plot([], [], "o-", ms=2, lw=1, color="0.35", label=r"on $h_t$")
+        axes[1].plot([], [], "-.", lw=1.2, color="0.35", label=r"on the cell $c_t$ (LSTM)")
     failed = flows.get("failed", {})
     for model, flow in failed.items():  # a seed of the same model that did not learn
         axes[1].semilogy(range(1, len(flow["norms"]) + 1), flow["norms"], ":", lw=1.2, color=MODELS[model].colour,
@@ -211,7 +211,7 @@ def gradient_flow(flows: dict[str, dict[str, dict]], seq_length: int):
             axes[2].plot(range(1, len(flow["readout"]) + 1), [100 * a for a in flow["readout"]], line,
                          lw=max(1.0, 2.6 - 0.8 * k), color=MODELS[model].colour)
         axes[2].plot([], [], line, lw=1.2, color="0.35", label=meaning)  # the line style's meaning, in the legend
-    axes[2].axhline(10, color="grey", ls="-.", lw=0.8, label="chance, 10%")
+    axes[2].axhline(10, color="grey", lw=0.8, label="chance, 10%")
     axes[2].set(title="first digit read from the state", xlabel="time step t", ylabel="test palindromes (%)",
                 ylim=(0, 109))  # room above 100%, where the trained read-outs lie, so they do not merge with the frame
     for ax in axes[:2]:
@@ -284,17 +284,22 @@ def neighbours(pictures, record: dict):
     return image_grid(pictures, len(record["closest"]), titles, size=0.62)
 
 
-def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
+def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5, marked: dict[str, list[int]] | None = None):
     """The 25-sample grids of each moment side by side, each image titled with the classifier's reading:
-    ``grids[moment] = (images (25, ...), titles, heading)``."""
+    ``grids[moment] = (images (25, ...), titles, heading)``; the images of ``marked[moment]`` (indices) framed in
+    red, so that a reader finds the samples the text names."""
+    from matplotlib.patches import Rectangle
+
     fig = plt.figure(figsize=(WIDTH, WIDTH / len(grids) * 1.6))
     outer = fig.add_gridspec(1, len(grids), wspace=0.08)
-    for column, (images, titles, heading) in zip(outer, grids.values()):
+    for column, (moment, (images, titles, heading)) in zip(outer, grids.items()):
         images = _to_numpy_images(images)
         inner = column.subgridspec(int(np.ceil(len(images) / ncols)), ncols, wspace=0.15, hspace=0.95)
         for k, image in enumerate(images):
             ax = fig.add_subplot(inner[divmod(k, ncols)])
             ax.imshow(image, cmap="gray", vmin=0, vmax=1)
+            if k in (marked or {}).get(moment, ()):
+                ax.add_patch(Rectangle((-0.5, -0.5), image.shape[1], image.shape[0], fill=False, ec="red", lw=1.6))
             ax.set_title(titles[k].replace(" ", "\n", 1), fontsize=7.5, pad=1, linespacing=0.95)  # two short lines
             ax.axis("off")
         fig.add_subplot(column, frameon=False, xticks=[], yticks=[]).set_title(heading, fontsize=8.5, pad=22)
@@ -304,7 +309,7 @@ def grids_side_by_side(grids: dict[str, tuple], ncols: int = 5):
 def gan_losses(losses: list[dict]):
     """Left: both losses; right: the discriminator's mean outputs on real and generated images."""
     steps = [p["step"] for p in losses]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.7))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.2))
     left.plot(steps, [p["loss_D"] for p in losses], lw=1, label="D: -log D(x) - log(1 - D(G(z)))")
     left.plot(steps, [p["loss_G"] for p in losses], lw=1, label="G: -log D(G(z))")
     left.axhline(2 * np.log(2), ls=":", color="tab:blue", lw=0.9, label="D at the equilibrium, 2 log 2")

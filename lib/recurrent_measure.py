@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import torch
 
-from .palindrome import NUM_CLASSES, PalindromeDataset, encode
+from .palindrome import HELD_OUT_SEED, NUM_CLASSES, PalindromeDataset, encode
 from .recurrent import LSTM, Recurrent, VanillaRNN, loss_fn
+from .streams import Stream, generator_for
 
 GRADIENT_EXAMPLES = 500  # held-out palindromes the gradient flow is averaged over
 PROBE_EXAMPLES = 1000  # held-out palindromes a read-out is fitted on, and as many it is scored on
@@ -40,15 +41,38 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
     * ``kept``: per unit, the product of its carry factors from t = 2 to T-1, averaged over the examples: along
       the LSTM's cell path (5), the share of what the unit held at t = 1 that is still there at t = T-1. The
       mean factor raised to T-2 describes no unit when a few units keep almost everything and the rest forget;
-    * ``readout``: ``first_digit_readout``, how well the state still names the first digit at each step.
+    * ``cell_norms`` (LSTM only): ||dL/dc_t|| on the cell (``cell_gradients``), averaged like ``norms``;
+    * ``readout``: ``first_digit_readout``, how well the state still names the first digit at each step;
+    * ``readout_random``: the same on sequences whose digits after the first are random, the control that
+      tells memory from the palindrome's mirror (its second half repeats the first).
     """
     x, hidden, grads = _state_gradients(model, examples)
     with torch.no_grad():
         factors = model.carry(x, hidden)  # (T-1, B, H)
         kept = factors[1:].prod(dim=0).mean(dim=0)  # (H,)
         weight = torch.linalg.matrix_norm(model.W_hh, ord=2).item() if hasattr(model, "W_hh") else None
+        cells = cell_gradients(model, x, hidden, grads) if isinstance(model, LSTM) else None
     return dict(norms=[grad.norm(dim=1).mean().item() for grad in grads], carry=factors.mean(dim=(1, 2)).tolist(),
-                weight_norm=weight, kept=kept.tolist(), readout=first_digit_readout(model))
+                weight_norm=weight, kept=kept.tolist(), readout=first_digit_readout(model),
+                readout_random=first_digit_readout(model, mirrored=False),
+                **({"cell_norms": [grad.norm(dim=1).mean().item() for grad in cells]} if cells else {}))
+
+
+def cell_gradients(model: LSTM, x: torch.Tensor, hidden: list[torch.Tensor], grads: tuple) -> list[torch.Tensor]:
+    """dL/dc_t for t = 1..T-1, each (B, H), from the gradients on h_t (``grads``, each the total derivative,
+    every later path included). The cell c_t reaches the loss only through h_t (6) and c_(t+1) (5), so, going
+    back from the last step,
+
+        dL/dc_t = dL/dh_t * o_t * (1 - tanh(c_t)^2) + dL/dc_(t+1) * f_(t+1).
+
+    The second term is the cell path, along which nothing but the forget gate scales the gradient."""
+    o, _, f, _ = model.gates(x, hidden)
+    cells = model.state(x, hidden)[:, :, model.hidden_dim:]  # (T-1, B, H)
+    out, later = [], torch.zeros_like(cells[0])
+    for t in reversed(range(len(grads))):
+        later = grads[t] * o[t] * (1 - torch.tanh(cells[t]) ** 2) + (later * f[t + 1] if t + 1 < len(grads) else 0)
+        out.append(later)
+    return out[::-1]
 
 
 def first_step_share(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> float:
@@ -71,20 +95,29 @@ def _state_gradients(model: Recurrent, examples: int) -> tuple[torch.Tensor, lis
 
 
 @torch.no_grad()
-def first_digit_readout(model: Recurrent, examples: int = PROBE_EXAMPLES) -> list[float]:
+def first_digit_readout(model: Recurrent, examples: int = PROBE_EXAMPLES, mirrored: bool = True) -> list[float]:
     """At each step t = 1..T-1, how well the first digit can be read from what the network carries (h_t, and the
     LSTM's cell c_t: ``Recurrent.state``) by a linear read-out, a "linear probe": ridge regression of the one-hot
     first digit on the state, fitted on ``examples`` validation palindromes and scored, as the share named
     right, on as many test palindromes. Chance is 10%; a state that still holds the digit at the last step
-    reads near 100% there. It measures what the state holds, whatever the output layer (7) does with it."""
+    reads near 100% there. It measures what the state holds, whatever the output layer (7) does with it.
+    With ``mirrored=False`` every digit after the first is drawn afresh (``Stream.READOUT_CONTROL``): sequences
+    with no second half that repeats the first, on which the state can name the first digit only by keeping it."""
     device = model.W_ph.device
     data = PalindromeDataset(model.seq_length)
+
+    def control(digits: torch.Tensor, which: int) -> torch.Tensor:
+        noise = torch.randint(0, NUM_CLASSES, digits.shape,
+                              generator=generator_for(HELD_OUT_SEED, Stream.READOUT_CONTROL, model.seq_length, which))
+        return torch.cat([digits[:, :1], noise[:, 1:]], dim=1)
 
     def states(digits: torch.Tensor) -> torch.Tensor:  # (T-1, B, S)
         x = encode(digits.to(device), model.input_dim)
         return model.state(x, model.hidden_states_reference(x)).cpu().double()
 
     (fit_digits, _), (score_digits, _) = data.validation_set(examples), data.test_set(examples)
+    if not mirrored:
+        fit_digits, score_digits = control(fit_digits, 0), control(score_digits, 1)
     fit, score = states(fit_digits), states(score_digits)
     # each unit standardised on the fitting set, so that the penalty weighs what a unit holds, not its scale
     # (a chrono LSTM's cells start small), and a constant for the intercept

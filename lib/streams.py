@@ -21,6 +21,7 @@ class Stream(enum.Enum):
     PALINDROME_ITEM = "palindrome item"  # keys: index
     PALINDROME_VALIDATION = "palindrome validation set"  # keys: T
     PALINDROME_TEST = "palindrome test set"  # keys: T
+    READOUT_CONTROL = "read-out control digits"  # keys: T, held-out set (0 validation, 1 test)
     MNIST5K_SPLIT = "mnist5k split"  # keys: digit
     MNIST_VALIDATION = "full MNIST validation digits"
     CLASSIFIER_ORDER = "classifier epoch order"  # keys: epoch

@@ -297,3 +297,43 @@ def test_the_first_digit_is_read_from_a_state_that_holds_it_and_not_from_one_tha
         model.W_hx.zero_(), model.W_hh.zero_()
     blank = first_digit_readout(model, examples=300)
     assert max(blank) < 0.2, "a state that ignores the input names the first digit at chance"
+
+
+def test_the_gradient_on_the_cell_is_autograds_and_runs_along_the_forget_gates():
+    """cell_gradients' recursion from (5) and (6) against autograd on a copy of the reference loop that keeps
+    each c_t as a node of the graph."""
+    from lib.palindrome import PalindromeDataset, encode
+    from lib.recurrent_measure import _state_gradients, cell_gradients
+
+    model = randomise(LSTM(9, 10, H, K))
+    _, hidden, grads = _state_gradients(model, 16)
+    digits, targets = PalindromeDataset(9).validation_set(16)
+    x = encode(digits, 10)
+    (W_ox, W_ix, W_fx, W_gx), (W_oh, W_ih, W_fh, W_gh) = model.W_x.chunk(4, dim=1), model.W_h.chunk(4, dim=1)
+    b_o, b_i, b_f, b_g = model.b.chunk(4)
+    h = c = x.new_zeros(16, H)
+    cells = []
+    for t in range(x.shape[1]):
+        x_t = x[:, t]
+        f = torch.sigmoid(x_t @ W_fx + h @ W_fh + b_f)
+        c = torch.tanh(x_t @ W_gx + h @ W_gh + b_g) * torch.sigmoid(x_t @ W_ix + h @ W_ih + b_i) + c * f
+        c.retain_grad()
+        cells.append(c)
+        h = torch.tanh(c) * torch.sigmoid(x_t @ W_ox + h @ W_oh + b_o)
+    loss_fn(model.output(h), targets, reduction="sum").backward()
+    mine = cell_gradients(model, x, hidden, grads)
+    assert len(mine) == 8 and all(torch.allclose(a, b.grad, atol=1e-6) for a, b in zip(mine, cells))
+    flow = gradient_flow(LSTM(12, 10, 32, K, forget_bias_init="chrono"), examples=64)
+    assert len(flow["cell_norms"]) == 11 and "cell_norms" not in gradient_flow(VanillaRNN(12, 10, 32, K), examples=16)
+
+
+def test_the_read_out_control_keeps_the_first_digit_and_breaks_the_mirror():
+    """On palindromes an untrained chrono LSTM's state names the first digit again at the last step (the second
+    half repeats the first); on the control, whose digits after the first are random, it does not."""
+    from lib.recurrent_measure import first_digit_readout
+
+    torch.manual_seed(0)
+    model = LSTM(20, 10, 128, K, forget_bias_init="chrono")
+    mirrored, control = first_digit_readout(model, examples=500), first_digit_readout(model, 500, mirrored=False)
+    assert mirrored[0] == control[0] == 1.0, "the first step reads the first digit alone, in both"
+    assert mirrored[-1] > control[-1] + 0.2

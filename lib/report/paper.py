@@ -172,8 +172,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
         *_labelled([("Zero-bias LSTM against vanilla RNN.", part1.plain_lstm_verdict(sweep)),
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
         doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), one "
-                   "line per run, styled by T; grey dashed: chance and its loss, ln 10. A line ends where its run "
-                   "stopped, early once it had learned."),
+                   "column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
+                   "line ends where its run stopped, early once it had learned."),
     ]
     parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else ""))
     if len(long) > len(cold) or len(long) > 3:  # warm-started runs are in no other table; three are said in the sentence
@@ -220,19 +220,19 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         "still holds the digit, so the right panel probes the state itself: at each step a linear read-out "
         "(ridge regression on $h^{(t)}$ and, in the LSTM, $c^{(t)}$) is fitted on validation palindromes to name "
         "the first digit, and scored on test palindromes. "
-        f"{doc.tab('p1_gradient')} sums it up, with the mean element-wise factor of each Jacobian, the *carry "
-        "factor*: the RNN's tanh slope, which leaves out $W_{hh}$, and the LSTM's forget gate.",
+        f"{doc.tab('p1_gradient')} sums it up, with the mean element-wise factor of each Jacobian: the RNN's tanh "
+        "slope, which leaves out $W_{hh}$, and the LSTM's forget gate.",
         doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in one run per model "
                    f"({part1.profiled_seeds(lstm)}), with the initial weights (left) and after training (middle), "
-                   "log scale; right: the share of test palindromes whose first digit a linear read-out names from "
-                   "the state at step t, after training (solid) and with the initial weights (dashed); dotted: a "
-                   "seed that failed; grey: chance."),
+                   "log scale, on $h$ (dots) and on the LSTMs' cells (dash-dotted); right: the share of test "
+                   "palindromes whose first digit a linear read-out names from the state at step t, after training "
+                   "(solid) and with the initial weights (dashed); dotted: a seed that failed; grey: chance."),
         doc.table("p1_gradient", part1.gradient_table(flows), f"The runs of {doc.fig('gradient_flow')}, with the "
                   "initial weights / after training. Gradient share: the gradient norm at t = 1 over that at the "
-                  "last step. Carry factor: the mean tanh slope $1 - h^2$ (RNN, without $W_{hh}$) or forget gate "
-                  "(LSTM). First digit read: test palindromes whose first digit the read-out names from the last "
-                  "state. Units keeping half: LSTM units whose forget gates, multiplied over the steps, keep half "
-                  "of the cell."),
+                  "last step, on $h$ and on the LSTM's cell $c$. Mean tanh slope: $1 - h^2$ (the RNN's factor per "
+                  "step, without $W_{hh}$); mean forget gate: the LSTM's factor per step along the cell. First digit "
+                  "read: test palindromes whose first digit the read-out names from the last state. Units keeping "
+                  "half: LSTM units whose forget gates, multiplied over the steps, keep half of the cell."),
     ])
 
 
@@ -290,11 +290,10 @@ def part2_training(doc: Document, gan: dict) -> str:
         "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
         "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
         f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. As in Part I, the digits "
-        "come in three sets: the GAN trains on the training digits; the ablation below, which checks what the "
-        "moving average, the learning rates and the batch each add over the course's template, and every "
-        "measurement during training use the validation digits; the test digits score only the final samples. "
-        "The settings were first found during development, partly from runs scored on the test digits, before "
-        "the validation digits were held out; the ablation checks each of them again on validation digits. "
+        "come in three sets: the GAN trains on the training digits; the ablation below, which checks what each "
+        "setting adds over the course's template, and every measurement during training use the validation "
+        "digits; the test digits score only the final samples. The settings were fixed during development, "
+        "partly on test-digit scores, before the validation digits were held out. "
         "Whether $D$ memorises its training digits is measured by comparing its outputs on training and on "
         "held-out validation digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
                              "inputs, guards against it." if gan["config"]["augment"] else "."),
@@ -370,7 +369,8 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
         + (part2.halfway_final_sentence(gan, grids) + " " + part2.speckle_sentence(gan, grids) + " " if gan else "")
         + part2.weakest_sentence(grids),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
-                   "titled with the classifier's reading and confidence."),
+                   "titled with the classifier's reading and confidence; framed in red: the final grid's "
+                   f"{len(grids['grids']['final']['weakest'])} least confident samples."),
     ]
     if neighbours:
         parts += [
@@ -381,7 +381,7 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
                 part2.closest_sentence(neighbours), part2.neighbour_mismatch_sentence(neighbours, doc.fig("neighbours"))])),
             doc.figure("neighbours", "For each class: the final sample closest to a training digit (row 1, with "
                        "its class and distance) above that training digit (row 2); the class's test digit closest to a "
-                       "training digit (row 3) above that one (row 4).", 100)]
+                       "training digit (row 3) above that one (row 4).", 70)]
         if neighbours.get("by_class"):
             parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class.",
                       doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
@@ -418,7 +418,7 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
     parts = [
         "**Convergence.** A GAN's losses do not fall to a minimum; each network's loss is the other's gain, and "
         f"what can converge is the balance of (10), whose values {doc.fig('losses')} marks. "
-        + part2.drift_sentence(gan, doc.fig('losses')),
+        + part2.drift_sentence(gan, doc.fig('losses'), doc.fig('quality')),
         f"**Lerp and slerp.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
         f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
         f"line between them has a norm near $\\sqrt{{{d}/2}}$ = {(d / 2) ** 0.5:.1f}, where the generator rarely "

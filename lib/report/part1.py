@@ -214,9 +214,9 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         if others:
             steps = {rate: at[1] for rate, at in means.items()}
             runner = min(others, key=lambda r: (steps[r], r))  # the tied rate that came closest
-            tied.append(f"the {label(model)}, {words(len(others))} other rate{'s' if len(others) > 1 else ''} did "
-                        f"as well and {choice['rate']:g} reached 99% soonest ({steps[choice['rate']]:,.0f} steps on "
-                        f"average, against {steps[runner]:,.0f} at {runner:g})")
+            tied.append(f"the {label(model)} ({words(len(others))} other rate{'s' if len(others) > 1 else ''}; "
+                        f"{choice['rate']:g} reached 99% in {steps[choice['rate']]:,.0f} steps on average, against "
+                        f"{steps[runner]:,.0f} at {runner:g})")
         beyond = sorted(rate for rate in mean if grid and rate not in grid)
         if beyond:
             widened.append(f"the {label(model)} at {listed([f'{r:g}' for r in beyond])}")
@@ -231,7 +231,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
-    text += "".join(f" For {said}." for said in tied)
+    if tied:
+        text += f" Rates tied for {listed(tied)}."
     for side in ("smallest", "largest"):
         names = [f"the {name}" for name, at in edge if at == side]
         if names:
@@ -367,8 +368,9 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                            f"so at that length {what}, not the model's memory, held it back" if n == len(group) else
                            f"so this lets {n - n_before} more {'seed' if n - n_before == 1 else 'seeds'} learn, not all"
                            if n > n_before else
-                           ("so, at that rate, the wider network does no better" if dim != base_dim else
-                            "so the longer budget does not rescue it") if now < then + 0.05 else
+                           ("so, at that rate, the wider network does no better on these seeds" if dim != base_dim
+                            else "so on these seeds the longer budget lets no more of them learn") if now < then + 0.05
+                           else
                            "so this raises its mean accuracy without more seeds learning")
                 standard = (f"of the same seeds with {base_dim} units" if dim != base_dim else
                             "of the same seeds on the standard budget")
@@ -377,8 +379,9 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
                              f"{plural(len(group), 'seed')}, against {n_before} {standard} (mean test accuracy "
                              f"{pct(now)} against {pct(then)}), {verdict}."
-                             + (" Runs that never reach 99% are scored at their last step, and their accuracy "
-                                "swings, so a longer run can end lower." if lower else ""))
+                             + (" A run that never learns is scored at its last step, and such runs swing, so a "
+                                "longer one can end lower: the count of seeds that learned is the safer comparison, "
+                                f"and with {len(group)} seeds it can show only a large effect." if lower else ""))
     return " ".join(texts)
 
 
@@ -429,20 +432,39 @@ def kept_units(flow: dict) -> int:
     return sum(k >= 0.5 for k in flow["kept"])
 
 
-GRADIENT_COLUMNS = ("gradient share at t = 1", "carry factor", "first digit read at t = T-1", "units keeping half")
+def cell_ratio(flow: dict) -> float:
+    """||dL/dc_1|| / ||dL/dc_(T-1)||: the share of the last step's gradient on the LSTM's cell that reaches the
+    first step along the cell path (5)."""
+    return flow["cell_norms"][0] / flow["cell_norms"][-1]
+
+
+def _is_lstm(model: str) -> bool:
+    return MODELS[model].build.__name__ == "LSTM"
+
+
+# Each column of the gradient table: its header and the value it shows for a run of a model, or None where the
+# measure does not apply to the model (the tanh slope is the RNN's factor per step, the forget gate the LSTM's).
+GRADIENT_COLUMNS = {
+    "gradient share on h": lambda m, f: sci(gradient_ratio(f)),
+    "gradient share on c": lambda m, f: sci(cell_ratio(f)) if "cell_norms" in f else None,
+    "mean tanh slope": lambda m, f: num(fmean(f["carry"]), 2) if not _is_lstm(m) else None,
+    "mean forget gate": lambda m, f: num(fmean(f["carry"]), 2) if _is_lstm(m) else None,
+    "first digit read at t = T-1": lambda m, f: pct(f["readout"][-1], 0),
+    "units keeping half": lambda m, f: str(kept_units(f)) if _is_lstm(m) and "kept" in f else None,
+}
 
 
 def gradient_table(flows: dict) -> pd.DataFrame:
-    """The profiled runs in numbers, each measure as 'initial / trained' ('–' where there is none)."""
-    def row(name: str, init: dict | None, trained: dict, lstm: bool) -> dict:
-        values = [(lambda f: sci(gradient_ratio(f))), (lambda f: num(fmean(f["carry"]), 2)),
-                  (lambda f: pct(f["readout"][-1], 0)), (lambda f: str(kept_units(f)) if lstm else "–")]
-        return {"model": name} | {f"{column}, initial / trained": f"{value(init) if init else '–'} / {value(trained)}"
-                                  for column, value in zip(GRADIENT_COLUMNS, values)}
+    """The profiled runs in numbers, each measure as 'initial / trained' ('–' where a model has no such measure
+    or the run has no such moment)."""
+    def row(name: str, model: str, init: dict | None, trained: dict) -> dict:
+        def cell(value) -> str:
+            shown = [value(model, f) if f else None for f in (init, trained)]
+            return "–" if shown[1] is None else f"{shown[0] or '–'} / {shown[1]}"
+        return {"model": name} | {column: cell(value) for column, value in GRADIENT_COLUMNS.items()}
 
-    rows = [row(label(m), flows["init"][m], flows["trained"][m],
-                MODELS[m].build.__name__ == "LSTM" and "kept" in flows["trained"][m]) for m in flows["trained"]]
-    rows += [row(f"{label(m)}, a seed that failed", None, failed, False)  # the same model's seed that did not learn
+    rows = [row(label(m), m, flows["init"][m], flows["trained"][m]) for m in flows["trained"]]
+    rows += [row(f"{label(m)}, a seed that failed", m, None, failed)  # the same model's seed that did not learn
              for m, failed in flows.get("failed", {}).items()]
     return pd.DataFrame(rows)
 
@@ -498,10 +520,8 @@ def readout_text(metrics: dict) -> str:
         text += (f" In the {label(model)}'s seed that failed, the read-out starts at {pct(flow['readout'][0], 0)} "
                  + (f"and falls below half by t = {below}" if below else "and stays above half")
                  + f", ending at {last(flow)}{accuracy}: the network "
-                 + ("has lost the digit from its state" if flow["readout"][-1] < 0.5 else
-                    "keeps the digit for only part of the palindromes")
-                 + (", although the gradient reaching t = 1 is no smaller than in the seed that learned."
-                    if gradient_ratio(flow) >= gradient_ratio(flows["trained"][model]) else "."))
+                 + ("has lost the digit from its state." if flow["readout"][-1] < 0.5 else
+                    "keeps the digit for only part of the palindromes."))
     init = flows.get("init", {})
     lost = [(m, _below_half(f)) for m, f in init.items() if f["readout"][-1] < 0.5]
     kept = [m for m, f in init.items() if f["readout"][-1] >= 0.5]
@@ -517,7 +537,23 @@ def readout_text(metrics: dict) -> str:
                     if kept else "")
                  + ": a state that keeps the digit is what training had to build"
                  + (" in the others." if kept else "."))
-    return text
+    return text + mirror_text([m for m, dip in zip(kept, dips) if dip], init, T)
+
+
+def mirror_text(models: list[str], init: dict, T: int) -> str:
+    """Why an initial read-out that dipped names the first digit again at the end, where the control on random
+    sequences (``readout_random``) shows it: the palindrome's second half, not memory. Empty otherwise."""
+    shown = [m for m in models if "readout_random" in init[m]
+             and init[m]["readout_random"][-1] < init[m]["readout"][-1] - 0.1]
+    if not shown:
+        return ""
+    return (" The return is the palindrome's doing, not memory: its second half repeats the first in reverse, so by "
+            f"t = {T - 1} every digit that blurs the first one in the slowly forgetting units has just been read "
+            "again and is still held by the quickly forgetting ones, from which a linear read-out can subtract it. "
+            f"On sequences whose digits after the first are random, the read-out of the same initial "
+            f"{'state' if len(shown) == 1 else 'states'} keeps falling instead, to "
+            f"{listed([pct(init[m]['readout_random'][-1], 0) for m in shown])} at t = {T - 1}"
+            + (f" ({listed([label(m) for m in shown])})" if len(shown) > 1 else "") + ".")
 
 
 def _dip(readout: list[float]) -> str:
@@ -531,6 +567,11 @@ def _u_shaped(norms: list[float]) -> bool:
     ``shape_sentence`` calls it."""
     low = min(range(len(norms)), key=norms.__getitem__)
     return 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]
+
+
+def _lowest(norms: list[float]) -> int:
+    """The step t (from 1) at which the gradient is smallest."""
+    return min(range(len(norms)), key=norms.__getitem__) + 1
 
 
 def shape_sentence(norms: list[float]) -> str:
@@ -648,8 +689,8 @@ def _failed_rnn_text(flows: dict, T: int) -> str:
     trained, failed = flows["trained"]["rnn"], flows.get("failed", {}).get("rnn")
     if not failed:
         return ""
-    return (f" In a seed that failed at this length, the trained gradient {shape_sentence(failed['norms'])}. Its "
-            f"gradient at t = 1 is {times(gradient_ratio(failed))} that at t = {T - 1}, "
+    return (f" In a seed that failed at this length, the trained gradient at t = 1 is "
+            f"{times(gradient_ratio(failed))} that at t = {T - 1}, "
             + ("less than in the seed that learned, so the first step matters less to its loss." if
                gradient_ratio(failed) < gradient_ratio(trained) else
                "no less than in the seed that learned, so the gradient that reaches the first step does not tell the "
@@ -671,14 +712,39 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
         elif r_init > expected:
             text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate, the rest "
                      "through $h$")
-        text += f"; after training the gate is {num(f_trained)} and the gradient {shape_sentence(trained['norms'])}."
+        text += (f"; after training the gate is {num(f_trained)} and the gradient on $h$ "
+                 + (f"is U-shaped, lowest at t = {_lowest(trained['norms'])}." if "cell_norms" in trained and
+                    _u_shaped(trained["norms"]) else f"{shape_sentence(trained['norms'])}."))
         sentences.append(text)
-    if any(_u_shaped(flows["trained"][m]["norms"]) for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM"):
+    lstms = [m for m in flows["trained"] if _is_lstm(m)]
+    cells = [m for m in lstms if "cell_norms" in flows["trained"][m] and "cell_norms" in flows["init"][m]]
+    if cells:
+        sentences.append(cell_text(flows, cells, T))
+    elif any(_u_shaped(flows["trained"][m]["norms"]) for m in lstms):
         sentences.append("The figure measures the gradient on $h^{(t)}$. From the loss, a route to the first steps "
                          "runs along the cell path (5) and reaches $h^{(1)}$ through the gates of the step after it, "
                          "without passing through the $h$ of the middle steps; a low floor in the middle of the "
                          "profile therefore does not mean that the first step is cut off.")
     return " ".join(sentences)
+
+
+def cell_text(flows: dict, models: list[str], T: int) -> str:
+    """The gradient on the LSTMs' cells (``cell_norms``) at t = 1 against the last step, with the initial weights
+    and after training, and what it says about a gradient on h that sinks in the middle."""
+    shares = listed([f"{times(cell_ratio(flows['trained'][m]))} its value at t = {T - 1} in the {label(m)} "
+                     f"({times(cell_ratio(flows['init'][m]))} with the initial weights)" for m in models])
+    flat = all(cell_ratio(flows["trained"][m]) > 1 / 3 for m in models)
+    opened = all(cell_ratio(flows["init"][m]) < cell_ratio(flows["trained"][m]) / 3 for m in models)
+    text = (f"The gradient on the cell, $\\lVert\\partial\\mathcal L/\\partial c^{{(t)}}\\rVert$ (dash-dotted), "
+            f"shows the cell path (5) at work: after training it reaches t = 1 at {shares}. ")
+    if flat:
+        text += ("Training has opened a path along which the gradient hardly shrinks" if opened else
+                 "After training the cell carries the gradient back with little loss")
+        text += ("; where the gradient on $h^{(t)}$ sinks in the middle steps, the cell carries it past them, so the "
+                 "first step is not cut off." if any(_u_shaped(flows["trained"][m]["norms"]) for m in models) else ".")
+    else:
+        text += "Even on the cell the gradient still shrinks over the steps after training."
+    return text
 
 
 
@@ -876,7 +942,10 @@ def conclusion_text(metrics: dict) -> str:
         if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
             text += (f" In its profiled run, training changed the cell path (5): afterwards {kept_units(trained)} "
                      f"of its {len(trained['kept'])} units keep at least half of what they held at the first step, "
-                     f"against {kept_units(initial)} with the initial weights.")
+                     f"against {kept_units(initial)} with the initial weights"
+                     + (f", and the gradient on the cell reaches the first step at {times(cell_ratio(trained))} its "
+                        f"last value, against {times(cell_ratio(initial))} before training."
+                        if "cell_norms" in trained and "cell_norms" in initial else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]
         text += (" Chrono initialisation changes only the starting biases of the same equations; "
