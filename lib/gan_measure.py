@@ -156,14 +156,18 @@ def generate(G, n: int, seed: int, stream: Stream, batch_size: int = 1000) -> to
 
 
 @torch.no_grad()
-def discriminator_gauge(D, data: MNIST) -> dict:
-    """D's mean output D(x) on training digits and on held-out validation digits. A discriminator that
-    memorises its training digits rates them above the held-out ones; a gap near zero says it does not."""
+def discriminator_gauge(D, data: MNIST, G=None, seed: int = 0) -> dict:
+    """D's mean output D(x) on training digits and on held-out validation digits and, given the raw generator
+    ``G`` that D trains against, on its samples (``D_generated``, from the noise stream ``Stream.GAN_EVAL``),
+    all from the same state of D. A discriminator that memorises its training digits rates them above the
+    held-out ones; a gap near zero says it does not; held-out digits rated below generated ones say that what
+    D has learned of "real" is its training digits."""
     device = next(D.parameters()).device
     was_training = D.training
     D.eval()
     mean = lambda images: D(images[:GAUGE_IMAGES].to(device)).sigmoid().mean().item()  # noqa: E731
     D_train, D_validation = mean(data.train_images), mean(data.validation_images)
+    generated = {} if G is None else dict(D_generated=mean(generate(G, GAUGE_IMAGES, seed, Stream.GAN_EVAL)))
     D.train(was_training)
-    return dict(D_train=D_train, D_validation=D_validation, D_gap=D_train - D_validation)
+    return dict(D_train=D_train, D_validation=D_validation, D_gap=D_train - D_validation, **generated)
 

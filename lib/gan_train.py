@@ -215,7 +215,7 @@ def measure_during_training(state: GANState, evaluate: Evaluator, G: torch.nn.Mo
     grid; returns the evaluation."""
     config, history = state.config, state.history
     point = dict(step=state.step, **evaluate(generate(G, config.eval_samples, config.seed, Stream.GAN_EVAL)),
-                 **discriminator_gauge(state.D, evaluate.data))
+                 **discriminator_gauge(state.D, evaluate.data, state.G, config.seed))
     history["evals"].append(point)
     history["fixed_grid_steps"].append(state.step)
     history["fixed_grids"].append(_uint8(generate(G, FIXED_GRID, config.seed, Stream.GAN_FIXED)))

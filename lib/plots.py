@@ -112,7 +112,7 @@ def sweep_overview(records: list[dict]):
     left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
     right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=24, mew=1.2, label="step budget")
-    right.set(ylabel="steps to 99% validation accuracy", yscale="log", title="steps to learn (x: never, with count)")
+    right.set(ylabel="steps to 99% (log)", yscale="log", title="steps to learn (x: never, with count)")
     right.set_ylim(top=max(budget.values()) * 1.4)  # room for the counts above the crosses
     _doubling_log_labels(right)
     for ax in (left, right):
@@ -123,8 +123,13 @@ def sweep_overview(records: list[dict]):
 
 def learning_curves(results: list[dict]):
     """One column per length T: validation accuracy (top) and training loss (bottom, log scale) against step, one
-    line per run, in its model's colour (as in the other figures of Part I)."""
+    line per run, in its model's colour (as in the other figures of Part I). Lengths at which every run learned
+    at the first evaluation (``lib.sweeps.learned_at_once``) have no curve to show and no column, unless no
+    length is left."""
+    from .sweeps import learned_at_once
+
     lengths = sorted({r["seq_length"] for r in results})
+    lengths = [T for T in lengths if T not in learned_at_once(results)] or lengths
     fig, axes = plt.subplots(2, len(lengths), figsize=(WIDTH, 3.0), sharex=True, sharey="row", squeeze=False)
     for (top, bottom), T in zip(axes.T, lengths):
         for model in models_in(results):
@@ -140,7 +145,7 @@ def learning_curves(results: list[dict]):
     axes[0][0].set_ylabel("validation accuracy (%)")
     axes[1][0].set_ylabel("training loss")
     _major_log_labels(axes[1][0])
-    legend_below(fig, axes[0][:1], ncol=len(models_in(results)))
+    legend_below(fig, axes[0], ncol=len(models_in(results)))
     return fig
 
 
@@ -225,6 +230,18 @@ def _major_log_labels(ax) -> None:
     from matplotlib.ticker import LogLocator, NullFormatter
 
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
+def _one_two_five_labels(ax) -> None:
+    """Label a log axis that spans a decade or two at 1, 2 and 5 times each power of ten, in plain numbers: its
+    powers of ten alone would be two labels."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
+
+    low, high = ax.get_ylim()
+    ticks = [m * 10.0 ** k for k in range(-3, 7) for m in (1, 2, 5)]
+    ax.yaxis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
+    ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
@@ -337,10 +354,13 @@ def gan_quality(evals: list[dict], baseline: dict):
     middle.semilogy(steps, [e["frechet_distance_validation"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
     middle.axhline(baseline["frechet_distance_validation"], ls="--", color="tab:green", label="real test digits")
     middle.set(xlabel="step", ylabel="to validation digits (log)", title="Fréchet distance")
-    _major_log_labels(middle)
+    _one_two_five_labels(middle)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
     right.plot(steps, [e["D_validation"] for e in evals], "s--", ms=2.5, lw=1, label="validation digits")
-    right.set(xlabel="step", ylabel="mean D(x)", ylim=(0, 1), title="D on real digits")
+    if all("D_generated" in e for e in evals):  # the same state of D on the raw generator's samples
+        right.plot(steps, [e["D_generated"] for e in evals], "^:", ms=2.5, lw=1, color="tab:red",
+                   label="generated (raw G)")
+    right.set(xlabel="step", ylabel="mean D(x)", ylim=(0, 1), title="D's mean output")
     fig.tight_layout()
     for ax in (left, middle, right):  # under each panel, off the curves and the baselines
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, fontsize=7)

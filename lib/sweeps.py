@@ -168,6 +168,15 @@ def seed_shares(configs: list[RecurrentConfig], results: list[dict], out_dir: st
 TIE = 0.005  # mean validation accuracies this close count as a tie
 
 
+def learned_at_once(records: list[dict]) -> list[int]:
+    """The lengths T at which every run reached 99% validation accuracy at the first evaluation any run of
+    ``records`` reached it at: lengths whose learning curves show nothing but a start and a stop."""
+    first = min((r["steps_to_99"] for r in records if r["steps_to_99"]), default=None)
+    lengths = {r["seq_length"] for r in records}
+    return sorted(T for T in lengths if first and all(r["steps_to_99"] == first for r in records
+                                                       if r["seq_length"] == T))
+
+
 def rate_means(study: list[dict], model: str) -> dict[float, tuple[float, float]]:
     """Per rate the study tried for ``model``: (mean final validation accuracy, mean steps to the target
     validation accuracy, a run that never got there counting its whole budget)."""

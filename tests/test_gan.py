@@ -93,7 +93,8 @@ def test_finished_run_is_reused_and_publishing_writes_the_outputs(gan_dir):
         assert (out / first["checkpoints"][name]).exists()
     assert load_torch(out / first["checkpoints"]["half"])["step"] == TINY["steps"] // 2
     assert [e["step"] for e in first["curves"]["evals"]] == [0, 20, 40]
-    assert {"D_train", "D_validation", "D_gap", "salt_noise"} <= first["curves"]["evals"][-1].keys()
+    assert {"D_train", "D_validation", "D_gap", "D_generated", "salt_noise"} <= first["curves"]["evals"][-1].keys()
+    assert 0 < first["curves"]["evals"][-1]["D_generated"] < 1 and "D_generated" in first["final"]
     assert first["real_baseline"]["salt_noise"] < 0.01  # real digits: about one isolated pixel in a thousand images
     assert first["architecture"] == architecture("mlp", 100) and first["code"] == CODE
     with pytest.raises(FileNotFoundError, match="make all"):

@@ -209,3 +209,12 @@ def test_an_analysis_without_every_seeds_gradient_names_no_table_that_it_does_no
     doc = Document(executed_root, [], ["p1_gradient"])
     text = paper.part1_analysis(doc, lstm)
     assert "median over the seeds" not in text and doc.placed_tables == []
+
+
+def test_only_the_last_sections_tables_are_kept_in_place_in_the_pdf():
+    from tools.report import anchor_last_section
+
+    figure = "#figure(\n  align(center)[#table()]\n  , kind: table\n  )\n"
+    typ = f"= Part\n{figure}== Sub\n{figure}= Appendix\n{figure}"
+    anchored = anchor_last_section(typ)
+    assert anchored.count("placement: none") == 1 and anchored.index("placement: none") > anchored.index("= Appendix")

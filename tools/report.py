@@ -109,8 +109,16 @@ def report_markdown(notebook: Path) -> tuple[str, str, list[bytes]]:
 def title_block(title: str, student: str | None, name: str | None) -> dict:
     """Pandoc's metadata for the title block, as typed: what the student typed, and the title."""
     author = ", ".join(part for part in (name, f"student number {student}" if student else None) if part)
-    meta = dict(title=title, date=datetime.date.today().isoformat())
+    today = datetime.date.today()
+    meta = dict(title=title, date=f"{today.day} {today:%B %Y}")  # '7 December 2026', in any locale
     return meta | (dict(author=author) if author else {})
+
+
+def anchor_last_section(typ: str) -> str:
+    """Pandoc's Typst with the tables of the last top-level section (the appendix) kept where the text puts
+    them: no text follows them to fill the page around a float, which would leave the space above it empty."""
+    last = max(match.start() for match in re.finditer(r"(?m)^= ", typ))
+    return typ[:last] + typ[last:].replace("  , kind: table\n", "  , kind: table\n  , placement: none\n")
 
 
 def literal(text: str) -> str:
@@ -177,7 +185,7 @@ def render(root: str | Path, student: str | None = None, name: str | None = None
         typ = pandoc.convert(body, "typst", "--standalone", *common, "--metadata-file", str(page),
                              "-V", "papersize=a4", "-V", "fontsize=10pt", "-V", "page-numbering=1",
                              "-V", "section-numbering=1.1", "-V", f"header-includes={TYPST_STYLE}")
-        (work / "report.typ").write_text(typ, encoding="utf-8")
+        (work / "report.typ").write_text(anchor_last_section(typ), encoding="utf-8")
         save_bytes(typst.compile(str(work / "report.typ"), root=str(work), font_paths=[str(d) for d in font_dirs]),
                    work / "report.pdf")
         for scratch in ("report.typ", "metadata.yaml", "page.yaml", "reference.docx"):

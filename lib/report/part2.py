@@ -4,7 +4,7 @@ that states what this run found is chosen by the numbers."""
 from __future__ import annotations
 
 from fractions import Fraction
-from statistics import fmean
+from statistics import fmean, median
 
 import pandas as pd
 
@@ -172,10 +172,17 @@ def quality_sentence(metrics: dict) -> str:
         "classifier was trained on them.")
 
 
-def fd_ratio(metrics: dict) -> float:
-    """The final samples' Fréchet distance over real digits' at the same sizes, to the validation digits where
+def headline_fd(metrics: dict) -> tuple[str, str]:
+    """The Fréchet distance the report leads with, as (key, 'to the ... digits'): to the validation digits where
     the run held them out (see ``quality_sentence``), else to the test digits."""
-    key = "frechet_distance_validation" if "frechet_distance_validation" in metrics["final"] else "frechet_distance"
+    if "frechet_distance_validation" in metrics["final"]:
+        return "frechet_distance_validation", "to the validation digits"
+    return "frechet_distance", "to the test digits"
+
+
+def fd_ratio(metrics: dict) -> float:
+    """The final samples' headline Fréchet distance (``headline_fd``) over real digits' at the same sizes."""
+    key, _ = headline_fd(metrics)
     return metrics["final"][key] / metrics["real_baseline"][key]
 
 
@@ -225,6 +232,22 @@ def gap_sentence(evals: list[dict]) -> str:
                    f"{fmean(gaps_late):+.3f}), so it shows no steady sign of memorising.")
 
 
+def unseen_sentence(evals: list[dict]) -> str:
+    """At the last measurement, D's outputs on training, validation and generated images side by side (one state
+    of D, so like for like), and what it means when D rates the validation digits below the generated ones.
+    Empty for a run that did not measure D on generated images."""
+    last = evals[-1]
+    if "D_generated" not in last:
+        return ""
+    text = (f"At step {last['step']:,} the same state of D gives {num(last['D_train'])} on training digits, "
+            f"{num(last['D_validation'])} on validation digits and {num(last['D_generated'])} on the raw "
+            "generator's samples")
+    if last["D_validation"] < last["D_generated"]:
+        return text + (": it rates real digits it has never seen below generated ones, so what it has learned of "
+                       "a real digit is by then largely its own training digits.")
+    return text + ": it still rates unseen real digits above generated ones."
+
+
 def _second_half(evals: list[dict]) -> list[dict]:
     return [e for e in evals if e["step"] >= evals[-1]["step"] / 2]
 
@@ -270,7 +293,9 @@ def snapshot_sentence(metrics: dict) -> str:
     at_steps = [means[e["step"]] for e in evals]
     return (f"Each point of the right panel is one snapshot of D, so it swings more ({min(snapshots):.2f} to "
             f"{max(snapshots):.2f} on training digits) than the loss figure's means over "
-            f"{plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to {max(at_steps):.2f}).")
+            f"{plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to {max(at_steps):.2f})"
+            + ("; real and generated images are best compared within one snapshot, judged by the same state of D."
+               if "D_generated" in evals[-1] else "."))
 
 
 def balance_sentence(metrics: dict) -> str:
@@ -306,12 +331,13 @@ def ema_sentence(metrics: dict) -> str:
     if metrics["config"]["ema_decay"] == 0:
         return "This run samples its raw generator (no moving average)."
     ema, raw = metrics["final"], metrics["final_raw"]
-    better_is, better_fd = ema["inception_score"] > raw["inception_score"], ema["frechet_distance"] < raw["frechet_distance"]
+    fd, to = headline_fd(metrics)
+    better_is, better_fd = ema["inception_score"] > raw["inception_score"], ema[fd] < raw[fd]
     verdict = ("better on both the Inception score and the Fréchet distance" if better_is and better_fd else
                "worse on both the Inception score and the Fréchet distance" if not (better_is or better_fd) else
                "better on one of the Inception score and the Fréchet distance and worse on the other")
     text = (f"The raw generator, sampled from the same final checkpoint and the same noise, scores IS "
-            f"{num(raw['inception_score'])} and Fréchet distance {num(raw['frechet_distance'], 1)}: the moving "
+            f"{num(raw['inception_score'])} and Fréchet distance {num(raw[fd], 1)} {to}: the moving "
             f"average is {verdict}.")
     spread = {name: (min(m["class_histogram"]), max(m["class_histogram"])) for name, m in (("ema", ema), ("raw", raw))}
     width = {name: high - low for name, (low, high) in spread.items()}
@@ -448,12 +474,21 @@ def confound_sentence(ladder: dict) -> str:
 
 
 def salt_sentence(ladder: dict) -> str | None:
+    """The isolated bright pixels along the ladder: what averaging the weights does to the template's speckle,
+    and any later step that raises them by more than a quarter (a cost the IS and the Fréchet distance hide)."""
     rungs = ladder["rungs"]
     if "template" not in rungs or "template+ema" not in rungs:
         return None
-    raw, ema = rungs["template"]["final"]["salt_noise"], rungs["template+ema"]["final"]["salt_noise"]
-    return (f"Averaging the weights takes the isolated bright pixels of the template from {num(raw, 3)} to "
+    salt = lambda name: rungs[name]["final"]["salt_noise"]  # noqa: E731
+    raw, ema = salt("template"), salt("template+ema")
+    text = (f"Averaging the weights takes the isolated bright pixels of the template from {num(raw, 3)} to "
             f"{num(ema, 3)} per image" + (", the speckle of a generator that never settles." if ema < raw / 2 else "."))
+    for a, b in ablation_steps(ladder):
+        if a != "template" and salt(b) > 1.25 * salt(a):
+            what = difference(rungs[a], rungs[b])
+            text += (f" {what[0].upper()}{what[1:]} raises them from {num(salt(a), 3)} to {num(salt(b), 3)}"
+                     + (", still far below the template's." if salt(b) < raw / 2 else "."))
+    return text
 
 
 # ---------------------------------------------------------------- samples and interpolation
@@ -539,7 +574,7 @@ def walk_table(record: dict) -> pd.DataFrame:
                    "least confident frame": f"t = {t(weakest)}: {predicted[weakest]} at {pct(confidence[weakest], 0)}",
                    "norm: ends, lowest": f"{num(norms[0], 1)}, {num(norms[-1], 1)}; {num(min(norms), 1)}"}
             if faintest := _faintest(walk):
-                row["faintest frame: ink against the ends' blend"] = f"t = {t(faintest[0])}: {_ink_words(faintest[1])}"
+                row["faintest frame, ink"] = f"t = {t(faintest[0])}: {_ink_words(faintest[1])}"
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -662,18 +697,19 @@ def neighbour_class_sentence(record: dict) -> str:
     flagged = _near_copy_classes(record)
     low, high = (pct(f([r["below"] for r in rows]), 0) for f in (min, max))
     spread = f"is {low} in every class" if low == high else f"runs from {low} to {high}"
-    verdict = ("so in no class do the samples sit nearer their training digits than new digits would"
-               if not flagged else
-               f"more than twice the 5% that new digits would give in {listed([str(r['digit']) for r in flagged])} "
-               f"({listed([pct(r['below'], 1) for r in flagged])}): in "
-               + ("that class" if len(flagged) == 1 else "those classes")
-               + " more of the samples lie near training digits than new digits would, a sign of memorising "
-               "that the pooled check hides" + _no_copies(record, flagged))
     tightest = min(rows, key=lambda r: r["median_test"])["digit"]
-    return (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
-            f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' median distance "
-            f"is below the test digits'; the share of samples closer than 95% of the same class's test digits "
-            f"{spread}, {verdict}.")
+    text = (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
+            f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' "
+            f"median distance is below the test digits'. The share of samples closer than 95% of the same class's "
+            f"test digits {spread}")
+    if not flagged:
+        return text + ", so in no class do the samples sit nearer their training digits than new digits would."
+    shares = listed([f"{pct(r['below'], 1)} of {r['samples']:,} samples, give or take "
+                     f"{pct((r['below'] * (1 - r['below']) / r['samples']) ** 0.5, 0)}" for r in flagged])
+    return (text + f". It is more than twice the 5% that new digits would give in "
+            f"{listed([str(r['digit']) for r in flagged])} ({shares}): a possible sign of memorising that the pooled "
+            f"check hides, though weak, as {len(rows)} classes were tested and each threshold rests on about "
+            f"{round(median(r['test'] for r in rows)):,} test digits." + _no_copies(record, flagged))
 
 
 def _no_copies(record: dict, classes: list[dict]) -> str:
@@ -684,9 +720,9 @@ def _no_copies(record: dict, classes: list[dict]) -> str:
     closest = dict(zip(record["closest_digits"], zip(record["closest"], record["closest_test"])))
     if any(r["digit"] in closest and closest[r["digit"]][0] < closest[r["digit"]][1] for r in classes):
         return ""
-    return (", though in " + ("that class" if len(classes) == 1 else "each of them") + " the closest sample is no "
+    return (" Even in " + ("that class" if len(classes) == 1 else "those classes") + " the closest sample is no "
             "nearer a training digit than the closest test digit, so the samples resemble training digits without "
-            "copying them")
+            "copying them.")
 
 
 def walks_sentence(record: dict) -> str:
@@ -718,7 +754,8 @@ def _third_digit_pairs(record: dict) -> tuple[int, int, str]:
 
 
 def _changes(walk: dict, pair: dict | None = None) -> int:
-    """How often the classifier's reading changes from one frame to the next along a path."""
+    """How often the classifier's reading changes from one frame to the next along a path (``pair`` unused: the
+    signature of ``_foreign``, so that the two are measures of a path alike)."""
     return sum(a != b for a, b in zip(walk["predicted"], walk["predicted"][1:]))
 
 
@@ -750,7 +787,7 @@ def third_digit_sentence(record: dict) -> str:
             "classes between the two.")
 
 
-def paths_verdict(record: dict) -> str:
+def paths_verdict(record: dict, table: str = "the table of paths") -> str:
     """Whether slerp kept its frames more clearly digits than lerp, pair by pair (the least confident frame of
     each path, with 5 points of tolerance), and how often each path's reading changes; the verdict follows the
     pairs, and says so when they disagree."""
@@ -762,7 +799,7 @@ def paths_verdict(record: dict) -> str:
     # a pair where slerp's weakest frame is clearer, yet its reading wanders more: more changes or more other digits
     wandering = [p for p in pairs if _weakest(p["modes"]["slerp"]) - _weakest(p["modes"]["lerp"]) > 0.05 and any(
         measure(p["modes"]["slerp"], p) > measure(p["modes"]["lerp"], p) for measure in (_changes, _foreign))]
-    ink = ink_sentence(pairs)
+    ink = ink_sentence(pairs, table)
     text = (f"Slerp's weakest frame was read more confidently than lerp's (by more than five points) in "
             f"{some_of(better, len(pairs), 'pair')}"
             + (f", less confidently in {worse}" if worse else "")
@@ -798,17 +835,15 @@ def _fainter_lerp(pairs: list[dict]) -> int | None:
     return sum(a[1] < b[1] - INK_MARGIN for a, b in faint)
 
 
-def ink_sentence(pairs: list[dict]) -> str:
+def ink_sentence(pairs: list[dict], table: str) -> str:
     """What the eye sees in the frames, measured: each path's faintest inner frame against the straight blend of
     its endpoints' ink, lerp beside slerp, and whether the lower norm of the straight line shows there. Empty
     for records without ink."""
     fainter = _fainter_lerp(pairs)
     if fainter is None:
         return ""
-    said = {mode: listed([_ink_words(_faintest(p["modes"][mode])[1]) for p in pairs]) for mode in ("lerp", "slerp")}
-    text = (f" The frames' ink (their mean brightness) measures what a reader sees: the faintest inner frame of "
-            f"each lerp path carries {said['lerp']} ink than the straight blend of its endpoints' ink, against "
-            f"{said['slerp']} along slerp. ")
+    text = (f" The frames' ink (their mean brightness) measures what a reader sees; the last column of {table} "
+            "gives each path's faintest inner frame against the straight blend of its endpoints' ink. ")
     if fainter == len(pairs):
         return text + ("In every pair the straight line's frames fade more than the great circle's, so the lower "
                        "norm shows in how the frames look, even where the classifier still reads them confidently.")
@@ -834,10 +869,10 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
     """Part II in two sentences: where the final samples stand against real digits, and what the ablation
     credits for it over the course template (when it trained both)."""
     final, real = metrics["final"], metrics["real_baseline"]
-    text = (f"Trained on {_train_images(metrics):,} digits of MNIST, the GAN's final samples reach "
+    text = (f"Trained on {'MNIST' if metrics['data_source'] == 'mnist' else 'the MNIST subset'}, the GAN's final "
+            "samples reach "
             f"{pct(final['inception_score'] / real['inception_score'])} of the Inception score of real digits, with a "
-            f"Fréchet distance {fd_ratio(metrics):.1f} times theirs" + (" (to the validation digits)." if
-                                                                        "frechet_distance_validation" in final else "."))
+            f"Fréchet distance {headline_fd(metrics)[1]} {fd_ratio(metrics):.1f} times theirs.")
     rungs = (ladder or {}).get("rungs", {})
     if "template" in rungs and "recipe" in rungs:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
@@ -879,5 +914,5 @@ def summary(metrics: dict) -> str:
         f"- **Quality**: {quality_sentence(metrics)}",
         f"- **Digits**: {coverage_sentence(metrics)}",
         f"- **Moving average**: {ema_sentence(metrics)}",
-        f"- **Discriminator**: {gap_sentence(metrics['curves']['evals'])}",
+        f"- **Discriminator**: {gap_sentence(metrics['curves']['evals'])} {unseen_sentence(metrics['curves']['evals'])}".rstrip(),
     ])
