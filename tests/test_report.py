@@ -175,9 +175,9 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
         in part1.init_comparison_sentence(with_init["gradient_flow"], "Table 8")
     assert part1.seed_share_table(with_init["gradient_flow"]).to_dict("records") == [
         {"model": "vanilla RNN", "seeds (learned)": "3 (3)", "gradient share at t = 1, initial":
-         "$2.0 \\times 10^{-4}$ ($1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$)", "gradient share at t = 1, trained": "1"},
+         "$2.0 \\times 10^{-4}$ ($1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$)", "gradient share at t = 1, trained": "1.0"},
         {"model": "zero-bias LSTM", "seeds (learned)": "3 (3)", "gradient share at t = 1, initial":
-         "$2.0 \\times 10^{-5}$ ($1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$)", "gradient share at t = 1, trained": "1"}]
+         "$2.0 \\times 10^{-5}$ ($1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$)", "gradient share at t = 1, trained": "1.0"}]
     assert ("afterwards 2 of its 4 units keep at least half of what they held at the first step, against 0 with the "
             "initial weights.") in text
     with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.9, 0.6, 0.1, 0.2]
@@ -225,10 +225,10 @@ def test_a_u_shaped_gradient_is_called_so_only_when_it_is_and_its_cause_only_whe
     saturated_late = [0.9, 0.8, 0.5, 0.2, 0.1, 0.1]
     flows = dict(init=dict(rnn=flow(falling, [0.99] * 6, 1.0)), trained=dict(rnn=flow(u_shaped, saturated_late, 3.0)))
     text = part1.rnn_gradient_text(flows, 7)
-    assert "U-shaped" in text and "the gradient at t = 1 is 0.1 times that at t = 6" in text
+    assert "U-shaped" in text and "the gradient at t = 1 is 0.10 times that at t = 6" in text
     # the measured factors per step of each part, beside the slopes there: (1e-6 / 1e-1) ** (1/3), (1e-2 / 1e-6) ** (1/2)
     assert "multiplied on average by 0.02 per step from t = 6 to t = 3, where the mean tanh slope $1 - h^2$ is 0.13" in text
-    assert "and by 100 per step from there to t = 1, where it is 0.65, so that the gradient at t = 1 is 0.1 times" in text
+    assert "and by 100 per step from there to t = 1, where it is 0.65, so that the gradient at t = 1 is 0.10 times" in text
     assert "less saturated first steps" in text and "needs $W_{hh}$ to amplify (its spectral norm is 3.00" in text
     assert "The tanh slopes are near one there (mean 0.99), so the shrinking comes from $W_{hh}$" in text
     regained = dict(init=flows["init"], trained=dict(rnn=flow([1.0, 1e-2, 1e-4, 1e-3, 1e-2, 1e-1], saturated_late, 3.0)))
@@ -325,7 +325,14 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
     text = part2.snapshot_sentence(metrics)
     assert "so it swings more (0.45 to 0.70 on training digits) than the loss figure's means" in text
     assert "(0.58 to 0.58)" in text
-    assert "100 training batches" in text
+    assert "100 training batches" in text and "moved as a whole" not in text, "no D on generated images measured"
+    for p in metrics["curves"]["losses"]:
+        p["D_fake"] = 0.40
+    metrics["curves"]["evals"][-1]["D_generated"] = 0.28
+    assert ("At step 2,000 the snapshot sits 0.13 below the batch means on real digits and 0.12 on generated images "
+            "alike: D's outputs moved as a whole") in part2.snapshot_sentence(metrics)
+    metrics["curves"]["evals"][-1]["D_generated"] = 0.45  # real down, generated up: not a shift of the whole
+    assert "moved as a whole" not in part2.snapshot_sentence(metrics)
 
 
 def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to_change_nothing():
@@ -704,8 +711,9 @@ def test_the_encoding_and_the_rate_grid_are_explained_only_when_the_data_call_fo
     check = [dict(encoding=e, steps_to_99=s) for e, s in (("scalar", 600), ("scalar", 800), ("onehot", 50), ("onehot", 50))]
     assert "median 700 against 50" in part1.encoding_sentence(check)
     assert part1.encoding_sentence([dict(r, steps_to_99=50) for r in check]) == ""
-    runs = [dict(r, seed=i % 2, test_accuracy=1.0) for i, r in enumerate(check)]
-    assert part1.check_sentence(runs) == ("All 4 runs (2 seeds for each of scalar and one-hot input) ended at 100.0% "
+    runs = [dict(r, seed=i % 2, test_accuracy=1.0, model="lstm") for i, r in enumerate(check)]
+    assert part1.check_sentence(runs) == ("All 4 runs of the zero-bias LSTM (2 seeds for each of scalar and one-hot "
+                                          "input) ended at 100.0% "
                                           "test accuracy, and first reached 99% validation accuracy at steps 600 to "
                                           "800 with scalar input and at step 50 with one-hot input.")
     runs[0] |= dict(test_accuracy=0.5, steps_to_99=None)
@@ -805,7 +813,8 @@ def test_the_real_digits_two_distances_are_explained_only_when_they_differ_as_th
     assert part2.set_sizes(metrics) == dict(train=3500, validation=500, test=1000)
     note = part2.reference_size_note(metrics)
     assert note.startswith("The real digits' two distances differ (9.6 and 14.2)")
-    assert note.endswith("1,000 images against the 1,000 test digits, or against the 500 validation digits.")
+    assert "1,000 images against the 1,000 test digits, or against the 500 validation digits" in note
+    assert note.endswith("and the first reference is training digits, which the classifier was trained on.")
     assert part2.reference_size_note(dict(metrics, real_baseline=dict(real, frechet_distance_validation=9.5))) == ""
     assert part2.reference_size_note(dict(metrics, data="mnist: 1,000 train / 1,000 validation / 1,000 test")) == ""
     assert part2.data_text(dict(metrics, data_source="mnist5k"), short=True) == \
@@ -830,7 +839,7 @@ def test_long_runs_on_the_sweeps_budget_join_their_models_row_and_others_get_the
 def test_the_headline_distance_is_to_the_validation_digits_against_digits_the_classifier_never_saw():
     metrics = dict(final=gan_final(FD=30.0), real_baseline=gan_final(IS=9.7, FD=10.0))
     text = part2.quality_sentence(metrics)
-    assert ("The Fréchet distance to the validation digits, which no setting was chosen on, is 30.0 ± 1.0, 3.0 times "
+    assert ("The Fréchet distance to the validation digits, held out after the settings were fixed, is 30.0 ± 1.0, 3.0 times "
             "the 10.0 of the test digits, real digits that the classifier never saw either.") in text
     assert "perfect generator" not in text and "a flattering reference: the classifier was trained on them" in text
     assert part2.fd_ratio(metrics) == 3.0
@@ -854,7 +863,7 @@ def test_the_gradient_on_the_cell_is_called_flat_only_when_it_is():
     assert "after training it reaches t = 1 at 0.60 times its value at t = 3 in the zero-bias LSTM " \
            "($1.0 \\times 10^{-4}$ times with the initial weights)" in text
     assert "hardly shrinks; where the gradient on $h^{(t)}$ sinks in the middle steps, the cell carries it past" in text
-    assert part1.gradient_table(flows)["gradient share on c"].tolist() == ["$1.0 \\times 10^{-4}$ / 0.6"]
+    assert part1.gradient_table(flows)["gradient share on c"].tolist() == ["$1.0 \\times 10^{-4}$ / 0.60"]
     flows["init"]["lstm"]["cell_norms"] = [0.5, 0.8, 1.0]  # a cell that carried the gradient before training too
     assert "Training has opened" not in part1.lstm_gradient_text(flows, 4)
     assert "After training the cell carries the gradient back with little loss" in part1.lstm_gradient_text(flows, 4)
@@ -893,3 +902,12 @@ def test_the_confounds_name_the_rate_ratio_and_the_size_the_models_differ_by():
                                                  "and at 128 units the LSTM has 3.8 times the RNN's parameters.")
     metrics["chosen_rates"]["lstm"]["rate"] = 1e-3
     assert "own chosen rate, and at 128 units" in part1.confounds_sentence(metrics)
+
+
+def test_the_zero_bias_lstms_failure_at_a_long_t_is_explained_only_beside_a_chrono_success():
+    long = [run("lstm", 100, 0.08), run("lstm-chrono", 100, 1.0)]
+    assert part1.long_init_sentence(long, 20).startswith("With every bias zero each forget gate starts at one half, so "
+                                                         "at T = 100 a cell keeps $3.2 \\times 10^{-30}$ of the first "
+                                                         "digit by the last step (against $3.8 \\times 10^{-6}$ at T = 20)")
+    assert part1.long_init_sentence([run("lstm", 100, 1.0), run("lstm-chrono", 100, 1.0)]) == ""
+    assert part1.long_init_sentence([run("lstm", 100, 0.1), run("lstm-chrono", 100, 0.1)]) == ""

@@ -99,8 +99,11 @@ def sci(value: float | None, digits: int = 1) -> str:
     math outside [0.01, 1000) (2.6e-05 -> '$2.6 \\times 10^{-5}$'), plainly inside it (0.23, 11); None -> '–'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    if value == 0 or 0.01 <= abs(value) < 1000:
-        return f"{value:.{digits + 1}g}"
+    if value == 0:
+        return "0"
+    rounded = float(f"{value:.{digits}e}")  # to digits + 1 significant digits first: 0.0999 -> 0.10, 9.96 -> 10
+    if 0.01 <= abs(rounded) < 1000:  # then zeros kept (0.80), never an exponent (113)
+        return f"{rounded:.{max(0, digits - math.floor(math.log10(abs(rounded))))}f}"
     mantissa, exponent = f"{value:.{digits}e}".split("e")
     return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
 

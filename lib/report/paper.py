@@ -120,9 +120,10 @@ def part1_training(doc: Document, lstm: dict) -> str:
         + f" (the runs at T = 5 with the course's defaults have "
         f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}"
         + ("" if p["long_max_steps"] == p["max_steps"] else f", the long-memory runs {p['long_max_steps']:,}")
-        + f"); a run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget is the same "
-        "at every $T$ on purpose: a budget that grew with $T$ would let a model look better at a longer palindrome only "
-        "because it trained longer there.",
+        + f"); a run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget's size is set by "
+        "the CPU time a student's laptop can give the whole study (minutes, Table 3); it is the same at every $T$ "
+        "on purpose: a budget that grew with $T$ would let a model look better at a longer palindrome only because "
+        "it trained longer there.",
         doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),
     ])
 
@@ -174,7 +175,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                    "column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
                    "line ends where its run stopped, early once it had learned." + part1.at_once_note(sweep)),
     ]
-    parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else ""))
+    parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else "") + " "
+                 + part1.long_init_sentence(long, lstm.get("gradient_flow", {}).get("seq_length")))
     if len(long) > len(cold) or len(long) > 3:  # warm-started runs are in no other table; three are said in the sentence
         parts.append(doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps",
                                                                  "test_accuracy", "steps_to_99", "init_from_length"]),
@@ -291,16 +293,17 @@ def part2_training(doc: Document, gan: dict) -> str:
         f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. As in Part I, the digits "
         "come in three sets: the GAN trains on the training digits; the ablation below, which checks what each "
         "setting adds over the course's template, and every measurement during training use the validation "
-        "digits; the test digits score only the final samples. "
+        "digits; the test digits score only the final samples. The settings themselves were fixed during "
+        "development, partly on test-digit scores, so the validation digits give the cleaner check. "
         "Whether $D$ memorises its training digits is measured by comparing its outputs on training and on "
         "held-out validation digits" + (f"; DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s "
                              "inputs, guards against it." if gan["config"]["augment"] else "."),
         doc.table("p2_settings", part2.settings_table(gan), "Settings of Part II."),
         "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
-        "classifier trained on the same training digits scores them: the *Inception score* "
+        "classifier trained on the same training digits scores them: the *Inception score* (IS) "
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
-        f"distance* {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
+        f"distance* (FD) {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
         "samples and of real digits (the test digits for the final samples, the validation digits for the ablation "
         "and during training); the share of each digit; and, with no "
         f"classifier, the *isolated bright pixels* per image: pixels brighter than {SALT_BRIGHT:g} (on a scale "

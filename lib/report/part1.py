@@ -121,7 +121,8 @@ def check_sentence(check: list[dict]) -> str:
                 f"at steps {hit[0]:,} to {hit[-1]:,}") + ("" if len(hit) in (0, len(steps)) else
                                                           f" ({len(hit)} of {len(steps)} runs)")
         reached.append(f"{when} with {ENCODING_WORDS[encoding]} input")
-    return (f"{'All' if len(check) > 2 else 'Both'} {len(check)} runs ({plural(seeds, 'seed')} for each of "
+    return (f"{'All' if len(check) > 2 else 'Both'} {len(check)} runs of the {label(check[0]['model'])} "
+            f"({plural(seeds, 'seed')} for each of "
             f"{listed([ENCODING_WORDS[e] for e in encodings])} input) ended at {pct_span(accs, alike='{}')} test accuracy, and first reached 99% "
             f"validation accuracy {listed(reached)}.")
 
@@ -333,6 +334,22 @@ def confounds_sentence(metrics: dict) -> str:
             f"{rates}, and at {p['hidden_dim']} units the LSTM has {size:.1f} times the RNN's parameters"
             + (f"; the wider RNN that matches its size kept the rate chosen for {p['hidden_dim']} units, which may not "
                "suit it" if wide else "") + ".")
+
+
+def long_init_sentence(long: list[dict], gradient_length: int | None = None) -> str:
+    """Why the zero-bias LSTM failed at a long T where the chrono LSTM learned: with every forget gate at one half
+    a cell keeps 2^-(T-2) of the first digit at the start. Empty unless the runs show that contrast."""
+    failed = sorted({r["seq_length"] for r in long if r["model"] == "lstm" and not learned(r)})
+    chrono = {r["seq_length"] for r in long if r["model"] == "lstm-chrono" and learned(r)}
+    both = [T for T in failed if T in chrono]
+    if not both:
+        return ""
+    T = both[0]
+    return (f"With every bias zero each forget gate starts at one half, so at T = {T} a cell keeps "
+            f"{sci(0.5 ** (T - 2))} of the first digit by the last step"
+            + (f" (against {sci(0.5 ** (gradient_length - 2))} at T = {gradient_length})" if gradient_length else "")
+            + ": training has almost nothing to strengthen, while chrono's biases start some units with time "
+            "constants near T.")
 
 
 def at_once_note(records: list[dict]) -> str:
@@ -1086,7 +1103,11 @@ def settings_table(metrics: dict) -> pd.DataFrame:
                           f"{listed(p['budget_seq_lengths'])} on {p['budget_max_steps']:,}"
                           + (f", and with {p['budget_hidden_dim']} units on {p['max_steps']:,}"
                              if p.get("budget_hidden_dim") else "") if p.get("budget_models") else ""),
+        "long-memory runs": (f"T = {listed(p['long_seq_lengths'])}, {plural(len(p['long_seeds']), 'seed')}: the "
+                             f"{listed([label(m) for m in p['long_models']])}") if p["long_models"] else "none",
         "early stop": f"{early_stop_rule(metrics)}, evaluated every {p['eval_every']} steps",
+        "training time": f"{sum(r['wall_seconds'] for r in metrics['runs']) / 60:.1f} min summed over the "
+                         f"{len(metrics['runs'])} runs (wall clock, on CPU)",
         "validation and test sets": f"{held_out_sizes()}, fixed per T, drawn from separate streams",
     }
     return pd.DataFrame(settings.items(), columns=["setting", "value"])

@@ -81,9 +81,10 @@ def reference_size_note(metrics: dict) -> str:
     if sizes[smaller[0]] == sizes[larger[0]] or smaller[1] <= larger[1]:
         return ""
     return (f"The real digits' two distances differ ({num(real['frechet_distance'], 1)} and "
-            f"{num(real['frechet_distance_validation'], 1)}) because the Fréchet distance between finite sets grows "
-            f"as they shrink: {real['n']:,} images against the {sizes['test']:,} test digits, or against the "
-            f"{sizes['validation']:,} validation digits.")
+            f"{num(real['frechet_distance_validation'], 1)}) for two reasons: the Fréchet distance between finite sets "
+            f"grows as they shrink ({real['n']:,} images against the {sizes['test']:,} test digits, or against the "
+            f"{sizes['validation']:,} validation digits), and the first reference is training digits, which the "
+            "classifier was trained on.")
 
 
 def data_text(metrics: dict, short: bool = False) -> str:
@@ -163,7 +164,7 @@ def quality_sentence(metrics: dict) -> str:
                        f"{final['frechet_distance'] / real['frechet_distance']:.1f} times the "
                        f"{num(real['frechet_distance'], 1)} of real training digits.")
     return text + (
-        f" The Fréchet distance to the validation digits, which no setting was chosen on, is "
+        f" The Fréchet distance to the validation digits, held out after the settings were fixed, is "
         f"{_mean_sd(final, 'frechet_distance_validation', 1)}, "
         f"{final['frechet_distance_validation'] / real['frechet_distance_validation']:.1f} times the "
         f"{num(real['frechet_distance_validation'], 1)} of the test digits, real digits that the classifier never saw "
@@ -291,11 +292,20 @@ def snapshot_sentence(metrics: dict) -> str:
         return ""
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
-    return (f"Each point of the right panel is one snapshot of D, so it swings more ({min(snapshots):.2f} to "
+    text = (f"Each point of the right panel is one snapshot of D, so it swings more ({min(snapshots):.2f} to "
             f"{max(snapshots):.2f} on training digits) than the loss figure's means over "
-            f"{plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to {max(at_steps):.2f})"
-            + ("; real and generated images are best compared within one snapshot, judged by the same state of D."
-               if "D_generated" in evals[-1] else "."))
+            f"{plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to {max(at_steps):.2f}).")
+    last = evals[-1]
+    if "D_generated" not in last:
+        return text
+    fake = {p["step"]: p["D_fake"] for p in metrics["curves"]["losses"]}[last["step"]]
+    shifts = last["D_train"] - means[last["step"]], last["D_generated"] - fake
+    if abs(shifts[0]) > 0.05 and shifts[0] * shifts[1] > 0 and abs(shifts[0] - shifts[1]) < 0.05:
+        text += (f" At step {last['step']:,} the snapshot sits {abs(shifts[0]):.2f} {'below' if shifts[0] < 0 else 'above'}"
+                 f" the batch means on real digits and {abs(shifts[1]):.2f} on generated images alike: D's outputs "
+                 "moved as a whole, not the gap it keeps between the two, so real and generated images are best "
+                 "compared within one snapshot.")
+    return text
 
 
 def balance_sentence(metrics: dict) -> str:
