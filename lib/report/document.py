@@ -36,6 +36,8 @@ REFERENCES = {
                        "1735-1780."),
     "kingma2015": ("Kingma and Ba", 2015, "Adam: a method for stochastic optimization. *International Conference "
                    "on Learning Representations (ICLR)*."),
+    "le2015": ("Le, Jaitly and Hinton", 2015, "A simple way to initialize recurrent networks of rectified linear "
+               "units. *arXiv preprint arXiv:1504.00941*."),
     "lecun1998": ("LeCun, Bottou, Bengio and Haffner", 1998, "Gradient-based learning applied to document "
                   "recognition. *Proceedings of the IEEE*, 86(11), 2278-2324."),
     "pascanu2013": ("Pascanu, Mikolov and Bengio", 2013, "On the difficulty of training recurrent neural networks. "

@@ -121,7 +121,7 @@ def part1_training(doc: Document, lstm: dict) -> str:
         f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}"
         + ("" if p["long_max_steps"] == p["max_steps"] else f", the long-memory runs {p['long_max_steps']:,}")
         + f"); a run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget's size is set by "
-        "the CPU time a student's laptop can give the whole study (minutes, Table 3); it is the same at every $T$ "
+        "the computing time a student's laptop can give the whole study (minutes, Table 3); it is the same at every $T$ "
         "on purpose: a budget that grew with $T$ would let a model look better at a longer palindrome only because "
         "it trained longer there.",
         doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),
@@ -352,8 +352,8 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         f"Each configuration of {doc.tab('p2_ablation')} is trained as an ordinary run, all from the same seed and "
         f"on the same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
         + ("Starting from the course template, each row adds one change to the row above it, so each change is "
-           "measured with the earlier ones in place; a row sampled from the moving average shares its training "
-           "with the row above it." if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else ""),
+           "measured with the earlier ones in place; the second row is the template's own training run, sampled "
+           "from its moving average." if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else ""),
         " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
@@ -384,7 +384,7 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
                 part2.closest_sentence(neighbours), part2.neighbour_mismatch_sentence(neighbours, doc.fig("neighbours"))])),
             doc.figure("neighbours", "For each class: the final sample closest to a training digit (row 1, with "
                        "its class and distance) above that training digit (row 2); the class's test digit closest to a "
-                       "training digit (row 3) above that one (row 4).", 70)]
+                       "training digit (row 3) above that one (row 4).", 75)]
         if neighbours.get("by_class"):
             parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class.",
                       doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
@@ -460,8 +460,8 @@ def limitations(doc: Document, data: dict) -> str:
                          " and used at every length, although a longer palindrome may want another rate. "
                          + part1.confounds_sentence(data["lstm"]))
         if "rnn" in p["models"]:
-            items.append("The vanilla RNN kept PyTorch's default initialisation; an identity or orthogonal "
-                         "recurrent matrix, a known remedy for vanishing gradients, was not tried.")
+            items.append("The vanilla RNN kept PyTorch's default initialisation; an identity recurrent matrix "
+                         f"{doc.cite('le2015')}, a known remedy for vanishing gradients, was not tried.")
     if "gan" in data:
         items.append("The GAN's settings were first found during development, partly on test-digit scores; this run "
                      "checks them on validation digits, but its test-digit numbers may still be slightly optimistic. "

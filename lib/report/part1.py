@@ -133,8 +133,8 @@ def encoding_sentence(check: list[dict]) -> str:
     if not first.get("scalar") or not first.get("onehot") or median(first["scalar"]) < 2 * median(first["onehot"]):
         return ""
     return (f"The scalar input needs more steps to first reach 99% (median {median(first['scalar']):,.0f} against "
-            f"{median(first['onehot']):,.0f} with one-hot input): the network must first learn to tell ten levels "
-            "of a single input apart.")
+            f"{median(first['onehot']):,.0f} with one-hot input), presumably because the network must first learn "
+            "to tell ten levels of a single input apart.")
 
 
 def _mean_validation(study: list[dict], model: str) -> dict[float, float]:
@@ -348,8 +348,8 @@ def long_init_sentence(long: list[dict], gradient_length: int | None = None) -> 
     return (f"With every bias zero each forget gate starts at one half, so at T = {T} a cell keeps "
             f"{sci(0.5 ** (T - 2))} of the first digit by the last step"
             + (f" (against {sci(0.5 ** (gradient_length - 2))} at T = {gradient_length})" if gradient_length else "")
-            + ": training has almost nothing to strengthen, while chrono's biases start some units with time "
-            "constants near T.")
+            + ", while chrono's biases start some units with time constants near T. That is the likely reason, "
+            "though one seed at one learning rate cannot rule out that another rate would have found the digit.")
 
 
 def at_once_note(records: list[dict]) -> str:
@@ -1008,8 +1008,8 @@ def held_out_sentence(metrics: dict) -> str:
     return (f"A palindrome of length $T$ is fixed by its first $\\lceil T/2 \\rceil$ digits, so there are only "
             f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run on the standard budget draws {draws:,} "
             f"training palindromes, expected to contain {shares} of the held-out ones: there the held-out accuracy "
-            f"measures fit to seen palindromes, not generalisation, and no held-out set of this task can avoid that "
-            f"at small T (at T = {seen[0]} the validation and test sets also share about "
+            f"measures fit to seen palindromes, not generalisation, since the training stream does not leave the "
+            f"held-out palindromes out (at T = {seen[0]} the validation and test sets also share about "
             f"{pct(share_seen_in_training(seen[0], 1000), 0)} of their palindromes).")
 
 

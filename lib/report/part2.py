@@ -294,7 +294,8 @@ def snapshot_sentence(metrics: dict) -> str:
     at_steps = [means[e["step"]] for e in evals]
     text = (f"Each point of the right panel is one snapshot of D, so it swings more ({min(snapshots):.2f} to "
             f"{max(snapshots):.2f} on training digits) than the loss figure's means over "
-            f"{plural(window, 'training batch', 'training batches')} ({min(at_steps):.2f} to {max(at_steps):.2f}).")
+            f"{plural(window, 'training batch', 'training batches')} at the same steps ({min(at_steps):.2f} to "
+            f"{max(at_steps):.2f}).")
     last = evals[-1]
     if "D_generated" not in last:
         return text
