@@ -322,7 +322,7 @@ def confounds_sentence(metrics: dict) -> str:
     """What besides the recurrence differs between the vanilla RNN and the LSTMs: their chosen learning rates
     and their sizes. Empty without the RNN and an LSTM."""
     p, chosen = metrics["parameters"], metrics.get("chosen_rates", {})
-    lstms = [m for m in p["models"] if m != "rnn" and MODELS[m].build.__name__ == "LSTM"]
+    lstms = [m for m in p["models"] if _is_lstm(m)]
     if "rnn" not in p["models"] or not lstms or not chosen:
         return ""
     ratios = [chosen[m]["rate"] / chosen["rnn"]["rate"] for m in lstms if m in chosen and "rnn" in chosen]
@@ -582,13 +582,18 @@ def mirror_text(models: list[str], init: dict, T: int) -> str:
 
 def _dip(readout: list[float]) -> str:
     """', after a dip to 47% at t = 15' where a read-out that ends high fell more than 10 points on the way."""
-    low = min(range(len(readout)), key=readout.__getitem__)
+    low = _lowest(readout)
     return f", after a dip to {pct(readout[low], 0)} at t = {low + 1}" if readout[-1] - readout[low] > 0.1 else ""
+
+
+def _lowest(values: list[float]) -> int:
+    """The index (t - 1) of the step whose value (a gradient norm, a read-out) is smallest."""
+    return min(range(len(values)), key=values.__getitem__)
 
 
 def _rises_early(norms: list[float]) -> bool:
     """Whether the profile has its low inside and grows from there towards t = 1 by more than a factor of 3."""
-    low = min(range(len(norms)), key=norms.__getitem__)
+    low = _lowest(norms)
     return 0 < low < len(norms) - 1 and norms[0] > 3 * norms[low]
 
 
@@ -598,14 +603,9 @@ def _u_shaped(norms: list[float]) -> bool:
     return _rises_early(norms) and norms[-1] > 3 * min(norms)
 
 
-def _lowest(norms: list[float]) -> int:
-    """The step t (from 1) at which the gradient is smallest."""
-    return min(range(len(norms)), key=norms.__getitem__) + 1
-
-
 def shape_sentence(norms: list[float]) -> str:
     """How ||dL/dh_t|| changes from t = T-1 back to t = 1, in words: falling, rising, or U-shaped."""
-    low = min(range(len(norms)), key=norms.__getitem__)
+    low = _lowest(norms)
     if low == 0:
         return f"falls all the way back to t = 1, by {_factor(norms[0] / norms[-1])} in all"
     if low == len(norms) - 1:
@@ -654,7 +654,7 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
                  f"from $W_{{hh}}$: its spectral norm ({num(init['weight_norm'])}) bounds only the gain along its "
                  "strongest direction")
     norms, carry, w = trained["norms"], trained["carry"], trained["weight_norm"]
-    low = min(range(len(norms)), key=norms.__getitem__)
+    low = _lowest(norms)
     ratio = f"the gradient at t = 1 is {times(gradient_ratio(trained))} that at t = {T - 1}"
     if not _rises_early(norms):
         return text + f". After training it {shape_sentence(norms)}; {ratio}." + _failed_rnn_text(flows, T)
@@ -734,7 +734,7 @@ def _failed_rnn_text(flows: dict, T: int) -> str:
 def lstm_gradient_text(flows: dict, T: int) -> str:
     """The LSTMs' gradients at initialisation and after training, against the forget gates that carry them."""
     sentences = []
-    for model in (m for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM"):
+    for model in (m for m in flows["trained"] if _is_lstm(m)):
         init, trained = flows["init"][model], flows["trained"][model]
         f_init, f_trained = fmean(init["carry"]), fmean(trained["carry"])
         r_init = gradient_ratio(init)
@@ -747,7 +747,7 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
             text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate, the rest "
                      "through $h$")
         text += (f"; after training the gate is {num(f_trained)} and the gradient on $h$ "
-                 + (f"is U-shaped, lowest at t = {_lowest(trained['norms'])}." if "cell_norms" in trained and
+                 + (f"is U-shaped, lowest at t = {_lowest(trained['norms']) + 1}." if "cell_norms" in trained and
                     _u_shaped(trained["norms"]) else f"{shape_sentence(trained['norms'])}."))
         sentences.append(text)
     lstms = [m for m in flows["trained"] if _is_lstm(m)]
@@ -786,7 +786,7 @@ def kept_text(flows: dict, T: int) -> str:
     """Per LSTM, how many units keep half of what they held at t = 1 until the last step, before and after
     training, and, when the mean gate would predict none, that the mean hides them."""
     sentences, hidden = [], []
-    for model in (m for m in flows["trained"] if MODELS[m].build.__name__ == "LSTM" and "kept" in flows["trained"][m]):
+    for model in (m for m in flows["trained"] if _is_lstm(m) and "kept" in flows["trained"][m]):
         init, trained = flows["init"][model], flows["trained"][model]
         power = fmean(trained["carry"]) ** (T - 2)
         sentences.append((f"{kept_units(trained)} of {len(trained['kept'])} units of the {label(model)}",
