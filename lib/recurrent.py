@@ -243,7 +243,7 @@ class ModelSpec:
     colour: str
     learning_rate: float
     options: dict = field(default_factory=dict)
-    init: str = "weights uniform in $\\pm 1/\\sqrt{H}$ (PyTorch's), zero biases"  # in words; H: hidden units
+    init: str = "weights uniform in $\\pm 1/\\sqrt{H}$, zero biases"  # in words; H: hidden units
 
     def model(self, **args) -> Recurrent:
         return self.build(**args, **self.options)
@@ -252,9 +252,9 @@ class ModelSpec:
 MODELS = {
     "rnn": ModelSpec(VanillaRNN, "vanilla RNN", "tab:red", 1e-3),
     "lstm": ModelSpec(LSTM, "zero-bias LSTM", "tab:blue", 3e-3, dict(forget_bias_init="zero"),
-                      "the plain equations: weights uniform in $\\pm 1/\\sqrt{H}$, every bias zero"),
+                      "weights uniform in $\\pm 1/\\sqrt{H}$, every bias zero"),
     "lstm-chrono": ModelSpec(LSTM, "chrono LSTM", "tab:green", 3e-3, dict(forget_bias_init="chrono"),
-                             "chrono: forget-gate bias log U(1, T-1), input-gate bias its negative; weights as "
+                             "forget-gate bias log U(1, T-1), input-gate bias its negative; weights as "
                              "above"),
     "gru": ModelSpec(GRU, "GRU", "tab:purple", 3e-3, init="weights and biases uniform in $\\pm 1/\\sqrt{H}$ (PyTorch's)"),
 }

@@ -120,7 +120,8 @@ def nearest_training(trained: TrainedGAN, samples: int, seed: int) -> tuple[dict
                   closest=sample_d[closest].tolist(), closest_digits=classes,
                   closest_train_labels=data.train_labels[sample_i[closest]].tolist(),
                   closest_test=test_d[closest_test].tolist(),
-                  by_class=_by_class(sample_d, sample_class, test_d, data.test_labels))
+                  by_class=_by_class(sample_d, sample_class, test_d, data.test_labels),
+                  pooled=_copy_row(sample_d, test_d))
     return record, torch.cat([images[closest], train[sample_i[closest]], test[closest_test],
                               train[test_i[closest_test]]])
 
@@ -134,13 +135,18 @@ def _by_class(sample_d: torch.Tensor, sample_class: torch.Tensor, test_d: torch.
     rows = []
     for digit in range(10):
         ours, real = sample_d[sample_class == digit], test_d[test_class == digit]
-        if len(ours) == 0 or len(real) == 0:
-            continue
-        threshold = real.quantile(0.05).item()
-        rows.append(dict(digit=digit, samples=len(ours), test=len(real), median_sample=ours.median().item(),
-                         median_test=real.median().item(), test_percentile_5=threshold,
-                         below=(ours < threshold).float().mean().item()))
+        if len(ours) and len(real):
+            rows.append(dict(digit=digit, **_copy_row(ours, real)))
     return rows
+
+
+def _copy_row(ours: torch.Tensor, real: torch.Tensor) -> dict:
+    """One row of the copy check: samples' and test digits' distances to their nearest training digits, and the
+    share of samples closer than 95% of the test digits."""
+    threshold = real.quantile(0.05).item()
+    return dict(samples=len(ours), test=len(real), median_sample=ours.median().item(),
+                median_test=real.median().item(), test_percentile_5=threshold,
+                below=(ours < threshold).float().mean().item())
 
 
 def save_neighbours(out_dir: str | Path, record: dict) -> dict:

@@ -211,10 +211,30 @@ def test_an_analysis_without_every_seeds_gradient_names_no_table_that_it_does_no
     assert "median over the seeds" not in text and doc.placed_tables == []
 
 
-def test_only_the_last_sections_tables_are_kept_in_place_in_the_pdf():
-    from tools.report import anchor_last_section
+def test_the_back_matter_is_set_small_and_only_the_last_sections_tables_are_kept_in_place_in_the_pdf():
+    from tools.report import BACK_MATTER, back_matter
 
     figure = "#figure(\n  align(center)[#table()]\n  , kind: table\n  )\n"
-    typ = f"= Part\n{figure}== Sub\n{figure}= Appendix\n{figure}"
-    anchored = anchor_last_section(typ)
-    assert anchored.count("placement: none") == 1 and anchored.index("placement: none") > anchored.index("= Appendix")
+    appendix = "#heading(level: 1, numbering: none)[Appendix]\n<appendix>\n"
+    typ = f"= Part\n{figure}== Sub\n{figure}#heading(level: 1, numbering: none)[References]\nA.\n{appendix}{figure}"
+    finished = back_matter(typ)
+    assert finished.count("placement: none") == 1 and finished.index("placement: none") > finished.index("[Appendix]")
+    assert finished.count(BACK_MATTER) == 1 and finished.index("[References]") < finished.index(BACK_MATTER) < \
+        finished.index("A.")
+    assert BACK_MATTER not in back_matter(f"= Part\n{figure}"), "no back matter, nothing set small"
+
+
+def test_no_figure_or_table_number_is_typed_by_hand_in_the_reports_text():
+    """Numbers come from ``Document.fig`` and ``Document.tab``: a typed 'Table 3' goes stale when a table moves."""
+    import ast
+    import re
+
+    typed = re.compile(r"\b(Table|Figure) \d")
+    for path in (PROJECT_ROOT / "lib" / "report").glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                      and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        found = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                 and id(node) not in docstrings and typed.search(node.value)]
+        assert not found, f"{path.name}: {found}"

@@ -114,11 +114,19 @@ def title_block(title: str, student: str | None, name: str | None) -> dict:
     return meta | (dict(author=author) if author else {})
 
 
-def anchor_last_section(typ: str) -> str:
-    """Pandoc's Typst with the tables of the last top-level section (the appendix) kept where the text puts
-    them: no text follows them to fill the page around a float, which would leave the space above it empty."""
-    last = max(match.start() for match in re.finditer(r"(?m)^= ", typ))
-    return typ[:last] + typ[last:].replace("  , kind: table\n", "  , kind: table\n  , placement: none\n")
+UNNUMBERED = re.compile(r"#heading\(level: 1, numbering: none\)\[[^\]]*\]\n(?:<[^>]*>\n)?")
+BACK_MATTER = "#set text(size: 9pt)\n#set par(spacing: 0.7em)\n"  # references and appendix, as papers set them
+
+
+def back_matter(typ: str) -> str:
+    """Pandoc's Typst with the back matter (everything from the first unnumbered top-level section, the
+    references, on) in smaller type, and the tables of the last top-level section (the appendix) kept where the
+    text puts them: no text follows them to fill the page around a float, which would leave the space above it
+    empty."""
+    last = max(match.start() for match in re.finditer(r"(?m)^(= |#heading\(level: 1)", typ))
+    typ = typ[:last] + typ[last:].replace("  , kind: table\n", "  , kind: table\n  , placement: none\n")
+    first = UNNUMBERED.search(typ)
+    return typ[:first.end()] + BACK_MATTER + typ[first.end():] if first else typ
 
 
 def literal(text: str) -> str:
@@ -185,7 +193,7 @@ def render(root: str | Path, student: str | None = None, name: str | None = None
         typ = pandoc.convert(body, "typst", "--standalone", *common, "--metadata-file", str(page),
                              "-V", "papersize=a4", "-V", "fontsize=10pt", "-V", "page-numbering=1",
                              "-V", "section-numbering=1.1", "-V", f"header-includes={TYPST_STYLE}")
-        (work / "report.typ").write_text(anchor_last_section(typ), encoding="utf-8")
+        (work / "report.typ").write_text(back_matter(typ), encoding="utf-8")
         save_bytes(typst.compile(str(work / "report.typ"), root=str(work), font_paths=[str(d) for d in font_dirs]),
                    work / "report.pdf")
         for scratch in ("report.typ", "metadata.yaml", "page.yaml", "reference.docx"):

@@ -87,14 +87,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
         EQUATIONS,
         "The forward pass writes each equation as it stands in a `for` loop over time, without `torch.nn.LSTM`; "
         "training runs the same loop with backpropagation through time written out by hand, for speed. "
-        + (part1.agreement_sentence(lstm["agreement"], doc.tab("p1_agreement"))
-                    if "agreement" in lstm else
-                    "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
-        *([doc.table("p1_agreement", part1.agreement_table(lstm["agreement"]), "Both paths of both models against "
-                     "`torch.nn.LSTM` and `torch.nn.RNN` given the same weights: the largest absolute difference of "
-                     "the logits and of the gradients over a batch of validation palindromes at T = "
-                     f"{listed(sorted({r['seq_length'] for r in lstm['agreement']}))}.")]
-          if "agreement" in lstm else []),
+        + (part1.agreement_sentence(lstm["agreement"]) if "agreement" in lstm else
+           "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
         "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
         f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
         "$u \\sim \\mathcal U(1, T-1)$ and the input-gate biases set to $b_i = -b_f$, so each unit starts with a memory "
@@ -105,8 +99,10 @@ def part1_models(doc: Document, lstm: dict) -> str:
         f"{doc.tab('p1_models')} lists the parameters of each model."
         + (f" This run adds the gated recurrent unit (GRU) of {doc.cite('cho2014', False)}." if extra else ""),
         doc.table("p1_models", part1.models_table(p["hidden_dim"], 10, models),
-                  f"The models of Part I with one-hot input and {p['hidden_dim']} hidden units: parameter tensors "
-                  "(weights stored as the transpose of the equations' matrices), counts and initialisation."),
+                  f"The models of Part I with one-hot input and {p['hidden_dim']} hidden units: recurrent tensors "
+                  "(weights stored as the transpose of the equations' matrices), the count of all parameters, and "
+                  "the initialisation, where weights are drawn as PyTorch draws them. Every model adds the output "
+                  f"layer (7), {part1.output_layer_text(p['hidden_dim'])}."),
     ])
 
 
@@ -121,7 +117,8 @@ def part1_training(doc: Document, lstm: dict) -> str:
         f"{max(r['max_steps'] for r in part1.runs_of(lstm, 'check')):,}"
         + ("" if p["long_max_steps"] == p["max_steps"] else f", the long-memory runs {p['long_max_steps']:,}")
         + f"); a run stops early once it has reached {part1.early_stop_rule(lstm)}. The budget's size is set by "
-        "the computing time a student's laptop can give the whole study (minutes, Table 3); it is the same at every $T$ "
+        f"the computing time a student's laptop can give the whole study (minutes, {doc.tab('p1_settings')}); it is "
+        "the same at every $T$ "
         "on purpose: a budget that grew with $T$ would let a model look better at a longer palindrome only because "
         "it trained longer there.",
         doc.table("p1_settings", part1.settings_table(lstm), "Settings of Part I."),
@@ -169,7 +166,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   f"those run; every run on a budget of {p['max_steps']:,} steps unless its row names more steps or "
                   "more units."),
         " ".join(filter(None, (part1.trend_sentence(m, by) for m, by in by_model.items()))),
-        *_labelled([("Zero-bias LSTM against vanilla RNN.", part1.plain_lstm_verdict(sweep)),
+        *_labelled([("Zero-bias LSTM against vanilla RNN.", part1.plain_lstm_verdict(sweep)
+                     and part1.plain_lstm_verdict(sweep) + part1.shared_rate_sentence(lstm, "lstm", "rnn")),
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
         doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), one "
                    "column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
@@ -330,21 +328,22 @@ def part2_results(doc: Document, gan: dict) -> str:
                    "(dashed), and D's mean output on training and validation digits"
                    + (" and on the raw generator's samples." if "D_generated" in evals[-1] else ".")),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
+        f"{part2.reference_size_note(gan)} "
         f"A generator that produced only a few digits well could still fool $D$ batch by batch (mode collapse); "
         f"the share of each digit ({doc.fig('class_histogram')}) measures coverage directly. "
-        f"{part2.coverage_sentence(gan)} {part2.coverage_verdict(gan)} "
+        f"{part2.coverage_sentence(gan)} "
         f"{part2.ema_sentence(gan)}",
         doc.table("p2_quality", part2.quality_table(gan), f"The {gan['final']['n']:,} final samples of the moving "
                   "average and of the raw generator against real digits, the Inception score and the Fréchet "
                   f"distances in splits of {gan['final']['n'] // gan['final']['splits']:,} (mean ± standard deviation "
-                  "over splits). Each row measures the real digits at the samples' set sizes: the test digits, "
-                  "and for the distance to the test digits, training digits. " + part2.reference_size_note(gan)),
+                  "over splits); the real digits are measured at the samples' set size: the test digits, "
+                  "and for the distance to the test digits, training digits."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 50),
     ])
 
 
-def part2_ablation(doc: Document, ladder: dict) -> str:
+def part2_ablation(doc: Document, ladder: dict, gan: dict | None) -> str:
     rungs = ladder["rungs"]
     if not rungs:
         return "This run trained no ablation."
@@ -354,12 +353,13 @@ def part2_ablation(doc: Document, ladder: dict) -> str:
         + ("Starting from the course template, each row adds one change to the row above it, so each change is "
            "measured with the earlier ones in place; the second row is the template's own training run, sampled "
            "from its moving average." if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else ""),
-        " ".join(part2.ablation_sentences(ladder)) + " " + (part2.salt_sentence(ladder) or "") + " "
-        + part2.confound_sentence(ladder),
+        part2.ablation_summary(ladder, doc.tab("p2_ablation")) + " " + (part2.salt_sentence(ladder) or "") + " "
+        + part2.confound_sentence(ladder)
+        + (" " + part2.fixed_set_sentence(gan, ladder, doc.fig("quality"), doc.tab("p2_ablation")) if gan else ""),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
                   f"{ladder['steps']:,} steps from the same seed, measured on samples of the same size as the "
                   "final run's; FD is the Fréchet distance to the validation digits, and the last column is each "
-                  "configuration's cost."),
+                  f"configuration's cost. {part2.ablation_note(ladder)}"),
     ]
     return "\n\n".join(parts)
 
@@ -386,11 +386,13 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
                        "its class and distance) above that training digit (row 2); the class's test digit closest to a "
                        "training digit (row 3) above that one (row 4).", 75)]
         if neighbours.get("by_class"):
-            parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class.",
+            parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class"
+                      + (" and all of them together." if "pooled" in neighbours else "."),
                       doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
                                 "class: distances to the nearest training digit (Euclidean, pixels from 0 to 1) of the "
                                 f"{neighbours['samples']:,} final samples of this check, grouped by the classifier's "
-                                f"reading, and of the {neighbours['test']:,} test digits.")]
+                                f"reading, and of the {neighbours['test']:,} test digits"
+                                + ("; the last column pools the classes." if "pooled" in neighbours else "."))]
     return "\n\n".join(parts)
 
 
@@ -426,10 +428,7 @@ def part2_analysis(doc: Document, gan: dict, record: dict | None) -> str:
         f"**Lerp and slerp.** In {d} dimensions a standard-normal vector lies near the sphere of radius "
         f"$\\sqrt{{{d}}}$ = {d ** 0.5:.1f}, and two of them are nearly orthogonal, so the midpoint of the straight "
         f"line between them has a norm near $\\sqrt{{{d}/2}}$ = {(d / 2) ** 0.5:.1f}, where the generator rarely "
-        "drew its noise during training. The great circle keeps the norm in the typical range. Along either path the "
-        "classifier's reading must change somewhere, since it reads the two endpoints as different digits; "
-        f"{doc.tab('p2_walks')} gives where each path's reading first changes and where the classifier is least "
-        "sure. "
+        "drew its noise during training. The great circle keeps the norm in the typical range. "
         + (part2.third_digit_sentence(record) + " " + part2.paths_verdict(record, doc.tab("p2_walks")) if record else ""),
     ]
     return "\n\n".join(parts)
@@ -460,7 +459,7 @@ def limitations(doc: Document, data: dict) -> str:
                          " and used at every length, although a longer palindrome may want another rate. "
                          + part1.confounds_sentence(data["lstm"]))
         if "rnn" in p["models"]:
-            items.append("The vanilla RNN kept PyTorch's default initialisation; an identity recurrent matrix "
+            items.append("The vanilla RNN started from uniform random weights and zero biases; an identity recurrent matrix "
                          f"{doc.cite('le2015')}, a known remedy for vanishing gradients, was not tried.")
     if "gan" in data:
         items.append("The GAN's settings were first found during development, partly on test-digit scores; this run "
@@ -538,7 +537,7 @@ SECTIONS = [
     Section("# Part II: a GAN on MNIST\n\n## The game and the networks", "gan", lambda doc, d: part2_setup(doc, d["gan"])),
     Section("## Training and measuring", "gan", lambda doc, d: part2_training(doc, d["gan"])),
     Section("## Results", "gan", lambda doc, d: part2_results(doc, d["gan"])),
-    Section("## Ablation: what each training choice adds", "ablation", lambda doc, d: part2_ablation(doc, d["ablation"])),
+    Section("## Ablation: what each training choice adds", "ablation", lambda doc, d: part2_ablation(doc, d["ablation"], d.get("gan"))),
     Section("## Samples during training", "grids", lambda doc, d: part2_samples(doc, d["grids"], d.get("gan"), d.get("neighbours"))),
     Section("## Interpolation between two digits", "interpolation",
             lambda doc, d: part2_interpolation(doc, d["interpolation"])),

@@ -132,9 +132,8 @@ def encoding_sentence(check: list[dict]) -> str:
     first = {e: [r["steps_to_99"] for r in check if r["encoding"] == e and r["steps_to_99"]] for e in INPUT_DIMS}
     if not first.get("scalar") or not first.get("onehot") or median(first["scalar"]) < 2 * median(first["onehot"]):
         return ""
-    return (f"The scalar input needs more steps to first reach 99% (median {median(first['scalar']):,.0f} against "
-            f"{median(first['onehot']):,.0f} with one-hot input), presumably because the network must first learn "
-            "to tell ten levels of a single input apart.")
+    return (f"The scalar input needs {median(first['scalar']) / median(first['onehot']):.0f} times the steps (medians), "
+            "presumably because the network must first learn to tell ten levels of a single input apart.")
 
 
 def _mean_validation(study: list[dict], model: str) -> dict[float, float]:
@@ -428,7 +427,7 @@ def partial_sentence(records: list[dict], figure: str) -> str:
     lengths = sorted({r["seq_length"] for r in partial})
     return (f"In {figure}, {plural(len(partial), 'run')} of the {listed([label(m) for m in models])} "
             f"(at T = {listed([str(T) for T in lengths])}) end between {pct(PARTLY, 0)} and {pct(LEARNED, 0)} "
-            f"validation accuracy, well above chance ({pct(CHANCE, 0)}): "
+            f"validation accuracy, at least {PARTLY / CHANCE:.0f} times chance ({pct(CHANCE, 0)}): "
             + ("it carries" if len(partial) == 1 else "they carry")
             + " the first digit for some palindromes but not for all.")
 
@@ -710,11 +709,11 @@ def _floor_text(norms: list[float], carry: list[float], w: float | None, first: 
             f"where the mean tanh slope $1 - h^2$ is only {num(slope_floor)}.{rise} In all, {ratio}.")
     bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
     if w and level > 1.5 * bound:
-        text += (f" Across the floor the gradient changes by a factor of {num(level)} per step, yet with every unit at "
-                 f"the mean slope the spectral norm of $W_{{hh}}$ ({num(w)}) would allow at most {num(bound)}: the "
-                 "gradient must run through the units that are least saturated")
-        text += ("; where the slopes rise towards one in the first steps, the same weights make it grow."
-                 if first > 0 and slope_rise > slope_floor else ".")
+        text += (f" Across the floor the gradient changes by a factor of {num(level)} per step. If every unit had the "
+                 f"mean slope, the spectral norm of $W_{{hh}}$ ({num(w)}) would allow at most {num(bound)}, so the "
+                 "gradient must run through the units that are least saturated.")
+        text += (" Where the slopes rise towards one in the first steps, the same weights make it grow."
+                 if first > 0 and slope_rise > slope_floor else "")
     return text
 
 
@@ -736,17 +735,15 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
     sentences = []
     for model in (m for m in flows["trained"] if _is_lstm(m)):
         init, trained = flows["init"][model], flows["trained"][model]
-        f_init, f_trained = fmean(init["carry"]), fmean(trained["carry"])
         r_init = gradient_ratio(init)
-        text = (f"In the {label(model)} the mean forget gate is {num(f_init)} with the initial weights and t = 1 "
-                f"receives {sci(r_init)} of the gradient at t = {T - 1}")
-        expected = f_init ** (T - 2)
+        text = f"In the {label(model)}, t = 1 receives {sci(r_init)} of the gradient at t = {T - 1} with the initial weights"
+        expected = fmean(init["carry"]) ** (T - 2)  # what the cell path alone passes at the mean initial gate
         if 1 / 3 < r_init / expected < 3:
-            text += f", close to the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate"
+            text += f", close to the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} at the mean initial gate"
         elif r_init > expected:
-            text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} with the initial gate, the rest "
-                     "through $h$")
-        text += (f"; after training the gate is {num(f_trained)} and the gradient on $h$ "
+            text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} at the mean initial gate, the "
+                     "rest through $h$")
+        text += (f"; after training its gradient on $h$ "
                  + (f"is U-shaped, lowest at t = {_lowest(trained['norms']) + 1}." if "cell_norms" in trained and
                     _u_shaped(trained["norms"]) else f"{shape_sentence(trained['norms'])}."))
         sentences.append(text)
@@ -932,7 +929,22 @@ def shared_rate_sentence(metrics: dict, winner: str, loser: str) -> str:
     return (f" At the {label(loser)}'s rate ({rate:g}), the {label(winner)} did "
             + ("worse" if at[winner] < at[loser] else "as well or better")
             + f" in the learning-rate study ({pct(at[winner])} against {pct(at[loser])} mean validation accuracy at "
-            f"T = {T}), so the comparison holds for each model at its own rate, not at one shared rate.")
+            f"T = {T}), so the result does not extend to one rate shared by both.")
+
+
+def long_outcome(T: int, runs: list[dict]) -> str:
+    """The long-memory runs at ``T`` in one clause of who learned: 'At T = 100 only the chrono LSTM learned
+    (one seed each).'"""
+    won = [f"the {label(r['model'])}" for r in runs if learned(r)]
+    seeds = {r["model"]: 0 for r in runs}
+    for r in runs:
+        seeds[r["model"]] += 1
+    each = " (one seed each)" if set(seeds.values()) == {1} and len(runs) > 1 else ""
+    if not won:
+        return f"At T = {T} no model learned{each}."
+    if len(won) == len(runs):
+        return f"At T = {T} every run learned{each}."
+    return f"At T = {T} only {listed(won)} learned{each}."
 
 
 def conclusion_text(metrics: dict) -> str:
@@ -958,7 +970,6 @@ def conclusion_text(metrics: dict) -> str:
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
                 f"{result['learned'][second]} of {result['seeds'][second]}, and a permutation test of their mean "
                 f"test accuracies over every length of the sweep gives {_p(result['p'])}; {reached}.")
-        text += shared_rate_sentence(metrics, winner, "rnn" if winner == lstm else lstm)
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
                 f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least "
@@ -988,10 +999,7 @@ def conclusion_text(metrics: dict) -> str:
                     "does not tell them apart." if chrono == reach["lstm"] else
                     f"with it every seed learned only up to {where('lstm-chrono')}."))
     for (T,), runs in sorted(_group(runs_of(metrics, "long"), ("seq_length",)).items()):
-        text += f" At T = {T} " + listed([
-            f"the {label(r['model'])} " + (f"learned ({pct(r['test_accuracy'])} test accuracy, seed {r['seed']})"
-                                           if learned(r) else f"ended at {pct(r['test_accuracy'])} (seed {r['seed']})")
-            for r in runs]) + "."
+        text += " " + long_outcome(T, runs)
     return text
 
 
@@ -1043,15 +1051,28 @@ def _symbol(name: str) -> str:
     return f"{letter}_{{{index}}}" if index else letter
 
 
+OUTPUT_LAYER = ("W_ph", "b_p")  # (7), the same in every model: the caption names it once
+
+
+def _tensor(name: str, p: torch.Tensor) -> str:
+    """'$W_{hh}$ 128 × 128', with no-break spaces: a line may break between tensors, not inside one."""
+    return f"${_symbol(name)}$\u00a0{chr(0xa0).join(' × '.join(map(str, p.shape)).split())}"
+
+
+def output_layer_text(hidden_dim: int) -> str:
+    """The output layer (7) that every model of ``models_table`` shares, in the table's notation."""
+    net = build_model("rnn", seq_length=5, input_dim=10, hidden_dim=hidden_dim, output_dim=10)
+    return " and ".join(_tensor(name, p) for name, p in net.named_parameters() if name in OUTPUT_LAYER)
+
+
 def models_table(hidden_dim: int, input_dim: int, models: list[str]) -> pd.DataFrame:
-    """Each model's parameter tensors, their shapes and count, for the sweep's sizes."""
+    """Each model's recurrent parameter tensors (the output layer aside), their shapes, and the count of all its
+    parameters, for the sweep's sizes."""
     rows = []
     for model in models:
         net = build_model(model, seq_length=5, input_dim=input_dim, hidden_dim=hidden_dim, output_dim=10)
-        # no line break inside a tensor's entry (no-break spaces), only between entries
-        tensors = ", ".join(f"${_symbol(name)}$\u00a0{chr(0xa0).join(' × '.join(map(str, p.shape)).split())}"
-                            for name, p in net.named_parameters())
-        rows.append({"model": label(model), "parameter tensors (shape)": tensors,
+        tensors = ", ".join(_tensor(name, p) for name, p in net.named_parameters() if name not in OUTPUT_LAYER)
+        rows.append({"model": label(model), "recurrent tensors (shape)": tensors,
                      "parameters": f"{sum(p.numel() for p in net.parameters()):,}",
                      "initialisation": MODELS[model].init})
     return pd.DataFrame(rows)

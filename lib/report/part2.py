@@ -8,7 +8,7 @@ from statistics import fmean, median
 
 import pandas as pd
 
-from ..gan_measure import CLASS_BAND, MEASURES
+from ..gan_measure import MEASURES
 from ..progress import plural
 from .document import how_often, listed, num, pct, pct_span, some_of, words
 
@@ -73,18 +73,18 @@ def _train_images(metrics: dict) -> int:
 
 
 def reference_size_note(metrics: dict) -> str:
-    """Why the real digits' two distances differ, when they differ as the sizes of the reference sets predict:
-    the Fréchet distance between finite sets grows as they shrink."""
+    """Why the real digits' two distances differ beyond the classifier having seen the training digits (which
+    ``quality_sentence`` says), when they differ as the sizes of the reference sets predict: the Fréchet
+    distance between finite sets grows as they shrink."""
     real, sizes = metrics["real_baseline"], set_sizes(metrics)
     smaller, larger = sorted([("validation", real["frechet_distance_validation"]), ("test", real["frechet_distance"])],
                              key=lambda item: sizes[item[0]])
     if sizes[smaller[0]] == sizes[larger[0]] or smaller[1] <= larger[1]:
         return ""
-    return (f"The real digits' two distances differ ({num(real['frechet_distance'], 1)} and "
-            f"{num(real['frechet_distance_validation'], 1)}) for two reasons: the Fréchet distance between finite sets "
-            f"grows as they shrink ({real['n']:,} images against the {sizes['test']:,} test digits, or against the "
-            f"{sizes['validation']:,} validation digits), and the first reference is training digits, which the "
-            "classifier was trained on.")
+    return (f"The real digits' two distances ({num(real['frechet_distance'], 1)} and "
+            f"{num(real['frechet_distance_validation'], 1)}) also differ because the Fréchet distance between finite "
+            f"sets grows as they shrink: {real['n']:,} images against the {sizes['test']:,} test digits, or against the "
+            f"{sizes['validation']:,} validation digits.")
 
 
 def data_text(metrics: dict, short: bool = False) -> str:
@@ -188,8 +188,9 @@ def fd_ratio(metrics: dict) -> float:
 
 
 def coverage_sentence(metrics: dict) -> str:
-    """The rarest and the commonest digit among the final samples against the real test digits' shares and the
-    sampling error of a share at this sample size, and the band of an even coverage."""
+    """The rarest and the commonest digit among the final samples against the real test digits' shares, how
+    many samples would have to change class to match those shares (half the summed absolute differences), and
+    whether the imbalance exceeds three sampling errors of a share at this sample size."""
     hist, real = metrics["final"]["class_histogram"], metrics["real_baseline"]["class_histogram"]
     low, high, n = min(hist), max(hist), metrics["final"]["n"]
     if low == 0:
@@ -199,15 +200,14 @@ def coverage_sentence(metrics: dict) -> str:
                 f"makes up {pct(high)}.")
     error = (0.1 * 0.9 / n) ** 0.5  # the standard error of a share near 10% over n samples
     departure = max(abs(h - r) for h, r in zip(hist, real))
-    outside = (["the rarest digit lies below it"] if low < CLASS_BAND[0] else []) + \
-              (["the commonest above it"] if high > CLASS_BAND[1] else [])
+    moved = sum(abs(h - r) for h, r in zip(hist, real)) / 2
     return (f"Every digit appears: the rarest, {hist.index(low)}, makes up {pct(low)} of the samples and the "
-            f"commonest, {hist.index(high)}, {pct(high)} (real test digits: {pct(min(real))} to {pct(max(real))}). "
+            f"commonest, {hist.index(high)}, {pct(high)} (real test digits: {pct(min(real))} to {pct(max(real))}); "
+            f"to match the real digits' shares, {pct(moved)} of the samples would have to be read as another digit. "
             f"A share's sampling error is about {pct(error)} here, so " +
-            ("the imbalance is the generator's, not chance. " if departure > 3 * error else
-             "these departures are within chance. ") +
-            f"Against the band from {pct(CLASS_BAND[0], 0)} to {pct(CLASS_BAND[1], 0)} that we count as even, " +
-            (f"{listed(outside)}." if outside else "both lie inside it."))
+            ("the imbalance is the generator's, not chance: it favours some digits but drops none, though the "
+             "shares cannot show a collapse within a class." if departure > 3 * error else
+             "these departures are within chance and show no sign of collapse."))
 
 
 def gap_sentence(evals: list[dict]) -> str:
@@ -303,9 +303,8 @@ def snapshot_sentence(metrics: dict) -> str:
     shifts = last["D_train"] - means[last["step"]], last["D_generated"] - fake
     if abs(shifts[0]) > 0.05 and shifts[0] * shifts[1] > 0 and abs(shifts[0] - shifts[1]) < 0.05:
         text += (f" At step {last['step']:,} the snapshot sits {abs(shifts[0]):.2f} {'below' if shifts[0] < 0 else 'above'}"
-                 f" the batch means on real digits and {abs(shifts[1]):.2f} on generated images alike: D's outputs "
-                 "moved as a whole, not the gap it keeps between the two, so real and generated images are best "
-                 "compared within one snapshot.")
+                 f" the batch means on real digits and {abs(shifts[1]):.2f} on generated images. Both moved together, "
+                 "so the snapshot's gap between real and generated images still holds; only its level differs.")
     return text
 
 
@@ -456,8 +455,38 @@ def ablation_steps(ladder: dict) -> list[tuple[str, str]]:
 
 
 def ablation_sentences(ladder: dict) -> list[str]:
+    """Every step of the ladder in its own sentence, with both measures before and after (notebook 02)."""
     found = [compare(ladder, a, b) for a, b in ablation_steps(ladder)]
     return [text[0].upper() + text[1:] + "." for text in found if text]
+
+
+VERDICTS = {"improves": "improved both measures by more than twice the spread between splits",
+            "worsens": "worsened both by as much", "leaves": "changed neither by as much"}
+
+
+def _verdicts(ladder: dict, steps: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """The changes of ``steps`` that moved both measures the same way, by that way ("improves", ...)."""
+    rungs = ladder["rungs"]
+    return {what: [difference(rungs[a], rungs[b]) for a, b in steps if set(_moves(ladder, a, b)) == {what}]
+            for what in VERDICTS}
+
+
+def ablation_summary(ladder: dict, table: str) -> str:
+    """The ladder in a few sentences that do not repeat ``table``'s numbers: which changes moved both measures
+    which way, each mixed step in full, and the step that cut the Fréchet distance by the largest factor."""
+    rungs, steps = ladder["rungs"], ablation_steps(ladder)
+    verdicts = _verdicts(ladder, steps)
+    said = [f"{listed(changes)} {VERDICTS[what]}" for what, changes in verdicts.items() if changes]
+    text = f"Read down {table}, {listed(said)}." if said else ""
+    mixed = [compare(ladder, a, b) for a, b in steps if len(set(_moves(ladder, a, b))) > 1]
+    text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed)
+    gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for a, b in steps
+             if _moves(ladder, a, b)[1] == "improves"}
+    if len(gains) > 1:
+        (a, b), factor = max(gains.items(), key=lambda item: item[1])
+        text += (f" The largest gain came from {difference(rungs[a], rungs[b])}, which divided the Fréchet distance "
+                 f"by {factor:.1f}.")
+    return text.strip()
 
 
 def confound_sentence(ladder: dict) -> str:
@@ -482,6 +511,51 @@ def confound_sentence(ladder: dict) -> str:
                  + (", and part of its gain may be the data rather than the batch itself." if "improves" in
                     _moves(ladder, into[0], "recipe") else "."))
     return text.strip()
+
+
+def ablation_note(ladder: dict) -> str:
+    """The settings every configuration of the ladder shares, and the template's own, read from the configurations."""
+    rungs = ladder["rungs"]
+    c = next(iter(rungs.values()))["config"]
+    text = f"All configurations use Adam with betas ({c['beta1']:g}, {c['beta2']:g})"
+    decays = {r["config"]["ema_decay"] for r in rungs.values() if r["ema"]}
+    if len(decays) == 1:
+        text += (f" and, where they sample from the moving average, a decay of {decays.pop():g} with the warm-up of "
+                 "the final run")
+    if "template" in rungs:
+        t = rungs["template"]["config"]
+        text += (f"; the course template trains with batch {t['batch_size']} and both rates {t['lr_G']:g} and samples "
+                 f"from its {'moving average' if rungs['template']['ema'] else 'raw generator'}")
+    return text + "."
+
+
+def fixed_set_sentence(gan: dict, ladder: dict, fig: str, table: str) -> str:
+    """Why the ablation's row of the final configuration, the run's own checkpoint measured on new samples, can
+    differ from the run's curve at the same step: the curve follows one fixed set of noise vectors, whose draw can
+    sit above or below the mean of new sets (measured in the splits' standard deviations, at that step and at
+    the end). Empty unless that row is the run itself."""
+    rung = ladder["rungs"].get("recipe")
+    evals = {e["step"]: e for e in gan["curves"]["evals"]}
+    if not rung or rung.get("run_dir") != gan.get("run_dir") or rung["config"]["steps"] not in evals:
+        return ""
+    step, final = rung["config"]["steps"], rung["final"]
+    seen = evals[step]["inception_score"]
+    text = (f"The last row of {table} is the final run itself at step {step:,}, measured on {final['n']:,} new "
+            f"samples: IS {_mean_sd(final, 'inception_score')}, where {fig} shows {num(seen)} at the same step.")
+    z = [(seen - final["inception_score"]) / final["inception_score_sd"],
+         (gan["curves"]["evals"][-1]["inception_score"] - gan["final"]["inception_score"])
+         / gan["final"]["inception_score_sd"]]
+    if abs(z[0]) <= 1:
+        return text + " The two agree within the spread between splits."
+    side = lambda v: "above" if v > 0 else "below"  # noqa: E731
+    text += (f" {fig} measures one fixed set of {gan['config']['eval_samples']:,} noise vectors at every step, and "
+             f"that set scores {abs(z[0]):.1f} standard deviations of the splits {side(z[0])} their mean at step "
+             f"{step:,} and {abs(z[1]):.1f} {side(z[1])} at step {gan['config']['steps']:,}")
+    if (z[0] > 0) == (z[1] > 0):
+        return text + (f": a {'favourable' if z[0] > 0 else 'unfavourable'} draw, so the curve's level sits a little "
+                       f"{'high' if z[0] > 0 else 'low'}, while its course, on the same noise at every step, is "
+                       "what it shows.")
+    return text + ": one set of samples varies by about that much from draw to draw."
 
 
 def salt_sentence(ladder: dict) -> str | None:
@@ -690,8 +764,9 @@ def _near_copy_classes(record: dict) -> list[dict]:
 
 
 def neighbour_table(record: dict) -> pd.DataFrame:
-    """The copy check per digit class (``lib.samples._by_class``), one column per digit."""
-    rows = record["by_class"]
+    """The copy check per digit class (``lib.samples._by_class``), one column per digit, and the classes pooled
+    in a last column where the record has them."""
+    rows = record["by_class"] + ([dict(record["pooled"], digit="all")] if "pooled" in record else [])
     return pd.DataFrame([["samples read as the digit"] + [f"{r['samples']:,}" for r in rows],
                          ["median distance, samples"] + [num(r["median_sample"], 2) for r in rows],
                          ["median distance, test digits"] + [num(r["median_test"], 2) for r in rows],
@@ -865,20 +940,10 @@ def ink_sentence(pairs: list[dict], table: str) -> str:
                    f"{pct(INK_MARGIN, 0)}, so this run does not confirm the norm argument.")
 
 
-def coverage_verdict(metrics: dict) -> str:
-    """Whether the final digit shares show mode collapse, without repeating them."""
-    hist = metrics["final"]["class_histogram"]
-    if min(hist) == 0:
-        return "The generator has collapsed onto the other digits."
-    if CLASS_BAND[0] <= min(hist) and max(hist) <= CLASS_BAND[1]:
-        return "There is no sign of collapse."
-    return ("The generator favours some digits over others but drops none: no class has collapsed away, though "
-            "the shares cannot show a collapse within a class.")
-
-
 def conclusion_text(metrics: dict, ladder: dict | None) -> str:
-    """Part II in two sentences: where the final samples stand against real digits, and what the ablation
-    credits for it over the course template (when it trained both)."""
+    """Part II in three sentences: where the final samples stand against real digits, how far the ablation's
+    configurations lie apart, and how many of its changes improved both measures (which ones is the ablation
+    section's to say)."""
     final, real = metrics["final"], metrics["real_baseline"]
     text = (f"Trained on {'MNIST' if metrics['data_source'] == 'mnist' else 'the MNIST subset'}, the GAN's final "
             "samples reach "
@@ -890,14 +955,10 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
                  f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}.")
         steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in ("template+ema", "template+rates", "recipe")]
-        verdicts = {what: [difference(rungs[a_], rungs[b_]) for a_, b_ in steps if set(_moves(ladder, a_, b_)) == {what}]
-                    for what in ("improves", "leaves", "worsens")}
-        said = [f"{listed(changes)} {verb}" for changes, verb in (
-            (verdicts["improves"], "improved both measures by more than twice the spread between splits"),
-            (verdicts["worsens"], "worsened both by as much"),
-            (verdicts["leaves"], "changed neither by as much")) if changes]
-        if said:
-            text += f" In the ablation, {listed(said)}, in a single training run each."
+        better = len(_verdicts(ladder, steps)["improves"])
+        count = ("Each of" if better == len(steps) > 1 else "None of" if not better else f"{better} of") + \
+            f" the {plural(len(steps), 'change')} between them"
+        text += f" {count} improved both measures, in a single training run each."
     return text
 
 
