@@ -137,6 +137,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
     by_model = {m: part1._by_length(sweep, m) for m in part1._models(sweep)}
     long = part1.runs_of(lstm, "long")
     cold = [r for r in long if not r.get("init_from_length")]  # started afresh: beside the sweep in its table
+    verdict = part1.plain_lstm_verdict(sweep)
     parts = [
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
@@ -166,8 +167,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   f"those run; every run on a budget of {p['max_steps']:,} steps unless its row names more steps or "
                   "more units."),
         " ".join(filter(None, (part1.trend_sentence(m, by) for m, by in by_model.items()))),
-        *_labelled([("Zero-bias LSTM against vanilla RNN.", part1.plain_lstm_verdict(sweep)
-                     and part1.plain_lstm_verdict(sweep) + part1.shared_rate_sentence(lstm, "lstm", "rnn")),
+        *_labelled([("Zero-bias LSTM against vanilla RNN.",
+                     verdict and verdict + part1.shared_rate_sentence(lstm, "lstm", "rnn")),
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
         doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), one "
                    "column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "

@@ -4,6 +4,7 @@ data could say otherwise, the function checks, and says what they do say."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from statistics import fmean, median
 
 import numpy as np
@@ -936,10 +937,7 @@ def long_outcome(T: int, runs: list[dict]) -> str:
     """The long-memory runs at ``T`` in one clause of who learned: 'At T = 100 only the chrono LSTM learned
     (one seed each).'"""
     won = [f"the {label(r['model'])}" for r in runs if learned(r)]
-    seeds = {r["model"]: 0 for r in runs}
-    for r in runs:
-        seeds[r["model"]] += 1
-    each = " (one seed each)" if set(seeds.values()) == {1} and len(runs) > 1 else ""
+    each = " (one seed each)" if len(runs) > 1 and max(Counter(r["model"] for r in runs).values()) == 1 else ""
     if not won:
         return f"At T = {T} no model learned{each}."
     if len(won) == len(runs):

@@ -461,7 +461,8 @@ def ablation_sentences(ladder: dict) -> list[str]:
 
 
 VERDICTS = {"improves": "improved both measures by more than twice the spread between splits",
-            "worsens": "worsened both by as much", "leaves": "changed neither by as much"}
+            "worsens": "worsened both measures by more than twice the spread between splits",
+            "leaves": "changed neither measure by more than twice the spread between splits"}
 
 
 def _verdicts(ladder: dict, steps: list[tuple[str, str]]) -> dict[str, list[str]]:
@@ -476,8 +477,9 @@ def ablation_summary(ladder: dict, table: str) -> str:
     which way, each mixed step in full, and the step that cut the Fréchet distance by the largest factor."""
     rungs, steps = ladder["rungs"], ablation_steps(ladder)
     verdicts = _verdicts(ladder, steps)
-    said = [f"{listed(changes)} {VERDICTS[what]}" for what, changes in verdicts.items() if changes]
-    text = f"Read down {table}, {listed(said)}." if said else ""
+    text = " ".join(f"In {table}, {changes[0]} {VERDICTS[what]}." if len(changes) == 1 else
+                    f"In {table}, {len(changes)} changes {VERDICTS[what]}: {listed(changes)}."
+                    for what, changes in verdicts.items() if changes)
     mixed = [compare(ladder, a, b) for a, b in steps if len(set(_moves(ladder, a, b))) > 1]
     text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed)
     gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for a, b in steps
@@ -542,9 +544,11 @@ def fixed_set_sentence(gan: dict, ladder: dict, fig: str, table: str) -> str:
     seen = evals[step]["inception_score"]
     text = (f"The last row of {table} is the final run itself at step {step:,}, measured on {final['n']:,} new "
             f"samples: IS {_mean_sd(final, 'inception_score')}, where {fig} shows {num(seen)} at the same step.")
-    z = [(seen - final["inception_score"]) / final["inception_score_sd"],
-         (gan["curves"]["evals"][-1]["inception_score"] - gan["final"]["inception_score"])
-         / gan["final"]["inception_score_sd"]]
+    spreads = final.get("inception_score_sd"), gan["final"].get("inception_score_sd")
+    if not all(spreads):  # one split: no spread to measure the draw against
+        return text
+    z = [(seen - final["inception_score"]) / spreads[0],
+         (gan["curves"]["evals"][-1]["inception_score"] - gan["final"]["inception_score"]) / spreads[1]]
     if abs(z[0]) <= 1:
         return text + " The two agree within the spread between splits."
     side = lambda v: "above" if v > 0 else "below"  # noqa: E731
