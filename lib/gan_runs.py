@@ -108,13 +108,14 @@ def measure_checkpoint(state: dict, config: GANConfig, evaluator: Evaluator, dev
     D's gauge) and ``final_raw`` (the raw generator; the same as ``final`` without averaging)."""
     D = build_gan(config.variant, config.latent_dim)[1].to(device)
     D.load_state_dict(state["discriminator"])
-    gauge = discriminator_gauge(D, evaluator.data, generator_from_state(state, device, ema=False), config.seed)
+    raw = generator_from_state(state, device, ema=False)
+    gauge = discriminator_gauge(D, evaluator.data, raw, config.seed)
     measured = {}
     for key, use_ema in (("final", True), ("final_raw", False)):
         if key == "final_raw" and config.ema_decay == 0:
             measured[key] = measured["final"]
             continue
-        G = generator_from_state(state, device, ema=use_ema)
+        G = generator_from_state(state, device, ema=True) if use_ema else raw
         measured[key] = evaluator(generate(G, config.final_samples, config.seed, Stream.GAN_FINAL)) | gauge
     return measured
 

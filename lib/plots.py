@@ -113,7 +113,7 @@ def sweep_overview(records: list[dict]):
     right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=24, mew=1.2, label="step budget")
     right.set(ylabel="steps to 99% (log)", yscale="log", title="steps to learn (x: never, with count)")
     right.set_ylim(top=max(budget.values()) * 1.4)  # room for the counts above the crosses
-    _doubling_log_labels(right)
+    _plain_log_labels(right, DOUBLING)
     for ax in (left, right):
         _lengths_axis(ax, lengths)
     legend_below(fig, (left, right), ncol=len(models) + 2)
@@ -232,26 +232,19 @@ def _major_log_labels(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _one_two_five_labels(ax) -> None:
-    """Label a log axis that spans a decade or two at 1, 2 and 5 times each power of ten, in plain numbers: its
-    powers of ten alone would be two labels."""
+def _plain_log_labels(ax, ticks) -> None:
+    """Label a short log axis at ``ticks`` (those within its limits), in plain numbers: its powers of ten alone
+    would be one or two labels."""
     from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
     low, high = ax.get_ylim()
-    ticks = [m * 10.0 ** k for k in range(-3, 7) for m in (1, 2, 5)]
     ax.yaxis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
     ax.yaxis.set_major_formatter(ScalarFormatter())
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _doubling_log_labels(ax) -> None:
-    """Label a short log axis of step counts at 25, 50, 100, 200, ... in plain numbers."""
-    from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
-
-    low, high = ax.get_ylim()
-    ax.yaxis.set_major_locator(FixedLocator([t for t in (25 * 2 ** k for k in range(16)) if low <= t <= high]))
-    ax.yaxis.set_major_formatter(ScalarFormatter())
-    ax.yaxis.set_minor_formatter(NullFormatter())
+ONE_TWO_FIVE = [m * 10.0 ** k for k in range(-3, 7) for m in (1, 2, 5)]  # a distance over a decade or two
+DOUBLING = [25 * 2 ** k for k in range(16)]  # step counts: 25, 50, 100, 200, ...
 
 
 # ---------------------------------------------------------------- Part II
@@ -354,7 +347,7 @@ def gan_quality(evals: list[dict], baseline: dict):
     middle.semilogy(steps, [e["frechet_distance_validation"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
     middle.axhline(baseline["frechet_distance_validation"], ls="--", color="tab:green", label="real test digits")
     middle.set(xlabel="step", ylabel="to validation digits (log)", title="Fréchet distance")
-    _one_two_five_labels(middle)
+    _plain_log_labels(middle, ONE_TWO_FIVE)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
     right.plot(steps, [e["D_validation"] for e in evals], "s--", ms=2.5, lw=1, label="validation digits")
     if all("D_generated" in e for e in evals):  # the same state of D on the raw generator's samples

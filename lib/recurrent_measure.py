@@ -52,10 +52,15 @@ def gradient_flow(model: Recurrent, examples: int = GRADIENT_EXAMPLES) -> dict:
         kept = factors[1:].prod(dim=0).mean(dim=0)  # (H,)
         weight = torch.linalg.matrix_norm(model.W_hh, ord=2).item() if hasattr(model, "W_hh") else None
         cells = cell_gradients(model, x, hidden, grads) if isinstance(model, LSTM) else None
-    return dict(norms=[grad.norm(dim=1).mean().item() for grad in grads], carry=factors.mean(dim=(1, 2)).tolist(),
+    return dict(norms=_mean_norms(grads), carry=factors.mean(dim=(1, 2)).tolist(),
                 weight_norm=weight, kept=kept.tolist(), readout=first_digit_readout(model),
                 readout_random=first_digit_readout(model, mirrored=False),
-                **({"cell_norms": [grad.norm(dim=1).mean().item() for grad in cells]} if cells else {}))
+                **({"cell_norms": _mean_norms(cells)} if cells else {}))
+
+
+def _mean_norms(grads) -> list[float]:
+    """Per step, the gradient's norm over the units (each (B, H)), averaged over the examples."""
+    return [grad.norm(dim=1).mean().item() for grad in grads]
 
 
 def cell_gradients(model: LSTM, x: torch.Tensor, hidden: list[torch.Tensor], grads: tuple) -> list[torch.Tensor]:

@@ -195,22 +195,20 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     lengths = sorted({r["seq_length"] for r in study})
     parts, tied, widened, edge = [], [], [], []
     for model, choice in chosen.items():
-        means = rate_means(study, model)
-        mean = {rate: accuracy for rate, (accuracy, _) in means.items()}
-        accuracy = mean[choice["rate"]]
+        means = rate_means(study, model)  # rate -> (mean validation accuracy, mean steps to 99%)
+        accuracy, steps = means[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
         others = [rate for rate in tied_rates(means) if rate != choice["rate"]]
         if others:
-            steps = {rate: at[1] for rate, at in means.items()}
-            runner = min(others, key=lambda r: (steps[r], r))  # the tied rate that came closest
+            runner = min(others, key=lambda r: (means[r][1], r))  # the tied rate that came closest
             tied.append(f"for the {label(model)}, {choice['rate']:g} tied with {words(len(others))} other "
-                        f"rate{'s' if len(others) > 1 else ''} and reached 99% soonest ({steps[choice['rate']]:,.0f} "
-                        f"steps on average, against {steps[runner]:,.0f} at {runner:g})")
-        beyond = sorted(rate for rate in mean if grid and rate not in grid)
+                        f"rate{'s' if len(others) > 1 else ''} and reached 99% soonest ({steps:,.0f} "
+                        f"steps on average, against {means[runner][1]:,.0f} at {runner:g})")
+        beyond = sorted(rate for rate in means if grid and rate not in grid)
         if beyond:
             widened.append(f"the {label(model)} at {listed([f'{r:g}' for r in beyond])}")
-        if len(mean) > 1 and choice["rate"] in (min(mean), max(mean)):
-            edge.append((label(model), "smallest" if choice["rate"] == min(mean) else "largest"))
+        if len(means) > 1 and choice["rate"] in (min(means), max(means)):
+            edge.append((label(model), "smallest" if choice["rate"] == min(means) else "largest"))
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
             f"{plural(len({r['seed'] for r in study}), 'seed')} used for nothing else (mean validation accuracy in "
             "brackets): "

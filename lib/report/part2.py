@@ -465,25 +465,26 @@ VERDICTS = {"improves": "improved both measures by more than twice the spread be
             "leaves": "changed neither measure by more than twice the spread between splits"}
 
 
-def _verdicts(ladder: dict, steps: list[tuple[str, str]]) -> dict[str, list[str]]:
-    """The changes of ``steps`` that moved both measures the same way, by that way ("improves", ...)."""
+def _verdicts(ladder: dict, moves: dict[tuple[str, str], list[str]]) -> dict[str, list[str]]:
+    """The changes of the steps of ``moves`` (each step's ``_moves``) that moved both measures the same way, by
+    that way ("improves", ...)."""
     rungs = ladder["rungs"]
-    return {what: [difference(rungs[a], rungs[b]) for a, b in steps if set(_moves(ladder, a, b)) == {what}]
+    return {what: [difference(rungs[a], rungs[b]) for (a, b), moved in moves.items() if set(moved) == {what}]
             for what in VERDICTS}
 
 
 def ablation_summary(ladder: dict, table: str) -> str:
     """The ladder in a few sentences that do not repeat ``table``'s numbers: which changes moved both measures
     which way, each mixed step in full, and the step that cut the Fréchet distance by the largest factor."""
-    rungs, steps = ladder["rungs"], ablation_steps(ladder)
-    verdicts = _verdicts(ladder, steps)
+    rungs = ladder["rungs"]
+    moves = {(a, b): _moves(ladder, a, b) for a, b in ablation_steps(ladder)}
     text = " ".join(f"In {table}, {changes[0]} {VERDICTS[what]}." if len(changes) == 1 else
                     f"In {table}, {len(changes)} changes {VERDICTS[what]}: {listed(changes)}."
-                    for what, changes in verdicts.items() if changes)
-    mixed = [compare(ladder, a, b) for a, b in steps if len(set(_moves(ladder, a, b))) > 1]
+                    for what, changes in _verdicts(ladder, moves).items() if changes)
+    mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
     text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed)
-    gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for a, b in steps
-             if _moves(ladder, a, b)[1] == "improves"}
+    gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for (a, b), moved in moves.items()
+             if moved[1] == "improves"}
     if len(gains) > 1:
         (a, b), factor = max(gains.items(), key=lambda item: item[1])
         text += (f" The largest gain came from {difference(rungs[a], rungs[b])}, which divided the Fréchet distance "
@@ -959,9 +960,9 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
                  f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}.")
         steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in ("template+ema", "template+rates", "recipe")]
-        better = len(_verdicts(ladder, steps)["improves"])
-        count = ("Each of" if better == len(steps) > 1 else "None of" if not better else f"{better} of") + \
-            f" the {plural(len(steps), 'change')} between them"
+        better = len(_verdicts(ladder, {(a_, b_): _moves(ladder, a_, b_) for a_, b_ in steps})["improves"])
+        count = ("Each of" if better == len(steps) and better > 1 else "None of" if not better else
+                 f"{better} of") + f" the {plural(len(steps), 'change')} between them"
         text += f" {count} improved both measures, in a single training run each."
     return text
 
