@@ -227,7 +227,6 @@ def test_the_back_matter_is_set_small_and_only_the_last_sections_tables_are_kept
 def test_no_figure_or_table_number_is_typed_by_hand_in_the_reports_text():
     """Numbers come from ``Document.fig`` and ``Document.tab``: a typed 'Table 3' goes stale when a table moves."""
     import ast
-    import re
 
     typed = re.compile(r"\b(Table|Figure) \d")
     for path in (PROJECT_ROOT / "lib" / "report").glob("*.py"):
