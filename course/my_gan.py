@@ -4,10 +4,11 @@
 skeleton saves them); a rerun with the same flags reuses the run.
 
     python course/my_gan.py                     # the course's template: batch 64, Adam 2e-4, 200 epochs
-    python course/my_gan.py --n_epochs 20 --ema_decay 0.9995 --batch_size 128 --lr 0.0004   # this project's recipe
+    python course/my_gan.py --n_epochs 20 --ema_decay 0.9995 --batch_size 128 --lr 0.0004   # nearer this project's
 
-With the skeleton's defaults the generator is sampled raw (``--ema_decay 0``) and D sees no augmentation, as in
-the template; an epoch is one pass over the training digits (3,500 of mnist5k where full MNIST is unavailable).
+With the skeleton's defaults the generator is sampled raw (``--ema_decay 0``), D sees no augmentation and Adam keeps
+PyTorch's default betas, as in the template (this project's recipe sets beta1 to 0.5, for which the skeleton has no
+flag); an epoch is one pass over the training digits (3,500 of mnist5k where full MNIST is unavailable).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: this checkout's lib
 from lib import plots  # noqa: E402
+from lib.ablation import TEMPLATE  # noqa: E402
 from lib.files import load_torch, project_path  # noqa: E402
 from lib.gan_runs import train  # noqa: E402
 from lib.gan_train import GANConfig  # noqa: E402
@@ -32,8 +34,8 @@ def config_from(args: argparse.Namespace) -> GANConfig:
         raise ValueError(f"--batch_size must be at most the {len(data.train_images):,} training digits; "
                          f"got {args.batch_size}")
     steps = args.n_epochs * (len(data.train_images) // args.batch_size)
-    config = GANConfig(data_source=data.source, steps=steps, batch_size=args.batch_size, lr_G=args.lr, lr_D=args.lr,
-                       latent_dim=args.latent_dim, ema_decay=args.ema_decay, augment=(),
+    config = GANConfig(data_source=data.source, steps=steps, **TEMPLATE | dict(batch_size=args.batch_size,
+                       lr_G=args.lr, lr_D=args.lr), latent_dim=args.latent_dim, ema_decay=args.ema_decay,
                        eval_every=min(args.save_interval, steps), checkpoint_every=args.save_interval)
     return replace(config, **{k: v for k, v in dict(final_samples=args.final_samples,
                                                      classifier_epochs=args.classifier_epochs).items() if v})

@@ -6,10 +6,12 @@ generator that samples are drawn from, the raw one or its moving average. The mo
 the raw generator and never changes its training, so a rung with the average and the same rung without it
 share one trained run: every trajectory is measured both ways.
 
-    template           the course's recipe: its networks, batch 64, Adam 2e-4 for both, no averaging, no augmentation
+    template           the course's recipe: its networks, batch 64, Adam 2e-4 for both with PyTorch's default betas,
+                       no averaging, no augmentation
     template+ema       the same run, sampled from the moving average of the recipe's decay
-    template+rates     that, with the recipe's learning rates: with template+ema before it and the recipe after it,
-                       each step changes one thing (the average, the rates, then the batch)
+    template+betas     that, with the recipe's betas for Adam
+    template+rates     that, with the recipe's learning rates too: from template+ema to the recipe, each step changes
+                       one thing (the betas, the rates, then the batch)
     template+augment   the template with the recipe's augmentation for D (translation when the recipe has none)
     template+both      that run, sampled from the moving average
     recipe             the run's own configuration (its batch, rates, averaging and augmentation)
@@ -38,17 +40,21 @@ class Rung:
 
 
 RUNGS = {"template": Rung("template", False), "template+ema": Rung("template", True),
-         "template+rates": Rung("template+rates", True),
+         "template+betas": Rung("template+betas", True), "template+rates": Rung("template+rates", True),
          "template+augment": Rung("template+augment", False), "template+both": Rung("template+augment", True),
          "recipe": Rung("recipe", True), "recipe-conv": Rung("recipe-conv", True)}
 
 
+# The course template's training: batch 64 and Adam(lr=2e-4) for both networks, which keeps PyTorch's default betas.
+TEMPLATE = dict(batch_size=64, lr_G=2e-4, lr_D=2e-4, beta1=0.9, beta2=0.999, augment=())
+
+
 def trajectory_config(config: GANConfig, trajectory: str, steps: int) -> GANConfig:
     """The configuration trained for ``trajectory`` of the ladder built on ``config``, on ``steps`` steps."""
-    template = replace(config, steps=steps, batch_size=64, lr_G=2e-4, lr_D=2e-4, augment=(),
-                       ema_decay=config.ema_decay or 0.999)
+    template = replace(config, steps=steps, **TEMPLATE, ema_decay=config.ema_decay or 0.999)
+    betas = replace(template, beta1=config.beta1, beta2=config.beta2)
     return dict(template=template,
-                **{"template+rates": replace(template, lr_G=config.lr_G, lr_D=config.lr_D),
+                **{"template+betas": betas, "template+rates": replace(betas, lr_G=config.lr_G, lr_D=config.lr_D),
                    "template+augment": replace(template, augment=config.augment or ("translation",)),
                    "recipe": replace(config, steps=steps),
                    "recipe-conv": replace(config, steps=steps, variant="conv")})[trajectory]

@@ -278,7 +278,8 @@ class GANTrainParams(Params, GANConfig):
     progress: bool = True
     workers: int | None = None  # ablation rungs side by side; None: one per usable core
     scheduler: str | None = None  # a Dask scheduler's address; None: this machine
-    ablation: list[str] = field(default_factory=lambda: ["template", "template+ema", "template+rates", "recipe"])  # lib.ablation.RUNGS
+    ablation: list[str] = field(default_factory=lambda: ["template", "template+ema", "template+betas", "template+rates",
+                                                         "recipe"])  # lib.ablation.RUNGS
     ablation_steps: int | None = None  # each configuration's steps; None: half of the run's
 
     def __post_init__(self):

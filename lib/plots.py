@@ -81,7 +81,8 @@ def _lengths_axis(ax, lengths):
 # ---------------------------------------------------------------- Part I
 
 def sweep_overview(records: list[dict]):
-    """Left: final test accuracy against T per model (mean over seeds a line, every seed a dot). Right: the
+    """Left: final test accuracy against T per model (mean over seeds a line, every seed a dot, both set apart
+    per model). Right: the
     steps until the validation accuracy first reached 99%, per run; a run that never did is a cross at its step
     budget, which is drawn for each T."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
@@ -92,7 +93,9 @@ def sweep_overview(records: list[dict]):
         shown = [T for T in lengths if (T,) in groups]
         accs = [np.array([r["test_accuracy"] for r in groups[(T,)]]) * 100 for T in shown]
         style = _style(model)
-        left.plot(shown, [a.mean() for a in accs], "-", marker="D", ms=3.5, mfc="white", lw=1.2, zorder=4, **style)
+        # the means beside the model's dots, so that models with equal means (every LSTM at 100%) each show
+        left.plot([T + spread for T in shown], [a.mean() for a in accs], "-", marker="D", ms=3.5, mfc="white", lw=1.2,
+                  zorder=4, **style)
         for T, a in zip(shown, accs):  # every seed, apart per model and from equal results of the same model
             left.scatter([T + spread + d for d in _side_by_side(list(np.round(a, 1)), 0.3)], a, s=14,
                          color=style["color"], alpha=0.8, linewidths=0, zorder=3)
@@ -121,8 +124,8 @@ def sweep_overview(records: list[dict]):
 
 
 def learning_curves(results: list[dict]):
-    """One column per length T: validation accuracy (top) and training loss (bottom, log scale) against step, one
-    line per run, in its model's colour (as in the other figures of Part I). Lengths at which every run learned
+    """One column per length T: validation accuracy (top) and training loss (bottom, log scale) against step (log
+    scale), one line per run, in its model's colour (as in the other figures of Part I). Lengths at which every run learned
     at the first evaluation (``lib.sweeps.learned_at_once``) have no curve to show and no column, unless no
     length is left."""
     from .sweeps import learned_at_once
@@ -140,10 +143,11 @@ def learning_curves(results: list[dict]):
         top.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8)
         bottom.axhline(np.log(1 / CHANCE), ls="--", color="gray", lw=0.8)  # the loss of a uniform guess, ln 10
         top.set(title=f"T = {T}")
-        bottom.set(xlabel="training step")
+        bottom.set(xlabel="training step", xscale="log")  # the LSTMs learn in the first few evaluations
     axes[0][0].set_ylabel("validation accuracy (%)")
     axes[1][0].set_ylabel("training loss")
     _major_log_labels(axes[1][0])
+    _plain_log_labels(axes[1][0], DOUBLING, axis="x")
     legend_below(fig, axes[0], ncol=len(models_in(results)))
     return fig
 
@@ -232,15 +236,16 @@ def _major_log_labels(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def _plain_log_labels(ax, ticks) -> None:
-    """Label a short log axis at ``ticks`` (those within its limits), in plain numbers: its powers of ten alone
-    would be one or two labels."""
+def _plain_log_labels(ax, ticks, axis: str = "y") -> None:
+    """Label a short log axis ("x" or "y") at ``ticks`` (those within its limits), in plain numbers: its powers
+    of ten alone would be one or two labels."""
     from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter
 
-    low, high = ax.get_ylim()
-    ax.yaxis.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
-    ax.yaxis.set_major_formatter(ScalarFormatter())
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    low, high = getattr(ax, f"get_{axis}lim")()
+    scale = getattr(ax, f"{axis}axis")
+    scale.set_major_locator(FixedLocator([t for t in ticks if low <= t <= high]))
+    scale.set_major_formatter(ScalarFormatter())
+    scale.set_minor_formatter(NullFormatter())
 
 
 ONE_TWO_FIVE = [m * 10.0 ** k for k in range(-3, 7) for m in (1, 2, 5)]  # a distance over a decade or two
@@ -346,7 +351,7 @@ def gan_quality(evals: list[dict], baseline: dict):
     left.set(xlabel="step", ylabel="classifier IS (at most 10)", title="Inception score")
     middle.semilogy(steps, [e["frechet_distance_validation"] for e in evals], "o-", ms=2.5, lw=1, label="generated")
     middle.axhline(baseline["frechet_distance_validation"], ls="--", color="tab:green", label="real test digits")
-    middle.set(xlabel="step", ylabel="to validation digits (log)", title="Fréchet distance")
+    middle.set(xlabel="step", ylabel="FD to validation digits", title="Fréchet distance (log scale)")
     _plain_log_labels(middle, ONE_TWO_FIVE)
     right.plot(steps, [e["D_train"] for e in evals], "o-", ms=2.5, lw=1, label="training digits")
     right.plot(steps, [e["D_validation"] for e in evals], "s--", ms=2.5, lw=1, label="validation digits")

@@ -254,7 +254,7 @@ MODELS = {
     "lstm": ModelSpec(LSTM, "zero-bias LSTM", "tab:blue", 3e-3, dict(forget_bias_init="zero"),
                       "weights uniform in $\\pm 1/\\sqrt{H}$, every bias zero"),
     "lstm-chrono": ModelSpec(LSTM, "chrono LSTM", "tab:green", 3e-3, dict(forget_bias_init="chrono"),
-                             "forget-gate bias log U(1, T-1), input-gate bias its negative; weights as "
+                             "forget-gate bias $\\log \\mathcal U(1, T-1)$, input-gate bias its negative; weights as "
                              "above"),
     "gru": ModelSpec(GRU, "GRU", "tab:purple", 3e-3, init="weights and biases uniform in $\\pm 1/\\sqrt{H}$ (PyTorch's)"),
 }

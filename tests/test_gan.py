@@ -172,14 +172,17 @@ def test_the_ablation_shares_a_run_between_a_configuration_and_its_moving_averag
 
     config = GANConfig(**(TINY | dict(ema_decay=0.99, augment=("cutout",), batch_size=96)))
     runs = trajectories(config, list(RUNGS), 20)
-    assert set(runs) == {"template", "template+rates", "template+augment", "recipe", "recipe-conv"}, \
-        "five runs for seven rungs"
+    assert set(runs) == {"template", "template+betas", "template+rates", "template+augment", "recipe", "recipe-conv"}, \
+        "six runs for eight rungs"
     assert runs["recipe"] == replace(config, steps=20) and runs["recipe-conv"].variant == "conv"
     template = trajectory_config(config, "template", 20)
     assert (template.batch_size, template.lr_G, template.lr_D, template.augment) == (64, 2e-4, 2e-4, ())
+    assert (template.beta1, template.beta2) == (0.9, 0.999), "the template's Adam(lr=...) keeps PyTorch's betas"
     assert template.ema_decay == 0.99, "the average is kept so that template+ema can sample it"
     assert runs["template+augment"].augment == ("cutout",)
-    assert runs["template+rates"] == replace(template, lr_G=config.lr_G, lr_D=config.lr_D), "one change: the rates"
+    assert runs["template+betas"] == replace(template, beta1=config.beta1, beta2=config.beta2), "one change: betas"
+    assert runs["template+rates"] == replace(runs["template+betas"], lr_G=config.lr_G, lr_D=config.lr_D), \
+        "one change: the rates"
     assert trajectory_config(replace(config, augment=()), "template+augment", 20).augment == ("translation",)
     assert all(r.steps == 20 and r.seed == config.seed for r in runs.values())
 

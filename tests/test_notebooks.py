@@ -74,7 +74,7 @@ def test_gan_metrics_checkpoints_samples_and_ablation(executed_root):
             "eval_seconds", "cpu_seconds", "curves", "checkpoints", "architecture", "code"} <= metrics.keys()
     assert {"salt_noise", "D_train", "D_validation", "D_gap", "inception_score_sd"} <= metrics["final"].keys()
     ladder = load_json(out / "ablation.json")
-    assert list(ladder["rungs"]) == ["template", "template+ema", "template+rates", "recipe"]
+    assert list(ladder["rungs"]) == ["template", "template+ema", "template+betas", "template+rates", "recipe"]
     assert ladder["rungs"]["template"]["run_dir"] == ladder["rungs"]["template+ema"]["run_dir"]
     assert ladder["rungs"]["recipe"]["config"]["steps"] == ladder["steps"] == metrics["config"]["steps"] // 2
     final_samples = smoke_params("02_gan_train")["final_samples"]

@@ -8,7 +8,7 @@ import pytest
 from lib import plots, recurrent
 from lib.recurrent import MODELS, ModelSpec, VanillaRNN
 from lib.report import paper, part1, part2
-from lib.report.document import Document, PlanError
+from lib.report.document import Document, PlanError, markdown_table
 from lib.params import LSTMParams
 from lib.sweeps import choose_rates, failing, profiled
 
@@ -130,6 +130,10 @@ def test_a_longer_budget_or_a_wider_model_is_read_as_rescue_no_rescue_or_partial
     table = part1.sweep_table(before, longer([1, 1, 0.5]) + longer([0.1, 0.1, 0.1], hidden_dim=256))
     assert list(table["model"]) == ["vanilla RNN", "vanilla RNN, 256 units", "vanilla RNN, 3,200 steps"]
     assert list(table["T = 20"]) == ["46.7% (0/3)", "10.0% (0/3)", "83.3% (2/3)"]
+    matched = part1.sweep_table(more_seeds, longer([1, 1, 0.5]))  # the sweep's 6 seeds against the control's 3
+    assert list(matched["model"]) == ["vanilla RNN", "vanilla RNN, seeds 0, 1 and 2", "vanilla RNN, 3,200 steps"]
+    assert list(matched["T = 20"]) == ["73.3% (3/6)", "46.7% (0/3)", "83.3% (2/3)"]
+    assert "against 46.7%, Table 4)" in part1.budget_sentence(longer([1, 1, 1]), more_seeds, "Table 4")
     wider = part1.sweep_table(before + sweep(rnn={5: [1, 1]}), longer([1, 1, 0.5]))
     assert list(wider.columns) == ["model", "T = 5", "T = 20"] and list(wider["T = 5"]) == ["100.0% (2/2)", "–"]
 
@@ -280,8 +284,8 @@ def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
     assert "After training, 2 of 8 units of the zero-bias LSTM keep at least half of what they held at t = 1 until " \
         "t = 3 ($\\prod_t f_t \\geq 1/2$); with the initial weights, none did." in text and "The mean gate hides" in text
     table = part1.gradient_table(kept)
-    assert table["units keeping half"].tolist() == ["0 / 2"] and table["mean forget gate"].tolist() == ["0.50 / 0.50"]
-    assert table["mean tanh slope"].tolist() == ["–"], "the RNN's factor is not set beside the LSTM's"
+    assert table["units keeping half"].tolist() == ["0 / 2"] and table["forget gate"].tolist() == ["0.50 / 0.50"]
+    assert table["tanh slope"].tolist() == ["–"], "the RNN's factor is not set beside the LSTM's"
 
 
 
@@ -295,7 +299,8 @@ def gan_final(IS=8.0, FD=20.0, salt=0.05, hist=None, sd=0.1, gap=0.0):
                 D_train=0.5 + gap, D_validation=0.5, D_gap=gap)
 
 
-TEMPLATE = dict(batch_size=64, steps=3000, lr_G=2e-4, lr_D=2e-4, ema_decay=0.999, augment=[], variant="mlp")
+TEMPLATE = dict(batch_size=64, steps=3000, lr_G=2e-4, lr_D=2e-4, beta1=0.9, beta2=0.999, ema_decay=0.999, augment=[],
+                variant="mlp")
 
 
 def rung(ema=False, config=None, **final):
@@ -390,6 +395,31 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     assert "all at once, so the ablation cannot split its gain" in part2.confound_sentence(ladder)
     assert "Each of the 2 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
     assert "and the batch from 64 to 128." in part2.ablation_summary(ladder, "T")
+    # the betas as a rung of their own, between the average and the rates: each step one change again
+    betas = dict(beta1=0.5)
+    ladder["rungs"] = {"template": rung(IS=5.0, FD=300.0), "template+ema": rung(ema=True, IS=6.0, FD=200.0),
+                       "template+betas": rung(ema=True, IS=6.5, FD=150.0, config=betas),
+                       "template+rates": rung(ema=True, IS=7.0, FD=120.0, config=main | betas),
+                       "recipe": rung(ema=True, IS=7.5, FD=100.0, config=main | betas | dict(batch_size=128))}
+    assert [t.split(" improves")[0] for t in part2.ablation_sentences(ladder)] == [
+        "Sampling from the moving average", "Changing Adam's first beta from 0.9 to 0.5",
+        "Changing both learning rates from 0.0002 to 0.0004", "Changing the batch from 64 to 128"]
+    assert "Each of the 4 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
+    assert part2.unlearned_sentence(ladder) == "" and "did not learn" not in part2.conclusion_text(GAN_METRICS, ladder)
+    one_digit = [0.0] * 8 + [1.0, 0.0]
+    ladder["rungs"]["template"] = rung(IS=1.2, FD=1000.0, hist=one_digit)
+    ladder["rungs"]["template+ema"] = rung(ema=True, IS=1.5, FD=990.0, hist=[0.0] * 8 + [0.8, 0.2])
+    failed = part2.unlearned_sentence(ladder)
+    assert failed.startswith("The course template's training run did not learn to draw digits in 3,000 steps, "
+                             "sampled raw or from the moving average: the classifier reads most of the samples as one "
+                             "digit (course template: IS 1.20, 100.0% read as 8; template, moving average: IS 1.50, "
+                             "80.0% read as 8;"), "the raw and averaged rungs share one run (run_dir)"
+    assert "Changing Adam's first beta from 0.9 to 0.5 made it learn (IS 6.50)" in failed
+    assert "The course template did not learn to draw digits in that budget, and changing Adam's first beta from 0.9 " \
+        "to 0.5 made it learn." in part2.conclusion_text(GAN_METRICS, ladder)
+    ladder["rungs"]["template+ema"]["run_dir"] = "y"
+    assert "training runs did not learn" in part2.unlearned_sentence(ladder) and "sampled raw or" not in \
+        part2.unlearned_sentence(ladder)
 
 def test_the_ablations_row_of_the_run_itself_is_set_against_the_runs_fixed_noise_curve():
     recipe = rung(ema=True, IS=7.75, sd=0.1, config=dict(steps=3000))
@@ -411,9 +441,16 @@ def test_the_ablations_shared_settings_are_read_from_its_configurations():
     ladder = dict(steps=3000, rungs={"template": rung(config=dict(beta1=0.5, beta2=0.999)),
                                      "template+ema": rung(ema=True, config=dict(beta1=0.5, beta2=0.999))})
     assert part2.ablation_note(ladder) == (
-        "All configurations use Adam with betas (0.5, 0.999) and, where they sample from the moving average, a "
-        "decay of 0.999 with the warm-up of the final run; the course template trains with batch 64 and both rates "
+        "All configurations use Adam with betas (0.5, 0.999). Where a row samples from the moving average, its "
+        "decay is 0.999, with the warm-up of the final run. The course template trains with batch 64 and both rates "
         "0.0002 and samples from its raw generator.")
+    ladder["rungs"] = {"template": rung(config=dict(beta1=0.9, beta2=0.999)),
+                       "template+ema": rung(ema=True, config=dict(beta1=0.9, beta2=0.999)),
+                       "template+rates": rung(ema=True, config=dict(beta1=0.5, beta2=0.999, lr_G=4e-4, lr_D=4e-4))}
+    assert part2.ablation_note(ladder).startswith("Adam's betas are (0.9, 0.999) in rows 1 and 2 and (0.5, 0.999) "
+                                                  "in row 3. ")
+    assert "changing both learning rates from 0.0002 to 0.0004 and Adam's first beta from 0.9 to 0.5" == part2.difference(ladder["rungs"]["template+ema"],
+                                                                       ladder["rungs"]["template+rates"])
 
 
 def test_copies_of_training_digits_are_judged_against_new_digits():
@@ -482,6 +519,19 @@ def test_the_speckle_of_the_grids_is_counted_at_their_steps():
     assert part2.speckle_sentence(metrics, grids) == (
         "On the 1,000 samples of each measurement during training there are 0.073 isolated bright pixels per image "
         "halfway and 0.020 at the end (0.015 on the 10,000 final samples): the speckle thins out as training goes on.")
+    assert part2.speckle_sentence(metrics, grids, "Table 10").startswith(
+        "On the 1,000 samples of each measurement during training (Table 10) there are 0.073")
+
+
+def test_the_table_of_measurements_during_training_has_a_row_per_measurement_and_ds_outputs():
+    def measured(step, **extra):
+        return dict(step=step, inception_score=7.5, frechet_distance_validation=99.3, confident_share=0.8,
+                    salt_noise=0.082, D_train=0.59, D_validation=0.541, **extra)
+    table = part2.training_table(dict(curves=dict(evals=[measured(0), measured(3000, D_generated=0.434)])))
+    assert list(table["step"]) == ["0", "3,000"] and list(table["read at 90% or more"]) == ["80.0%", "80.0%"]
+    assert table.iloc[1]["FD to validation digits"] == "99.3" and table.iloc[1]["bright pixels per image"] == "0.082"
+    assert table.iloc[1]["D on validation digits"] == "0.54" and table.iloc[1]["D on generated"] == "0.43"
+    assert "D on generated" not in part2.training_table(dict(curves=dict(evals=[measured(0)]))).columns
 
 
 def test_the_grids_halfway_and_final_are_set_against_the_larger_sample_either_way():
@@ -496,6 +546,7 @@ def test_the_grids_halfway_and_final_are_set_against_the_larger_sample_either_wa
     assert "77.7% halfway and 86.3% at the end" in unlike and "improves from halfway to the end, unlike the grids'" in unlike
     assert "worsens from halfway to the end, unlike" in case(0.85, 0.90, 0.9, 0.8)
     assert case(0.85, 0.90, 0.8, 0.9).endswith("moves the same way as the grids.")
+    assert "among the 1,000 samples measured at the same steps, 80.0% halfway" in case(0.85, 0.90, 0.8, 0.9)
     assert part2.halfway_final_sentence(dict(curves=dict(evals=[])), dict(grids={})) == ""
 
 
@@ -518,9 +569,9 @@ def test_a_seed_that_failed_is_profiled_beside_the_one_that_learned_and_told_apa
     assert "In a seed that failed at this length" in text and "less than in the seed that learned" in text
     table = part1.gradient_table(flows)
     assert list(table["model"]) == ["vanilla RNN", "vanilla RNN, a seed that failed"]
-    assert table.iloc[1]["gradient share on h"] == "– / $1.0 \\times 10^{-6}$"
-    assert table.iloc[1]["units keeping half"] == "–" and table.iloc[0]["gradient share on c"] == "–"
-    assert table.iloc[0]["mean tanh slope"] == "1.00 / 0.90" and table.iloc[0]["mean forget gate"] == "–"
+    assert table.iloc[1]["share on h"] == "– / $1.0 \\times 10^{-6}$"
+    assert table.iloc[1]["units keeping half"] == "–" and table.iloc[0]["share on c"] == "–"
+    assert table.iloc[0]["tanh slope"] == "1.00 / 0.90" and table.iloc[0]["forget gate"] == "–"
     plt.close(plots.gradient_flow(flows, 4))
 
 
@@ -564,7 +615,7 @@ def test_a_missing_digit_is_called_mode_collapse_and_even_shares_are_not():
     assert "0.0% of the samples would have to be read as another digit" in even
     assert "sampling error is about 0.3% here, so these departures are within chance and show no sign" in even
     uneven = part2.coverage_sentence(dict(final=gan_final(hist=[0.065, 0.139] + [0.0995] * 8), **real))
-    assert "the imbalance is the generator's, not chance" in uneven
+    assert "the imbalance is not chance: the generator, as the classifier reads it, favours" in uneven
     assert "3.9% of the samples would have to be read as another digit" in uneven
     assert "favours some digits but drops none" in uneven
 
@@ -609,7 +660,7 @@ def test_a_clearer_slerp_that_wanders_more_is_called_mixed_evidence():
     verdict = part2.paths_verdict(record)
     assert "in 1 of the 2 pairs and about as confidently in 1" in verdict
     assert "The evidence is mixed: where slerp's weakest frame is clearer (0 to 5), its reading also changes more " \
-        "often or passes through more digits of neither end than lerp's." in verdict and "tendency" not in verdict
+        "often than lerp's or passes through more digits of neither end." in verdict and "tendency" not in verdict
     calm = dict(pairs=[dict(record["pairs"][0], modes=dict(lerp=weak_lerp, slerp=dict(wandering, predicted=[0, 0, 5]))),
                        record["pairs"][1]])
     assert "tendency, not a finding" in part2.paths_verdict(calm), "clearer and no more wandering: the tendency stands"
@@ -831,15 +882,27 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
     assert "rise again" not in text
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout"] = [1.0, 0.4, 0.9]
     assert "names it again at t = 3 (90%, after a dip to 40% at t = 2) before any training" in part1.readout_text(metrics)
-    assert "palindrome's doing" not in part1.readout_text(metrics), "no control measured: no explanation claimed"
+    assert "palindrome's structure" not in part1.readout_text(metrics), "no control measured: no explanation claimed"
+    assert "random digits" not in " ".join(part1.gradient_table(metrics["gradient_flow"])["model"])
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout_random"] = [1.0, 0.4, 0.85]
-    assert "palindrome's doing" not in part1.readout_text(metrics), "random sequences do as well: memory, not the mirror"
+    assert "palindrome's structure" not in part1.readout_text(metrics), "random sequences do as well: memory, not the mirror"
+    assert "random digits" not in " ".join(part1.gradient_table(metrics["gradient_flow"])["model"])
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout_random"] = [1.0, 0.4, 0.3]
     assert part1.readout_text(metrics).endswith("On sequences whose digits after the first are random, the read-out "
                                                 "of the same initial state keeps falling instead, to 30% at t = 3.")
+    assert "palindrome's structure" in part1.readout_text(metrics)
+    assert part1.readout_text(metrics, "Table 5").endswith("to 30% at t = 3 (Table 5).")
+    control = part1.gradient_table(metrics["gradient_flow"]).iloc[-1]
+    assert control["model"] == "chrono LSTM, random digits after the first"
+    assert control["first digit read"] == "30% / –" and control["share on h"] == "–"
     metrics["gradient_flow"]["failed"]["rnn"]["readout"] = [1.0, 0.9, 0.6]
     assert "and stays above half, ending at 60%, against its test accuracy of 21%: the network keeps the digit for " \
         "only part" in part1.readout_text(metrics)
+    assert part1.coinciding_note(metrics["gradient_flow"]) == ""  # one model after training: nothing to overlap
+    metrics["gradient_flow"]["trained"]["lstm"] = metrics["gradient_flow"]["trained"]["rnn"]
+    assert "all 2 models lie at 99% or more at every step" in part1.coinciding_note(metrics["gradient_flow"])
+    metrics["gradient_flow"]["trained"]["lstm"] = flow([1e-3, 1e-1, 1.0], [0.5] * 3, readout=[1.0, 0.98, 1.0])
+    assert part1.coinciding_note(metrics["gradient_flow"]) == "", "a read-out below 99% shows as its own line"
 
 
 def test_the_real_digits_two_distances_are_explained_only_when_they_differ_as_the_set_sizes_predict():
@@ -897,7 +960,7 @@ def test_the_gradient_on_the_cell_is_called_flat_only_when_it_is():
     assert "after training it reaches t = 1 at 0.60 times its value at t = 3 in the zero-bias LSTM " \
            "($1.0 \\times 10^{-4}$ times with the initial weights)" in text
     assert "hardly shrinks; where the gradient on $h^{(t)}$ sinks in the middle steps, the cell carries it past" in text
-    assert part1.gradient_table(flows)["gradient share on c"].tolist() == ["$1.0 \\times 10^{-4}$ / 0.60"]
+    assert part1.gradient_table(flows)["share on c"].tolist() == ["$1.0 \\times 10^{-4}$ / 0.60"]
     flows["init"]["lstm"]["cell_norms"] = [0.5, 0.8, 1.0]  # a cell that carried the gradient before training too
     assert "Training has opened" not in part1.lstm_gradient_text(flows, 4)
     assert "After training the cell carries the gradient back with little loss" in part1.lstm_gradient_text(flows, 4)
@@ -945,3 +1008,12 @@ def test_the_zero_bias_lstms_failure_at_a_long_t_is_explained_only_beside_a_chro
                                                          "digit by the last step (against $3.8 \\times 10^{-6}$ at T = 20)")
     assert part1.long_init_sentence([run("lstm", 100, 1.0), run("lstm-chrono", 100, 1.0)]) == ""
     assert part1.long_init_sentence([run("lstm", 100, 0.1), run("lstm-chrono", 100, 0.1)]) == ""
+
+
+def test_a_tables_column_widths_follow_what_its_cells_show_not_their_markup():
+    import pandas as pd
+
+    frame = pd.DataFrame({"model": ["vanilla RNN"], "share on h": ["$6.3 \\times 10^{-5}$ / 14"], "slope": ["1.00 / 0.29"]})
+    rule = markdown_table(frame).splitlines()[1]
+    assert [len(part) for part in rule.strip("|").split("|")] == [13, 17, 13], \
+        "the math cell is as wide as '6.3 × 10-5 / 14' shows, not its 25 characters of LaTeX"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -130,6 +131,12 @@ def listed(items: list) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
 
 
+def _shown_length(cell: str) -> int:
+    """About how many characters ``cell`` shows once rendered: its math and bold markup take no width
+    ('$6.3 \\times 10^{-5}$' shows as '6.3 × 10-5')."""
+    return len(re.sub(r"[${}^*\\]", "", cell.replace("\\times", "×")))
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A DataFrame as a pipe table, its cells as they stand (format them first); a missing cell reads '–'. Each
     column's share of the width follows its longest cell or half its header (Pandoc reads it from the dashes
@@ -138,7 +145,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
     frame = frame.astype(object).where(frame.notna(), "–")
     header = "| " + " | ".join(map(str, frame.columns)) + " |"
     # a header may take two lines, never more: half its length, and at least its longest word
-    widths = [max([len(str(v)) for v in frame[c]] + [-(-len(str(c)) // 2), *map(len, str(c).split())])
+    widths = [max([_shown_length(str(v)) for v in frame[c]] + [-(-len(str(c)) // 2), *map(len, str(c).split())])
               for c in frame.columns]
     rule = "|" + "|".join("-" * (max(3, min(w, 40)) + 2) for w in widths) + "|"  # + 2: the cell's padding
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]

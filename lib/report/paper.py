@@ -50,7 +50,7 @@ def part1_task(doc: Document, lstm: dict) -> str:
         "steps of distraction, and chance is 10%. Training batches of random palindromes are drawn afresh at every "
         f"step. Two fixed sets per length, {part1.held_out_sizes()}, drawn from their own random streams, are held "
         "out. "
-        "Every decision of the experiment is taken on the *validation* set: when a run stops, and which learning "
+        "Every decision in Part I is taken on the *validation* set: when a run stops, and which learning "
         "rate each model gets. The accuracy reported is that on the *test* set, which no decision saw. A run has "
         f"*learned* its $T$ when its final test accuracy is at least {pct(LEARNED, 0)}.",
         part1.held_out_sentence(lstm),
@@ -87,7 +87,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
         EQUATIONS,
         "The forward pass writes each equation as it stands in a `for` loop over time, without `torch.nn.LSTM`; "
         "training runs the same loop with backpropagation through time written out by hand, for speed. "
-        + (part1.agreement_sentence(lstm["agreement"]) if "agreement" in lstm else
+        + (part1.agreement_sentence(lstm["agreement"], f"{doc.tab('p1_agreement')}, in the appendix")
+           if "agreement" in lstm else
            "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
         "The LSTM is trained twice over, once as the equations stand, every bias zero, and once with *chrono "
         f"initialisation* {doc.cite('tallec2018')}: the forget-gate biases are drawn as $b_f = \\log u$ with "
@@ -142,7 +143,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)}",
+        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} lists the runs.",
+        doc.table("p1_check", part1.check_table(check), f"The check at T = {check[0]['seq_length']} with the "
+                  f"course's defaults: the {part1.label(check[0]['model'])}, one row per input."),
     ]
     if study:
         parts += [f"**The learning rate.** "
@@ -158,7 +161,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
         f"{part1.headline(sweep, seeds=False)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
-                   "(dots, set apart per model); dashed: chance. Right: the steps until the validation accuracy first "
+                   "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy first "
                    "reached 99%, one point per run, log scale; crosses: runs that never did, at their budget (grey), "
                    "with their number above."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
@@ -169,9 +172,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
         " ".join(filter(None, (part1.trend_sentence(m, by) for m, by in by_model.items()))),
         *_labelled([("Zero-bias LSTM against vanilla RNN.",
                      verdict and verdict + part1.shared_rate_sentence(lstm, "lstm", "rnn")),
-                    ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep))]),
-        doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), one "
-                   "column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
+                    ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep,
+                                                                               doc.tab("p1_sweep")))]),
+        doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), "
+                   "against the training step, log scale, one column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
                    "line ends where its run stopped, early once it had learned." + part1.at_once_note(sweep)),
     ]
     parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else "") + " "
@@ -226,13 +230,17 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                    f"({part1.profiled_seeds(lstm)}), with the initial weights (left) and after training (middle), "
                    "log scale, on $h$ (dots) and on the LSTMs' cells (dash-dotted); right: the share of test "
                    "palindromes whose first digit a linear read-out names from the state at step t, after training "
-                   "(solid) and with the initial weights (dashed); dotted: a seed that failed; grey: chance."),
+                   "(solid) and with the initial weights (dashed); dotted: a seed that failed; grey: chance."
+                   + part1.coinciding_note(flows)),
         doc.table("p1_gradient", part1.gradient_table(flows), f"The runs of {doc.fig('gradient_flow')}, with the "
-                  "initial weights / after training. Gradient share: the gradient norm at t = 1 over that at the "
-                  "last step, on $h$ and on the LSTM's cell $c$. Mean tanh slope: $1 - h^2$ (the RNN's factor per "
-                  "step, without $W_{hh}$); mean forget gate: the LSTM's factor per step along the cell. First digit "
-                  "read: test palindromes whose first digit the read-out names from the last state. Units keeping "
-                  "half: LSTM units whose forget gates, multiplied over the steps, keep half of the cell."),
+                  "initial weights / after training. Share on $h$ and on $c$: the gradient norm at t = 1 over that at "
+                  "the last step, on $h$ and on the LSTM's cell $c$. Tanh slope: the mean of $1 - h^2$ (the RNN's "
+                  "factor per step, without $W_{hh}$); forget gate: its mean, the LSTM's factor per step along the "
+                  "cell. First digit read: test palindromes whose first digit the read-out names from the state at "
+                  "t = T-1. Units keeping "
+                  "half: LSTM units whose forget gates, multiplied over the steps, keep half of the cell."
+                  + (" Random digits after the first: the read-out of the initial state on sequences whose digits "
+                     "after the first are random instead of mirrored." if part1.mirrored(flows.get("init", {})) else "")),
     ])
 
 
@@ -241,7 +249,7 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
     seeds = flows.get("seeds")  # every seed's share at t = 1, where the run measured them: a table of its own
     parts = [
         "**The vanilla RNN's gradient.** " + part1.rnn_gradient_text(flows, T),
-        "**What the state holds.** " + part1.readout_text(lstm),
+        "**What the state holds.** " + part1.readout_text(lstm, doc.tab("p1_gradient")),
         "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate stays "
         "open and whose input gate stays shut after the first step keeps the digit, and its gradient, and the "
@@ -277,7 +285,7 @@ def part2_setup(doc: Document, gan: dict) -> str:
                   f"784 outputs are reshaped to a 28 × 28 image."),
         doc.table("p2_discriminator", part2.layer_table(gan["architecture"]["discriminator"]),
                   f"The discriminator: {sum(r['parameters'] for r in gan['architecture']['discriminator']):,} "
-                  f"parameters; its output is a logit s, with D(x) = sigmoid(s)."),
+                  f"parameters; its output is a logit $s$, with $D(x) = \\sigma(s)$."),
     ])
 
 
@@ -319,7 +327,8 @@ def part2_results(doc: Document, gan: dict) -> str:
         f"{doc.fig('losses')} shows the losses and $D$'s outputs during training. {part2.balance_sentence(gan)}",
         doc.figure("losses", "Left: both losses; right: D's mean output on real and on generated images; dotted: "
                    "the values at the equilibrium of (10)."),
-        f"{doc.fig('quality')} follows the quality of the samples. {part2.progress_sentence(evals, gan['config']['steps'])} "
+        f"{doc.fig('quality')} follows the quality of the samples and {doc.tab('p2_during')} gives its numbers. "
+        f"{part2.progress_sentence(evals, gan['config']['steps'])} "
         + " ".join(filter(None, [part2.gap_sentence(evals), part2.unseen_sentence(evals), part2.snapshot_sentence(gan)]))
         + ("" if gan["config"]["augment"] else
         f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
@@ -328,6 +337,10 @@ def part2_results(doc: Document, gan: dict) -> str:
                    f"digits of {gan['config']['eval_samples']:,} samples beside the same measure on real test digits "
                    "(dashed), and D's mean output on training and validation digits"
                    + (" and on the raw generator's samples." if "D_generated" in evals[-1] else ".")),
+        doc.table("p2_during", part2.training_table(gan), f"The measurements of {doc.fig('quality')}, each on the "
+                  f"same {gan['config']['eval_samples']:,} noise vectors: the Inception score (IS), the Fréchet "
+                  "distance (FD) to the validation digits, the share read with 90% confidence or more, the isolated "
+                  "bright pixels per image, and D's mean output."),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
         f"{part2.reference_size_note(gan)} "
         f"A generator that produced only a few digits well could still fool $D$ batch by batch (mode collapse); "
@@ -353,8 +366,9 @@ def part2_ablation(doc: Document, ladder: dict, gan: dict | None) -> str:
         f"on the same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
         + ("Starting from the course template, each row adds one change to the row above it, so each change is "
            "measured with the earlier ones in place; the second row is the template's own training run, sampled "
-           "from its moving average." if set(rungs) == {"template", "template+ema", "template+rates", "recipe"} else ""),
-        part2.ablation_summary(ladder, doc.tab("p2_ablation")) + " " + (part2.salt_sentence(ladder) or "") + " "
+           "from its moving average." if set(rungs) == set(part2.CHAIN) else ""),
+        part2.ablation_summary(ladder, doc.tab("p2_ablation")) + " " + part2.unlearned_sentence(ladder) + " "
+        + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder)
         + (" " + part2.fixed_set_sentence(gan, ladder, doc.fig("quality"), doc.tab("p2_ablation")) if gan else ""),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
@@ -370,7 +384,8 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
         f"{doc.fig('grids')} shows 25 samples drawn from the same 25 noise vectors at the start of training, "
         "halfway and at the end, each titled with the digit the classifier reads and its confidence. "
         + part2.grids_sentence(grids) + " "
-        + (part2.halfway_final_sentence(gan, grids) + " " + part2.speckle_sentence(gan, grids) + " " if gan else "")
+        + (part2.halfway_final_sentence(gan, grids, doc.tab("p2_during")) + " "
+           + part2.speckle_sentence(gan, grids, doc.tab("p2_during")) + " " if gan else "")
         + part2.weakest_sentence(grids),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
                    "titled with the classifier's reading and confidence; framed in red: the final grid's "
@@ -402,7 +417,9 @@ def part2_interpolation(doc: Document, record: dict) -> str:
     pairs = record["pairs"]
     return "\n\n".join([
         f"The interpolation joins {plural(len(pairs), 'pair')} of samples of different digits. Each endpoint is the "
-        "sample that the classifier read most confidently as its digit among many drawn from the final generator, "
+        "sample that the classifier read most confidently as its digit among "
+        + (f"{record['parameters']['candidates']:,}" if "candidates" in record["parameters"] else "many")
+        + " drawn from the final generator, "
         f"{part2.endpoint_text(pairs)}; choosing clean endpoints favours clean paths, so the paths show how the "
         "generator moves between its best digits, not between typical ones. "
         f"Between the two latent vectors of each pair, {steps} points ({steps + 2} images with the endpoints) are "
@@ -546,9 +563,19 @@ SECTIONS = [
     Section("# Limitations", None, limitations),
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
-    Section("# Appendix: how to reproduce, and the course's files {.unnumbered}", None,
-            lambda doc, d: REPRODUCE + "\n\n" + course_files(doc)),
+    Section("# Appendix: how to reproduce, and the course's files {.unnumbered}", None, lambda doc, d: appendix(doc, d)),
 ]
+
+
+def appendix(doc: Document, data: dict) -> str:
+    """How to reproduce the report, the course's files, and the check of Part I's networks against PyTorch's."""
+    parts = [REPRODUCE, course_files(doc)]
+    if "agreement" in data.get("lstm", {}):
+        parts.append(doc.table("p1_agreement", part1.agreement_table(data["lstm"]["agreement"]), "The largest "
+                               "differences between each path of Part I's networks and `torch.nn.LSTM`/`torch.nn.RNN` "
+                               "given the same weights, over the lengths measured: logits and the gradients of the "
+                               "loss (9) with respect to every weight."))
+    return "\n\n".join(parts)
 
 
 def missing_parts(data: dict) -> str:

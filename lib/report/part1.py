@@ -70,9 +70,9 @@ def _models(records: list[dict]) -> list[str]:
 def sweep_table(records: list[dict], controls: list[dict] = ()) -> pd.DataFrame:
     """One row per model, one column per T: the mean test accuracy over seeds and, in brackets, how many of its
     seeds learned ('64.2% (2/6)'). ``controls`` (runs trained again with more steps or more units) follow their
-    model's row, each row named by what it changes, and those on the sweep's budget and size (the long-memory
-    runs) join it; '–' where a row has no runs at that T. Figure 1 shows each
-    run and its steps to 99%."""
+    model's row, each row named by what it changes; those on the sweep's budget and size (the long-memory runs)
+    join it. Where a control trained fewer seeds than the sweep, a row gives the sweep's runs from those seeds
+    alone. '–' where a row has no runs at that T. Figure 1 shows each run and its steps to 99%."""
     lengths = sorted({r["seq_length"] for r in [*records, *controls]})
     rows = []
     for model in _models(records):
@@ -80,7 +80,16 @@ def sweep_table(records: list[dict], controls: list[dict] = ()) -> pd.DataFrame:
         own = [r for r in controls if r["model"] == model]
         alike = [r for r in own if (r["max_steps"], r["hidden_dim"]) == (base["max_steps"], base["hidden_dim"])]
         groups = [(label(model), [r for r in records if r["model"] == model] + alike)]  # the same budget: one row
-        for (steps, dim), runs in sorted(_group([r for r in own if r not in alike], ("max_steps", "hidden_dim")).items()):
+        changed = sorted(_group([r for r in own if r not in alike], ("max_steps", "hidden_dim")).items())
+        # Where a control trained fewer seeds than the sweep, the sweep's runs from those seeds: like for like.
+        subsets = {(T, tuple(sorted(r["seed"] for r in runs_T)))
+                   for _, runs in changed for T, runs_T in _by_length(runs, model).items()}
+        for T, seeds in sorted(subsets):
+            at_T = [r for r in groups[0][1] if r["seq_length"] == T]
+            if len(seeds) < len(at_T):
+                groups.append((f"{label(model)}, seeds {listed([str(s) for s in seeds])}",
+                               [r for r in at_T if r["seed"] in seeds]))
+        for (steps, dim), runs in changed:
             groups.append((f"{label(model)}, {dim} units" if dim != base["hidden_dim"] else
                            f"{label(model)}, {steps:,} steps", runs))
         for name, runs in groups:
@@ -126,6 +135,19 @@ def check_sentence(check: list[dict]) -> str:
             f"({plural(seeds, 'seed')} for each of "
             f"{listed([ENCODING_WORDS[e] for e in encodings])} input) ended at {pct_span(accs, alike='{}')} test accuracy, and first reached 99% "
             f"validation accuracy {listed(reached)}.")
+
+
+def check_table(check: list[dict]) -> pd.DataFrame:
+    """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar first): the
+    seeds that learned, the mean test accuracy, and each seed's first step at 99% validation accuracy."""
+    rows = []
+    for encoding in sorted({r["encoding"] for r in check}, reverse=True):
+        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
+        rows.append({"input": ENCODING_WORDS[encoding], "seeds learned": f"{sum(map(learned, runs))}/{len(runs)}",
+                     "mean test accuracy": pct(fmean(r["test_accuracy"] for r in runs)),
+                     "first step at 99% validation, per seed": ", ".join(_cell("steps_to_99", r["steps_to_99"])
+                                                                          for r in runs)})
+    return pd.DataFrame(rows)
 
 
 def encoding_sentence(check: list[dict]) -> str:
@@ -361,11 +383,11 @@ def at_once_note(records: list[dict]) -> str:
             f"reached 99% validation accuracy at the first evaluation (step {step:,}).")
 
 
-def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
+def budget_sentence(budget: list[dict], sweep: list[dict], where: str = "") -> str:
     """For each model and length trained again with more steps or more units: how many seeds learned and the
     mean test accuracy against the sweep's runs from the same seeds, and what that says: the change was what held
     the model back, it did not rescue it, it changed little, or it rescued some seeds only. Empty without such
-    runs."""
+    runs. ``where`` names the table that gives both ('Table 4')."""
     texts = []
     for model in _models(budget):
         base_dim = next((r["hidden_dim"] for r in sweep if r["model"] == model), None)
@@ -399,7 +421,7 @@ def budget_sentence(budget: list[dict], sweep: list[dict]) -> str:
                     b["seed"] == r["seed"] and b["test_accuracy"] > r["test_accuracy"] + 0.05 for b in same)]
                 texts.append(f"{change}, the {label(model)} at T = {T} learned from {n} of "
                              f"{plural(len(group), 'seed')}, against {n_before} {standard} (mean test accuracy "
-                             f"{pct(now)} against {pct(then)}), {verdict}."
+                             f"{pct(now)} against {pct(then)}{', ' + where if where else ''}), {verdict}."
                              + (" A run that never learns is scored at its last step, and such runs swing, so a "
                                 "longer one can end lower: the count of seeds that learned is the safer comparison, "
                                 f"and with {len(group)} seeds it can show only a large effect." if lower else ""))
@@ -466,11 +488,11 @@ def _is_lstm(model: str) -> bool:
 # Each column of the gradient table: its header and the value it shows for a run of a model, or None where the
 # measure does not apply to the model (the tanh slope is the RNN's factor per step, the forget gate the LSTM's).
 GRADIENT_COLUMNS = {
-    "gradient share on h": lambda m, f: sci(gradient_ratio(f)),
-    "gradient share on c": lambda m, f: sci(cell_ratio(f)) if "cell_norms" in f else None,
-    "mean tanh slope": lambda m, f: num(fmean(f["carry"]), 2) if not _is_lstm(m) else None,
-    "mean forget gate": lambda m, f: num(fmean(f["carry"]), 2) if _is_lstm(m) else None,
-    "first digit read at t = T-1": lambda m, f: pct(f["readout"][-1], 0),
+    "share on h": lambda m, f: sci(gradient_ratio(f)),
+    "share on c": lambda m, f: sci(cell_ratio(f)) if "cell_norms" in f else None,
+    "tanh slope": lambda m, f: num(fmean(f["carry"]), 2) if not _is_lstm(m) else None,
+    "forget gate": lambda m, f: num(fmean(f["carry"]), 2) if _is_lstm(m) else None,
+    "first digit read": lambda m, f: pct(f["readout"][-1], 0),
     "units keeping half": lambda m, f: str(kept_units(f)) if _is_lstm(m) and "kept" in f else None,
 }
 
@@ -487,6 +509,9 @@ def gradient_table(flows: dict) -> pd.DataFrame:
     rows = [row(label(m), m, flows["init"][m], flows["trained"][m]) for m in flows["trained"]]
     rows += [row(f"{label(m)}, a seed that failed", m, None, failed)  # the same model's seed that did not learn
              for m, failed in flows.get("failed", {}).items()]
+    rows += [{"model": f"{label(m)}, random digits after the first"} | {column: "–" for column in GRADIENT_COLUMNS}
+             | {"first digit read": f"{pct(flows['init'][m]['readout_random'][-1], 0)} / –"}
+             for m in mirrored(flows.get("init", {}))]
     return pd.DataFrame(rows)
 
 
@@ -518,10 +543,11 @@ def _below_half(flow: dict) -> int | None:
     return next((t for t, a in enumerate(flow["readout"], 1) if a < 0.5), None)
 
 
-def readout_text(metrics: dict) -> str:
+def readout_text(metrics: dict, where: str = "") -> str:
     """What the state holds: at the last step, how well a linear read-out names the first digit in each profiled
     run after training, against that run's test accuracy; where a failed seed was profiled, the step at which its
-    read-out fell below half; and what the initial weights hold there."""
+    read-out fell below half; and what the initial weights hold there. ``where`` names the table that shows the
+    control on random sequences (``mirror_text``)."""
     flows, T = metrics["gradient_flow"], metrics["gradient_flow"]["seq_length"]
     runs = {r["model"]: r for r in runs_of(metrics, "gradient")}
     failed_runs = {r["model"]: r for r in runs_of(metrics, "gradient_failed")}
@@ -558,24 +584,42 @@ def readout_text(metrics: dict) -> str:
                     if kept else "")
                  + ": a state that keeps the digit is what training had to build"
                  + (" in the others." if kept else "."))
-    return text + mirror_text([m for m, dip in zip(kept, dips) if dip], init, T)
+    return text + mirror_text([m for m, dip in zip(kept, dips) if dip], init, T, where)
 
 
-def mirror_text(models: list[str], init: dict, T: int) -> str:
+def coinciding_note(flows: dict) -> str:
+    """' After training, the read-outs of all 3 models lie at 99% or more at every step, on top of each other.'
+    where they do (the figure's lines then look like one), else empty."""
+    trained = flows.get("trained", {})
+    if len(trained) < 2 or min(min(f["readout"]) for f in trained.values()) < 0.99:
+        return ""
+    return (f" After training, the read-outs of all {len(trained)} models lie at 99% or more at every step, on top "
+            "of each other.")
+
+
+def mirrored(init: dict) -> list[str]:
+    """The models whose initial read-out at the last step names the first digit for more than 10 points more of
+    the palindromes than of the control sequences whose digits after the first are random (``readout_random``):
+    there the palindrome's second half, not memory, is what the read-out uses."""
+    return [m for m, f in init.items() if "readout_random" in f and f["readout_random"][-1] < f["readout"][-1] - 0.1]
+
+
+def mirror_text(models: list[str], init: dict, T: int, where: str = "") -> str:
     """Why an initial read-out that dipped names the first digit again at the end, where the control on random
-    sequences (``readout_random``) shows it: the palindrome's second half, not memory. Empty otherwise."""
-    shown = [m for m in models if "readout_random" in init[m]
-             and init[m]["readout_random"][-1] < init[m]["readout"][-1] - 0.1]
+    sequences (``mirrored``) shows it: the palindrome's second half, not memory. Empty otherwise. ``where`` names
+    the table that shows the control ('Table 5')."""
+    shown = [m for m in models if m in mirrored(init)]
     if not shown:
         return ""
-    return (" The recovery comes from the palindrome's structure, not from memory: its second half repeats the "
+    return (" The recovery fits the palindrome's structure rather than memory: its second half repeats the "
             "first in reverse, so by "
             f"t = {T - 1} every digit that blurs the first one in the slowly forgetting units has just been read "
             "again and is still held by the quickly forgetting ones, from which a linear read-out can subtract it. "
             f"On sequences whose digits after the first are random, the read-out of the same initial "
             f"{'state' if len(shown) == 1 else 'states'} keeps falling instead, to "
             f"{listed([pct(init[m]['readout_random'][-1], 0) for m in shown])} at t = {T - 1}"
-            + (f" ({listed([label(m) for m in shown])})" if len(shown) > 1 else "") + ".")
+            + (f" ({listed([label(m) for m in shown])})" if len(shown) > 1 else "") + (f" ({where})" if where else "")
+            + ".")
 
 
 def _dip(readout: list[float]) -> str:
@@ -1012,8 +1056,8 @@ def held_out_sentence(metrics: dict) -> str:
     return (f"A palindrome of length $T$ is fixed by its first $\\lceil T/2 \\rceil$ digits, so there are only "
             f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run on the standard budget draws {draws:,} "
             f"training palindromes, expected to contain {shares} of the held-out ones: there the held-out accuracy "
-            f"measures fit to seen palindromes, not generalisation, since the training stream does not leave the "
-            f"held-out palindromes out (at T = {seen[0]} the validation and test sets also share about "
+            f"measures fit to seen palindromes, not generalisation, since training draws from every palindrome, the "
+            f"held-out ones included (at T = {seen[0]} the validation and test sets also share about "
             f"{pct(share_seen_in_training(seen[0], 1000), 0)} of their palindromes).")
 
 

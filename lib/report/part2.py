@@ -13,13 +13,14 @@ from ..progress import plural
 from .document import how_often, listed, num, pct, pct_span, some_of, words
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
-              "template+rates": "template, moving average, final GAN's rates",
+              "template+betas": "template, moving average, final GAN's betas",
+              "template+rates": "template, moving average, final GAN's betas and rates",
               "template+augment": "template, augmentation", "template+both": "template, augmentation, moving average",
               "recipe": "final GAN's configuration", "recipe-conv": "final GAN's configuration, convolutional pair"}
-# The ladder's steps, each from one configuration to the next: one change at a time where the ladder has the rung
-# between (template+rates), and the branches the full profile adds (augmentation, the convolutional pair).
-STEPS = [("template", "template+ema"), ("template+ema", "template+rates"), ("template+rates", "recipe"),
-         ("template", "template+augment"), ("template+ema", "template+both"), ("recipe", "recipe-conv")]
+# The ladder's main line, each rung one change from the one before (the average, Adam's betas, its rates, the
+# batch), and the branches the full profile adds (augmentation, the convolutional pair).
+CHAIN = ["template", "template+ema", "template+betas", "template+rates", "recipe"]
+BRANCHES = [("template", "template+augment"), ("template+ema", "template+both"), ("recipe", "recipe-conv")]
 
 
 def _mean_sd(final: dict, key: str, digits: int = 2) -> str:
@@ -59,6 +60,25 @@ def quality_table(metrics: dict) -> pd.DataFrame:
                          _value(measure, raw[key], raw.get(f"{key}_sd")),
                          _value(measure, real[key], real.get(f"{key}_sd"))))
     return pd.DataFrame(rows, columns=["measure", "moving average", "raw generator", "real digits"])
+
+
+# The measures that the table of measurements during training shows, with short headers: the test digits' distance
+# and the class shares are left to the final samples (Table of quality, Figure of the shares).
+DURING = {"inception_score": "IS", "frechet_distance_validation": "FD to validation digits",
+          "confident_share": "read at 90% or more", "salt_noise": "bright pixels per image"}
+
+
+def training_table(metrics: dict) -> pd.DataFrame:
+    """One row per measurement during training (the same fixed noise each time): the measures of ``DURING`` and
+    D's mean output on training digits, on validation digits and, where measured, on the raw generator's samples."""
+    rows = []
+    for e in metrics["curves"]["evals"]:
+        row = {"step": f"{e['step']:,}"} | {header: _value(MEASURES[key], e[key]) for key, header in DURING.items()}
+        row |= {"D on training digits": num(e["D_train"], 2), "D on validation digits": num(e["D_validation"], 2)}
+        if "D_generated" in e:
+            row["D on generated"] = num(e["D_generated"], 2)
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def set_sizes(metrics: dict) -> dict[str, int]:
@@ -114,7 +134,7 @@ def settings_table(metrics: dict) -> pd.DataFrame:
     data = data_text(metrics, short=True)
     settings = {
         "data": data, "pixels": "scaled to [-1, 1], the range of the generator's tanh",
-        "noise": f"z ~ N(0, I) in {c['latent_dim']} dimensions",
+        "noise": f"$z \\sim \\mathcal N(0, I)$ in {c['latent_dim']} dimensions",
         "training": recipe_text(c), "optimiser": f"Adam, betas ({c['beta1']:g}, {c['beta2']:g}); one update of D, "
                                                  f"then one of G, per step",
         "steps, seed": f"{c['steps']:,} ({c['steps'] * c['batch_size'] / _train_images(metrics):.0f} epochs of the "
@@ -205,8 +225,8 @@ def coverage_sentence(metrics: dict) -> str:
             f"commonest, {hist.index(high)}, {pct(high)} (real test digits: {pct(min(real))} to {pct(max(real))}); "
             f"to match the real digits' shares, {pct(moved)} of the samples would have to be read as another digit. "
             f"A share's sampling error is about {pct(error)} here, so " +
-            ("the imbalance is the generator's, not chance: it favours some digits but drops none, though the "
-             "shares cannot show a collapse within a class." if departure > 3 * error else
+            ("the imbalance is not chance: the generator, as the classifier reads it, favours some digits but "
+             "drops none, though the shares cannot show a collapse within a class." if departure > 3 * error else
              "these departures are within chance and show no sign of collapse."))
 
 
@@ -402,8 +422,9 @@ def difference(a: dict, b: dict) -> str:
     moving average and changing the batch from 64 to 128"."""
     ca, cb = a["config"], b["config"]
     moved = [f"{what} from {ca[key]:g} to {cb[key]:g}" for key, what in (
-        ("lr_G", "G's learning rate"), ("lr_D", "D's learning rate"), ("ema_decay", "the averaging decay"),
-        ("batch_size", "the batch")) if ca[key] != cb[key]]
+        ("lr_G", "G's learning rate"), ("lr_D", "D's learning rate"), ("beta1", "Adam's first beta"),
+        ("beta2", "Adam's second beta"), ("ema_decay", "the averaging decay"), ("batch_size", "the batch"))
+        if ca[key] != cb[key]]
     if len(moved) > 1 and moved[0].startswith("G's") and moved[1].startswith("D's") and ca["lr_G"] == ca["lr_D"] \
             and cb["lr_G"] == cb["lr_D"]:
         moved[:2] = [f"both learning rates from {ca['lr_G']:g} to {cb['lr_G']:g}"]
@@ -445,13 +466,11 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
 
 
 def ablation_steps(ladder: dict) -> list[tuple[str, str]]:
-    """The steps of ``STEPS`` that this ladder trained both ends of; without the rung between, the template with
-    its average goes straight to the main run's configuration, changing several things at once."""
+    """The steps between the rungs of ``CHAIN`` that this ladder trained, each to the next one it trained (a rung
+    left out makes its neighbours' step change several things at once), then the ``BRANCHES`` it trained."""
     rungs = ladder["rungs"]
-    steps = [(a, b) for a, b in STEPS if a in rungs and b in rungs]
-    if "template+rates" not in rungs and "template+ema" in rungs and "recipe" in rungs:
-        steps.insert(1, ("template+ema", "recipe"))
-    return steps
+    line = [name for name in CHAIN if name in rungs]
+    return list(zip(line, line[1:])) + [(a, b) for a, b in BRANCHES if a in rungs and b in rungs]
 
 
 def ablation_sentences(ladder: dict) -> list[str]:
@@ -517,19 +536,33 @@ def confound_sentence(ladder: dict) -> str:
 
 
 def ablation_note(ladder: dict) -> str:
-    """The settings every configuration of the ladder shares, and the template's own, read from the configurations."""
+    """The settings every configuration of the ladder shares, and the template's own, read from the configurations:
+    Adam's betas (per row of the table where they differ), the averaging decay and the template's batch and rates."""
     rungs = ladder["rungs"]
-    c = next(iter(rungs.values()))["config"]
-    text = f"All configurations use Adam with betas ({c['beta1']:g}, {c['beta2']:g})"
+    betas = {row: f"({r['config']['beta1']:g}, {r['config']['beta2']:g})" for row, r in enumerate(rungs.values(), 1)}
+    if len(set(betas.values())) == 1:
+        texts = [f"All configurations use Adam with betas {betas[1]}"]
+    else:  # the template keeps PyTorch's default betas; the row that takes the final GAN's rates changes them too
+        texts = ["Adam's betas are " + listed([f"{b} in {'row' if len(rows) == 1 else 'rows'} "
+                                              f"{listed([str(n) for n in rows])}"
+                                              for b, rows in _grouped(betas).items()])]
     decays = {r["config"]["ema_decay"] for r in rungs.values() if r["ema"]}
     if len(decays) == 1:
-        text += (f" and, where they sample from the moving average, a decay of {decays.pop():g} with the warm-up of "
-                 "the final run")
+        texts.append(f"Where a row samples from the moving average, its decay is {decays.pop():g}, with the warm-up of "
+                     "the final run")
     if "template" in rungs:
         t = rungs["template"]["config"]
-        text += (f"; the course template trains with batch {t['batch_size']} and both rates {t['lr_G']:g} and samples "
-                 f"from its {'moving average' if rungs['template']['ema'] else 'raw generator'}")
-    return text + "."
+        texts.append(f"The course template trains with batch {t['batch_size']} and both rates {t['lr_G']:g} and "
+                     f"samples from its {'moving average' if rungs['template']['ema'] else 'raw generator'}")
+    return ". ".join(texts) + "."
+
+
+def _grouped(values: dict) -> dict:
+    """{value: [keys with that value]}, in the order the values first appear."""
+    groups = {}
+    for key, value in values.items():
+        groups.setdefault(value, []).append(key)
+    return groups
 
 
 def fixed_set_sentence(gan: dict, ladder: dict, fig: str, table: str) -> str:
@@ -561,6 +594,46 @@ def fixed_set_sentence(gan: dict, ladder: dict, fig: str, table: str) -> str:
                        f"{'high' if z[0] > 0 else 'low'}, while its course, on the same noise at every step, is "
                        "what it shows.")
     return text + ": one set of samples varies by about that much from draw to draw."
+
+
+NO_DIGITS_IS = 2.0  # an Inception score below this: the classifier reads nearly every sample as the same digit
+
+
+def unlearned(ladder: dict) -> tuple[list[str], str | None]:
+    """The rungs of the main line whose samples score an IS below ``NO_DIGITS_IS`` (they did not learn to draw
+    digits in the ladder's steps), and the next rung after the last of them, where it learned; ([], None) when
+    every rung learned."""
+    rungs = ladder["rungs"]
+    line = [name for name in CHAIN if name in rungs]
+    failed = [name for name in line if rungs[name]["final"]["inception_score"] < NO_DIGITS_IS]
+    after = next((b for a, b in zip(line, line[1:]) if failed and a == failed[-1]), None)
+    return failed, after
+
+
+def unlearned_sentence(ladder: dict) -> str:
+    """Which configurations did not learn to draw digits (the classifier reads most of their samples as one
+    digit) and which change made the next one learn; empty when every configuration learned."""
+    rungs = ladder["rungs"]
+    failed, after = unlearned(ladder)
+    if not failed:
+        return ""
+    def reading(name: str) -> str:
+        final = rungs[name]["final"]
+        hist = final["class_histogram"]
+        return f"IS {num(final['inception_score'], 2)}, {pct(max(hist))} read as {hist.index(max(hist))}"
+    runs = _grouped({name: rungs[name].get("run_dir", name) for name in failed})  # raw and averaged: one run
+    both = any(len(names) > 1 for names in runs.values())
+    text = (f"The {listed([RUNG_NAMES[names[0]] for names in runs.values()])}'s training "
+            f"{'run' if len(runs) == 1 else 'runs'} did not learn to draw digits in {ladder['steps']:,} steps"
+            + (", sampled raw or from the moving average" if both else "")
+            + f": the classifier reads most of the samples as one digit "
+            f"({'; '.join(f'{RUNG_NAMES[n]}: {reading(n)}' for n in failed)}; an IS of 1 means the same digit for "
+            "every sample).")
+    if after:
+        what = difference(rungs[failed[-1]], rungs[after])
+        text += (f" {what[0].upper()}{what[1:]} made it learn (IS {num(rungs[after]['final']['inception_score'], 2)}); "
+                 "in a single run, this shows that the template can fail on this budget, not how often it does.")
+    return text
 
 
 def salt_sentence(ladder: dict) -> str | None:
@@ -603,9 +676,10 @@ def grids_sentence(grids: dict) -> str:
     return text
 
 
-def halfway_final_sentence(metrics: dict, grids: dict) -> str:
+def halfway_final_sentence(metrics: dict, grids: dict, where: str = "") -> str:
     """The grids' halfway and final confidence beside the share read confidently among the 1,000 samples measured
-    at the same steps: whether the larger sample moves the same way as the 25 of the grids. Empty without both."""
+    at the same steps (shown in ``where``, 'Table 10'): whether the larger sample moves the same way as the 25 of
+    the grids. Empty without both."""
     at = {e["step"]: e["confident_share"] for e in metrics["curves"]["evals"]}
     half, final = grids["grids"].get("half"), grids["grids"].get("final")
     if not half or not final or half["step"] not in at or final["step"] not in at:
@@ -613,7 +687,8 @@ def halfway_final_sentence(metrics: dict, grids: dict) -> str:
     a, b = at[half["step"]], at[final["step"]]
     n = metrics["curves"]["evals"][-1]["n"]
     grid_up, sample_up = final["mean_confidence"] > half["mean_confidence"], b > a
-    return (f"A grid holds only 25 samples: among the {n:,} samples measured at the same steps, {pct(a)} halfway and "
+    return (f"A grid holds only 25 samples: among the {n:,} samples measured at the same steps"
+            f"{f' ({where})' if where else ''}, {pct(a)} halfway and "
             f"{pct(b)} at the end are read with 90% confidence or more ({pct(metrics['final']['confident_share'])} of "
             f"the {metrics['final']['n']:,} final samples)"
             + (", so the larger sample moves the same way as the grids." if grid_up == sample_up else
@@ -630,16 +705,17 @@ def weakest_sentence(grids: dict) -> str:
             f"{listed(readings)}; a person may read some of them as another digit.")
 
 
-def speckle_sentence(metrics: dict, grids: dict) -> str:
-    """The isolated bright pixels of the samples at the grids' steps, from the measurements during training:
-    what a reader sees as speckle, counted."""
+def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
+    """The isolated bright pixels of the samples at the grids' steps, from the measurements during training (shown
+    in ``where``): what a reader sees as speckle, counted."""
     at = {e["step"]: e["salt_noise"] for e in metrics["curves"]["evals"]}
     steps = {moment: g["step"] for moment, g in grids["grids"].items() if g["step"] in at and moment != "start"}
     if len(steps) < 2:
         return ""
     half, final = at[steps["half"]], at[steps["final"]]
     n = metrics["curves"]["evals"][-1]["n"]
-    return (f"On the {n:,} samples of each measurement during training there are {num(half, 3)} isolated bright "
+    return (f"On the {n:,} samples of each measurement during training{f' ({where})' if where else ''} there are "
+            f"{num(half, 3)} isolated bright "
             f"pixels per image halfway and {num(final, 3)} at the end ({num(metrics['final']['salt_noise'], 3)} on "
             f"the {metrics['final']['n']:,} final samples)"
             + (": the speckle thins out as training goes on." if final < half / 2 else "."))
@@ -904,7 +980,7 @@ def paths_verdict(record: dict, table: str = "the table of paths") -> str:
     elif better and not worse and wandering:
         names = listed([f"{p['classes'][0]} to {p['classes'][1]}" for p in wandering])
         text += (f"The evidence is mixed: where slerp's weakest frame is clearer ({names}), its reading also changes "
-                 "more often or passes through more digits of neither end than lerp's.")
+                 "more often than lerp's or passes through more digits of neither end.")
     elif better and not worse:
         text += ("Where the two paths differ by more than that, the one that keeps the norm did better, as the norm "
                  "argument predicts, but with this few pairs that is a tendency, not a finding.")
@@ -959,11 +1035,15 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
                  f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}.")
-        steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in ("template+ema", "template+rates", "recipe")]
+        steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in CHAIN]
         better = len(_verdicts(ladder, {(a_, b_): _moves(ladder, a_, b_) for a_, b_ in steps})["improves"])
         count = ("Each of" if better == len(steps) and better > 1 else "None of" if not better else
                  f"{better} of") + f" the {plural(len(steps), 'change')} between them"
         text += f" {count} improved both measures, in a single training run each."
+        failed, after = unlearned(ladder)
+        if failed and after:
+            text += (f" The {RUNG_NAMES[failed[0]]} did not learn to draw digits in that budget, and "
+                     f"{difference(rungs[failed[-1]], rungs[after])} made it learn.")
     return text
 
 
