@@ -187,7 +187,7 @@ class LSTMParams(Params):
     models: list[str] = field(default_factory=lambda: ["rnn", "lstm", "lstm-chrono"])
     study_rates: list[float] = field(default_factory=lambda: [1e-3, 3e-3, 1e-2])
     study_lengths: list[int] = field(default_factory=lambda: [20])
-    study_widen: int = 2  # times the grid grows one rate past an edge that a model's choice lies on; 0: never
+    study_widen: int = 3  # times the grid grows one rate past an edge that a model's choice lies on; 0: never
     # seeds of the study's own: no run whose test accuracy is reported took part in choosing a rate
     study_seeds: list[int] = field(default_factory=lambda: [10, 11, 12])
     # 3. the sweep over T, on one budget at every T

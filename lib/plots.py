@@ -82,9 +82,8 @@ def _lengths_axis(ax, lengths):
 
 def sweep_overview(records: list[dict]):
     """Left: final test accuracy against T per model (mean over seeds a line, every seed a dot, both set apart
-    per model). Right: the
-    steps until the validation accuracy first reached 99%, per run; a run that never did is a cross at its step
-    budget, which is drawn for each T."""
+    per model). Right: the steps until the validation accuracy first reached 99%, per run; a run that never did
+    is a cross at its step budget, which is drawn for each T."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(WIDTH, 2.6))
     lengths = sorted({r["seq_length"] for r in records})
     models = models_in(records)
@@ -98,7 +97,7 @@ def sweep_overview(records: list[dict]):
                   zorder=4, **style)
         for T, a in zip(shown, accs):  # every seed, apart per model and from equal results of the same model
             left.scatter([T + spread + d for d in _side_by_side(list(np.round(a, 1)), 0.3)], a, s=14,
-                         color=style["color"], alpha=0.8, linewidths=0, zorder=3)
+                         color=style["color"], alpha=0.8, linewidths=0, zorder=5)  # over the lines: none hidden
         runs = [r for r in records if r["model"] == model]
         hit = [r for r in runs if r["steps_to_99"] is not None]
         misses = _by([r for r in runs if r["steps_to_99"] is None], "seq_length", "max_steps")
@@ -125,9 +124,9 @@ def sweep_overview(records: list[dict]):
 
 def learning_curves(results: list[dict]):
     """One column per length T: validation accuracy (top) and training loss (bottom, log scale) against step (log
-    scale), one line per run, in its model's colour (as in the other figures of Part I). Lengths at which every run learned
-    at the first evaluation (``lib.sweeps.learned_at_once``) have no curve to show and no column, unless no
-    length is left."""
+    scale), one line per run, in its model's colour (as in the other figures of Part I). Lengths at which every
+    run learned at the first evaluation (``lib.sweeps.learned_at_once``) have no curve to show and no column,
+    unless no length is left."""
     from .sweeps import learned_at_once
 
     lengths = sorted({r["seq_length"] for r in results})
@@ -358,7 +357,7 @@ def gan_quality(evals: list[dict], baseline: dict):
     if all("D_generated" in e for e in evals):  # the same state of D on the raw generator's samples
         right.plot(steps, [e["D_generated"] for e in evals], "^:", ms=2.5, lw=1, color="tab:red",
                    label="generated (raw G)")
-    right.set(xlabel="step", ylabel="mean D(x)", ylim=(0, 1), title="D's mean output")
+    right.set(xlabel="step", ylabel="mean output of D", ylim=(0, 1), title="D's mean output")
     fig.tight_layout()
     for ax in (left, middle, right):  # under each panel, off the curves and the baselines
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), frameon=False, fontsize=7)

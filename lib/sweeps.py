@@ -304,15 +304,17 @@ def train_groups(groups: dict[str, list[RecurrentConfig]], out_dir: str | Path, 
 
 def save_metrics(out_dir: str | Path, groups: dict[str, list[dict]], **extra) -> dict:
     """Write 01's ``metrics.json``: one record per distinct run, without its curves but with the lowest point of
-    its validation curve after it first reached 99% (``lowest_after_99``, None if it never did), tagged with
-    every group (part of the experiment) that lists it, and the ``extra`` entries as they are."""
+    its validation curve after it first reached 99% (``lowest_after_99``, None if it never did) and its first
+    point (``first_point``: the mean training loss up to the first evaluation, and that step), tagged with every
+    group (part of the experiment) that lists it, and the ``extra`` entries as they are."""
     records = {}
     for group, results in groups.items():
         for result in results:
             after = [p for p in result["curves"] if result["steps_to_99"] and p["step"] > result["steps_to_99"]]
             lowest = min(after, key=lambda p: p["validation_accuracy"]) if after else None
             record = records.setdefault(result["run_dir"], {k: v for k, v in result.items() if k != "curves"}
-                                        | dict(lowest_after_99=lowest, groups=[]))
+                                        | dict(lowest_after_99=lowest, groups=[],
+                                               first_point=result["curves"][0] if result["curves"] else None))
             if group not in record["groups"]:
                 record["groups"].append(group)
     metrics = dict(runs=list(records.values()), learned_accuracy=LEARNED, **extra)

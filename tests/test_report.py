@@ -260,6 +260,10 @@ def test_a_u_with_a_floor_is_described_part_by_part_and_its_bound_only_when_brok
     wide = dict(flows, trained=dict(rnn=flow(floor, slopes, 12.0)))
     assert "least saturated" not in part1.rnn_gradient_text(wide, 9), "no claim where the norm allows the gain"
     assert "After training it is U-shaped." in text, "it rises 100 times at one end and 5 times at the other"
+    assert "1/\\sqrt{3}" not in text, "the initial gradient falls 0.65 per step, not the 0.58 a typical direction gets"
+    typical = dict(flows, init=dict(rnn=flow([0.58 ** (7 - k) for k in range(8)], [1.0] * 8, 1.1)))  # 0.58 per step
+    assert "so it scales a typical direction by $1/\\sqrt{3} \\approx 0.58$, the factor measured" in \
+        part1.rnn_gradient_text(typical, 9)
     l_shaped = dict(flows, trained=dict(rnn=flow(floor[:-1] + [0.019], slopes, 3.0)))  # the last step barely above
     text = part1.rnn_gradient_text(l_shaped, 9)
     assert "U-shaped" not in text.split("After training")[1] and "After training it is flat over most steps and rises only towards t = 1." in text
@@ -329,6 +333,7 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
                                       dict(step=2000, D_train=0.45)]))
     text = part2.snapshot_sentence(metrics)
     assert "so it swings more (0.45 to 0.70 on training digits) than the loss figure's means" in text
+    assert "of Figure 5 is one snapshot of D" in part2.snapshot_sentence(metrics, "Figure 5", "Figure 4")
     assert "(0.58 to 0.58)" in text
     assert "100 training batches" in text and "moved together" not in text, "no D on generated images measured"
     for p in metrics["curves"]["losses"]:
@@ -883,17 +888,17 @@ def test_what_the_state_holds_is_read_against_each_runs_accuracy_and_its_gradien
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout"] = [1.0, 0.4, 0.9]
     assert "names it again at t = 3 (90%, after a dip to 40% at t = 2) before any training" in part1.readout_text(metrics)
     assert "palindrome's structure" not in part1.readout_text(metrics), "no control measured: no explanation claimed"
-    assert "random digits" not in " ".join(part1.gradient_table(metrics["gradient_flow"])["model"])
+    assert "random control" not in " ".join(part1.gradient_table(metrics["gradient_flow"])["model"])
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout_random"] = [1.0, 0.4, 0.85]
     assert "palindrome's structure" not in part1.readout_text(metrics), "random sequences do as well: memory, not the mirror"
-    assert "random digits" not in " ".join(part1.gradient_table(metrics["gradient_flow"])["model"])
+    assert "random control" not in " ".join(part1.gradient_table(metrics["gradient_flow"])["model"])
     metrics["gradient_flow"]["init"]["lstm-chrono"]["readout_random"] = [1.0, 0.4, 0.3]
     assert part1.readout_text(metrics).endswith("On sequences whose digits after the first are random, the read-out "
                                                 "of the same initial state keeps falling instead, to 30% at t = 3.")
     assert "palindrome's structure" in part1.readout_text(metrics)
     assert part1.readout_text(metrics, "Table 5").endswith("to 30% at t = 3 (Table 5).")
     control = part1.gradient_table(metrics["gradient_flow"]).iloc[-1]
-    assert control["model"] == "chrono LSTM, random digits after the first"
+    assert control["model"] == "chrono LSTM, random control"
     assert control["first digit read"] == "30% / –" and control["share on h"] == "–"
     metrics["gradient_flow"]["failed"]["rnn"]["readout"] = [1.0, 0.9, 0.6]
     assert "and stays above half, ending at 60%, against its test accuracy of 21%: the network keeps the digit for " \
@@ -1008,6 +1013,20 @@ def test_the_zero_bias_lstms_failure_at_a_long_t_is_explained_only_beside_a_chro
                                                          "digit by the last step (against $3.8 \\times 10^{-6}$ at T = 20)")
     assert part1.long_init_sentence([run("lstm", 100, 1.0), run("lstm-chrono", 100, 1.0)]) == ""
     assert part1.long_init_sentence([run("lstm", 100, 0.1), run("lstm-chrono", 100, 0.1)]) == ""
+
+
+def test_a_loss_that_starts_above_chance_is_said_per_model_and_whether_those_runs_learned():
+    def started(model, loss, acc, lr=0.09):
+        return dict(run(model, 20, acc), lr=lr, first_point=dict(step=50, loss=loss))
+    records = [started("lstm", 7.3, 1.0), started("lstm", 12.9, 1.0), started("lstm", 1.5, 1.0),
+               started("rnn", 2.4, 0.3, lr=0.001)]  # just above chance's 2.30: a run still at chance, no overshoot
+    text = part1.overshoot_sentence(records, "Figure 2")
+    assert text == ("In Figure 2, the mean training loss over the first 50 steps lies well above chance's ln 10 = 2.30 "
+                    "(more than 1.5 times) in 2 of the 3 runs of the zero-bias LSTM (at 0.09, up to 12.9): a large "
+                    "rate first overshoots, and every one of these runs learned all the same.")
+    records[1]["test_accuracy"] = 0.4
+    assert part1.overshoot_sentence(records, "F").endswith("; 1 of them learned all the same.")
+    assert part1.overshoot_sentence(records[2:], "F") == "", "no loss above chance: nothing to say"
 
 
 def test_a_tables_column_widths_follow_what_its_cells_show_not_their_markup():

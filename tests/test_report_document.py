@@ -219,6 +219,8 @@ def test_the_back_matter_is_set_small_and_only_the_last_sections_tables_are_kept
     typ = f"= Part\n{figure}== Sub\n{figure}#heading(level: 1, numbering: none)[References]\nA.\n{appendix}{figure}"
     finished = back_matter(typ)
     assert finished.count("placement: none") == 1 and finished.index("placement: none") > finished.index("[Appendix]")
+    assert finished.count("#pagebreak") == 1 and finished.index("A.") < finished.index("#pagebreak") < \
+        finished.index("[Appendix]"), "the appendix starts a page of its own"
     assert finished.count(BACK_MATTER) == 1 and finished.index("[References]") < finished.index(BACK_MATTER) < \
         finished.index("A.")
     assert BACK_MATTER not in back_matter(f"= Part\n{figure}"), "no back matter, nothing set small"

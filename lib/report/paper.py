@@ -83,7 +83,8 @@ def part1_models(doc: Document, lstm: dict) -> str:
         "and are trained on the "
         "cross-entropy (9) of the last step only. The vanilla RNN has one recurrence, "
         "$h^{(t)} = \\tanh(W_{hx}x^{(t)} + W_{hh}h^{(t-1)} + b_h)$, followed by the output layer (7); the LSTM "
-        "follows equations (1) to (8) of the assignment, below.",
+        "follows equations (1) to (8) of the assignment, below, which include the forget gate (3) that "
+        f"{doc.cite('gers2000', False)} added to the original LSTM.",
         EQUATIONS,
         "The forward pass writes each equation as it stands in a `for` loop over time, without `torch.nn.LSTM`; "
         "training runs the same loop with backpropagation through time written out by hand, for speed. "
@@ -159,11 +160,12 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
         f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
-        f"{part1.headline(sweep, seeds=False)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
+        f"{part1.headline(sweep, seeds=False)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))} "
+        f"{part1.overshoot_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
-                   "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy first "
-                   "reached 99%, one point per run, log scale; crosses: runs that never did, at their budget (grey), "
-                   "with their number above."),
+                   "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy "
+                   "first reached 99%, one point per run, log scale; crosses: runs that never did, at their budget "
+                   "(grey), with their number above."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
                   "Mean test accuracy over seeds against T and, in brackets, the seeds that learned (final test "
                   "accuracy at least 99%) of "
@@ -175,8 +177,9 @@ def part1_results(doc: Document, lstm: dict) -> str:
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep,
                                                                                doc.tab("p1_sweep")))]),
         doc.figure("learning_curves", "Validation accuracy (top) and training loss (9), log scale (bottom), "
-                   "against the training step, log scale, one column per T and one line per run, coloured by model; grey dashed: chance and its loss, ln 10. A "
-                   "line ends where its run stopped, early once it had learned." + part1.at_once_note(sweep)),
+                   "against the training step, log scale, one column per T and one line per run, coloured by model; "
+                   "grey dashed: chance and its loss, ln 10. A line ends where its run stopped, early once it had "
+                   "learned." + part1.at_once_note(sweep)),
     ]
     parts.append("**Long memory.** " + long_sentence(long, f" ({doc.tab('p1_sweep')})" if cold else "") + " "
                  + part1.long_init_sentence(long, lstm.get("gradient_flow", {}).get("seq_length")))
@@ -237,10 +240,10 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
                   "the last step, on $h$ and on the LSTM's cell $c$. Tanh slope: the mean of $1 - h^2$ (the RNN's "
                   "factor per step, without $W_{hh}$); forget gate: its mean, the LSTM's factor per step along the "
                   "cell. First digit read: test palindromes whose first digit the read-out names from the state at "
-                  "t = T-1. Units keeping "
-                  "half: LSTM units whose forget gates, multiplied over the steps, keep half of the cell."
-                  + (" Random digits after the first: the read-out of the initial state on sequences whose digits "
-                     "after the first are random instead of mirrored." if part1.mirrored(flows.get("init", {})) else "")),
+                  "t = T-1. Units keeping half: LSTM units whose forget gates, multiplied over the steps, keep half "
+                  "of the cell."
+                  + (" Random control: the read-out of the initial state on sequences whose digits after the first "
+                     "are random instead of mirrored." if part1.mirrored(flows.get("init", {})) else "")),
     ])
 
 
@@ -293,7 +296,9 @@ def part2_training(doc: Document, gan: dict) -> str:
     final = gan["final"]
     split = final["n"] // final["splits"]
     return "\n\n".join([
-        f"Both networks train with Adam {doc.cite('kingma2015')}. The generator's weights are followed by an "
+        f"Both networks train with Adam {doc.cite('kingma2015')}"
+        + (f", its first beta at 0.5 as {doc.cite('radford2016', False)} chose for GANs" if gan["config"]["beta1"] == 0.5
+           else "") + ". The generator's weights are followed by an "
         f"exponential moving average {doc.cite('yazici2019')}: the raw generator never settles, since every update "
         "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
         "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
@@ -325,11 +330,13 @@ def part2_results(doc: Document, gan: dict) -> str:
     evals = gan["curves"]["evals"]
     return "\n\n".join([
         f"{doc.fig('losses')} shows the losses and $D$'s outputs during training. {part2.balance_sentence(gan)}",
-        doc.figure("losses", "Left: both losses; right: D's mean output on real and on generated images; dotted: "
-                   "the values at the equilibrium of (10)."),
+        doc.figure("losses", f"Left: both losses; right: D's mean output on real and on generated images, each a "
+                   f"mean over the {gan['config']['log_every']} training batches before the step it is drawn at; "
+                   "dotted: the values at the equilibrium of (10)."),
         f"{doc.fig('quality')} follows the quality of the samples and {doc.tab('p2_during')} gives its numbers. "
         f"{part2.progress_sentence(evals, gan['config']['steps'])} "
-        + " ".join(filter(None, [part2.gap_sentence(evals), part2.unseen_sentence(evals), part2.snapshot_sentence(gan)]))
+        + " ".join(filter(None, [part2.gap_sentence(evals), part2.unseen_sentence(evals),
+                                 part2.snapshot_sentence(gan, doc.fig("quality"), doc.fig("losses"))]))
         + ("" if gan["config"]["augment"] else
         f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
         "for a discriminator that memorises; this run does not use it."),
@@ -563,7 +570,8 @@ SECTIONS = [
     Section("# Limitations", None, limitations),
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
-    Section("# Appendix: how to reproduce, and the course's files {.unnumbered}", None, lambda doc, d: appendix(doc, d)),
+    Section("# Appendix: how to reproduce, the course's files, and a check against PyTorch {.unnumbered}", None,
+            lambda doc, d: appendix(doc, d)),
 ]
 
 

@@ -372,6 +372,33 @@ def long_init_sentence(long: list[dict], gradient_length: int | None = None) -> 
             "though one seed at one learning rate cannot rule out that another rate would have found the digit.")
 
 
+OVERSHOOT = 1.5  # a first mean loss this many times chance's is an overshoot, not a run still near chance
+
+
+def overshoot_sentence(records: list[dict], fig: str) -> str:
+    """The runs whose mean training loss up to the first evaluation lies well above chance's, ln 10 (``OVERSHOOT``
+    times: a large rate overshooting before it learns), per model, and whether they learned all the same; empty
+    when none did."""
+    chance = math.log(1 / CHANCE)
+    high = {model: [r for r in runs if r.get("first_point") and r["first_point"]["loss"] > OVERSHOOT * chance]
+            for model, runs in ((m, [r for r in records if r["model"] == m]) for m in _models(records))}
+    said = [(m, runs) for m, runs in high.items() if runs]
+    if not said:
+        return ""
+    step = said[0][1][0]["first_point"]["step"]
+    def part(model: str, runs: list[dict]) -> str:
+        rates = listed([f"{lr:g}" for lr in sorted({r["lr"] for r in runs})])
+        highest = max(r["first_point"]["loss"] for r in runs)
+        return (f"{count(len(runs))} of the {len([r for r in records if r['model'] == model])} runs of the "
+                f"{label(model)} (at {rates}, up to {num(highest, 1)})")
+    parts = [part(m, runs) for m, runs in said]
+    learned_all = all(learned(r) for _, runs in said for r in runs)
+    return (f"In {fig}, the mean training loss over the first {step:,} steps lies well above chance's ln 10 = "
+            f"{num(chance, 2)} (more than {OVERSHOOT:g} times) in {listed(parts)}: a large rate first overshoots"
+            + (", and every one of these runs learned all the same." if learned_all else
+               f"; {sum(map(learned, [r for _, runs in said for r in runs]))} of them learned all the same."))
+
+
 def at_once_note(records: list[dict]) -> str:
     """' T = 5 has no column: every run learned at the first evaluation (step 50).' for the lengths that
     ``lib.plots.learning_curves`` leaves out; empty when it leaves none out."""
@@ -380,7 +407,7 @@ def at_once_note(records: list[dict]) -> str:
         return ""
     step = min(r["steps_to_99"] for r in records if r["steps_to_99"])
     return (f" T = {listed([str(T) for T in quick])} {'has' if len(quick) == 1 else 'have'} no column: every run "
-            f"reached 99% validation accuracy at the first evaluation (step {step:,}).")
+            f"of the sweep there reached 99% validation accuracy at the first evaluation (step {step:,}).")
 
 
 def budget_sentence(budget: list[dict], sweep: list[dict], where: str = "") -> str:
@@ -509,7 +536,7 @@ def gradient_table(flows: dict) -> pd.DataFrame:
     rows = [row(label(m), m, flows["init"][m], flows["trained"][m]) for m in flows["trained"]]
     rows += [row(f"{label(m)}, a seed that failed", m, None, failed)  # the same model's seed that did not learn
              for m, failed in flows.get("failed", {}).items()]
-    rows += [{"model": f"{label(m)}, random digits after the first"} | {column: "–" for column in GRADIENT_COLUMNS}
+    rows += [{"model": f"{label(m)}, random control"} | {column: "–" for column in GRADIENT_COLUMNS}
              | {"first digit read": f"{pct(flows['init'][m]['readout_random'][-1], 0)} / –"}
              for m in mirrored(flows.get("init", {}))]
     return pd.DataFrame(rows)
@@ -600,13 +627,13 @@ def coinciding_note(flows: dict) -> str:
 def mirrored(init: dict) -> list[str]:
     """The models whose initial read-out at the last step names the first digit for more than 10 points more of
     the palindromes than of the control sequences whose digits after the first are random (``readout_random``):
-    there the palindrome's second half, not memory, is what the read-out uses."""
+    there the palindrome's second half, rather than memory, is the likely source of what the read-out names."""
     return [m for m, f in init.items() if "readout_random" in f and f["readout_random"][-1] < f["readout"][-1] - 0.1]
 
 
 def mirror_text(models: list[str], init: dict, T: int, where: str = "") -> str:
     """Why an initial read-out that dipped names the first digit again at the end, where the control on random
-    sequences (``mirrored``) shows it: the palindrome's second half, not memory. Empty otherwise. ``where`` names
+    sequences (``mirrored``) points to it: the palindrome's second half, not memory. Empty otherwise. ``where`` names
     the table that shows the control ('Table 5')."""
     shown = [m for m in models if m in mirrored(init)]
     if not shown:
@@ -680,6 +707,11 @@ def times(ratio: float) -> str:
     return f"{_factor(ratio).removeprefix('a factor of about ') if ratio >= 1 else sci(ratio) if ratio < 0.1 else num(ratio)} times"
 
 
+# The gain per step of a matrix of H x H weights drawn uniformly in +-1/sqrt(H) (variance 1/(3H)), as PyTorch draws
+# W_hh, on a typical direction: sqrt(H * 1/(3H)) = 1/sqrt(3).
+TYPICAL_GAIN = 3 ** -0.5
+
+
 def rnn_gradient_text(flows: dict, T: int) -> str:
     """The RNN's gradient at initialisation and after training, and what its two factors, the tanh slopes and
     W_hh, do to it: where a U-shaped profile shrinks and grows, the measured mean factor per step of each part
@@ -695,6 +727,9 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
         text += (f". The tanh slopes are near one there (mean {num(fmean(init['carry']))}), so the shrinking comes "
                  f"from $W_{{hh}}$: its spectral norm ({num(init['weight_norm'])}) bounds only the gain along its "
                  "strongest direction")
+        if abs(per_step - TYPICAL_GAIN) < 0.05:  # what the initial weights' spread predicts for a random direction
+            text += ("; each of its weights is drawn uniformly in $\\pm 1/\\sqrt{H}$, with variance $1/(3H)$, so it "
+                     "scales a typical direction by $1/\\sqrt{3} \\approx 0.58$, the factor measured")
     norms, carry, w = trained["norms"], trained["carry"], trained["weight_norm"]
     low = _lowest(norms)
     ratio = f"the gradient at t = 1 is {times(gradient_ratio(trained))} that at t = {T - 1}"

@@ -62,8 +62,8 @@ def quality_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["measure", "moving average", "raw generator", "real digits"])
 
 
-# The measures that the table of measurements during training shows, with short headers: the test digits' distance
-# and the class shares are left to the final samples (Table of quality, Figure of the shares).
+# The measures that the table of measurements during training shows, with short headers; the distance to the test
+# digits and the class shares are left to the final samples' table and figure.
 DURING = {"inception_score": "IS", "frechet_distance_validation": "FD to validation digits",
           "confident_share": "read at 90% or more", "salt_noise": "bright pixels per image"}
 
@@ -303,17 +303,17 @@ def drift_sentence(metrics: dict, figure: str, quality_figure: str) -> str:
     return text + ": neither network was gaining ground on the other at the end."
 
 
-def snapshot_sentence(metrics: dict) -> str:
+def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses: str = "the loss figure") -> str:
     """Why D's output on real digits differs between the loss figure (means over training batches) and the
-    quality figure (one state of D at each measurement)."""
+    quality figure (one state of D at each measurement); ``quality`` and ``losses`` name them ('Figure 5')."""
     means = {p["step"]: p["D_real"] for p in metrics["curves"]["losses"]}
     evals = [e for e in metrics["curves"]["evals"] if e["step"] in means]
     if not evals:
         return ""
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
-    text = (f"Each point of the right panel is one snapshot of D, so it swings more ({min(snapshots):.2f} to "
-            f"{max(snapshots):.2f} on training digits) than the loss figure's means over "
+    text = (f"Each point of the right panel of {quality} is one snapshot of D, so it swings more ({min(snapshots):.2f} "
+            f"to {max(snapshots):.2f} on training digits) than {losses}'s means over "
             f"{plural(window, 'training batch', 'training batches')} at the same steps ({min(at_steps):.2f} to "
             f"{max(at_steps):.2f}).")
     last = evals[-1]
@@ -542,7 +542,7 @@ def ablation_note(ladder: dict) -> str:
     betas = {row: f"({r['config']['beta1']:g}, {r['config']['beta2']:g})" for row, r in enumerate(rungs.values(), 1)}
     if len(set(betas.values())) == 1:
         texts = [f"All configurations use Adam with betas {betas[1]}"]
-    else:  # the template keeps PyTorch's default betas; the row that takes the final GAN's rates changes them too
+    else:  # the template keeps PyTorch's default betas; a later row takes the final GAN's
         texts = ["Adam's betas are " + listed([f"{b} in {'row' if len(rows) == 1 else 'rows'} "
                                               f"{listed([str(n) for n in rows])}"
                                               for b, rows in _grouped(betas).items()])]
@@ -626,13 +626,14 @@ def unlearned_sentence(ladder: dict) -> str:
     text = (f"The {listed([RUNG_NAMES[names[0]] for names in runs.values()])}'s training "
             f"{'run' if len(runs) == 1 else 'runs'} did not learn to draw digits in {ladder['steps']:,} steps"
             + (", sampled raw or from the moving average" if both else "")
-            + f": the classifier reads most of the samples as one digit "
+            + ": the classifier reads most of the samples as one digit "
             f"({'; '.join(f'{RUNG_NAMES[n]}: {reading(n)}' for n in failed)}; an IS of 1 means the same digit for "
             "every sample).")
     if after:
         what = difference(rungs[failed[-1]], rungs[after])
         text += (f" {what[0].upper()}{what[1:]} made it learn (IS {num(rungs[after]['final']['inception_score'], 2)}); "
-                 "in a single run, this shows that the template can fail on this budget, not how often it does.")
+                 f"in a single run, this shows that the {RUNG_NAMES[failed[0]]} can fail on this budget, not how often "
+                 "it does.")
     return text
 
 
