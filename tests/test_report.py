@@ -381,14 +381,14 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
         "0.080, still far below the template's."), "a cost the IS and the distance hide is said, and only that one"
     ladder["rungs"]["recipe"]["final"]["inception_score"] = 7.05  # within the spread of the row above
     summary = part2.ablation_summary(ladder, "Table 1")
-    assert summary.startswith("In Table 1, 2 changes improved both measures by more than twice the spread between "
+    assert summary.startswith("In Table 1, two changes improved both measures by more than twice the spread between "
                               "splits: sampling from the moving average and changing both learning rates from 0.0002 "
                               "to 0.0004.")
     assert "Changing the batch from 64 to 128 leaves the IS unchanged within twice the larger spread between splits " \
         "(7.00 and 7.05) and improves the Fréchet distance" in summary, "a mixed step said in full"
     assert "The largest gain came from changing both learning rates from 0.0002 to 0.0004, which divided the " \
         "Fréchet distance by 1.7." in summary
-    assert "2 of the 3 changes between them improved both measures, in a single training run each." in \
+    assert "Two of the 3 changes between them improved both measures, in a single training run each." in \
         part2.conclusion_text(GAN_METRICS, ladder)
     ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_validation=120.5)
     assert "In T, changing the batch from 64 to 128 changed neither measure by more than twice the spread between " \

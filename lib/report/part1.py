@@ -200,10 +200,11 @@ def init_comparison_sentence(flows: dict, table: str = "the table of every seed"
     weaker = [m for m in init if m != "rnn" and init[m] <= init["rnn"]]
     if weaker:
         text += (f" So the starting gradient cannot explain why the {listed([label(m) for m in weaker])} did better "
-                 "than the RNN where it did. What differs is what training can do with the path: one forget-gate "
-                 "bias per unit sets how much of the cell (5) survives a step, so a unit learns to keep the digit by "
-                 "moving a single number towards an open gate, while the RNN can keep it only through a recurrent "
-                 "matrix and tanh slopes whose product must stay near one.")
+                 "than the RNN where it did. The likelier difference, which this run does not test directly, is "
+                 "what training can do with the path: the forget gate (3), through its bias and its weights, sets how "
+                 "much of the cell (5) survives a step, so a unit can learn to keep the digit by opening one gate, "
+                 "while the RNN can keep it only through a recurrent matrix and tanh slopes whose product must stay "
+                 "near one.")
     return text
 
 

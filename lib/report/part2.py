@@ -498,7 +498,7 @@ def ablation_summary(ladder: dict, table: str) -> str:
     rungs = ladder["rungs"]
     moves = {(a, b): _moves(ladder, a, b) for a, b in ablation_steps(ladder)}
     text = " ".join(f"In {table}, {changes[0]} {VERDICTS[what]}." if len(changes) == 1 else
-                    f"In {table}, {len(changes)} changes {VERDICTS[what]}: {listed(changes)}."
+                    f"In {table}, {words(len(changes))} changes {VERDICTS[what]}: {listed(changes)}."
                     for what, changes in _verdicts(ladder, moves).items() if changes)
     mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
     text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed)
@@ -1039,7 +1039,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in CHAIN]
         better = len(_verdicts(ladder, {(a_, b_): _moves(ladder, a_, b_) for a_, b_ in steps})["improves"])
         count = ("Each of" if better == len(steps) and better > 1 else "None of" if not better else
-                 f"{better} of") + f" the {plural(len(steps), 'change')} between them"
+                 f"{words(better).capitalize()} of") + f" the {plural(len(steps), 'change')} between them"
         text += f" {count} improved both measures, in a single training run each."
         failed, after = unlearned(ladder)
         if failed and after:
