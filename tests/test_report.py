@@ -71,7 +71,8 @@ def test_the_lstm_and_the_rnn_are_told_apart_by_a_permutation_test_on_their_seed
             "accuracy 100.0% against 16.2%, p = 0.00") in text
     assert "and at T = 30 from 1 of 6 against 0 of 6 (" in text and "; pooled over every length of the sweep, p = 0.0" in text
     assert "So, pooled over the lengths, the zero-bias LSTM remembered better" in text
-    assert text.endswith("at T = 20 the difference is significant on its own."), "T = 30 alone is not"
+    assert text.endswith("at T = 20 the difference is significant on its own at the 5% level, with no correction for testing "
+                         "several lengths."), "T = 30 alone is not"
     assert part1.permutation_p([([0.5] * 4, [0.5] * 4)]) == 1.0, "identical runs: nothing to tell apart"
     assert part1.permutation_p([([1, 0.1], [0.1, 1])]) == 1.0, "equal means"
     assert part1.permutation_p([([1, 1, 1], [0.1, 0.1, 0.1])]) == pytest.approx(0.1, abs=0.01), "3 against 3: 2 of 20 splits"
@@ -425,6 +426,13 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     ladder["rungs"]["template+ema"]["run_dir"] = "y"
     assert "training runs did not learn" in part2.unlearned_sentence(ladder) and "sampled raw or" not in \
         part2.unlearned_sentence(ladder)
+    # a step between two configurations that both drew no digits ranks nothing: no verdict, no speckle, no count
+    assert ("template", "template+ema") not in part2.ranked_steps(ladder)
+    assert "Sampling from the moving average" not in part2.ablation_summary(ladder, "T")
+    assert "Each of the 3 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
+    ladder["rungs"]["template+rates"]["final"]["salt_noise"] = 0.2
+    assert part2.salt_sentence(ladder).startswith("Changing both learning rates from 0.0002 to 0.0004 raises the "
+                                                  "isolated bright pixels per image from 0.050 to 0.200")
 
 def test_the_ablations_row_of_the_run_itself_is_set_against_the_runs_fixed_noise_curve():
     recipe = rung(ema=True, IS=7.75, sd=0.1, config=dict(steps=3000))
@@ -1027,6 +1035,10 @@ def test_a_loss_that_starts_above_chance_is_said_per_model_and_whether_those_run
     records[1]["test_accuracy"] = 0.4
     assert part1.overshoot_sentence(records, "F").endswith("; 1 of them learned all the same.")
     assert part1.overshoot_sentence(records[2:], "F") == "", "no loss above chance: nothing to say"
+    assert "(more than 1.5 times) in all 2 runs of the zero-bias LSTM" in part1.overshoot_sentence(records[:2], "F")
+    at_once = [dict(started("lstm", 9.0, 1.0), seq_length=5, steps_to_99=50) for _ in range(2)]
+    assert "in 2 of the 3 runs of the zero-bias LSTM" in part1.overshoot_sentence(records + at_once, "F"), \
+        "the runs at a length the figure leaves out (every run learned at the first evaluation) are not counted"
 
 
 def test_a_tables_column_widths_follow_what_its_cells_show_not_their_markup():

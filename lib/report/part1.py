@@ -377,10 +377,13 @@ OVERSHOOT = 1.5  # a first mean loss this many times chance's is an overshoot, n
 
 
 def overshoot_sentence(records: list[dict], fig: str) -> str:
-    """The runs whose mean training loss up to the first evaluation lies well above chance's, ln 10 (``OVERSHOOT``
-    times: a large rate overshooting before it learns), per model, and whether they learned all the same; empty
-    when none did."""
+    """The runs that ``fig`` (``lib.plots.learning_curves``) draws whose mean training loss up to the first
+    evaluation lies well above chance's, ln 10 (``OVERSHOOT`` times: a large rate overshooting before it learns),
+    per model, and whether they learned all the same; empty when none did."""
     chance = math.log(1 / CHANCE)
+    lengths = {r["seq_length"] for r in records}
+    shown = [T for T in lengths if T not in learned_at_once(records)] or lengths  # the columns the figure draws
+    records = [r for r in records if r["seq_length"] in shown]
     high = {model: [r for r in runs if r.get("first_point") and r["first_point"]["loss"] > OVERSHOOT * chance]
             for model, runs in ((m, [r for r in records if r["model"] == m]) for m in _models(records))}
     said = [(m, runs) for m, runs in high.items() if runs]
@@ -390,8 +393,9 @@ def overshoot_sentence(records: list[dict], fig: str) -> str:
     def part(model: str, runs: list[dict]) -> str:
         rates = listed([f"{lr:g}" for lr in sorted({r["lr"] for r in runs})])
         highest = max(r["first_point"]["loss"] for r in runs)
-        return (f"{count(len(runs))} of the {len([r for r in records if r['model'] == model])} runs of the "
-                f"{label(model)} (at {rates}, up to {num(highest, 1)})")
+        total = len([r for r in records if r["model"] == model])
+        share = f"all {count(total)}" if len(runs) == total else f"{count(len(runs))} of the {count(total)}"
+        return f"{share} runs of the {label(model)} (at {rates}, up to {num(highest, 1)})"
     parts = [part(m, runs) for m, runs in said]
     learned_all = all(learned(r) for _, runs in said for r in runs)
     return (f"In {fig}, the mean training loss over the first {step:,} steps lies well above chance's ln 10 = "
@@ -954,7 +958,8 @@ def plain_lstm_verdict(records: list[dict]) -> str:
     alone = [str(row["T"]) for row in rows if row["p"] < SIGNIFICANT]
     return text + (f" So, pooled over the lengths, the {label(result['winner'])} remembered better, on this budget and "
                    "each model at its chosen rate; "
-                   + (f"at T = {listed(alone)} the difference is significant on its own." if alone else
+                   + (f"at T = {listed(alone)} the difference is significant on its own at the {pct(SIGNIFICANT, 0)} "
+                      "level, with no correction for testing several lengths." if alone else
                       f"no single length reaches p < {SIGNIFICANT:g} on its own."))
 
 
@@ -1090,9 +1095,10 @@ def held_out_sentence(metrics: dict) -> str:
                 "training.")
     shares = listed([f"{pct(share_seen_in_training(T, draws))} at T = {T}" for T in seen])
     return (f"A palindrome of length $T$ is fixed by its first $\\lceil T/2 \\rceil$ digits, so there are only "
-            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run on the standard budget draws {draws:,} "
-            f"training palindromes, expected to contain {shares} of the held-out ones: there the held-out accuracy "
-            f"measures fit to seen palindromes, not generalisation, since training draws from every palindrome, the "
+            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run that uses its whole budget draws {draws:,} "
+            f"training palindromes, expected to contain {shares} of the held-out ones (a run that stops early sees "
+            f"fewer): there the held-out accuracy measures at least partly fit to seen palindromes, not "
+            f"generalisation, since training draws from every palindrome, the "
             f"held-out ones included (at T = {seen[0]} the validation and test sets also share about "
             f"{pct(share_seen_in_training(seen[0], 1000), 0)} of their palindromes).")
 

@@ -473,9 +473,16 @@ def ablation_steps(ladder: dict) -> list[tuple[str, str]]:
     return list(zip(line, line[1:])) + [(a, b) for a, b in BRANCHES if a in rungs and b in rungs]
 
 
+def ranked_steps(ladder: dict) -> list[tuple[str, str]]:
+    """The steps of ``ablation_steps`` that can be ranked: not those between two configurations that both did not
+    learn to draw digits (``unlearned``), whose measures tell noise from noise."""
+    failed = set(unlearned(ladder)[0])
+    return [(a, b) for a, b in ablation_steps(ladder) if not {a, b} <= failed]
+
+
 def ablation_sentences(ladder: dict) -> list[str]:
-    """Every step of the ladder in its own sentence, with both measures before and after (notebook 02)."""
-    found = [compare(ladder, a, b) for a, b in ablation_steps(ladder)]
+    """Every ranked step of the ladder in its own sentence, with both measures before and after (notebook 02)."""
+    found = [compare(ladder, a, b) for a, b in ranked_steps(ladder)]
     return [text[0].upper() + text[1:] + "." for text in found if text]
 
 
@@ -496,7 +503,7 @@ def ablation_summary(ladder: dict, table: str) -> str:
     """The ladder in a few sentences that do not repeat ``table``'s numbers: which changes moved both measures
     which way, each mixed step in full, and the step that cut the Fréchet distance by the largest factor."""
     rungs = ladder["rungs"]
-    moves = {(a, b): _moves(ladder, a, b) for a, b in ablation_steps(ladder)}
+    moves = {(a, b): _moves(ladder, a, b) for a, b in ranked_steps(ladder)}
     text = " ".join(f"In {table}, {changes[0]} {VERDICTS[what]}." if len(changes) == 1 else
                     f"In {table}, {words(len(changes))} changes {VERDICTS[what]}: {listed(changes)}."
                     for what, changes in _verdicts(ladder, moves).items() if changes)
@@ -645,14 +652,16 @@ def salt_sentence(ladder: dict) -> str | None:
         return None
     salt = lambda name: rungs[name]["final"]["salt_noise"]  # noqa: E731
     raw, ema = salt("template"), salt("template+ema")
-    text = (f"Averaging the weights takes the isolated bright pixels of the template from {num(raw, 3)} to "
-            f"{num(ema, 3)} per image" + (", the speckle of a generator that never settles." if ema < raw / 2 else "."))
-    for a, b in ablation_steps(ladder):
+    text = "" if ("template", "template+ema") not in ranked_steps(ladder) else (
+        f"Averaging the weights takes the isolated bright pixels of the template from {num(raw, 3)} to "
+        f"{num(ema, 3)} per image" + (", the speckle of a generator that never settles." if ema < raw / 2 else "."))
+    for a, b in ranked_steps(ladder):
         if a != "template" and salt(b) > 1.25 * salt(a):
             what = difference(rungs[a], rungs[b])
-            text += (f" {what[0].upper()}{what[1:]} raises them from {num(salt(a), 3)} to {num(salt(b), 3)}"
+            them = "them" if text else "the isolated bright pixels per image"
+            text += (f" {what[0].upper()}{what[1:]} raises {them} from {num(salt(a), 3)} to {num(salt(b), 3)}"
                      + (", still far below the template's." if salt(b) < raw / 2 else "."))
-    return text
+    return text.strip() or None
 
 
 # ---------------------------------------------------------------- samples and interpolation
@@ -1036,7 +1045,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
                  f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}.")
-        steps = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in CHAIN]
+        steps = [(a_, b_) for a_, b_ in ranked_steps(ladder) if b_ in CHAIN]
         better = len(_verdicts(ladder, {(a_, b_): _moves(ladder, a_, b_) for a_, b_ in steps})["improves"])
         count = ("Each of" if better == len(steps) and better > 1 else "None of" if not better else
                  f"{words(better).capitalize()} of") + f" the {plural(len(steps), 'change')} between them"
