@@ -125,12 +125,10 @@ def sweep_overview(records: list[dict]):
 def learning_curves(results: list[dict]):
     """One column per length T: validation accuracy (top) and training loss (bottom, log scale) against step (log
     scale), one line per run, in its model's colour (as in the other figures of Part I). Lengths at which every
-    run learned at the first evaluation (``lib.sweeps.learned_at_once``) have no curve to show and no column,
-    unless no length is left."""
-    from .sweeps import learned_at_once
+    run learned at the first evaluation have no curve to show and no column (``lib.sweeps.curve_lengths``)."""
+    from .sweeps import curve_lengths
 
-    lengths = sorted({r["seq_length"] for r in results})
-    lengths = [T for T in lengths if T not in learned_at_once(results)] or lengths
+    lengths = curve_lengths(results)
     fig, axes = plt.subplots(2, len(lengths), figsize=(WIDTH, 3.0), sharex=True, sharey="row", squeeze=False)
     for (top, bottom), T in zip(axes.T, lengths):
         for model in models_in(results):

@@ -232,6 +232,9 @@ class GRU(Recurrent):
 
 # ---------------------------------------------------------------- the models a run can train
 
+UNIFORM = "weights uniform in $\\pm 1/\\sqrt{H}$"  # how PyTorch draws them, in the report's words; H: hidden units
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """Everything that depends on which model a run trains, in one entry of ``MODELS``: the class, the
@@ -243,7 +246,7 @@ class ModelSpec:
     colour: str
     learning_rate: float
     options: dict = field(default_factory=dict)
-    init: str = "weights uniform in $\\pm 1/\\sqrt{H}$, zero biases"  # in words; H: hidden units
+    init: str = UNIFORM + ", zero biases"  # in words
 
     def model(self, **args) -> Recurrent:
         return self.build(**args, **self.options)
@@ -252,7 +255,7 @@ class ModelSpec:
 MODELS = {
     "rnn": ModelSpec(VanillaRNN, "vanilla RNN", "tab:red", 1e-3),
     "lstm": ModelSpec(LSTM, "zero-bias LSTM", "tab:blue", 3e-3, dict(forget_bias_init="zero"),
-                      "weights uniform in $\\pm 1/\\sqrt{H}$, every bias zero"),
+                      UNIFORM + ", every bias zero"),
     "lstm-chrono": ModelSpec(LSTM, "chrono LSTM", "tab:green", 3e-3, dict(forget_bias_init="chrono"),
                              "forget-gate bias $\\log \\mathcal U(1, T-1)$, input-gate bias its negative; weights as "
                              "above"),

@@ -177,6 +177,13 @@ def learned_at_once(records: list[dict]) -> list[int]:
                                                        if r["seq_length"] == T))
 
 
+def curve_lengths(records: list[dict]) -> list[int]:
+    """The lengths T whose learning curves are worth a column (``lib.plots.learning_curves``): all but those of
+    ``learned_at_once``, unless that leaves none."""
+    lengths = sorted({r["seq_length"] for r in records})
+    return [T for T in lengths if T not in learned_at_once(records)] or lengths
+
+
 def rate_means(study: list[dict], model: str) -> dict[float, tuple[float, float]]:
     """Per rate the study tried for ``model``: (mean final validation accuracy, mean steps to the target
     validation accuracy, a run that never got there counting its whole budget)."""

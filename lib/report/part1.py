@@ -14,7 +14,7 @@ from ..palindrome import INPUT_DIMS, distinct_palindromes, share_seen_in_trainin
 from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
-from ..sweeps import COMPARED, TIE, learned_at_once, rate_means, tied_rates
+from ..sweeps import COMPARED, TIE, curve_lengths, rate_means, tied_rates
 from .document import count, listed, num, pct, pct_span, sci, words
 
 CHANCE = 0.1
@@ -121,7 +121,7 @@ def check_sentence(check: list[dict]) -> str:
     """The runs at T = 5 with the course's defaults: their test accuracy and, per input encoding, the steps at
     which they first reached 99% validation accuracy."""
     accs = [r["test_accuracy"] for r in check]
-    encodings = sorted({r["encoding"] for r in check}, reverse=True)  # the course's scalar input first
+    encodings = _encodings(check)
     seeds = len({r["seed"] for r in check})
     reached = []
     for encoding in encodings:
@@ -137,11 +137,16 @@ def check_sentence(check: list[dict]) -> str:
             f"validation accuracy {listed(reached)}.")
 
 
+def _encodings(check: list[dict]) -> list[str]:
+    """The input encodings of the check's runs, the course's scalar input first."""
+    return sorted({r["encoding"] for r in check}, reverse=True)
+
+
 def check_table(check: list[dict]) -> pd.DataFrame:
     """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar first): the
     seeds that learned, the mean test accuracy, and each seed's first step at 99% validation accuracy."""
     rows = []
-    for encoding in sorted({r["encoding"] for r in check}, reverse=True):
+    for encoding in _encodings(check):
         runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
         rows.append({"input": ENCODING_WORDS[encoding], "seeds learned": f"{sum(map(learned, runs))}/{len(runs)}",
                      "mean test accuracy": pct(fmean(r["test_accuracy"] for r in runs)),
@@ -381,8 +386,7 @@ def overshoot_sentence(records: list[dict], fig: str) -> str:
     evaluation lies well above chance's, ln 10 (``OVERSHOOT`` times: a large rate overshooting before it learns),
     per model, and whether they learned all the same; empty when none did."""
     chance = math.log(1 / CHANCE)
-    lengths = {r["seq_length"] for r in records}
-    shown = [T for T in lengths if T not in learned_at_once(records)] or lengths  # the columns the figure draws
+    shown = curve_lengths(records)
     records = [r for r in records if r["seq_length"] in shown]
     high = {model: [r for r in runs if r.get("first_point") and r["first_point"]["loss"] > OVERSHOOT * chance]
             for model, runs in ((m, [r for r in records if r["model"] == m]) for m in _models(records))}
@@ -407,8 +411,9 @@ def overshoot_sentence(records: list[dict], fig: str) -> str:
 def at_once_note(records: list[dict]) -> str:
     """' T = 5 has no column: every run learned at the first evaluation (step 50).' for the lengths that
     ``lib.plots.learning_curves`` leaves out; empty when it leaves none out."""
-    quick = learned_at_once(records)
-    if not quick or len(quick) == len({r["seq_length"] for r in records}):
+    shown = curve_lengths(records)
+    quick = sorted({r["seq_length"] for r in records if r["seq_length"] not in shown})
+    if not quick:
         return ""
     step = min(r["steps_to_99"] for r in records if r["steps_to_99"])
     return (f" T = {listed([str(T) for T in quick])} {'has' if len(quick) == 1 else 'have'} no column: every run "

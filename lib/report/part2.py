@@ -468,9 +468,13 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
 def ablation_steps(ladder: dict) -> list[tuple[str, str]]:
     """The steps between the rungs of ``CHAIN`` that this ladder trained, each to the next one it trained (a rung
     left out makes its neighbours' step change several things at once), then the ``BRANCHES`` it trained."""
-    rungs = ladder["rungs"]
-    line = [name for name in CHAIN if name in rungs]
+    rungs, line = ladder["rungs"], _line(ladder)
     return list(zip(line, line[1:])) + [(a, b) for a, b in BRANCHES if a in rungs and b in rungs]
+
+
+def _line(ladder: dict) -> list[str]:
+    """The rungs of ``CHAIN`` that this ladder trained, in its order."""
+    return [name for name in CHAIN if name in ladder["rungs"]]
 
 
 def ranked_steps(ladder: dict) -> list[tuple[str, str]]:
@@ -610,9 +614,8 @@ def unlearned(ladder: dict) -> tuple[list[str], str | None]:
     """The rungs of the main line whose samples score an IS below ``NO_DIGITS_IS`` (they did not learn to draw
     digits in the ladder's steps), and the next rung after the last of them, where it learned; ([], None) when
     every rung learned."""
-    rungs = ladder["rungs"]
-    line = [name for name in CHAIN if name in rungs]
-    failed = [name for name in line if rungs[name]["final"]["inception_score"] < NO_DIGITS_IS]
+    line = _line(ladder)
+    failed = [name for name in line if ladder["rungs"][name]["final"]["inception_score"] < NO_DIGITS_IS]
     after = next((b for a, b in zip(line, line[1:]) if failed and a == failed[-1]), None)
     return failed, after
 
@@ -652,10 +655,11 @@ def salt_sentence(ladder: dict) -> str | None:
         return None
     salt = lambda name: rungs[name]["final"]["salt_noise"]  # noqa: E731
     raw, ema = salt("template"), salt("template+ema")
-    text = "" if ("template", "template+ema") not in ranked_steps(ladder) else (
+    steps = ranked_steps(ladder)
+    text = "" if ("template", "template+ema") not in steps else (
         f"Averaging the weights takes the isolated bright pixels of the template from {num(raw, 3)} to "
         f"{num(ema, 3)} per image" + (", the speckle of a generator that never settles." if ema < raw / 2 else "."))
-    for a, b in ranked_steps(ladder):
+    for a, b in steps:
         if a != "template" and salt(b) > 1.25 * salt(a):
             what = difference(rungs[a], rungs[b])
             them = "them" if text else "the isolated bright pixels per image"
