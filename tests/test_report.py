@@ -981,6 +981,35 @@ def test_the_gradient_on_the_cell_is_called_flat_only_when_it_is():
     assert "still shrinks" in part1.lstm_gradient_text(flows, 4) and "hardly" not in part1.lstm_gradient_text(flows, 4)
 
 
+def test_a_cell_gradient_larger_than_its_gates_can_carry_is_explained_through_h_and_only_then():
+    def lstm_flow(c, kept):
+        return dict(flow([1e-4, 1e-2, 1.0], [0.5] * 3), cell_norms=c, kept=kept)
+    flows = dict(init=dict(lstm=lstm_flow([1e-3, 1e-2, 1.0], [1e-5, 2e-5])),
+                 trained=dict(lstm=lstm_flow([0.6, 0.8, 1.0], [0.9, 0.1])))
+    text = part1.lstm_gradient_text(flows, 4)
+    assert "the cell's gradient at t = 1 is 50 times what its forget gates alone could carry there in the zero-bias " \
+           "LSTM (no unit's gates, multiplied from t = 2 to 3, keep more than $2.0 \\times 10^{-5}$)" in text
+    assert "fed through $h$" in text
+    flows["init"]["lstm"]["kept"] = [1e-3, 5e-4]  # the gates alone account for the cell's share
+    assert "fed through" not in part1.lstm_gradient_text(flows, 4)
+
+
+def test_the_study_table_gives_the_steps_that_break_a_tie_and_a_model_that_never_learned_is_said_so():
+    study = [dict(model=m, lr=lr, seed=s, seq_length=20, validation_accuracy=a, max_steps=800,
+                  steps_to_99=(200 if lr == 0.01 else 600) if a >= 0.99 else None)
+             for m, by in (("rnn", {0.001: 0.4, 0.01: 0.2}), ("lstm", {0.001: 0.1, 0.01: 1.0, 0.03: 1.0}))
+             for lr, a in by.items() for s in (0, 1)]
+    chosen = choose_rates(study, ["rnn", "lstm"])
+    table = part1.lr_study_table(study, chosen)
+    assert list(table.columns) == ["rate", "vanilla RNN", "zero-bias LSTM"], "one study length: no T in a column"
+    assert table["zero-bias LSTM"].tolist() == ["10.0% (0/2)", "**100.0% (2/2), 200**", "100.0% (2/2), 600"]
+    assert table["vanilla RNN"].tolist() == ["**40.0% (0/2)**", "20.0% (0/2)", "–"]
+    text = part1.rate_choice_text(study, chosen)
+    assert "No run of the vanilla RNN in the study reached 99% validation accuracy at any rate tried, so 0.001 is " \
+           "the rate that came closest" in text
+    assert "No run of the zero-bias LSTM" not in text
+
+
 def test_the_grids_frame_the_samples_the_text_names_and_no_others():
     import torch
     images = torch.rand(25, 1, 28, 28)

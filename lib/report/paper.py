@@ -153,9 +153,12 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   f"{part1.rate_choice_text(study, lstm['chosen_rates'], p['study_rates'], p['study_widen'])} {doc.tab('p1_study')} "
                   "shows every rate. " + part1.zero_bias_rates_sentence(study, p["max_steps"]),
                   doc.table("p1_study", part1.lr_study_table(study, lstm["chosen_rates"]),
-                            "The learning-rate study: mean final validation accuracy over seeds at each rate, and "
-                            "the seeds whose final validation accuracy is at least 99%; the chosen rate in bold, '–' "
-                            "where a rate was not tried.")]
+                            f"The learning-rate study at T = {listed(sorted({r['seq_length'] for r in study}))}, "
+                            "one row per rate: the mean final validation accuracy over seeds, in brackets the seeds whose "
+                            "final validation accuracy is at least 99% and, where any did, the mean steps until "
+                            "the validation accuracy first reached 99% (a run that never did counts its "
+                            f"{p['max_steps']:,}), which breaks a tie; the chosen rate in bold, '–' where a rate was "
+                            "not tried.")]
     parts += [
         f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "

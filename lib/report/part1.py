@@ -101,20 +101,23 @@ def sweep_table(records: list[dict], controls: list[dict] = ()) -> pd.DataFrame:
 
 
 def lr_study_table(records: list[dict], chosen: dict | None = None) -> pd.DataFrame:
-    """One row per model and length, one column per rate: the mean final validation accuracy over seeds and how
-    many seeds reached 99% ('100.0% (3/3)'); the chosen rate in bold, a rate not tried for the model '–'."""
-    rates = sorted({r["lr"] for r in records})
-    rows = []
+    """One row per rate, one column per model (and length, when the study has several): the mean final validation
+    accuracy over seeds, how many seeds reached 99%, and, where any did, the mean steps to 99% that break a tie
+    (``lib.sweeps.rate_means``: a run that never got there counts its budget): '100.0% (3/3), 250'. The chosen
+    rate in bold, a rate not tried for the model '–'."""
+    lengths = sorted({r["seq_length"] for r in records})
+    columns = {}  # column name -> {rate: cell}
     for model in _models(records):
         for T in sorted({r["seq_length"] for r in records if r["model"] == model}):
-            row = {"model": label(model), "T": T}
-            for rate in rates:
-                accs = [r["validation_accuracy"] for r in records
-                        if r["model"] == model and r["seq_length"] == T and r["lr"] == rate]
-                cell = f"{pct(fmean(accs))} ({sum(a >= LEARNED for a in accs)}/{len(accs)})" if accs else "–"
-                row[f"{rate:g}"] = f"**{cell}**" if accs and chosen and chosen[model]["rate"] == rate else cell
-            rows.append(row)
-    return pd.DataFrame(rows)
+            runs = [r for r in records if r["model"] == model and r["seq_length"] == T]
+            cells = {}
+            for rate, (accuracy, steps) in rate_means(runs, model).items():
+                hits = sum(r["validation_accuracy"] >= LEARNED for r in runs if r["lr"] == rate)
+                cell = f"{pct(accuracy)} ({hits}/{sum(r['lr'] == rate for r in runs)})" + (f", {steps:,.0f}" if hits else "")
+                cells[rate] = f"**{cell}**" if chosen and chosen[model]["rate"] == rate else cell
+            columns[label(model) + (f", T = {T}" if len(lengths) > 1 else "")] = cells
+    return pd.DataFrame([{"rate": f"{rate:g}"} | {name: cells.get(rate, "–") for name, cells in columns.items()}
+                         for rate in sorted({r["lr"] for r in records})])
 
 
 def check_sentence(check: list[dict]) -> str:
@@ -221,11 +224,13 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         return ("No learning-rate study in this run: each model trains at its registered rate (" +
                 ", ".join(f"{label(m)} {c['rate']:g}" for m, c in chosen.items()) + ").")
     lengths = sorted({r["seq_length"] for r in study})
-    parts, tied, widened, edge = [], [], [], []
+    parts, tied, widened, edge, never = [], [], [], [], []
     for model, choice in chosen.items():
         means = rate_means(study, model)  # rate -> (mean validation accuracy, mean steps to 99%)
         accuracy, steps = means[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
+        if not any(r["validation_accuracy"] >= LEARNED for r in study if r["model"] == model):
+            never.append((model, choice["rate"]))
         others = [rate for rate in tied_rates(means) if rate != choice["rate"]]
         if others:
             runner = min(others, key=lambda r: (means[r][1], r))  # the tied rate that came closest
@@ -249,6 +254,10 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     if tied:
         said = "; ".join(tied)
         text += f" {said[0].upper()}{said[1:]}."
+    for model, rate in never:
+        text += (f" No run of the {label(model)} in the study reached 99% validation accuracy at any rate tried, so "
+                 f"{rate:g} is the rate that came closest, not one at which it learns at T = {listed(lengths)}: the "
+                 "comparison there is with the best of the rates tried.")
     for side in ("smallest", "largest"):
         names = [f"the {name}" for name, at in edge if at == side]
         if names:
@@ -863,7 +872,25 @@ def cell_text(flows: dict, models: list[str], T: int) -> str:
                  "first step is not cut off." if any(_u_shaped(flows["trained"][m]["norms"]) for m in models) else ".")
     else:
         text += "Even on the cell the gradient still shrinks over the steps after training."
-    return text
+    return text + _cell_inflow_text(flows, models, T)
+
+
+def _cell_inflow_text(flows: dict, models: list[str], T: int) -> str:
+    """Where, with the initial weights, the cell's gradient at t = 1 exceeds what the forget gates alone could
+    carry back to it (no unit's product of gates, ``kept``, is larger): the rest came in through h at every step,
+    the first term of ``cell_gradients``. Empty where the gates account for it."""
+    fed = [(m, cell_ratio(flows["init"][m]), max(flows["init"][m]["kept"])) for m in models
+           if flows["init"][m].get("kept")]
+    fed = [(m, share, most) for m, share, most in fed if share > 3 * most]
+    if not fed:
+        return ""
+    said = listed([f"{times(share / most)} what its forget gates alone could carry there in the {label(m)} (no "
+                   f"unit's gates, multiplied from t = 2 to {T - 1}, keep more than {sci(most)})" for m, share, most in fed])
+    return (f" With the initial weights, the cell's gradient at t = 1 is {said}. The rest enters the cell through (6) "
+            "at every step: $\\partial\\mathcal L/\\partial c^{(t)} = \\partial\\mathcal L/\\partial h^{(t)} \\odot "
+            "o^{(t)} \\odot (1 - \\tanh^2 c^{(t)}) + \\partial\\mathcal L/\\partial c^{(t+1)} \\odot f^{(t+1)}$ takes in the "
+            "gradient on $h^{(t)}$ besides what the next cell passes back, so before training the cell is fed through "
+            "$h$ rather than carrying the gradient itself.")
 
 
 
