@@ -1,7 +1,8 @@
 """Benchmarks behind `make bench`. Prints as it goes and writes outputs/bench.json; nothing here asserts a time.
 
     python -m bench.run            # the machine; where the minutes of the last `make all` went; the recurrent
-                                   # pairs; the GAN step on 1, 2 and N threads; the engines' overhead
+                                   # pairs; the GAN step on 1, 2 and N threads; the engines' overhead; the
+                                   # training steps' GFLOP/s against the core's; futility rules replayed
     python -m bench.run --full     # also: Part I's runs on 1, 2 and N workers (numbers compared), `make all` from
                                    # a fresh output folder (also with -j2) and where its minutes went,
                                    # `make test`, and Part I's speed study
@@ -189,10 +190,11 @@ def main(argv=None):
                   minutes=dict(notebooks=minutes.notebook_seconds(args.root), groups=minutes.group_seconds(args.root)))
     if args.tiny:
         result |= dict(repeats=3, rows=recurrent_pairs(batch=8, hidden=16, lengths=[5], repeats=3, inner=2),
-                       gan_threads=engines.gan_threads(steps=4), engines=[engines.dask_overhead(units=20)])
+                       gan_threads=engines.gan_threads(steps=4), engines=[engines.dask_overhead(units=20)],
+                       compute=engines.compute_rates(repeats=2, seq_length=5, batch=8, hidden=16))
     else:
         result |= dict(repeats=9, rows=recurrent_pairs(batch=128, hidden=128, lengths=[20, 100], repeats=9, inner=5),
-                       gan_threads=engines.gan_threads(),
+                       gan_threads=engines.gan_threads(), compute=engines.compute_rates(),
                        engines=[e for e in (engines.dask_overhead(), engines.ray_overhead()) if e])
     per_unit = result["engines"][0]["per_unit_ms"] / 1e3
     result["scaling"] = minutes.scaling(args.root, per_unit=per_unit)

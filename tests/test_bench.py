@@ -26,7 +26,11 @@ def test_bench_runs_in_tiny_mode_and_writes_valid_json_that_the_summary_shows(tm
     for rule in rules:
         assert rule["cut_then_learned"] <= rule["cut_then_passed"] <= rule["cut"] <= rule["runs"] > 0
         assert 0 <= rule["steps_saved_share"] < 1 and (rule["cut"] > 0 or rule["steps_saved_share"] == 0)
+    compute = result["compute"]["rows"]
+    assert [r["work"].split()[0] for r in compute] == ["matrix", "GAN", "LSTM"] and compute[0]["share_of_peak"] == 1.0
+    assert all(r["gflops"] > 0 and r["rate"] > 0 for r in compute), "every step does counted work at a measured rate"
     text = summary(result)
+    assert "share of the product's rate" in text and "stop at this share of the budget" in text
     assert "| 01_lstm |" in text and "| 01: sweep |" in text and result["environment"]["cpu"] in text
 
 
