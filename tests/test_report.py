@@ -336,14 +336,14 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
     assert "so it swings more (0.45 to 0.70 on training digits) than the loss figure's means" in text
     assert "of Figure 5 is one snapshot of D" in part2.snapshot_sentence(metrics, "Figure 5", "Figure 4")
     assert "(0.58 to 0.58)" in text
-    assert "100 training batches" in text and "moved together" not in text, "no D on generated images measured"
+    assert "100 training batches" in text and "still holds" not in text, "no D on generated images measured"
     for p in metrics["curves"]["losses"]:
         p["D_fake"] = 0.40
     metrics["curves"]["evals"][-1]["D_generated"] = 0.28
-    assert ("At step 2,000 the snapshot sits 0.13 below the batch means on real digits and 0.12 on generated images. "
-            "Both moved together") in part2.snapshot_sentence(metrics)
+    assert ("At step 2,000 it sits below the batch means by about as much on real digits (0.13) as on generated "
+            "ones (0.12), so its gap between the two still holds.") in part2.snapshot_sentence(metrics)
     metrics["curves"]["evals"][-1]["D_generated"] = 0.45  # real down, generated up: not a shift of the whole
-    assert "moved together" not in part2.snapshot_sentence(metrics)
+    assert "still holds" not in part2.snapshot_sentence(metrics)
 
 
 def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to_change_nothing():
@@ -411,6 +411,9 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
         "Sampling from the moving average", "Changing Adam's first beta from 0.9 to 0.5",
         "Changing both learning rates from 0.0002 to 0.0004", "Changing the batch from 64 to 128"]
     assert "Each of the 4 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
+    assert part2.ablation_summary(ladder, "T").endswith(
+        "The largest gain came from the first of these, which divided the Fréchet distance by 1.5."), \
+        "a change just listed is pointed back to, not named in full again"
     assert part2.unlearned_sentence(ladder) == "" and "did not learn" not in part2.conclusion_text(GAN_METRICS, ladder)
     one_digit = [0.0] * 8 + [1.0, 0.0]
     ladder["rungs"]["template"] = rung(IS=1.2, FD=1000.0, hist=one_digit)
@@ -429,7 +432,10 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     # a step between two configurations that both drew no digits ranks nothing: no verdict, no speckle, no count
     assert ("template", "template+ema") not in part2.ranked_steps(ladder)
     assert "Sampling from the moving average" not in part2.ablation_summary(ladder, "T")
-    assert "Each of the 3 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
+    conclusion = part2.conclusion_text(GAN_METRICS, ladder)
+    assert "Three of the 4 changes between them improved both measures" in conclusion, "every change counted"
+    assert "Sampling from the moving average led from one configuration that drew no digits to another, so the " \
+        "measures cannot rank it." in conclusion
     ladder["rungs"]["template+rates"]["final"]["salt_noise"] = 0.2
     assert part2.salt_sentence(ladder).startswith("Changing both learning rates from 0.0002 to 0.0004 raises the "
                                                   "isolated bright pixels per image from 0.050 to 0.200")
@@ -1077,3 +1083,15 @@ def test_a_tables_column_widths_follow_what_its_cells_show_not_their_markup():
     rule = markdown_table(frame).splitlines()[1]
     assert [len(part) for part in rule.strip("|").split("|")] == [13, 17, 13], \
         "the math cell is as wide as '6.3 × 10-5 / 14' shows, not its 25 characters of LaTeX"
+
+
+def test_the_lengths_whose_held_out_palindromes_training_meets_are_named_and_memory_is_judged_at_the_others():
+    metrics = dict(parameters=dict(max_steps=800, batch_size=128, seq_lengths=[5, 10, 20, 30]))
+    text = part1.held_out_sentence(metrics)
+    assert "there are only 1,000 of length 5" in text and "100.0% at T = 5 and 64.1% at T = 10" in text
+    assert "At those lengths the held-out accuracy therefore measures" in text
+    assert text.endswith("Memory is judged at T = 20 and 30, where training almost never draws a held-out palindrome.")
+    metrics["parameters"]["seq_lengths"] = [5]
+    assert "At that length" in part1.held_out_sentence(metrics) and "Memory is judged" not in part1.held_out_sentence(metrics)
+    metrics["parameters"]["seq_lengths"] = [20, 30]
+    assert "in effect, unseen in training" in part1.held_out_sentence(metrics)

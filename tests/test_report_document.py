@@ -209,6 +209,7 @@ def test_an_analysis_without_every_seeds_gradient_names_no_table_that_it_does_no
     doc = Document(executed_root, [], ["p1_gradient"])
     text = paper.part1_analysis(doc, lstm)
     assert "median over the seeds" not in text and doc.placed_tables == []
+    assert paper.seed_shares(doc, lstm) == "" and doc.placed_tables == [], "nor the appendix"
 
 
 def test_the_back_matter_is_set_small_and_only_the_last_sections_tables_are_kept_in_place_in_the_pdf():

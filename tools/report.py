@@ -48,10 +48,10 @@ PNG = "data:image/png;base64,"
 TITLE = re.compile(r"\A#\s+(.+)\n+")
 # Typst: the captions carry their numbers (so the same text serves all four formats); light rules under table headers and between rows; small tables.
 TYPST_STYLE = "\n".join([
-    # Figures float to the foot of a page and tables to its top or foot, whole with their captions, so the text
+    # Figures and tables float to the top or foot of a page, whole with their captions, so the text
     # fills the pages around them (a table kept in the text's flow leaves the rest of a page empty when it does
     # not fit); the floats of one part are placed before the next part's heading.
-    "#set figure(numbering: none, placement: bottom)",
+    "#set figure(numbering: none, placement: auto)",
     "#show figure.where(kind: table): set figure(placement: auto)",
     "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",

@@ -167,8 +167,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"{part1.overshoot_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
                    "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy "
-                   "first reached 99%, one point per run, log scale; crosses: runs that never did, at their budget "
-                   "(grey), with their number above."),
+                   "first reached 99%, one point per run, log scale; crosses: runs that never did, drawn on their budget "
+                   "(grey line), with how many above."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
                   "Mean test accuracy over seeds against T and, in brackets, the seeds that learned (final test "
                   "accuracy at least 99%) of "
@@ -252,7 +252,7 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
 
 def part1_analysis(doc: Document, lstm: dict) -> str:
     flows, T = lstm["gradient_flow"], lstm["gradient_flow"]["seq_length"]
-    seeds = flows.get("seeds")  # every seed's share at t = 1, where the run measured them: a table of its own
+    seeds = flows.get("seeds")  # every seed's share at t = 1, where the run measured them: a table in the appendix
     parts = [
         "**The vanilla RNN's gradient.** " + part1.rnn_gradient_text(flows, T),
         "**What the state holds.** " + part1.readout_text(lstm, doc.tab("p1_gradient")),
@@ -262,13 +262,21 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) + " "
         + part1.kept_text(flows, T),
         "**Trained against initial weights.** " + " ".join(filter(None, [
-            part1.init_comparison_sentence(flows, doc.tab("p1_seed_shares") if seeds else ""),
+            part1.init_comparison_sentence(flows, f"{doc.tab('p1_seed_shares')}, in the appendix" if seeds else ""),
             part1.gradient_runs_sentence(lstm)])),
-        *([doc.table("p1_seed_shares", part1.seed_share_table(flows), f"The gradient share at t = 1 (as in "
-                     f"{doc.tab('p1_gradient')}) over every seed run at T = {T}, with the initial weights and after "
-                     "training: the median and, in brackets, the range over seeds.")] if seeds else []),
     ]
     return "\n\n".join(parts)
+
+
+def seed_shares(doc: Document, lstm: dict) -> str:
+    """Every seed's gradient share at t = 1, behind the analysis's medians: for the appendix; empty where the run
+    did not measure them."""
+    flows = lstm["gradient_flow"]
+    if not flows.get("seeds"):
+        return ""
+    return doc.table("p1_seed_shares", part1.seed_share_table(flows), f"The gradient share at t = 1 (as in "
+                     f"{doc.tab('p1_gradient')}) over every seed run at T = {flows['seq_length']}, with the initial "
+                     "weights and after training: the median and, in brackets, the range over seeds.")
 
 
 # ---------------------------------------------------------------- Part II
@@ -363,7 +371,7 @@ def part2_results(doc: Document, gan: dict) -> str:
                   "over splits); the real digits are measured at the samples' set size: the test digits, "
                   "and for the distance to the test digits, training digits."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
-                   "beside the real test digits.", 50),
+                   "beside the real test digits.", 65),
     ])
 
 
@@ -579,14 +587,17 @@ SECTIONS = [
 
 
 def appendix(doc: Document, data: dict) -> str:
-    """How to reproduce the report, the course's files, and the check of Part I's networks against PyTorch's."""
+    """How to reproduce the report, the course's files, every seed's gradient share at t = 1, and the check of
+    Part I's networks against PyTorch's."""
     parts = [REPRODUCE, course_files(doc)]
+    if "lstm" in data:
+        parts.append(seed_shares(doc, data["lstm"]))
     if "agreement" in data.get("lstm", {}):
         parts.append(doc.table("p1_agreement", part1.agreement_table(data["lstm"]["agreement"]), "The largest "
                                "differences between each path of Part I's networks and `torch.nn.LSTM`/`torch.nn.RNN` "
                                "given the same weights, over the lengths measured: logits and the gradients of the "
                                "loss (9) with respect to every weight."))
-    return "\n\n".join(parts)
+    return "\n\n".join(filter(None, parts))
 
 
 def missing_parts(data: dict) -> str:

@@ -1126,13 +1126,17 @@ def held_out_sentence(metrics: dict) -> str:
         return ("At every length there are so many palindromes that the held-out sets are, in effect, unseen in "
                 "training.")
     shares = listed([f"{pct(share_seen_in_training(T, draws))} at T = {T}" for T in seen])
+    unseen = [T for T in p["seq_lengths"] if T not in seen]
     return (f"A palindrome of length $T$ is fixed by its first $\\lceil T/2 \\rceil$ digits, so there are only "
-            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. A run that uses its whole budget draws {draws:,} "
-            f"training palindromes, expected to contain {shares} of the held-out ones (a run that stops early sees "
-            f"fewer): there the held-out accuracy measures at least partly fit to seen palindromes, not "
-            f"generalisation, since training draws from every palindrome, the "
-            f"held-out ones included (at T = {seen[0]} the validation and test sets also share about "
-            f"{pct(share_seen_in_training(seen[0], 1000), 0)} of their palindromes).")
+            f"{distinct_palindromes(seen[0]):,} of length {seen[0]}. Training draws from all palindromes, the held-out "
+            f"ones included: in a full budget of {draws:,} draws a run is expected to meet {shares} of the held-out "
+            "palindromes (fewer if it stops early). At "
+            + ("that length" if len(seen) == 1 else "those lengths")
+            + " the held-out accuracy therefore measures, at least in part, recall of seen palindromes rather than "
+            f"generalisation; at T = {seen[0]} the validation and test sets also share about "
+            f"{pct(share_seen_in_training(seen[0], 1000), 0)} of their palindromes."
+            + (f" Memory is judged at T = {listed([str(T) for T in unseen])}, where training almost never draws a "
+               "held-out palindrome." if unseen else ""))
 
 
 def agreement_table(rows: list[dict]) -> pd.DataFrame:

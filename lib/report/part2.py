@@ -322,9 +322,9 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
     fake = {p["step"]: p["D_fake"] for p in metrics["curves"]["losses"]}[last["step"]]
     shifts = last["D_train"] - means[last["step"]], last["D_generated"] - fake
     if abs(shifts[0]) > 0.05 and shifts[0] * shifts[1] > 0 and abs(shifts[0] - shifts[1]) < 0.05:
-        text += (f" At step {last['step']:,} the snapshot sits {abs(shifts[0]):.2f} {'below' if shifts[0] < 0 else 'above'}"
-                 f" the batch means on real digits and {abs(shifts[1]):.2f} on generated images. Both moved together, "
-                 "so the snapshot's gap between real and generated images still holds; only its level differs.")
+        text += (f" At step {last['step']:,} it sits {'below' if shifts[0] < 0 else 'above'} the batch means by about "
+                 f"as much on real digits ({abs(shifts[0]):.2f}) as on generated ones ({abs(shifts[1]):.2f}), so its "
+                 "gap between the two still holds.")
     return text
 
 
@@ -490,6 +490,7 @@ def ablation_sentences(ladder: dict) -> list[str]:
     return [text[0].upper() + text[1:] + "." for text in found if text]
 
 
+ORDINALS = ("first", "second", "third", "fourth", "fifth")
 VERDICTS = {"improves": "improved both measures by more than twice the spread between splits",
             "worsens": "worsened both measures by more than twice the spread between splits",
             "leaves": "changed neither measure by more than twice the spread between splits"}
@@ -508,17 +509,20 @@ def ablation_summary(ladder: dict, table: str) -> str:
     which way, each mixed step in full, and the step that cut the Fréchet distance by the largest factor."""
     rungs = ladder["rungs"]
     moves = {(a, b): _moves(ladder, a, b) for a, b in ranked_steps(ladder)}
+    verdicts = _verdicts(ladder, moves)
     text = " ".join(f"In {table}, {changes[0]} {VERDICTS[what]}." if len(changes) == 1 else
                     f"In {table}, {words(len(changes))} changes {VERDICTS[what]}: {listed(changes)}."
-                    for what, changes in _verdicts(ladder, moves).items() if changes)
+                    for what, changes in verdicts.items() if changes)
     mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
     text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed)
     gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for (a, b), moved in moves.items()
              if moved[1] == "improves"}
     if len(gains) > 1:
         (a, b), factor = max(gains.items(), key=lambda item: item[1])
-        text += (f" The largest gain came from {difference(rungs[a], rungs[b])}, which divided the Fréchet distance "
-                 f"by {factor:.1f}.")
+        listed_before, change = verdicts["improves"], difference(rungs[a], rungs[b])
+        said = (f"the {ORDINALS[listed_before.index(change)]} of these" if not mixed and len(listed_before) > 1 and
+                change in listed_before[:len(ORDINALS)] else change)  # just listed above: not again in full
+        text += f" The largest gain came from {said}, which divided the Fréchet distance by {factor:.1f}."
     return text.strip()
 
 
@@ -881,8 +885,9 @@ def neighbour_class_sentence(record: dict) -> str:
     tightest = min(rows, key=lambda r: r["median_test"])["digit"]
     text = (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
             f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' "
-            f"median distance is below the test digits'. The share of samples closer than 95% of the same class's "
-            f"test digits {spread}")
+            f"median distance is below the test digits'. With about {round(median(r['test'] for r in rows)):,} test "
+            "digits per class, the 1% mark of the pooled check would rest on one digit, so within a class the mark "
+            f"is 5%: the share of samples closer than 95% of the same class's test digits {spread}")
     if not flagged:
         return text + ", so in no class do the samples sit nearer their training digits than new digits would."
     shares = listed([f"{pct(r['below'], 1)} of {r['samples']:,} samples, give or take "
@@ -1049,12 +1054,18 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         a, b = (ablation_row(rungs[k])["IS / real"] for k in ("template", "recipe"))
         text += (f" On the ablation's budget of {ladder['steps']:,} steps, the course template reached "
                  f"{pct(a)} of real digits' Inception score and the {RUNG_NAMES['recipe']} {pct(b)}.")
-        steps = [(a_, b_) for a_, b_ in ranked_steps(ladder) if b_ in CHAIN]
-        better = len(_verdicts(ladder, {(a_, b_): _moves(ladder, a_, b_) for a_, b_ in steps})["improves"])
-        count = ("Each of" if better == len(steps) and better > 1 else "None of" if not better else
-                 f"{words(better).capitalize()} of") + f" the {plural(len(steps), 'change')} between them"
+        chain = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in CHAIN]
+        ranked = [step for step in chain if step in ranked_steps(ladder)]
+        better = len(_verdicts(ladder, {step: _moves(ladder, *step) for step in ranked})["improves"])
+        count = ("Each of" if better == len(chain) and better > 1 else "None of" if not better else
+                 f"{words(better).capitalize()} of") + f" the {plural(len(chain), 'change')} between them"
         text += f" {count} improved both measures, in a single training run each."
         failed, after = unlearned(ladder)
+        unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
+        if unranked:
+            text += (f" {listed(unranked)[0].upper()}{listed(unranked)[1:]} led from one configuration that drew no "
+                     "digits to another, so the measures cannot rank "
+                     + ("it." if len(unranked) == 1 else "them."))
         if failed and after:
             text += (f" The {RUNG_NAMES[failed[0]]} did not learn to draw digits in that budget, and "
                      f"{difference(rungs[failed[-1]], rungs[after])} made it learn.")
