@@ -73,12 +73,26 @@ GRIDS = "grids.json"
 WEAKEST = 5  # the least confident samples of a grid that the report shows apart
 
 
-def grid_record(step: int, probs: torch.Tensor) -> dict:
-    """What ``grids.json`` keeps of one 25-sample grid: the step, the classifier's reading of each image, and
-    the images it reads with the least confidence (their places in the grid, least confident first)."""
+def grid_record(step: int, probs: torch.Tensor, neighbours: tuple[list[int], float] | None = None) -> dict:
+    """What ``grids.json`` keeps of one 25-sample grid: the step, the classifier's reading of each image, the
+    images it reads with the least confidence (their places in the grid, least confident first) and, when given,
+    the second reading of ``neighbour_reading`` and that rule's accuracy on the test digits."""
     confidence, predicted = probs.max(1)
     return dict(step=step, predicted=predicted.tolist(), confidence=confidence.tolist(),
-                mean_confidence=confidence.mean().item(), weakest=confidence.argsort()[:WEAKEST].tolist())
+                mean_confidence=confidence.mean().item(), weakest=confidence.argsort()[:WEAKEST].tolist(),
+                **(dict(neighbour=neighbours[0], neighbour_accuracy=neighbours[1]) if neighbours else {}))
+
+
+def neighbour_reading(trained: TrainedGAN, images: torch.Tensor) -> tuple[list[int], float]:
+    """A second reading of ``images`` (N, 1, 28, 28) in [0, 1], independent of the classifier: the label of each
+    one's nearest training digit over the pixels (1-nearest-neighbour, ``lib.evaluate.nearest_distances``), and
+    the share of the test digits that the same rule names right."""
+    data = load_mnist(trained.metrics["data_source"])
+    train = to_unit_range(data.train_images)
+    _, index = nearest_distances(images, train)
+    _, test_index = nearest_distances(to_unit_range(data.test_images), train)
+    accuracy = (data.train_labels[test_index] == data.test_labels).float().mean().item()
+    return data.train_labels[index].tolist(), accuracy
 
 
 def save_grids(out_dir: str | Path, sample_seed: int, grids: dict[str, dict]) -> dict:

@@ -404,7 +404,7 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
         + part2.grids_sentence(grids) + " "
         + (part2.halfway_final_sentence(gan, grids, doc.tab("p2_during")) + " "
            + part2.speckle_sentence(gan, grids, doc.tab("p2_during")) + " " if gan else "")
-        + part2.weakest_sentence(grids),
+        + part2.weakest_sentence(grids) + " " + part2.neighbour_reading_sentence(grids),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
                    "titled with the classifier's reading and confidence; framed in red: the final grid's "
                    f"{len(grids['grids']['final']['weakest'])} least confident samples."),

@@ -1075,6 +1075,9 @@ def conclusion_text(metrics: dict) -> str:
     winner, lengths = result["winner"], listed([str(row["T"]) for row in result["lengths"]])
     reached = (f"every seed of the {label(lstm)} learned up to {where(lstm)} and every seed of the vanilla RNN up "
                f"to {where('rnn')}")
+    seen = share_seen_in_training(reach["rnn"], steps * metrics["parameters"]["batch_size"]) if reach["rnn"] else 0
+    if seen > 0.01:  # the RNN's reach is a length whose held-out palindromes training meets (held_out_sentence)
+        reached += f", a length at which a full budget meets {pct(seen, 0)} of the held-out palindromes in training"
     if winner:
         first, second = (0, 1) if winner == lstm else (1, 0)
         text = (f"Within a budget of {steps:,} steps, the {label(winner)} remembered the first digit better than the "

@@ -723,6 +723,24 @@ def weakest_sentence(grids: dict) -> str:
             f"{listed(readings)}; a person may read some of them as another digit.")
 
 
+def neighbour_reading_sentence(grids: dict) -> str:
+    """Where the final grid's second reading (each sample's nearest training digit, ``lib.samples.neighbour_reading``)
+    differs from the classifier's: the samples a confident reading may still mislabel. Empty without it."""
+    final = grids["grids"]["final"]
+    if "neighbour" not in final:
+        return ""
+    apart = [i for i, (a, b) in enumerate(zip(final["predicted"], final["neighbour"])) if a != b]
+    text = (f"A second reading, the label of each sample's nearest training digit over the pixels (a rule that names "
+            f"{pct(final['neighbour_accuracy'], 0)} of the test digits right), ")
+    if not apart:
+        return text + f"agrees with the classifier on all {len(final['predicted'])} samples of the final grid."
+    shown = [f"row {i // 5 + 1}, column {i % 5 + 1}: {final['predicted'][i]} at {pct(final['confidence'][i], 0)}, "
+             f"nearest {'an' if final['neighbour'][i] == 8 else 'a'} {final['neighbour'][i]}" for i in apart]
+    return (text + f"differs from the classifier's on {plural(len(apart), 'sample')} of the final grid's "
+            f"{len(final['predicted'])} ({'; '.join(shown)}): a confident reading does not settle what a person "
+            f"would call {'it' if len(apart) == 1 else 'them'}.")
+
+
 def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
     """The isolated bright pixels of the samples at the grids' steps, from the measurements during training (shown
     in ``where``): what a reader sees as speckle, counted."""
