@@ -184,8 +184,8 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
          "$2.0 \\times 10^{-4}$ ($1.0 \\times 10^{-4}$ to $3.0 \\times 10^{-4}$)", "gradient share at t = 1, trained": "1.0"},
         {"model": "zero-bias LSTM", "seeds (learned)": "3 (3)", "gradient share at t = 1, initial":
          "$2.0 \\times 10^{-5}$ ($1.0 \\times 10^{-5}$ to $9.0 \\times 10^{-5}$)", "gradient share at t = 1, trained": "1.0"}]
-    assert ("afterwards 2 of its 4 units keep at least half of what they held at the first step, against 0 with the "
-            "initial weights.") in text
+    assert ("afterwards 2 of its 4 units keep at least half of what they held at the first step, against 0 before "
+            "training.") in text
     with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.9, 0.6, 0.1, 0.2]
     assert "training changed the cell path" not in part1.conclusion_text(with_init), "said only when training added units"
     with_init["gradient_flow"]["init"]["lstm"]["kept"] = [0.4, 0.3, 0.1, 0.2]
@@ -288,7 +288,7 @@ def test_the_lstm_gradient_is_said_to_fall_or_grow_as_measured():
                 trained=dict(lstm=dict(flow([2.0, 1.5, 1.0], [0.5] * 3), kept=[0.9, 0.6] + [0.05] * 6)))
     text = part1.kept_text(kept, 4)
     assert "After training, 2 of 8 units of the zero-bias LSTM keep at least half of what they held at t = 1 until " \
-        "t = 3 ($\\prod_t f_t \\geq 1/2$); with the initial weights, none did." in text and "The mean gate hides" in text
+        "t = 3 ($\\prod_t f_t \\geq 1/2$); before training, none did." in text and "The mean gate hides" in text
     table = part1.gradient_table(kept)
     assert table["units keeping half"].tolist() == ["0 / 2"] and table["forget gate"].tolist() == ["0.50 / 0.50"]
     assert table["tanh slope"].tolist() == ["–"], "the RNN's factor is not set beside the LSTM's"
@@ -979,7 +979,7 @@ def test_the_gradient_on_the_cell_is_called_flat_only_when_it_is():
                  trained=dict(lstm=lstm_flow([1e-2, 1e-5, 1.0], [0.6, 0.8, 1.0])))
     text = part1.lstm_gradient_text(flows, 4)
     assert "after training it reaches t = 1 at 0.60 times its value at t = 3 in the zero-bias LSTM " \
-           "($1.0 \\times 10^{-4}$ times with the initial weights)" in text
+           "($1.0 \\times 10^{-4}$ times before training)" in text
     assert "hardly shrinks; where the gradient on $h^{(t)}$ sinks in the middle steps, the cell carries it past" in text
     assert part1.gradient_table(flows)["share on c"].tolist() == ["$1.0 \\times 10^{-4}$ / 0.60"]
     flows["init"]["lstm"]["cell_norms"] = [0.5, 0.8, 1.0]  # a cell that carried the gradient before training too

@@ -833,7 +833,7 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
     for model in (m for m in flows["trained"] if _is_lstm(m)):
         init, trained = flows["init"][model], flows["trained"][model]
         r_init = gradient_ratio(init)
-        text = f"In the {label(model)}, t = 1 receives {sci(r_init)} of the gradient at t = {T - 1} with the initial weights"
+        text = f"In the {label(model)}, t = 1 receives {sci(r_init)} of the gradient at t = {T - 1} before training"
         expected = fmean(init["carry"]) ** (T - 2)  # what the cell path alone passes at the mean initial gate
         if 1 / 3 < r_init / expected < 3:
             text += f", close to the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} at the mean initial gate"
@@ -860,7 +860,7 @@ def cell_text(flows: dict, models: list[str], T: int) -> str:
     """The gradient on the LSTMs' cells (``cell_norms``) at t = 1 against the last step, with the initial weights
     and after training, and what it says about a gradient on h that sinks in the middle."""
     shares = listed([f"{times(cell_ratio(flows['trained'][m]))} its value at t = {T - 1} in the {label(m)} "
-                     f"({times(cell_ratio(flows['init'][m]))} with the initial weights)" for m in models])
+                     f"({times(cell_ratio(flows['init'][m]))} before training)" for m in models])
     flat = all(cell_ratio(flows["trained"][m]) > 1 / 3 for m in models)
     opened = all(cell_ratio(flows["init"][m]) < cell_ratio(flows["trained"][m]) / 3 for m in models)
     text = (f"The gradient on the cell, $\\lVert\\partial\\mathcal L/\\partial c^{{(t)}}\\rVert$ (dash-dotted), "
@@ -910,8 +910,8 @@ def kept_text(flows: dict, T: int) -> str:
     before = [count for _, count in sentences]
     text = (f"After training, {listed([now for now, _ in sentences])} keep at least half of what they held at t = 1 "
             f"until t = {T - 1} ($\\prod_t f_t \\geq 1/2$); "
-            + ("with the initial weights, none did." if not any(map(int, before)) else
-               f"with the initial weights, {listed(before)} did, in the same order."))
+            + ("before training, none did." if not any(map(int, before)) else
+               f"before training, {listed(before)} did, in the same order."))
     if hidden:
         text += (f" The mean gate hides these units: after training its power $\\bar f^{{T-2}}$ ({listed(hidden)}) "
                  "would predict that no unit keeps half.")
@@ -1103,7 +1103,7 @@ def conclusion_text(metrics: dict) -> str:
         if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
             text += (f" In its profiled run, training changed the cell path (5): afterwards {kept_units(trained)} "
                      f"of its {len(trained['kept'])} units keep at least half of what they held at the first step, "
-                     f"against {kept_units(initial)} with the initial weights"
+                     f"against {kept_units(initial)} before training"
                      + (f", and the gradient on the cell reaches the first step at {times(cell_ratio(trained))} its "
                         f"last value, against {times(cell_ratio(initial))} before training."
                         if "cell_norms" in trained and "cell_norms" in initial else "."))
