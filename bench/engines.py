@@ -100,8 +100,8 @@ def _gflops_per_second(step, flops: float, repeats: int) -> float:
 
 
 def _matmul_flops(step) -> int:
-    """The multiply-adds of one call of ``step``, counted by torch.utils.flop_counter (matrix products only: the
-    element-wise work is left out, so the rates below are those of the products, a lower bound)."""
+    """The floating-point operations of the matrix products in one call of ``step`` (two per multiply-add), counted
+    by torch.utils.flop_counter: element-wise work is left out, so a step's rate counts its products only."""
     from torch.utils.flop_counter import FlopCounterMode
 
     with FlopCounterMode(display=False) as counter:

@@ -1081,9 +1081,9 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         failed, after = unlearned(ladder)
         unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
         if unranked:
-            text += (f" {listed(unranked)[0].upper()}{listed(unranked)[1:]} led from one configuration that drew no "
-                     "digits to another, so the measures cannot rank "
-                     + ("it." if len(unranked) == 1 else "them."))
+            said = listed(unranked)
+            text += (f" {said[0].upper()}{said[1:]} led from one configuration that drew no digits to another, so the "
+                     f"measures cannot rank {'it' if len(unranked) == 1 else 'them'}.")
         if failed and after:
             text += (f" The {RUNG_NAMES[failed[0]]} did not learn to draw digits in that budget, and "
                      f"{difference(rungs[failed[-1]], rungs[after])} made it learn.")
