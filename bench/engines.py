@@ -111,8 +111,8 @@ def _matmul_flops(step) -> int:
 
 def compute_rates(repeats: int = 30, seq_length: int = 20, batch: int = 128, hidden: int = 128) -> dict:
     """How close the training steps come to what one core can do: on one thread, the GFLOP/s of a large matrix
-    product (about the core's peak) and those of one training step of the GAN (the default recipe) and of the LSTM
-    at ``seq_length`` (its FLOPs counted on the autograd path, its time taken on the fused path that training uses;
+    product (about the core's peak) and those of one training step of the GAN (the default recipe) and of the LSTM's
+    forward and backward pass at ``seq_length`` (its FLOPs counted on the autograd path, its time taken on the fused path that training uses;
     both compute the same products). A step near the peak can be made cheaper only by doing less work."""
     import torch.nn.functional as F
 
@@ -139,7 +139,7 @@ def compute_rates(repeats: int = 30, seq_length: int = 20, batch: int = 128, hid
             return step
         torch.manual_seed(0)
         flops = _matmul_flops(lstm_step(LSTM(seq_length, 10, hidden, 10, fused=False)))
-        rows.append(dict(work=f"LSTM training step, T = {seq_length}, batch {batch}, hidden {hidden}", gflops=flops / 1e9,
+        rows.append(dict(work=f"LSTM forward and backward, T = {seq_length}, batch {batch}, hidden {hidden}", gflops=flops / 1e9,
                          rate=_gflops_per_second(lstm_step(LSTM(seq_length, 10, hidden, 10)), flops, repeats)))
     peak = rows[0]["rate"]
     return dict(threads=1, rows=[dict(r, gflops=float(f"{r['gflops']:.3g}"), rate=float(f"{r['rate']:.3g}"),

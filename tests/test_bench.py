@@ -27,10 +27,13 @@ def test_bench_runs_in_tiny_mode_and_writes_valid_json_that_the_summary_shows(tm
         assert rule["cut_then_learned"] <= rule["cut_then_passed"] <= rule["cut"] <= rule["runs"] > 0
         assert 0 <= rule["steps_saved_share"] < 1 and (rule["cut"] > 0 or rule["steps_saved_share"] == 0)
     compute = result["compute"]["rows"]
-    assert [r["work"].split()[0] for r in compute] == ["matrix", "GAN", "LSTM"] and compute[0]["share_of_peak"] == 1.0
+    assert [r["work"].split()[0] for r in compute] == ["matrix", "GAN", "LSTM"]
     assert all(r["gflops"] > 0 and r["rate"] > 0 for r in compute), "every step does counted work at a measured rate"
     text = summary(result)
     assert "share of the product's rate" in text and "stop at this share of the budget" in text
+    for rule in rules:
+        rule["cut_then_passed"] = rule["cut_then_learned"] = 0  # a rule that cuts nothing that would have recovered
+    assert "Stopping at 25.0%, 37.5% and 50.0% of the budget cut no run that would have gone on to pass it" in summary(result)
     assert "| 01_lstm |" in text and "| 01: sweep |" in text and result["environment"]["cpu"] in text
 
 

@@ -520,6 +520,9 @@ def test_the_copy_check_within_each_class_names_the_classes_that_copy():
         "samples resemble training digits without copying them.")
     closer = dict(closest, closest=[2.0, 2.0])  # a sample of 7 nearer its training digit: no such clause
     assert "without copying" not in part2.neighbour_class_sentence(dict(closer, by_class=rows))
+    assert "the 1% mark of the pooled check would rest on one or two digits" in text
+    full = [dict(r, test=1000) for r in rows]  # full MNIST: the 1% mark rests on ten digits, no reason to give
+    assert "1% mark" not in part2.neighbour_class_sentence(dict(by_class=full))
     mixed = dict(closest_digits=[1, 3, 7], closest_train_labels=[1, 1, 7])
     assert part2.neighbour_mismatch_sentence(mixed, "Figure 9") == (
         "In Figure 9 the sample read as 3 lies nearest a training 1: it is no copy of a digit of its own class, and "
@@ -1016,6 +1019,10 @@ def test_the_study_table_gives_the_steps_that_break_a_tie_and_a_model_that_never
     assert "No run of the vanilla RNN in the study reached 99% validation accuracy at any rate tried, so 0.001 is " \
            "the rate that came closest" in text
     assert "No run of the zero-bias LSTM" not in text
+    tie = [dict(r, validation_accuracy={0.001: 0.398, 0.01: 0.4}[r["lr"]]) if r["model"] == "rnn" else r for r in study]
+    tied = part1.rate_choice_text(tie, choose_rates(tie, ["rnn", "lstm"]))
+    assert "so 0.001 ties the best, 0.01 (40.0%), within 0.5% and is the smaller, not a rate at which it learns" in tied
+    assert "vanilla RNN, 0.001 tied" not in tied, "no 'reached 99% soonest' for a model that never reached it"
 
 
 def test_the_grids_frame_the_samples_the_text_names_and_no_others():

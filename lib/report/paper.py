@@ -168,7 +168,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
                    "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy "
                    "first reached 99%, one point per run, log scale; crosses: runs that never did, drawn on their budget "
-                   "(grey line), with how many above."),
+                   "(short grey lines), with how many above."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
                   "Mean test accuracy over seeds against T and, in brackets, the seeds that learned (final test "
                   "accuracy at least 99%) of "
@@ -581,7 +581,7 @@ SECTIONS = [
     Section("# Limitations", None, limitations),
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
-    Section("# Appendix: how to reproduce, the course's files, and a check against PyTorch {.unnumbered}", None,
+    Section("# Appendix: how to reproduce, the course's files, every seed's gradient share, and a check against PyTorch {.unnumbered}", None,
             lambda doc, d: appendix(doc, d)),
 ]
 

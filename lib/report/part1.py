@@ -229,10 +229,11 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         means = rate_means(study, model)  # rate -> (mean validation accuracy, mean steps to 99%)
         accuracy, steps = means[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
-        if not any(r["validation_accuracy"] >= LEARNED for r in study if r["model"] == model):
-            never.append((model, choice["rate"]))
         others = [rate for rate in tied_rates(means) if rate != choice["rate"]]
-        if others:
+        learned_any = any(r["validation_accuracy"] >= LEARNED for r in study if r["model"] == model)
+        if not learned_any:
+            never.append((model, choice["rate"], means))
+        elif others:
             runner = min(others, key=lambda r: (means[r][1], r))  # the tied rate that came closest
             tied.append(f"for the {label(model)}, {choice['rate']:g} tied with {words(len(others))} other "
                         f"rate{'s' if len(others) > 1 else ''} and reached 99% soonest ({steps:,.0f} "
@@ -254,10 +255,13 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     if tied:
         said = "; ".join(tied)
         text += f" {said[0].upper()}{said[1:]}."
-    for model, rate in never:
+    for model, rate, means in never:
+        best = max(means, key=lambda r: means[r][0])
+        how = ("is the rate that came closest" if rate == best else
+               f"ties the best, {best:g} ({pct(means[best][0])}), within {pct(TIE)} and is the smaller")
         text += (f" No run of the {label(model)} in the study reached 99% validation accuracy at any rate tried, so "
-                 f"{rate:g} is the rate that came closest, not one at which it learns at T = {listed(lengths)}: the "
-                 "comparison there is with the best of the rates tried.")
+                 f"{rate:g} {how}, not a rate at which it learns at T = {listed(lengths)}: the comparison there is "
+                 "with the best of the rates tried.")
     for side in ("smallest", "largest"):
         names = [f"the {name}" for name, at in edge if at == side]
         if names:

@@ -322,7 +322,7 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
     fake = {p["step"]: p["D_fake"] for p in metrics["curves"]["losses"]}[last["step"]]
     shifts = last["D_train"] - means[last["step"]], last["D_generated"] - fake
     if abs(shifts[0]) > 0.05 and shifts[0] * shifts[1] > 0 and abs(shifts[0] - shifts[1]) < 0.05:
-        text += (f" At step {last['step']:,} it sits {'below' if shifts[0] < 0 else 'above'} the batch means by about "
+        text += (f" At step {last['step']:,} the snapshot sits {'below' if shifts[0] < 0 else 'above'} the batch means by about "
                  f"as much on real digits ({abs(shifts[0]):.2f}) as on generated ones ({abs(shifts[1]):.2f}), so its "
                  "gap between the two still holds.")
     return text
@@ -520,8 +520,9 @@ def ablation_summary(ladder: dict, table: str) -> str:
     if len(gains) > 1:
         (a, b), factor = max(gains.items(), key=lambda item: item[1])
         listed_before, change = verdicts["improves"], difference(rungs[a], rungs[b])
-        said = (f"the {ORDINALS[listed_before.index(change)]} of these" if not mixed and len(listed_before) > 1 and
-                change in listed_before[:len(ORDINALS)] else change)  # just listed above: not again in full
+        last_listed = not mixed and not verdicts["worsens"] and not verdicts["leaves"]  # "these": the list just above
+        said = (f"the {ORDINALS[listed_before.index(change)]} of these" if last_listed and len(listed_before) > 1 and
+                change in listed_before[:len(ORDINALS)] else change)
         text += f" The largest gain came from {said}, which divided the Fréchet distance by {factor:.1f}."
     return text.strip()
 
@@ -737,8 +738,9 @@ def neighbour_reading_sentence(grids: dict) -> str:
     shown = [f"row {i // 5 + 1}, column {i % 5 + 1}: {final['predicted'][i]} at {pct(final['confidence'][i], 0)}, "
              f"nearest {'an' if final['neighbour'][i] == 8 else 'a'} {final['neighbour'][i]}" for i in apart]
     return (text + f"differs from the classifier's on {plural(len(apart), 'sample')} of the final grid's "
-            f"{len(final['predicted'])} ({'; '.join(shown)}): a confident reading does not settle what a person "
-            f"would call {'it' if len(apart) == 1 else 'them'}.")
+            f"{len(final['predicted'])} ({'; '.join(shown)}): "
+            + ("a confident reading" if min(final["confidence"][i] for i in apart) >= 0.9 else "the classifier's reading")
+            + f" does not settle what a person would call {'it' if len(apart) == 1 else 'them'}.")
 
 
 def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
@@ -901,11 +903,13 @@ def neighbour_class_sentence(record: dict) -> str:
     low, high = (pct(f([r["below"] for r in rows]), 0) for f in (min, max))
     spread = f"is {low} in every class" if low == high else f"runs from {low} to {high}"
     tightest = min(rows, key=lambda r: r["median_test"])["digit"]
+    per_class = round(median(r["test"] for r in rows))
     text = (f"The pooled threshold is set mostly by the {tightest}s, whose test digits lie nearest a training digit, "
             f"so the check is repeated within each class. In {len(nearer)} of the {len(rows)} classes the samples' "
-            f"median distance is below the test digits'. With about {round(median(r['test'] for r in rows)):,} test "
-            "digits per class, the 1% mark of the pooled check would rest on one digit, so within a class the mark "
-            f"is 5%: the share of samples closer than 95% of the same class's test digits {spread}")
+            f"median distance is below the test digits'. "
+            + (f"With about {per_class:,} test digits per class, the 1% mark of the pooled check would rest on one or "
+               "two digits, so within a class the mark is 5%: t" if round(per_class / 100) <= 2 else "T")
+            + f"he share of samples closer than 95% of the same class's test digits {spread}")
     if not flagged:
         return text + ", so in no class do the samples sit nearer their training digits than new digits would."
     shares = listed([f"{pct(r['below'], 1)} of {r['samples']:,} samples, give or take "
@@ -913,7 +917,7 @@ def neighbour_class_sentence(record: dict) -> str:
     return (text + f". It is more than twice the 5% that new digits would give in "
             f"{listed([str(r['digit']) for r in flagged])} ({shares}): a possible sign of memorising that the pooled "
             f"check hides, though weak, as {len(rows)} classes were tested and each threshold rests on about "
-            f"{round(median(r['test'] for r in rows)):,} test digits." + _no_copies(record, flagged))
+            f"{per_class:,} test digits." + _no_copies(record, flagged))
 
 
 def _no_copies(record: dict, classes: list[dict]) -> str:
@@ -1075,9 +1079,12 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         chain = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in CHAIN]
         ranked = [step for step in chain if step in ranked_steps(ladder)]
         better = len(_verdicts(ladder, {step: _moves(ladder, *step) for step in ranked})["improves"])
-        count = ("Each of" if better == len(chain) and better > 1 else "None of" if not better else
-                 f"{words(better).capitalize()} of") + f" the {plural(len(chain), 'change')} between them"
-        text += f" {count} improved both measures, in a single training run each."
+        if len(chain) == 1:
+            text += f" The one change between them {'improved' if better else 'did not improve'} both measures."
+        else:
+            count = ("Each of" if better == len(chain) else "None of" if not better else
+                     f"{words(better).capitalize()} of") + f" the {len(chain)} changes between them"
+            text += f" {count} improved both measures, in a single training run each."
         failed, after = unlearned(ladder)
         unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
         if unranked:

@@ -69,17 +69,19 @@ def summary(bench: dict) -> str:
                   markdown_table(pd.DataFrame([{"work": r["work"], "GFLOP per call": num(r["gflops"], 3),
                                                 "GFLOP/s": num(r["rate"], 1), "share of the product's rate":
                                                 f"{r['share_of_peak']:.0%}"} for r in rows])), ""]
-    if bench.get("early_stop_rules"):
+    if rules := bench.get("early_stop_rules"):
+        harmless = [f"{r['fraction']:.1%}" for r in rules if not r["cut_then_passed"]]
+        verdict = ("Each rule cuts runs that would have gone on to pass it or to learn, so none is used" if not harmless
+                   else f"Stopping at {listed(harmless)} of the budget cut no run that would have gone on to pass it")
         lines += ["A futility rule replayed on Part I's finished runs (nothing trained): stop a run whose validation "
-                  f"accuracy has not passed {bench['early_stop_rules'][0]['ceiling']:.0%} by a given share of its "
-                  "budget. Each rule cuts runs that would have gone on to pass it or to learn, so none is used:", "",
+                  f"accuracy has not passed {rules[0]['ceiling']:.0%} by a given share of its budget. {verdict}:", "",
                   markdown_table(pd.DataFrame([{"stop at this share of the budget": f"{r['fraction']:.1%}",
                                                 "runs cut": f"{r['cut']} of {r['runs']}",
                                                 "steps saved": f"{r['steps_saved_share']:.0%}",
                                                 "cut, then passed": r["cut_then_passed"],
                                                 "cut, then learned": r["cut_then_learned"],
                                                 "for example": "; ".join(r["examples"][:2])}
-                                               for r in bench["early_stop_rules"]])), ""]
+                                               for r in rules])), ""]
     lines += ["The engines that run independent units: " + listed(
         [f"{e['engine']} starts in {e['startup_seconds']} s and costs {e['per_unit_ms']} ms per unit"
          for e in bench["engines"]]) + ".", ""]
