@@ -341,7 +341,7 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
     for p in metrics["curves"]["losses"]:
         p["D_fake"] = 0.40
     metrics["curves"]["evals"][-1]["D_generated"] = 0.28
-    assert ("At step 2,000 it sits below the batch means by about as much on real digits (0.13) as on generated "
+    assert ("At step 2,000 the snapshot sits below the batch means by about as much on real digits (0.13) as on generated "
             "ones (0.12), so its gap between the two still holds.") in part2.snapshot_sentence(metrics)
     metrics["curves"]["evals"][-1]["D_generated"] = 0.45  # real down, generated up: not a shift of the whole
     assert "still holds" not in part2.snapshot_sentence(metrics)
