@@ -91,29 +91,28 @@ def gan_threads(steps: int = 60) -> dict:
     return dict(steps=steps, rows=rows)
 
 
-def _gflops_per_second(step, flops: float, repeats: int) -> float:
-    step()  # warm-up
-    started = time.perf_counter()
-    for _ in range(repeats):
-        step()
-    return flops * repeats / (time.perf_counter() - started) / 1e9
-
-
-def _matmul_flops(step) -> int:
-    """The floating-point operations of the matrix products in one call of ``step`` (two per multiply-add), counted
-    by torch.utils.flop_counter: element-wise work is left out, so a step's rate counts its products only."""
+def _rate(work: str, step, repeats: int, counted=None) -> dict:
+    """One row of ``compute_rates``: the FLOPs of the matrix products in one call of ``counted`` (``step`` when not
+    given; two per multiply-add, counted by torch.utils.flop_counter: element-wise work is left out, so a step's
+    rate counts its products only) and the GFLOP/s at which ``step`` runs as many, after one warm-up call."""
     from torch.utils.flop_counter import FlopCounterMode
 
     with FlopCounterMode(display=False) as counter:
+        (counted or step)()
+    flops = counter.get_total_flops()
+    step()
+    started = time.perf_counter()
+    for _ in range(repeats):
         step()
-    return counter.get_total_flops()
+    return dict(work=work, gflops=flops / 1e9, rate=flops * repeats / (time.perf_counter() - started) / 1e9)
 
 
 def compute_rates(repeats: int = 30, seq_length: int = 20, batch: int = 128, hidden: int = 128) -> dict:
     """How close the training steps come to what one core can do: on one thread, the GFLOP/s of a large matrix
     product (about the core's peak) and those of one training step of the GAN (the default recipe) and of the LSTM's
-    forward and backward pass at ``seq_length`` (its FLOPs counted on the autograd path, its time taken on the fused path that training uses;
-    both compute the same products). A step near the peak can be made cheaper only by doing less work."""
+    forward and backward pass at ``seq_length`` (on the fused path that training uses, whose products
+    torch.utils.flop_counter cannot see: they are counted on the autograd path, which computes the same ones).
+    A step near the peak can be made cheaper only by doing less work."""
     import torch.nn.functional as F
 
     from lib.gan_train import Batches, GANConfig, GANState, train_step
@@ -121,26 +120,19 @@ def compute_rates(repeats: int = 30, seq_length: int = 20, batch: int = 128, hid
     from lib.palindrome import encode
     from lib.recurrent import LSTM
 
-    rows = []
     with torch_threads(1):
         a, b = torch.randn(512, 1024), torch.randn(1024, 1024)
-        rows.append(dict(work="matrix product 512 x 1024 x 1024", gflops=2 * 512 * 1024 * 1024 / 1e9,
-                         rate=_gflops_per_second(lambda: a @ b, 2 * 512 * 1024 * 1024, repeats)))
+        rows = [_rate("matrix product 512 x 1024 x 1024", lambda: a @ b, repeats)]
         config = GANConfig(data_source="mnist5k")
         state, batches = GANState.new(config, torch.device("cpu")), Batches(config, load_mnist5k().train_images)
-        flops = _matmul_flops(lambda: train_step(state, *batches(state.step)))
-        rows.append(dict(work=f"GAN training step, batch {config.batch_size}", gflops=flops / 1e9,
-                         rate=_gflops_per_second(lambda: train_step(state, *batches(state.step)), flops, repeats)))
+        rows.append(_rate(f"GAN training step, batch {config.batch_size}",
+                          lambda: train_step(state, *batches(state.step)), repeats))
         x, y = encode(torch.randint(0, 10, (batch, seq_length - 1)), 10), torch.randint(0, 10, (batch,))
-
-        def lstm_step(model):
-            def step():
-                F.cross_entropy(model(x), y).backward()
-            return step
         torch.manual_seed(0)
-        flops = _matmul_flops(lstm_step(LSTM(seq_length, 10, hidden, 10, fused=False)))
-        rows.append(dict(work=f"LSTM forward and backward, T = {seq_length}, batch {batch}, hidden {hidden}", gflops=flops / 1e9,
-                         rate=_gflops_per_second(lstm_step(LSTM(seq_length, 10, hidden, 10)), flops, repeats)))
+        counted, fused = LSTM(seq_length, 10, hidden, 10, fused=False), LSTM(seq_length, 10, hidden, 10)
+        rows.append(_rate(f"LSTM forward and backward, T = {seq_length}, batch {batch}, hidden {hidden}",
+                          lambda: F.cross_entropy(fused(x), y).backward(), repeats,
+                          counted=lambda: F.cross_entropy(counted(x), y).backward()))
     peak = rows[0]["rate"]
     return dict(threads=1, rows=[dict(r, gflops=float(f"{r['gflops']:.3g}"), rate=float(f"{r['rate']:.3g}"),
                                       share_of_peak=round(r["rate"] / peak, 2)) for r in rows])
