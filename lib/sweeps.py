@@ -165,7 +165,7 @@ def seed_shares(configs: list[RecurrentConfig], results: list[dict], out_dir: st
                  trained=first_step_share(load_model(out_dir, r, device))) for c, r in zip(configs, results)]
 
 
-TIE = 0.005  # mean validation accuracies this close count as a tie
+TIE = 0.005  # mean validation accuracies less than this apart count as a tie
 
 
 def learned_at_once(records: list[dict]) -> list[int]:
@@ -196,10 +196,10 @@ def rate_means(study: list[dict], model: str) -> dict[float, tuple[float, float]
 
 
 def tied_rates(means: dict[float, tuple[float, float]]) -> list[float]:
-    """The rates of ``rate_means`` whose mean validation accuracy lies within TIE of the best: the tie that
+    """The rates of ``rate_means`` whose mean validation accuracy lies less than TIE below the best: the tie that
     ``choose_rates`` breaks."""
     best = max(accuracy for accuracy, _ in means.values())
-    return [rate for rate, (accuracy, _) in means.items() if accuracy >= best - TIE]
+    return [rate for rate, (accuracy, _) in means.items() if accuracy > best - TIE]
 
 
 def choose_rates(study: list[dict], models: list[str]) -> dict[str, dict]:

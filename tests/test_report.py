@@ -32,8 +32,8 @@ PERCENT = re.compile(r"(\d+\.\d)%")
 
 def test_an_rnn_that_improves_with_T_is_not_said_to_fall():
     records = sweep(rnn={5: [1, 1, 1], 30: [0.10, 0.15, 0.20], 40: [0.20, 0.50, 0.80]})
-    trend = part1.trend_sentence("rnn", part1._by_length(records, "rnn"))
-    assert "does not fall steadily" in trend and "rose from 15.0% at T = 30 to 50.0% at T = 40" in trend
+    trend = part1.trend_paragraph({"rnn": part1._by_length(records, "rnn")})
+    assert "does not always fall" in trend and "rose from 15.0% at T = 30 to 50.0% at T = 40" in trend
     assert "smaller than the spread" in trend, "a rise of 35 points against a spread of 60 is the seeds' doing"
     headline = part1.headline(records)
     assert "fell" not in headline and "learned from every seed up to T = 5" in headline
@@ -42,13 +42,13 @@ def test_an_rnn_that_improves_with_T_is_not_said_to_fall():
 
 def test_a_rise_larger_than_the_spread_between_seeds_is_said_to_be_one():
     records = sweep(rnn={30: [0.10, 0.11, 0.12], 40: [0.60, 0.61, 0.62]})
-    trend = part1.trend_sentence("rnn", part1._by_length(records, "rnn"))
+    trend = part1.trend_paragraph({"rnn": part1._by_length(records, "rnn")})
     assert "larger than the spread" in trend and "does not show its cause" in trend
 
 
 def test_a_steady_fall_is_said_so_and_a_model_that_learns_everywhere_too():
     records = sweep(rnn={5: [1, 1], 10: [0.6, 0.5], 20: [0.1, 0.1]}, lstm={5: [1, 1], 10: [1, 1], 20: [1, 0.995]})
-    assert part1.trend_sentence("rnn", part1._by_length(records, "rnn")) is None
+    assert part1.trend_paragraph({"rnn": part1._by_length(records, "rnn")}) == ""
     headline = part1.headline(records)
     assert "The zero-bias LSTM learned from every seed at every length of the sweep, up to T = 20." in headline
     assert "at T = 10 its mean test accuracy was 55.0% (worst seed 50.0%)" in headline
@@ -159,6 +159,13 @@ def test_the_conclusion_puts_the_lstms_equations_against_the_rnn_first_and_chron
     assert "the vanilla RNN remembered the first digit better than the zero-bias LSTM, each at" in level
     assert "6 of its 6 runs learned against 0 of 6" in level
     assert "it took every seed to T = 10" in level
+    dip = part1.conclusion_text(metrics(rnn={5: six, 10: fail, 20: fail}, lstm={5: six, 10: six, 20: six},
+                                        **{"lstm-chrono": {5: six, 10: [1, 1, 1, 1, 1, 0.9], 20: six}}))
+    assert ("with it not every seed learned at T = 10 (5 of 6), though every seed did at every other length."
+            in dip), "a failure at one length is not a reach that ends there"
+    assert "with it not every seed learned at T = 10 (5 of 6) and T = 20 (0 of 6)." in part1.conclusion_text(
+        metrics(rnn={5: six, 10: fail, 20: fail}, lstm={5: six, 10: six, 20: six},
+                **{"lstm-chrono": {5: six, 10: [1, 1, 1, 1, 1, 0.9], 20: fail}}))
     same = part1.conclusion_text(metrics(rnn={5: [1, 1]}, lstm={5: [1, 1]}))
     assert same.startswith("Within a budget of 800 steps every seed of the zero-bias LSTM learned up to T = 5 and every "
                            "seed of the vanilla RNN up to T = 5, a length") and "Chrono" not in same
@@ -334,9 +341,12 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
                                evals=[dict(step=0, D_train=0.5), dict(step=1000, D_train=0.7),
                                       dict(step=2000, D_train=0.45)]))
     text = part2.snapshot_sentence(metrics)
-    assert "so it swings more (0.45 to 0.70 on training digits) than the loss figure's means" in text
-    assert "of Figure 5 is one snapshot of D" in part2.snapshot_sentence(metrics, "Figure 5", "Figure 4")
-    assert "(0.58 to 0.58)" in text
+    assert "on training digits the first gives 0.45 to 0.70 and the second 0.58 to 0.58" in text
+    assert "and the first lies lower at 1 of 2 steps." in text, "only the steps with a batch mean count"
+    metrics["curves"]["evals"][1]["D_train"] = 0.5
+    assert "lower at 2 of 2 steps: a steady offset" in part2.snapshot_sentence(metrics)
+    metrics["curves"]["evals"][1]["D_train"] = 0.7
+    assert "The right panel of Figure 5 measures one state of D" in part2.snapshot_sentence(metrics, "Figure 5", "Figure 4")
     assert "100 training batches" in text and "still holds" not in text, "no D on generated images measured"
     for p in metrics["curves"]["losses"]:
         p["D_fake"] = 0.40
@@ -432,7 +442,11 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
         part2.unlearned_sentence(ladder)
     # a step between two configurations that both drew no digits ranks nothing: no verdict, no speckle, no count
     assert ("template", "template+ema") not in part2.ranked_steps(ladder)
-    assert "Sampling from the moving average" not in part2.ablation_summary(ladder, "T")
+    summary = part2.ablation_summary(ladder, "T")
+    assert "improved both measures by more than twice the spread between splits: sampling" not in summary
+    assert ("Sampling from the moving average moved the IS from 1.20 to 1.50 and the Fréchet distance from 1,000.0 "
+            "to 990.0, but both configurations drew no digits, so the change is not counted among those above.") \
+        in summary, "a step left uncounted is still shown with its numbers"
     conclusion = part2.conclusion_text(GAN_METRICS, ladder)
     assert "Three of the 4 changes between them improved both measures" in conclusion, "every change counted"
     assert "Sampling from the moving average led from one configuration that drew no digits to another, so the " \
@@ -541,7 +555,8 @@ def test_the_speckle_of_the_grids_is_counted_at_their_steps():
     metrics["curves"]["evals"][-1]["n"] = 1000
     assert part2.speckle_sentence(metrics, grids) == (
         "On the 1,000 samples of each measurement during training there are 0.073 isolated bright pixels per image "
-        "halfway and 0.020 at the end (0.015 on the 10,000 final samples): the speckle thins out as training goes on.")
+        "halfway and 0.020 at the end (0.015 on the 10,000 final samples): between the two grids the speckle fell by a "
+        "factor of 3.6.")
     assert part2.speckle_sentence(metrics, grids, "Table 10").startswith(
         "On the 1,000 samples of each measurement during training (Table 10) there are 0.073")
 
@@ -777,6 +792,8 @@ def test_ties_the_widened_grid_and_a_choice_on_its_edge_are_each_said_only_when_
         "against 600 at 0.01)." in part1.rate_choice_text(sooner, choose_rates(sooner, ["lstm"]), grid)
     assert choose_rates(study({0.01: 1.0, 0.03: 0.98}, steps={0.03: 100}), ["lstm"])["lstm"]["rate"] == 0.01, \
         "no tie: the more accurate rate, however slow"
+    assert choose_rates(study({0.01: 1.0, 0.03: 0.995}, steps={0.03: 100}), ["lstm"])["lstm"]["rate"] == 0.01, \
+        "exactly 0.5 points below the best is not a tie: the report says 'less than'"
     text = part1.rate_choice_text(runs, chosen, grid)
     assert "(mean validation accuracy in brackets)" in text and "0.01 (100.0%)" in text and "0.01 tied with one other rate and reached 99% soonest" in text
     assert "the grid grew past that edge: the zero-bias LSTM at 0.03" in text and "edge of" not in text.split(
@@ -848,7 +865,7 @@ def test_the_zero_bias_rates_and_the_gradient_at_initialisation_are_read_from_th
     study = [dict(model="lstm", lr=lr, seed=s, seq_length=20, validation_accuracy=a, steps_to_99=None, max_steps=800)
              for lr, accs in ((1e-3, (0.1, 0.1)), (1e-2, (1.0, 0.1))) for s, a in enumerate(accs)]
     text = part1.zero_bias_rates_sentence(study, 800)
-    assert "near chance at 0.001 and learned within 800 steps only at larger rates: with every forget gate" in text
+    assert "near chance at 0.001 and learned within 800 steps only at larger rates." in text
     study += [dict(model="lstm", lr=0.1, seed=s, seq_length=20, validation_accuracy=1.0, steps_to_99=100, max_steps=800) for s in (0, 1)]
     assert "only at larger rates (every seed at 0.1)" in part1.zero_bias_rates_sentence(study, 800)
     study += [dict(model="lstm", lr=0.3, seed=s, seq_length=20, validation_accuracy=0.1, steps_to_99=None, max_steps=800) for s in (0, 1)]
@@ -1021,7 +1038,7 @@ def test_the_study_table_gives_the_steps_that_break_a_tie_and_a_model_that_never
     assert "No run of the zero-bias LSTM" not in text
     tie = [dict(r, validation_accuracy={0.001: 0.398, 0.01: 0.4}[r["lr"]]) if r["model"] == "rnn" else r for r in study]
     tied = part1.rate_choice_text(tie, choose_rates(tie, ["rnn", "lstm"]))
-    assert "so 0.001 ties the best, 0.01 (40.0%), within 0.5% and is the smaller, not a rate at which it learns" in tied
+    assert "so 0.001 ties the best, 0.01 (40.0%), less than 0.5 points below it, and is the smaller, not a rate at which it learns" in tied
     assert "vanilla RNN, 0.001 tied" not in tied, "no 'reached 99% soonest' for a model that never reached it"
 
 
@@ -1119,3 +1136,13 @@ def test_a_second_reading_that_differs_from_the_classifiers_is_shown_sample_by_s
         "agrees with the classifier on all 25 samples of the final grid.")
     del final["neighbour"]
     assert part2.neighbour_reading_sentence(dict(grids=dict(final=final))) == "", "grids recorded without it"
+
+
+def test_the_evaluator_is_described_from_its_recorded_recipe():
+    recipe = dict(batch_size=128, max_lr=4e-3, max_shift=2, architecture="lenet-16-32-128", epochs=20,
+                  test_accuracy=0.986)
+    text = part2.classifier_text(recipe)
+    assert text.startswith("LeNet-style classifier: two 5 × 5 convolutions (16 and 32 channels")
+    assert "peaking at 0.004, batch 128, 20 epochs of the training digits, each shifted by up to 2 pixels; test " \
+        "accuracy 98.6%" in text
+    assert "lenet-8" in part2.classifier_text(recipe | dict(architecture="lenet-8")), "an unknown name is shown as it is"

@@ -55,7 +55,7 @@ def test_pdf_has_every_section_and_the_numbers_of_this_run(rendered, pdf_text):
         if heading:
             assert heading in text, f"no section {heading!r} in the PDF"
     gan = data["gan"]
-    for number in (f"{gan['final']['inception_score']:.2f}", f"{gan['classifier']['test_accuracy'] * 100:.2f}%",
+    for number in (f"{gan['final']['inception_score']:.2f}", f"{gan['classifier']['test_accuracy'] * 100:.1f}%",
                    f"{gan['real_baseline']['inception_score']:.2f}"):
         assert number in text, f"the PDF does not show {number} from 02_gan_train/metrics.json"
     for raw in RAW:
@@ -220,8 +220,7 @@ def test_the_back_matter_is_set_small_and_only_the_last_sections_tables_are_kept
     typ = f"= Part\n{figure}== Sub\n{figure}#heading(level: 1, numbering: none)[References]\nA.\n{appendix}{figure}"
     finished = back_matter(typ)
     assert finished.count("placement: none") == 1 and finished.index("placement: none") > finished.index("[Appendix]")
-    assert finished.count("#pagebreak") == 1 and finished.index("A.") < finished.index("#pagebreak") < \
-        finished.index("[Appendix]"), "the appendix starts a page of its own"
+    assert "#pagebreak" not in finished, "the appendix runs on after the references"
     assert finished.count(BACK_MATTER) == 1 and finished.index("[References]") < finished.index(BACK_MATTER) < \
         finished.index("A.")
     assert BACK_MATTER not in back_matter(f"= Part\n{figure}"), "no back matter, nothing set small"

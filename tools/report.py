@@ -119,12 +119,11 @@ BACK_MATTER = "#set text(size: 9pt)\n#set par(spacing: 0.7em)\n"  # references a
 
 def back_matter(typ: str) -> str:
     """Pandoc's Typst with the back matter (everything from the first unnumbered top-level section, the
-    references, on) in smaller type, and the last top-level section (the appendix) on a page of its own, its
-    tables kept where the text puts them: no text follows them to fill the page around a float, which would leave
-    the space above it empty."""
+    references, on) in smaller type, and the tables of the last top-level section (the appendix) kept where the
+    text puts them: no text follows them to fill the page around a float, which would leave the space above it
+    empty. The appendix runs on after the references, so a short list of them leaves no page nearly blank."""
     last = max(match.start() for match in re.finditer(r"(?m)^(= |#heading\(level: 1)", typ))
-    typ = (typ[:last] + "#pagebreak(weak: true)\n"
-           + typ[last:].replace("  , kind: table\n", "  , kind: table\n  , placement: none\n"))
+    typ = typ[:last] + typ[last:].replace("  , kind: table\n", "  , kind: table\n  , placement: none\n")
     first = UNNUMBERED.search(typ)
     return typ[:first.end()] + BACK_MATTER + typ[first.end():] if first else typ
 

@@ -144,9 +144,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} lists the runs.",
-        doc.table("p1_check", part1.check_table(check), f"The check at T = {check[0]['seq_length']} with the "
-                  f"course's defaults: the {part1.label(check[0]['model'])}, one row per input."),
+        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)}".rstrip(),
     ]
     if study:
         parts += [f"**The learning rate.** "
@@ -174,7 +172,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
                   "accuracy at least 99%) of "
                   f"those run; every run on a budget of {p['max_steps']:,} steps unless its row names more steps or "
                   "more units."),
-        " ".join(filter(None, (part1.trend_sentence(m, by) for m, by in by_model.items()))),
+        part1.trend_paragraph(by_model),
         *_labelled([("Zero-bias LSTM against vanilla RNN.",
                      verdict and verdict + part1.shared_rate_sentence(lstm, "lstm", "rnn")),
                     ("More units, more steps.", part1.budget_sentence(part1.runs_of(lstm, "budget"), sweep,
@@ -261,7 +259,7 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "open and whose input gate stays shut after the first step keeps the digit, and its gradient, and the "
         "output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) + " "
         + part1.kept_text(flows, T),
-        "**Trained against initial weights.** " + " ".join(filter(None, [
+        "**Where training starts.** " + " ".join(filter(None, [
             part1.init_comparison_sentence(flows, f"{doc.tab('p1_seed_shares')}, in the appendix" if seeds else ""),
             part1.gradient_runs_sentence(lstm)])),
     ]
@@ -311,7 +309,7 @@ def part2_training(doc: Document, gan: dict) -> str:
         + (f", its first beta at 0.5 as {doc.cite('radford2016', False)} chose for GANs" if gan["config"]["beta1"] == 0.5
            else "") + ". The generator's weights are followed by an "
         f"exponential moving average {doc.cite('yazici2019')}: the raw generator never settles, since every update "
-        "of $D$ moves its target, and the average of its recent weights sits nearer the middle of that orbit. "
+        "of $D$ moves its target, and averaging its recent weights smooths that movement out. "
         "Samples are drawn from the average, with its BatchNorm statistics measured again on its own weights; the "
         f"raw generator is what trains. {doc.tab('p2_settings')} lists the settings. As in Part I, the digits "
         "come in three sets: the GAN trains on the training digits; the ablation below, which checks what each "
@@ -323,7 +321,8 @@ def part2_training(doc: Document, gan: dict) -> str:
                              "inputs, guards against it." if gan["config"]["augment"] else "."),
         doc.table("p2_settings", part2.settings_table(gan), "Settings of Part II."),
         "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
-        "classifier trained on the same training digits scores them: the *Inception score* (IS) "
+        f"classifier {doc.cite('lecun1998')} trained on the same training digits ({doc.tab('p2_settings')} gives its "
+        "layers) scores them: the *Inception score* (IS) "
         f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
         "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
         f"distance* (FD) {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
@@ -371,7 +370,7 @@ def part2_results(doc: Document, gan: dict) -> str:
                   "over splits); the real digits are measured at the samples' set size: the test digits, "
                   "and for the distance to the test digits, training digits."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
-                   "beside the real test digits.", 65),
+                   "beside the real test digits.", 50),
     ])
 
 
@@ -420,13 +419,8 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
                        "its class and distance) above that training digit (row 2); the class's test digit closest to a "
                        "training digit (row 3) above that one (row 4).", 75)]
         if neighbours.get("by_class"):
-            parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')} gives each class"
-                      + (" and all of them together." if "pooled" in neighbours else "."),
-                      doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
-                                "class: distances to the nearest training digit (Euclidean, pixels from 0 to 1) of the "
-                                f"{neighbours['samples']:,} final samples of this check, grouped by the classifier's "
-                                f"reading, and of the {neighbours['test']:,} test digits"
-                                + ("; the last column pools the classes." if "pooled" in neighbours else "."))]
+            parts += [part2.neighbour_class_sentence(neighbours) + f" {doc.tab('p2_copies')}, in the appendix, gives "
+                      "each class" + (" and all of them together." if "pooled" in neighbours else ".")]
     return "\n\n".join(parts)
 
 
@@ -446,11 +440,8 @@ def part2_interpolation(doc: Document, record: dict) -> str:
         f"keeps the norm between the endpoints' norms ({doc.fig('interpolation')}).",
         doc.figure("interpolation", f"Interpolation in {steps} steps between each pair, lerp and slerp; each image "
                    "is titled with the classifier's reading and confidence."),
-        f"{doc.tab('p2_walks')} follows the classifier's reading along every path. {part2.walks_sentence(record)}",
-        doc.table("p2_walks", part2.walk_table(record), "Along each path: how often the classifier's reading "
-                  "changes and where first, the digits it reads that belong to neither end, its least confident "
-                  "frame, the latent norm, and the frame whose ink (mean brightness) lies furthest below the "
-                  "straight blend of its endpoints' ink."),
+        f"{doc.tab('p2_walks')}, in the appendix, follows the classifier's reading along every path. "
+        f"{part2.walks_sentence(record)}",
     ])
 
 
@@ -581,17 +572,30 @@ SECTIONS = [
     Section("# Limitations", None, limitations),
     Section("# Conclusion", None, conclusion),
     Section("# References {.unnumbered}", None, lambda doc, d: doc.references()),
-    Section("# Appendix: how to reproduce, the course's files, every seed's gradient share, and a check against PyTorch {.unnumbered}", None,
+    Section("# Appendix: how to reproduce, the course's files and supporting tables {.unnumbered}", None,
             lambda doc, d: appendix(doc, d)),
 ]
 
 
 def appendix(doc: Document, data: dict) -> str:
-    """How to reproduce the report, the course's files, every seed's gradient share at t = 1, and the check of
-    Part I's networks against PyTorch's."""
+    """How to reproduce the report, the course's files, and the tables that back the text in detail: every seed's
+    gradient share at t = 1, the copy check per class, the interpolation paths, and the check of Part I's networks
+    against PyTorch's."""
     parts = [REPRODUCE, course_files(doc)]
     if "lstm" in data:
         parts.append(seed_shares(doc, data["lstm"]))
+    if "neighbours" in data and data["neighbours"].get("by_class"):
+        neighbours = data["neighbours"]
+        parts.append(doc.table("p2_copies", part2.neighbour_table(neighbours), "The check for copies within each "
+                               "class: distances to the nearest training digit (Euclidean, pixels from 0 to 1) of the "
+                               f"{neighbours['samples']:,} final samples of this check, grouped by the classifier's "
+                               f"reading, and of the {neighbours['test']:,} test digits"
+                               + ("; the last column pools the classes." if "pooled" in neighbours else ".")))
+    if "interpolation" in data:
+        parts.append(doc.table("p2_walks", part2.walk_table(data["interpolation"]), "Along each interpolation path: "
+                               "how often the classifier's reading changes and where first, the digits it reads that "
+                               "belong to neither end, its least confident frame, the latent norm, and the frame whose "
+                               "ink (mean brightness) lies furthest below the straight blend of its endpoints' ink."))
     if "agreement" in data.get("lstm", {}):
         parts.append(doc.table("p1_agreement", part1.agreement_table(data["lstm"]["agreement"]), "The largest "
                                "differences between each path of Part I's networks and `torch.nn.LSTM`/`torch.nn.RNN` "

@@ -145,26 +145,13 @@ def _encodings(check: list[dict]) -> list[str]:
     return sorted({r["encoding"] for r in check}, reverse=True)
 
 
-def check_table(check: list[dict]) -> pd.DataFrame:
-    """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar first): the
-    seeds that learned, the mean test accuracy, and each seed's first step at 99% validation accuracy."""
-    rows = []
-    for encoding in _encodings(check):
-        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
-        rows.append({"input": ENCODING_WORDS[encoding], "seeds learned": f"{sum(map(learned, runs))}/{len(runs)}",
-                     "mean test accuracy": pct(fmean(r["test_accuracy"] for r in runs)),
-                     "first step at 99% validation, per seed": ", ".join(_cell("steps_to_99", r["steps_to_99"])
-                                                                          for r in runs)})
-    return pd.DataFrame(rows)
-
-
 def encoding_sentence(check: list[dict]) -> str:
     """Why the scalar input needs more steps than one-hot, when it does (median first step at 99%)."""
     first = {e: [r["steps_to_99"] for r in check if r["encoding"] == e and r["steps_to_99"]] for e in INPUT_DIMS}
     if not first.get("scalar") or not first.get("onehot") or median(first["scalar"]) < 2 * median(first["onehot"]):
         return ""
-    return (f"The scalar input needs {median(first['scalar']) / median(first['onehot']):.0f} times the steps (medians), "
-            "presumably because the network must first learn to tell ten levels of a single input apart.")
+    return (f"The scalar input needs {median(first['scalar']) / median(first['onehot']):.0f} times the steps "
+            "(medians).")
 
 
 def _mean_validation(study: list[dict], model: str) -> dict[float, float]:
@@ -187,9 +174,7 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     if max(chance) > min(learning):
         return text + f" and reached 99% at {listed([f'{lr:g}' for lr in learning])}."
     return (text + f" and learned within {max_steps:,} steps only at larger rates"
-            + (f" (every seed at {listed(every)})" if every else "")
-            + ": with every forget gate at one half it must first learn to open them, and a small rate does so "
-              "slowly.")
+            + (f" (every seed at {listed(every)})" if every else "") + ".")
 
 
 def init_comparison_sentence(flows: dict, table: str = "the table of every seed") -> str:
@@ -246,8 +231,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
             f"{plural(len({r['seed'] for r in study}), 'seed')} used for nothing else (mean validation accuracy in "
             "brackets): "
-            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy; on a tie (within "
-            f"{pct(TIE)}), the one whose runs reached 99% validation accuracy in fewer steps, since on one fixed "
+            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy; on a tie (less than "
+            f"{TIE * 100:g} percentage points below it), the one whose runs reached 99% validation accuracy in fewer steps, since on one fixed "
             "budget it leaves the most margin at other lengths.")
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
@@ -258,7 +243,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
     for model, rate, means in never:
         best = max(means, key=lambda r: means[r][0])
         how = ("is the rate that came closest" if rate == best else
-               f"ties the best, {best:g} ({pct(means[best][0])}), within {pct(TIE)} and is the smaller")
+               f"ties the best, {best:g} ({pct(means[best][0])}), less than {TIE * 100:g} points below it, and is the "
+               "smaller")
         text += (f" No run of the {label(model)} in the study reached 99% validation accuracy at any rate tried, so "
                  f"{rate:g} {how}, not a rate at which it learns at T = {listed(lengths)}: the comparison there is "
                  "with the best of the rates tried.")
@@ -325,30 +311,45 @@ def headline(records: list[dict], seeds: bool = True) -> str:
         + ", where comparing them needs more.")
 
 
-def trend_sentence(model: str, by_length: dict[int, list[dict]]) -> str | None:
-    """Where the mean accuracy rises by more than two points from one length to the next, the largest such rise
-    and how it compares with the spread between seeds at those lengths; None where it never does."""
+def _largest_rise(by_length: dict[int, list[dict]]) -> tuple[int, int, float, float] | None:
+    """Where the mean test accuracy rises by more than two points from one length to the next: the largest such
+    rise as (T before, T after, rise, the largest spread between the best and the worst seed at those two
+    lengths); None where it never does."""
     lengths = list(by_length)
     mean = {T: fmean(r["test_accuracy"] for r in runs) for T, runs in by_length.items()}
     rises = [(a, b) for a, b in zip(lengths, lengths[1:]) if mean[b] > mean[a] + 0.02]
-    name = label(model)
     if not rises:
         return None
     a, b = max(rises, key=lambda pair: mean[pair[1]] - mean[pair[0]])
     spread = max(max(r["test_accuracy"] for r in by_length[T]) - min(r["test_accuracy"] for r in by_length[T])
                  for T in (a, b))
-    rise = mean[b] - mean[a]
-    text = (f"The mean accuracy of the {name} does not fall steadily with T: it rose from {pct(mean[a])} at T = {a} to "
-            f"{pct(mean[b])} at T = {b}. Every length has the same step budget, so this is not a budget that grows "
-            f"with T. ")
-    if rise <= spread:
-        text += (f"The rise ({rise * 100:.1f} percentage points) is smaller than the spread between the best and the worst seed at those "
-                 f"lengths (up to {spread * 100:.1f} points): with {plural(len(by_length[b]), 'seed')} per length, whether one "
-                 f"seed finds a partial memory decides the mean, and the rise says more about the seeds than "
-                 f"about T.")
-    else:
-        text += (f"The rise ({rise * 100:.1f} percentage points) is larger than the spread between seeds at "
-                 f"those lengths ({spread * 100:.1f} points), so it is not the luck of one seed; this run does not show its cause.")
+    return a, b, mean[b] - mean[a], spread
+
+
+def trend_paragraph(by_model: dict[str, dict[int, list[dict]]]) -> str:
+    """One paragraph on every model whose mean test accuracy rises with T somewhere (``_largest_rise``): the rise,
+    and whether the spread between seeds at those lengths can explain it. Empty where every mean falls or stays."""
+    rises = {m: rise for m, by in by_model.items() if (rise := _largest_rise(by))}
+    if not rises:
+        return ""
+    means = {m: (fmean(r["test_accuracy"] for r in by_model[m][a]), fmean(r["test_accuracy"] for r in by_model[m][b]))
+             for m, (a, b, _, _) in rises.items()}
+    text = ("The mean test accuracy does not always fall as T grows: "
+            + listed([f"the {label(m)}'s rose from {pct(means[m][0])} at T = {a} to {pct(means[m][1])} at T = {b}"
+                      for m, (a, b, _, _) in rises.items()])
+            + ". Every length has the same step budget, so no rise comes from a budget that grows with T.")
+    for small in (True, False):
+        models = [m for m, (_, _, rise, spread) in rises.items() if (rise <= spread) == small]
+        if not models:
+            continue
+        rise = listed([f"{rises[m][2] * 100:.1f}" for m in models])
+        spread = listed([f"{rises[m][3] * 100:.1f}" for m in models])
+        which = f"{'The rise' if len(models) == 1 else 'Each rise'} of {listed([f'the {label(m)}' for m in models])}"
+        text += (f" {which} ({rise} percentage points) is smaller than the spread between the best and the worst seed "
+                 f"at those lengths (up to {spread} points): with so few seeds per length, whether one seed finds a "
+                 "partial memory decides the mean, so the rise says more about the seeds than about T." if small else
+                 f" {which} ({rise} percentage points) is larger than the spread between seeds at those lengths "
+                 f"({spread} points), so it is not the luck of one seed; this run does not show its cause.")
     return text
 
 
@@ -513,6 +514,16 @@ def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
     return best
 
 
+def failed_lengths(by_length: dict[int, list[dict]]) -> str:
+    """The lengths at which not every seed learned, with how many did, and whether every seed learned at the rest:
+    "not every seed learned at T = 30 (2 of 3), though every seed did at every other length"."""
+    failed = {T: runs for T, runs in by_length.items() if not _learned_everywhere(runs)}
+    text = "not every seed learned at " + listed([f"T = {T} ({sum(map(learned, runs))} of {len(runs)})"
+                                                  for T, runs in failed.items()])
+    recovered = any(T > min(failed) for T in by_length if T not in failed)
+    return text + (", though every seed did at every other length" if recovered else "")
+
+
 # ---------------------------------------------------------------- gradient flow
 
 def gradient_ratio(flow: dict) -> float:
@@ -662,9 +673,7 @@ def mirror_text(models: list[str], init: dict, T: int, where: str = "") -> str:
     if not shown:
         return ""
     return (" The recovery fits the palindrome's structure rather than memory: its second half repeats the "
-            "first in reverse, so by "
-            f"t = {T - 1} every digit that blurs the first one in the slowly forgetting units has just been read "
-            "again and is still held by the quickly forgetting ones, from which a linear read-out can subtract it. "
+            "first in reverse. "
             f"On sequences whose digits after the first are random, the read-out of the same initial "
             f"{'state' if len(shown) == 1 else 'states'} keeps falling instead, to "
             f"{listed([pct(init[m]['readout_random'][-1], 0) for m in shown])} at t = {T - 1}"
@@ -1117,7 +1126,7 @@ def conclusion_text(metrics: dict) -> str:
                  + (f"it took every seed to {where('lstm-chrono')}." if chrono > reach["lstm"] else
                     f"on the sweep's lengths every seed of both learned up to {where('lstm-chrono')}, so the sweep "
                     "does not tell them apart." if chrono == reach["lstm"] else
-                    f"with it every seed learned only up to {where('lstm-chrono')}."))
+                    f"with it {failed_lengths(_by_length(sweep, 'lstm-chrono'))}."))
     for (T,), runs in sorted(_group(runs_of(metrics, "long"), ("seq_length",)).items()):
         text += " " + long_outcome(T, runs)
     return text

@@ -8,6 +8,7 @@ from statistics import fmean, median
 
 import pandas as pd
 
+from ..evaluate import ARCHITECTURE_WORDS
 from ..gan_measure import MEASURES
 from ..progress import plural
 from .document import how_often, listed, num, pct, pct_span, some_of, words
@@ -141,13 +142,21 @@ def settings_table(metrics: dict) -> pd.DataFrame:
                        f"training digits), seed {c['seed']}",
         "measured": f"every {c['eval_every']:,} steps on {c['eval_samples']:,} samples; at the end on "
                     f"{metrics['final']['n']:,} samples in {metrics['final']['splits']} splits",
-        "evaluator": f"LeNet-style classifier trained on the same training digits, test accuracy "
-                     f"{pct(metrics['classifier']['test_accuracy'], 2)}",
+        "evaluator": classifier_text(metrics["classifier"]),
         "time": f"{metrics['train_seconds'] / 60:.1f} min of training and {metrics['eval_seconds'] / 60:.1f} min of "
                 f"measuring (wall clock); {metrics['cpu_seconds'] / 60:.1f} min of CPU time in all"
                 + (f" ({plural(metrics['threads'], 'thread')})" if metrics.get("threads") else ""),
     }
     return pd.DataFrame(settings.items(), columns=["setting", "value"])
+
+
+def classifier_text(recipe: dict) -> str:
+    """The classifier that scores the samples, from its recorded recipe (``lib.evaluate.train_classifier``): its
+    layers, how it was trained, and its test accuracy."""
+    layers = ARCHITECTURE_WORDS.get(recipe["architecture"], recipe["architecture"])
+    return (f"LeNet-style classifier: {layers}; Adam with a one-cycle schedule peaking at {recipe['max_lr']:g}, batch "
+            f"{recipe['batch_size']}, {recipe['epochs']} epochs of the training digits, each shifted by up to "
+            f"{recipe['max_shift']} pixels; test accuracy {pct(recipe['test_accuracy'], 1)}")
 
 
 def layer_table(rows: list[dict]) -> pd.DataFrame:
@@ -312,10 +321,12 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
         return ""
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
-    text = (f"Each point of the right panel of {quality} is one snapshot of D, so it swings more ({min(snapshots):.2f} "
-            f"to {max(snapshots):.2f} on training digits) than {losses}'s means over "
-            f"{plural(window, 'training batch', 'training batches')} at the same steps ({min(at_steps):.2f} to "
-            f"{max(at_steps):.2f}).")
+    below = sum(e["D_train"] < means[e["step"]] for e in evals)
+    text = (f"The right panel of {quality} measures one state of D at each point, {losses} the mean over the "
+            f"{plural(window, 'training batch', 'training batches')} before it; on training digits the first gives "
+            f"{min(snapshots):.2f} to {max(snapshots):.2f} and the second {min(at_steps):.2f} to {max(at_steps):.2f}, "
+            f"and the first lies lower at {below} of {len(evals)} steps"
+            + (": a steady offset, whose cause this run does not show." if below in (0, len(evals)) else "."))
     last = evals[-1]
     if "D_generated" not in last:
         return text
@@ -514,7 +525,7 @@ def ablation_summary(ladder: dict, table: str) -> str:
                     f"In {table}, {words(len(changes))} changes {VERDICTS[what]}: {listed(changes)}."
                     for what, changes in verdicts.items() if changes)
     mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
-    text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed)
+    text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed) + unranked_sentence(ladder)
     gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for (a, b), moved in moves.items()
              if moved[1] == "improves"}
     if len(gains) > 1:
@@ -525,6 +536,23 @@ def ablation_summary(ladder: dict, table: str) -> str:
                 change in listed_before[:len(ORDINALS)] else change)
         text += f" The largest gain came from {said}, which divided the Fréchet distance by {factor:.1f}."
     return text.strip()
+
+
+def unranked_sentence(ladder: dict) -> str:
+    """The steps that ``ranked_steps`` leaves out, each with its measures: between two configurations that drew
+    no digits, a change in the IS or the Fréchet distance compares one failure with another."""
+    rungs, ranked = ladder["rungs"], ranked_steps(ladder)
+    text = ""
+    for a, b in ablation_steps(ladder):
+        if (a, b) in ranked:
+            continue
+        fa, fb = rungs[a]["final"], rungs[b]["final"]
+        what = difference(rungs[a], rungs[b])
+        text += (f" {what[0].upper()}{what[1:]} moved the IS from {num(fa['inception_score'], 2)} to "
+                 f"{num(fb['inception_score'], 2)} and the Fréchet distance from {num(fa[CHOICE_FD], 1)} to "
+                 f"{num(fb[CHOICE_FD], 1)}, but both configurations drew no digits, so the change is not counted "
+                 "among those above.")
+    return text
 
 
 def confound_sentence(ladder: dict) -> str:
@@ -756,7 +784,7 @@ def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
             f"{num(half, 3)} isolated bright "
             f"pixels per image halfway and {num(final, 3)} at the end ({num(metrics['final']['salt_noise'], 3)} on "
             f"the {metrics['final']['n']:,} final samples)"
-            + (": the speckle thins out as training goes on." if final < half / 2 else "."))
+            + (f": between the two grids the speckle fell by a factor of {half / final:.1f}." if final < half / 2 else "."))
 
 
 def walk_table(record: dict) -> pd.DataFrame:
@@ -991,8 +1019,8 @@ def third_digit_sentence(record: dict) -> str:
         return ("In this run no path passes through a third digit: the classifier's reading goes straight from "
                 "one endpoint's digit to the other's.")
     return (f"In this run, in {some_of(third, pairs, 'pair')} a path passes through a digit that belongs to neither "
-            f"endpoint on the way{detail}, a sign that the generator's map from noise to digits places other "
-            "classes between the two.")
+            f"endpoint on the way{detail}: in the generator's map from noise to digits, other classes can lie "
+            f"between two digits, though {plural(pairs, 'pair')} cannot say how often.")
 
 
 def paths_verdict(record: dict, table: str = "the table of paths") -> str:
