@@ -555,8 +555,8 @@ def test_the_speckle_of_the_grids_is_counted_at_their_steps():
     metrics["curves"]["evals"][-1]["n"] = 1000
     assert part2.speckle_sentence(metrics, grids) == (
         "On the 1,000 samples of each measurement during training there are 0.073 isolated bright pixels per image "
-        "halfway and 0.020 at the end (0.015 on the 10,000 final samples): between the two grids the speckle fell by a "
-        "factor of 3.6.")
+        "halfway and 0.020 at the end (0.015 on the 10,000 final samples): from the halfway measurement to the last the "
+        "speckle fell by a factor of 3.6.")
     assert part2.speckle_sentence(metrics, grids, "Table 10").startswith(
         "On the 1,000 samples of each measurement during training (Table 10) there are 0.073")
 
@@ -1033,7 +1033,7 @@ def test_the_study_table_gives_the_steps_that_break_a_tie_and_a_model_that_never
     assert table["zero-bias LSTM"].tolist() == ["10.0% (0/2)", "**100.0% (2/2), 200**", "100.0% (2/2), 600"]
     assert table["vanilla RNN"].tolist() == ["**40.0% (0/2)**", "20.0% (0/2)", "–"]
     text = part1.rate_choice_text(study, chosen)
-    assert "No run of the vanilla RNN in the study reached 99% validation accuracy at any rate tried, so 0.001 is " \
+    assert "No run of the vanilla RNN in the study reached 99% validation accuracy at any evaluation, at any rate tried, so 0.001 is " \
            "the rate that came closest" in text
     assert "No run of the zero-bias LSTM" not in text
     tie = [dict(r, validation_accuracy={0.001: 0.398, 0.01: 0.4}[r["lr"]]) if r["model"] == "rnn" else r for r in study]
@@ -1146,3 +1146,12 @@ def test_the_evaluator_is_described_from_its_recorded_recipe():
     assert "peaking at 0.004, batch 128, 20 epochs of the training digits, each shifted by up to 2 pixels; test " \
         "accuracy 98.6%" in text
     assert "lenet-8" in part2.classifier_text(recipe | dict(architecture="lenet-8")), "an unknown name is shown as it is"
+
+
+def test_the_last_change_during_training_is_the_difference_of_the_values_the_table_prints():
+    evals = [dict(step=s, inception_score=i, frechet_distance_validation=f)
+             for s, i, f in ((1000, 4.0, 400.0), (5000, 8.556, 50.26), (6000, 8.694, 44.16))]
+    text = part2.progress_sentence(evals, 6000)
+    assert "reached 90% of its last value at step 5,000 of 6,000" in text
+    assert "it moved by +0.13 (still rising) and the Fréchet distance to the validation digits by -6.1." in text, \
+        "8.56 to 8.69 in the table reads +0.13, though the unrounded change is 0.138"

@@ -245,7 +245,7 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         how = ("is the rate that came closest" if rate == best else
                f"ties the best, {best:g} ({pct(means[best][0])}), less than {TIE * 100:g} points below it, and is the "
                "smaller")
-        text += (f" No run of the {label(model)} in the study reached 99% validation accuracy at any rate tried, so "
+        text += (f" No run of the {label(model)} in the study reached 99% validation accuracy at any evaluation, at any rate tried, so "
                  f"{rate:g} {how}, not a rate at which it learns at T = {listed(lengths)}: the comparison there is "
                  "with the best of the rates tried.")
     for side in ("smallest", "largest"):

@@ -358,12 +358,13 @@ def progress_sentence(evals: list[dict], steps: int) -> str:
     """How the quality measured during training (one split of samples each time) moved towards its last value."""
     last, before = evals[-1], evals[-2]
     reached = next(e["step"] for e in evals if e["inception_score"] >= 0.9 * last["inception_score"])
-    change = last["inception_score"] - before["inception_score"]
+    # the changes between the values as the table of measurements prints them, so that a reader's subtraction agrees
+    change = round(last["inception_score"], 2) - round(before["inception_score"], 2)
+    moved = round(last["frechet_distance_validation"], 1) - round(before["frechet_distance_validation"], 1)
     trend = ("still rising" if change > 0.05 else "falling" if change < -0.05 else "level")
     return (f"Measured during training, the Inception score reached 90% of its last value at step {reached:,} of "
             f"{steps:,}; between the last two measurements it moved by {change:+.2f} ({trend}) and the Fréchet "
-            f"distance to the validation digits by "
-            f"{last['frechet_distance_validation'] - before['frechet_distance_validation']:+.1f}.")
+            f"distance to the validation digits by {moved:+.1f}.")
 
 
 def ema_sentence(metrics: dict) -> str:
@@ -784,7 +785,8 @@ def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
             f"{num(half, 3)} isolated bright "
             f"pixels per image halfway and {num(final, 3)} at the end ({num(metrics['final']['salt_noise'], 3)} on "
             f"the {metrics['final']['n']:,} final samples)"
-            + (f": between the two grids the speckle fell by a factor of {half / final:.1f}." if final < half / 2 else "."))
+            + (f": from the halfway measurement to the last the speckle fell by a factor of {half / final:.1f}."
+               if final < half / 2 else "."))
 
 
 def walk_table(record: dict) -> pd.DataFrame:
