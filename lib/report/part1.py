@@ -124,7 +124,7 @@ def check_sentence(check: list[dict]) -> str:
     """The runs at T = 5 with the course's defaults: their test accuracy and, per input encoding, the steps at
     which they first reached 99% validation accuracy."""
     accs = [r["test_accuracy"] for r in check]
-    encodings = _encodings(check)
+    encodings = sorted({r["encoding"] for r in check}, reverse=True)  # the course's scalar input first
     seeds = len({r["seed"] for r in check})
     reached = []
     for encoding in encodings:
@@ -138,11 +138,6 @@ def check_sentence(check: list[dict]) -> str:
             f"({plural(seeds, 'seed')} for each of "
             f"{listed([ENCODING_WORDS[e] for e in encodings])} input) ended at {pct_span(accs, alike='{}')} test accuracy, and first reached 99% "
             f"validation accuracy {listed(reached)}.")
-
-
-def _encodings(check: list[dict]) -> list[str]:
-    """The input encodings of the check's runs, the course's scalar input first."""
-    return sorted({r["encoding"] for r in check}, reverse=True)
 
 
 def encoding_sentence(check: list[dict]) -> str:
@@ -215,8 +210,7 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         accuracy, steps = means[choice["rate"]]
         parts.append(f"the {label(model)} {choice['rate']:g} ({pct(accuracy)})")
         others = [rate for rate in tied_rates(means) if rate != choice["rate"]]
-        learned_any = any(r["validation_accuracy"] >= LEARNED for r in study if r["model"] == model)
-        if not learned_any:
+        if not any(r["steps_to_99"] for r in study if r["model"] == model):  # no evaluation of any run at 99%
             never.append((model, choice["rate"], means))
         elif others:
             runner = min(others, key=lambda r: (means[r][1], r))  # the tied rate that came closest
@@ -311,10 +305,10 @@ def headline(records: list[dict], seeds: bool = True) -> str:
         + ", where comparing them needs more.")
 
 
-def _largest_rise(by_length: dict[int, list[dict]]) -> tuple[int, int, float, float] | None:
+def _largest_rise(by_length: dict[int, list[dict]]) -> tuple[int, int, float, float, float] | None:
     """Where the mean test accuracy rises by more than two points from one length to the next: the largest such
-    rise as (T before, T after, rise, the largest spread between the best and the worst seed at those two
-    lengths); None where it never does."""
+    rise as (T before, T after, mean before, mean after, the largest spread between the best and the worst seed
+    at those two lengths); None where it never does."""
     lengths = list(by_length)
     mean = {T: fmean(r["test_accuracy"] for r in runs) for T, runs in by_length.items()}
     rises = [(a, b) for a, b in zip(lengths, lengths[1:]) if mean[b] > mean[a] + 0.02]
@@ -323,7 +317,7 @@ def _largest_rise(by_length: dict[int, list[dict]]) -> tuple[int, int, float, fl
     a, b = max(rises, key=lambda pair: mean[pair[1]] - mean[pair[0]])
     spread = max(max(r["test_accuracy"] for r in by_length[T]) - min(r["test_accuracy"] for r in by_length[T])
                  for T in (a, b))
-    return a, b, mean[b] - mean[a], spread
+    return a, b, mean[a], mean[b], spread
 
 
 def trend_paragraph(by_model: dict[str, dict[int, list[dict]]]) -> str:
@@ -332,18 +326,16 @@ def trend_paragraph(by_model: dict[str, dict[int, list[dict]]]) -> str:
     rises = {m: rise for m, by in by_model.items() if (rise := _largest_rise(by))}
     if not rises:
         return ""
-    means = {m: (fmean(r["test_accuracy"] for r in by_model[m][a]), fmean(r["test_accuracy"] for r in by_model[m][b]))
-             for m, (a, b, _, _) in rises.items()}
     text = ("The mean test accuracy does not always fall as T grows: "
-            + listed([f"the {label(m)}'s rose from {pct(means[m][0])} at T = {a} to {pct(means[m][1])} at T = {b}"
-                      for m, (a, b, _, _) in rises.items()])
+            + listed([f"the {label(m)}'s rose from {pct(before)} at T = {a} to {pct(after)} at T = {b}"
+                      for m, (a, b, before, after, _) in rises.items()])
             + ". Every length has the same step budget, so no rise comes from a budget that grows with T.")
     for small in (True, False):
-        models = [m for m, (_, _, rise, spread) in rises.items() if (rise <= spread) == small]
+        models = [m for m, (_, _, before, after, spread) in rises.items() if (after - before <= spread) == small]
         if not models:
             continue
-        rise = listed([f"{rises[m][2] * 100:.1f}" for m in models])
-        spread = listed([f"{rises[m][3] * 100:.1f}" for m in models])
+        rise = listed([f"{(rises[m][3] - rises[m][2]) * 100:.1f}" for m in models])
+        spread = listed([f"{rises[m][4] * 100:.1f}" for m in models])
         which = f"{'The rise' if len(models) == 1 else 'Each rise'} of {listed([f'the {label(m)}' for m in models])}"
         text += (f" {which} ({rise} percentage points) is smaller than the spread between the best and the worst seed "
                  f"at those lengths (up to {spread} points): with so few seeds per length, whether one seed finds a "

@@ -465,9 +465,7 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
     rungs = ladder["rungs"]
     if a not in rungs or b not in rungs:
         return None
-    moves, values = _moves(ladder, a, b), []
-    for key, digits in (("inception_score", 2), (CHOICE_FD, 1)):  # as the table shows them
-        values.append((num(rungs[a]["final"][key], digits), num(rungs[b]["final"][key], digits)))
+    moves, values = _moves(ladder, a, b), _shown_values(rungs, a, b)
     if moves == ["leaves", "leaves"]:
         return (f"{difference(rungs[a], rungs[b])} leaves the IS and the Fréchet distance to the validation digits unchanged within "
                 f"twice the larger spread between splits ({values[0][0]} and {values[0][1]}; {values[1][0]} and {values[1][1]})")
@@ -475,6 +473,12 @@ def compare(ladder: dict, a: str, b: str) -> str | None:
              else f"the {name} from {x} to {y}") for move, name, (x, y) in zip(moves, ("IS", "Fréchet distance to the validation digits"), values)]
     words = [what if i and verb == said[i - 1][0] else f"{verb} {what}" for i, (verb, what) in enumerate(said)]
     return f"{difference(rungs[a], rungs[b])} " + " and ".join(words)
+
+
+def _shown_values(rungs: dict, a: str, b: str) -> list[tuple[str, str]]:
+    """The IS and then the Fréchet distance of rungs ``a`` and ``b``, each pair as the ablation table prints them."""
+    return [(num(rungs[a]["final"][key], digits), num(rungs[b]["final"][key], digits))
+            for key, digits in (("inception_score", 2), (CHOICE_FD, 1))]
 
 
 def ablation_steps(ladder: dict) -> list[tuple[str, str]]:
@@ -547,12 +551,11 @@ def unranked_sentence(ladder: dict) -> str:
     for a, b in ablation_steps(ladder):
         if (a, b) in ranked:
             continue
-        fa, fb = rungs[a]["final"], rungs[b]["final"]
+        (is_a, is_b), (fd_a, fd_b) = _shown_values(rungs, a, b)
         what = difference(rungs[a], rungs[b])
-        text += (f" {what[0].upper()}{what[1:]} moved the IS from {num(fa['inception_score'], 2)} to "
-                 f"{num(fb['inception_score'], 2)} and the Fréchet distance from {num(fa[CHOICE_FD], 1)} to "
-                 f"{num(fb[CHOICE_FD], 1)}, but both configurations drew no digits, so the change is not counted "
-                 "among those above.")
+        text += (f" {what[0].upper()}{what[1:]} moved the IS from {is_a} to {is_b} and the Fréchet distance from "
+                 f"{fd_a} to {fd_b}, but both configurations drew no digits, so the change is not counted among "
+                 "those above.")
     return text
 
 
