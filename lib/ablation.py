@@ -129,7 +129,7 @@ def _half_of(result: dict, out_dir: Path, config: GANConfig, evaluator: Evaluato
     return dict(result, config=dict(result["config"], steps=state["step"]), **measure_checkpoint(
         state, config, evaluator, device), train_seconds=state["history"]["train_seconds"],
         eval_seconds=state["history"]["eval_seconds"], cpu_seconds=state["history"]["cpu_seconds"],
-        curves=dict(result["curves"], evals=evals), measured_from="half.pt")
+        curves=dict(result["curves"], evals=evals), sampled=result["checkpoints"]["half"])
 
 
 def train_ladder(run: dict, config: GANConfig, rungs: list[str], steps: int, out_dir: str | Path,
@@ -149,9 +149,11 @@ def train_ladder(run: dict, config: GANConfig, rungs: list[str], steps: int, out
 
 def rung_result(result: dict, ema: bool) -> dict:
     """What ``ablation.json`` keeps of a trajectory's result for one rung: its configuration, the final
-    measures of the generator the rung samples from, the real baseline and the times."""
+    measures of the generator the rung samples from, the checkpoint that holds it, the real baseline and the
+    times."""
     kept = ("config", "data_source", "real_baseline", "train_seconds", "eval_seconds", "cpu_seconds", "run_dir")
-    return {key: result[key] for key in kept} | dict(final=result["final" if ema else "final_raw"], ema=ema)
+    return {key: result[key] for key in kept} | dict(final=result["final" if ema else "final_raw"], ema=ema,
+                                                     checkpoint=result.get("sampled", result["checkpoints"]["final"]))
 
 
 def save_ablation(out_dir: str | Path, rungs: dict[str, dict], steps: int) -> dict:
@@ -162,3 +164,17 @@ def save_ablation(out_dir: str | Path, rungs: dict[str, dict], steps: int) -> di
 
 def read_ablation(out_dir: str | Path) -> dict:
     return load_json(project_path(out_dir) / ABLATION)
+
+
+def rung_samples(out_dir: str | Path, ladder: dict, n: int = 10, device: str = "auto") -> dict[str, "torch.Tensor"]:
+    """``n`` images (n, 1, 28, 28) in [0, 1] from the generator each rung of ``ladder`` samples from, all from
+    the same noise (stream ``ABLATION_SAMPLES`` of seed 0), so that the rows differ only in their training."""
+    from .files import load_torch
+    from .gan import generator_from_state
+    from .gan_measure import generate
+    from .mnist import to_unit_range
+    from .streams import Stream
+
+    out_dir, device = project_path(out_dir), resolve_device(device)
+    return {name: to_unit_range(generate(generator_from_state(load_torch(out_dir / rung["checkpoint"], device), device, rung["ema"]),
+                                         n, 0, Stream.ABLATION_SAMPLES)) for name, rung in ladder["rungs"].items()}

@@ -26,7 +26,7 @@ FIGURES = {
     "sweep": LSTMParams.FOLDER, "learning_curves": LSTMParams.FOLDER,
     "lr_study": LSTMParams.FOLDER, "long_memory": LSTMParams.FOLDER, "gradient_flow": LSTMParams.FOLDER,
     "losses": GANTrainParams.FOLDER, "quality": GANTrainParams.FOLDER, "class_histogram": GANTrainParams.FOLDER,
-    "ablation": GANTrainParams.FOLDER, "fixed_noise": GANTrainParams.FOLDER,
+    "ablation": GANTrainParams.FOLDER, "ablation_samples": GANTrainParams.FOLDER, "fixed_noise": GANTrainParams.FOLDER,
     "grids": SamplesParams.FOLDER, "neighbours": SamplesParams.FOLDER, "interpolation": SamplesParams.FOLDER,
     "interpolation_diagnostics": SamplesParams.FOLDER,
 }
@@ -54,7 +54,7 @@ def missing(root: str | Path, notebook: str) -> list[Path]:
     return [path for path in required(root, notebook) if not path.exists()]
 
 
-OPTIONAL = ("lr_study", "ablation")  # drawn only when the run has a study, or more than one configuration
+OPTIONAL = ("lr_study", "ablation", "ablation_samples")  # drawn only when the run has a study, or more than one configuration
 
 
 def read_data(root: str | Path) -> dict:

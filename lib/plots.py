@@ -106,9 +106,8 @@ def sweep_overview(records: list[dict]):
                       s=12, **style)
         for (T, budget), missed in misses.items():  # one cross per budget, with the count of runs it stands for
             right.scatter([T + spread], [budget], marker="x", s=16, color=style["color"])
-            if len(missed) > 1:
-                right.annotate(str(len(missed)), (T + spread, budget), xytext=(0, 4), textcoords="offset points",
-                               ha="center", fontsize=7, color=style["color"])
+            right.annotate(str(len(missed)), (T + spread, budget), xytext=(0, 4), textcoords="offset points",
+                           ha="center", fontsize=7, color=style["color"])
     left.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8, label="chance (10%)")
     left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
@@ -375,6 +374,21 @@ def ablation(rows: dict[str, dict]):
         ax.set(xlabel=xlabel, yticks=y, yticklabels=names)
         ax.invert_yaxis()
     fig.tight_layout()
+    return fig
+
+
+def sample_rows(rows: dict[str, object], size: float = 0.5):
+    """One row of images per name, ``rows[name]`` (N, 1, 28, 28) in [0, 1], the name to its left: samples of
+    several generators from the same noise, one generator per row."""
+    n = max(len(images) for images in rows.values())
+    fig, axes = plt.subplots(len(rows), 1, figsize=(WIDTH, len(rows) * size + 0.1), squeeze=False)
+    for ax, (name, images) in zip(axes[:, 0], rows.items()):
+        ax.imshow(tile(images, n), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([]), ax.set_yticks([])
+        ax.set_ylabel(textwrap.fill(name, 24), rotation=0, ha="right", va="center", fontsize=7.5)
+        for side in ax.spines.values():
+            side.set_visible(False)
+    fig.subplots_adjust(left=0.3, right=0.99, top=0.99, bottom=0.01, hspace=0.08)
     return fig
 
 

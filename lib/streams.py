@@ -35,6 +35,7 @@ class Stream(enum.Enum):
     GAN_FINAL = "GAN final samples"
     BATCHNORM = "BatchNorm statistics noise"
     GRID = "25-sample grids"
+    ABLATION_SAMPLES = "samples of each ablation configuration"
     ENDPOINTS = "interpolation endpoint candidates"
     NEIGHBOURS = "samples compared with their nearest training digits"
 

@@ -400,7 +400,8 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
         "(7.00 and 7.05) and improves the Fréchet distance" in summary, "a mixed step said in full"
     assert "The largest gain came from changing both learning rates from 0.0002 to 0.0004, which divided the " \
         "Fréchet distance by 1.7." in summary
-    assert "Two of the 3 changes between them improved both measures, in a single training run each." in \
+    assert "With one training run per configuration, two of the 3 changes between them improved both measures by " \
+        "more than twice the spread between splits" in \
         part2.conclusion_text(GAN_METRICS, ladder)
     ladder["rungs"]["recipe"]["final"] |= dict(inception_score=7.0, frechet_distance_validation=120.5)
     assert "In T, changing the batch from 64 to 128 changed neither measure by more than twice the spread between " \
@@ -410,7 +411,7 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     assert [t.split(" improves")[0] for t in part2.ablation_sentences(ladder)][1] == (
         "Changing both learning rates from 0.0002 to 0.0004 and the batch from 64 to 128")
     assert "all at once, so the ablation cannot split its gain" in part2.confound_sentence(ladder)
-    assert "Each of the 2 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
+    assert "each of the 2 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
     assert "and the batch from 64 to 128." in part2.ablation_summary(ladder, "T")
     # the betas as a rung of their own, between the average and the rates: each step one change again
     betas = dict(beta1=0.5)
@@ -421,7 +422,7 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
     assert [t.split(" improves")[0] for t in part2.ablation_sentences(ladder)] == [
         "Sampling from the moving average", "Changing Adam's first beta from 0.9 to 0.5",
         "Changing both learning rates from 0.0002 to 0.0004", "Changing the batch from 64 to 128"]
-    assert "Each of the 4 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
+    assert "each of the 4 changes between them improved both measures" in part2.conclusion_text(GAN_METRICS, ladder)
     assert part2.ablation_summary(ladder, "T").endswith(
         "The largest gain came from the first of these, which divided the Fréchet distance by 1.5."), \
         "a change just listed is pointed back to, not named in full again"
@@ -448,7 +449,7 @@ def test_each_step_of_the_ladder_names_the_one_thing_it_changes_read_from_the_co
             "to 990.0, but both configurations drew no digits, so the change is not counted among those above.") \
         in summary, "a step left uncounted is still shown with its numbers"
     conclusion = part2.conclusion_text(GAN_METRICS, ladder)
-    assert "Three of the 4 changes between them improved both measures" in conclusion, "every change counted"
+    assert "three of the 4 changes between them improved both measures" in conclusion, "every change counted"
     assert "Sampling from the moving average led from one configuration that drew no digits to another, so the " \
         "measures cannot rank it." in conclusion
     ladder["rungs"]["template+rates"]["final"]["salt_noise"] = 0.2
@@ -1158,3 +1159,23 @@ def test_the_last_change_during_training_is_the_difference_of_the_values_the_tab
     assert "reached 90% of its last value at step 5,000 of 6,000" in text
     assert "it moved by +0.13 (still rising) and the Fréchet distance to the validation digits by -6.1." in text, \
         "8.56 to 8.69 in the table reads +0.13, though the unrounded change is 0.138"
+
+
+def test_ratios_are_those_of_the_printed_values_a_reader_can_recompute():
+    metrics = dict(final=gan_final(IS=8.6149, FD=45.34), real_baseline=gan_final(IS=9.7251, FD=12.76))
+    text = part2.quality_sentence(metrics)
+    assert "8.61 ± 0.10, 88.5% of the 9.73" in text, "8.61 / 9.73, not the unrounded 8.6149 / 9.7251 = 88.6%"
+    assert "45.3 ± 1.0, 3.5 times the 12.8" in text, "45.3 / 12.8 = 3.54, not the unrounded 45.34 / 12.76 = 3.55"
+    assert part2.is_ratio(dict(final=gan_final(IS=1.174), real_baseline=gan_final(IS=9.7314))) == 1.17 / 9.73
+    flows = {"init": {"rnn": dict(norms=[4.64e-5, 1.0]), "lstm": dict(norms=[3.36e-5, 1.0])}}
+    assert "1.4 times larger than the zero-bias LSTM's" in part1.init_comparison_sentence(flows), \
+        "4.6e-5 / 3.4e-5 = 1.35 as printed, though the unrounded ratio is 1.38"
+
+
+def test_the_check_at_t5_is_tabled_per_input_with_each_seed_in_order():
+    check = [dict(encoding=e, seed=s, test_accuracy=a, steps_to_99=t) for e, s, a, t in
+             (("onehot", 1, 1.0, 50), ("scalar", 1, 0.994, None), ("scalar", 0, 1.0, 650), ("onehot", 0, 1.0, 100))]
+    table = part1.check_table(check)
+    assert list(table["input"]) == ["scalar", "one-hot"], "the course's scalar input first"
+    assert list(table["final test accuracy"]) == ["100.0%, 99.4%", "100.0%, 100.0%"]
+    assert list(table["first step at 99% validation accuracy"]) == ["650, never", "100, 50"]

@@ -97,6 +97,17 @@ def num(value: float | None, digits: int = 2) -> str:
     return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
 
 
+def shown(value: float, digits: int = 2) -> float:
+    """``value`` as ``num`` prints it, so that a ratio of two printed numbers is the one a reader computes from
+    them (8.61 / 9.73 = 88.5%, not the 88.6% of the unrounded values)."""
+    return float(f"{value:.{digits}f}")
+
+
+def shown_sci(value: float, digits: int = 1) -> float:
+    """``value`` as ``sci`` prints it, ``digits + 1`` significant digits (3.37e-05 -> 3.4e-05)."""
+    return float(f"{value:.{digits}e}")
+
+
 def sci(value: float | None, digits: int = 1) -> str:
     """A number that may be tiny or huge, to ``digits + 1`` significant digits: as a power of ten in Markdown
     math outside [0.01, 1000) (2.6e-05 -> '$2.6 \\times 10^{-5}$'), plainly inside it (0.23, 11); None -> '–'."""

@@ -144,7 +144,12 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)}".rstrip(),
+        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} gives each run."
+        .replace("  ", " "),
+        doc.table("p1_check", part1.check_table(check),
+                  f"The runs at T = 5 with the course's defaults ({part1.label(check[0]['model'])}, "
+                  f"{max(r['max_steps'] for r in check):,} steps at most), one row per input: the scalar input of the "
+                  "course's skeleton, the digit as one number, and one-hot."),
     ]
     if study:
         parts += [f"**The learning rate.** "
@@ -257,13 +262,13 @@ def part1_analysis(doc: Document, lstm: dict) -> str:
         "**Why the LSTM remembers.** Along the cell path, (5) gives $\\partial c^{(t)}/\\partial c^{(t-1)} = "
         "\\mathrm{diag}(f^{(t)})$: no squashing nonlinearity and no weight matrix. A unit whose forget gate stays "
         "open and whose input gate stays shut after the first step keeps the digit, and its gradient, and the "
-        "output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T) + " "
-        + part1.kept_text(flows, T),
+        "output gate (6) can read it out at the end. " + part1.lstm_gradient_text(flows, T),
+        part1.kept_text(flows, T),
         "**Where training starts.** " + " ".join(filter(None, [
             part1.init_comparison_sentence(flows, f"{doc.tab('p1_seed_shares')}, in the appendix" if seeds else ""),
             part1.gradient_runs_sentence(lstm)])),
     ]
-    return "\n\n".join(parts)
+    return "\n\n".join(filter(None, parts))
 
 
 def seed_shares(doc: Document, lstm: dict) -> str:
@@ -338,18 +343,18 @@ def part2_training(doc: Document, gan: dict) -> str:
 
 def part2_results(doc: Document, gan: dict) -> str:
     evals = gan["curves"]["evals"]
-    return "\n\n".join([
+    return "\n\n".join(filter(None, [
         f"{doc.fig('losses')} shows the losses and $D$'s outputs during training. {part2.balance_sentence(gan)}",
         doc.figure("losses", f"Left: both losses; right: D's mean output on real and on generated images, each a "
                    f"mean over the {gan['config']['log_every']} training batches before the step it is drawn at; "
                    "dotted: the values at the equilibrium of (10)."),
         f"{doc.fig('quality')} follows the quality of the samples and {doc.tab('p2_during')} gives its numbers. "
         f"{part2.progress_sentence(evals, gan['config']['steps'])} "
-        + " ".join(filter(None, [part2.gap_sentence(evals), part2.unseen_sentence(evals),
-                                 part2.snapshot_sentence(gan, doc.fig("quality"), doc.fig("losses"))]))
+        + " ".join(filter(None, [part2.gap_sentence(evals), part2.unseen_sentence(evals)]))
         + ("" if gan["config"]["augment"] else
         f" DiffAugment {doc.cite('zhao2020')}, a differentiable augmentation of $D$'s inputs, is the usual remedy "
         "for a discriminator that memorises; this run does not use it."),
+        part2.snapshot_sentence(gan, doc.fig("quality"), doc.fig("losses")),
         doc.figure("quality", f"During training: the Inception score and the Fréchet distance to the validation "
                    f"digits of {gan['config']['eval_samples']:,} samples beside the same measure on real test digits "
                    "(dashed), and D's mean output on training and validation digits"
@@ -359,7 +364,7 @@ def part2_results(doc: Document, gan: dict) -> str:
                   "distance (FD) to the validation digits, the share read with 90% confidence or more, the isolated "
                   "bright pixels per image, and D's mean output."),
         f"{doc.tab('p2_quality')} compares the final samples with real digits. {part2.quality_sentence(gan)} "
-        f"{part2.reference_size_note(gan)} "
+        f"{part2.reference_size_note(gan)}",
         f"A generator that produced only a few digits well could still fool $D$ batch by batch (mode collapse); "
         f"the share of each digit ({doc.fig('class_histogram')}) measures coverage directly. "
         f"{part2.coverage_sentence(gan)} "
@@ -371,7 +376,7 @@ def part2_results(doc: Document, gan: dict) -> str:
                   "and for the distance to the test digits, training digits."),
         doc.figure("class_histogram", "Share of each digit among the final samples, as the classifier reads them, "
                    "beside the real test digits.", 50),
-    ])
+    ]))
 
 
 def part2_ablation(doc: Document, ladder: dict, gan: dict | None) -> str:
@@ -383,16 +388,21 @@ def part2_ablation(doc: Document, ladder: dict, gan: dict | None) -> str:
         f"on the same {ladder['steps']:,} steps, fewer than the final GAN's, and measured the same way. "
         + ("Starting from the course template, each row adds one change to the row above it, so each change is "
            "measured with the earlier ones in place; the second row is the template's own training run, sampled "
-           "from its moving average." if set(rungs) == set(part2.CHAIN) else ""),
+           "from its moving average." if set(rungs) == set(part2.CHAIN) else "")
+        + (f" {doc.fig('ablation_samples')} shows samples of each configuration, all from the same noise."
+           if len(rungs) > 1 else ""),
         part2.ablation_summary(ladder, doc.tab("p2_ablation")) + " " + part2.unlearned_sentence(ladder) + " "
         + (part2.salt_sentence(ladder) or "") + " "
         + part2.confound_sentence(ladder)
-        + (" " + part2.fixed_set_sentence(gan, ladder, doc.fig("quality"), doc.tab("p2_ablation")) if gan else ""),
+        + ("\n\n" + part2.fixed_set_sentence(gan, ladder, doc.fig("quality"), doc.tab("p2_ablation")) if gan else ""),
         doc.table("p2_ablation", part2.ablation_table(ladder), f"The ablation, every configuration on "
                   f"{ladder['steps']:,} steps from the same seed, measured on samples of the same size as the "
                   "final run's; FD is the Fréchet distance to the validation digits, and the last column is each "
                   f"configuration's cost. {part2.ablation_note(ladder)}"),
     ]
+    if len(rungs) > 1:
+        parts.append(doc.figure("ablation_samples", f"Ten samples of each configuration of {doc.tab('p2_ablation')}, "
+                                "one row each, from the same ten noise vectors.", width=90))
     return "\n\n".join(parts)
 
 
@@ -403,7 +413,7 @@ def part2_samples(doc: Document, grids: dict, gan: dict | None, neighbours: dict
         + part2.grids_sentence(grids) + " "
         + (part2.halfway_final_sentence(gan, grids, doc.tab("p2_during")) + " "
            + part2.speckle_sentence(gan, grids, doc.tab("p2_during")) + " " if gan else "")
-        + part2.weakest_sentence(grids) + " " + part2.neighbour_reading_sentence(grids),
+        + "\n\n" + part2.weakest_sentence(grids) + " " + part2.neighbour_reading_sentence(grids),
         doc.figure("grids", "25 samples from the same noise at the start, halfway and at the end of training, each "
                    "titled with the classifier's reading and confidence; framed in red: the final grid's "
                    f"{len(grids['grids']['final']['weakest'])} least confident samples."),

@@ -15,7 +15,7 @@ from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
 from ..sweeps import COMPARED, TIE, curve_lengths, rate_means, tied_rates
-from .document import count, listed, num, pct, pct_span, sci, words
+from .document import count, listed, num, pct, pct_span, sci, shown_sci, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
@@ -140,6 +140,19 @@ def check_sentence(check: list[dict]) -> str:
             f"validation accuracy {listed(reached)}.")
 
 
+def check_table(check: list[dict]) -> pd.DataFrame:
+    """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar first): each
+    seed's final test accuracy and first step at 99% validation accuracy, in the order of the seeds."""
+    rows = []
+    for encoding in sorted({r["encoding"] for r in check}, reverse=True):
+        runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
+        rows.append({"input": ENCODING_WORDS[encoding], "seeds": ", ".join(str(r["seed"]) for r in runs),
+                     "final test accuracy": ", ".join(pct(r["test_accuracy"]) for r in runs),
+                     "first step at 99% validation accuracy": ", ".join(_cell("steps_to_99", r["steps_to_99"])
+                                                                         for r in runs)})
+    return pd.DataFrame(rows)
+
+
 def encoding_sentence(check: list[dict]) -> str:
     """Why the scalar input needs more steps than one-hot, when it does (median first step at 99%)."""
     first = {e: [r["steps_to_99"] for r in check if r["encoding"] == e and r["steps_to_99"]] for e in INPUT_DIMS}
@@ -179,7 +192,7 @@ def init_comparison_sentence(flows: dict, table: str = "the table of every seed"
     init = starting_shares(flows)
     if "rnn" not in init or len(init) < 2:
         return ""
-    others = listed([f"{_factor(init['rnn'] / init[m]).removeprefix('a factor of about ')} times "
+    others = listed([f"{_factor(shown_sci(init['rnn']) / shown_sci(init[m])).removeprefix('a factor of about ')} times "
                      f"{'smaller' if init['rnn'] < init[m] else 'larger'} than the {label(m)}'s"
                      for m in init if m != "rnn"])
     text = (f"To compare the architectures before training has shaped them, take the initial weights: the vanilla "

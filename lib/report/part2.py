@@ -11,7 +11,7 @@ import pandas as pd
 from ..evaluate import ARCHITECTURE_WORDS
 from ..gan_measure import MEASURES
 from ..progress import plural
-from .document import how_often, listed, num, pct, pct_span, some_of, words
+from .document import how_often, listed, num, pct, pct_span, shown, some_of, words
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
               "template+betas": "template, moving average, final GAN's betas",
@@ -186,16 +186,16 @@ def quality_sentence(metrics: dict) -> str:
     final, real = metrics["final"], metrics["real_baseline"]
     split = final["n"] // final["splits"]
     text = (f"On {final['n']:,} samples in {final['splits']} splits of {split:,}, the Inception score is "
-            f"{_mean_sd(final, 'inception_score')}, {pct(final['inception_score'] / real['inception_score'])} of the "
+            f"{_mean_sd(final, 'inception_score')}, {pct(is_ratio(metrics))} of the "
             f"{num(real['inception_score'])} that real test digits score at the same size.")
     if "frechet_distance_validation" not in final:
         return text + (f" The Fréchet distance to the test digits is {_mean_sd(final, 'frechet_distance', 1)}, "
-                       f"{final['frechet_distance'] / real['frechet_distance']:.1f} times the "
+                       f"{fd_ratio(metrics):.1f} times the "
                        f"{num(real['frechet_distance'], 1)} of real training digits.")
     return text + (
         f" The Fréchet distance to the validation digits, held out after the settings were fixed, is "
         f"{_mean_sd(final, 'frechet_distance_validation', 1)}, "
-        f"{final['frechet_distance_validation'] / real['frechet_distance_validation']:.1f} times the "
+        f"{fd_ratio(metrics):.1f} times the "
         f"{num(real['frechet_distance_validation'], 1)} of the test digits, real digits that the classifier never saw "
         f"either. To the test digits, whose scores development saw, it is {_mean_sd(final, 'frechet_distance', 1)}, "
         f"against {num(real['frechet_distance'], 1)} for real training digits, a flattering reference: the "
@@ -210,10 +210,16 @@ def headline_fd(metrics: dict) -> tuple[str, str]:
     return "frechet_distance", "to the test digits"
 
 
+def is_ratio(metrics: dict) -> float:
+    """The final samples' Inception score over real digits' at the same size, from the values as printed."""
+    return shown(metrics["final"]["inception_score"]) / shown(metrics["real_baseline"]["inception_score"])
+
+
 def fd_ratio(metrics: dict) -> float:
-    """The final samples' headline Fréchet distance (``headline_fd``) over real digits' at the same sizes."""
+    """The final samples' headline Fréchet distance (``headline_fd``) over real digits' at the same sizes, from
+    the values as printed."""
     key, _ = headline_fd(metrics)
-    return metrics["final"][key] / metrics["real_baseline"][key]
+    return shown(metrics["final"][key], 1) / shown(metrics["real_baseline"][key], 1)
 
 
 def coverage_sentence(metrics: dict) -> str:
@@ -401,8 +407,8 @@ CHOICE_FD = "frechet_distance_validation"
 def ablation_row(rung: dict) -> dict:
     final, real = rung["final"], rung["real_baseline"]
     hist = final["class_histogram"]
-    return {"IS / real": final["inception_score"] / real["inception_score"],
-            "Fréchet / real": final[CHOICE_FD] / real[CHOICE_FD],
+    return {"IS / real": shown(final["inception_score"]) / shown(real["inception_score"]),
+            "Fréchet / real": shown(final[CHOICE_FD], 1) / shown(real[CHOICE_FD], 1),
             "salt noise": final["salt_noise"], "classes": f"{pct(min(hist)).rstrip('%')}–{pct(max(hist))}",
             "D gap": final["D_gap"], "batch": rung["config"]["batch_size"], "steps": rung["config"]["steps"],
             "CPU minutes": rung["cpu_seconds"] / 60}
@@ -531,7 +537,7 @@ def ablation_summary(ladder: dict, table: str) -> str:
                     for what, changes in verdicts.items() if changes)
     mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
     text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed) + unranked_sentence(ladder)
-    gains = {(a, b): rungs[a]["final"][CHOICE_FD] / rungs[b]["final"][CHOICE_FD] for (a, b), moved in moves.items()
+    gains = {(a, b): shown(rungs[a]["final"][CHOICE_FD], 1) / shown(rungs[b]["final"][CHOICE_FD], 1) for (a, b), moved in moves.items()
              if moved[1] == "improves"}
     if len(gains) > 1:
         (a, b), factor = max(gains.items(), key=lambda item: item[1])
@@ -788,7 +794,7 @@ def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
             f"{num(half, 3)} isolated bright "
             f"pixels per image halfway and {num(final, 3)} at the end ({num(metrics['final']['salt_noise'], 3)} on "
             f"the {metrics['final']['n']:,} final samples)"
-            + (f": from the halfway measurement to the last the speckle fell by a factor of {half / final:.1f}."
+            + (f": from the halfway measurement to the last the speckle fell by a factor of {shown(half, 3) / shown(final, 3):.1f}."
                if final < half / 2 else "."))
 
 
@@ -1099,10 +1105,9 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
     """Part II in three sentences: where the final samples stand against real digits, how far the ablation's
     configurations lie apart, and how many of its changes improved both measures (which ones is the ablation
     section's to say)."""
-    final, real = metrics["final"], metrics["real_baseline"]
     text = (f"Trained on {'MNIST' if metrics['data_source'] == 'mnist' else 'the MNIST subset'}, the GAN's final "
             "samples reach "
-            f"{pct(final['inception_score'] / real['inception_score'])} of the Inception score of real digits, with a "
+            f"{pct(is_ratio(metrics))} of the Inception score of real digits, with a "
             f"Fréchet distance {headline_fd(metrics)[1]} {fd_ratio(metrics):.1f} times theirs.")
     rungs = (ladder or {}).get("rungs", {})
     if "template" in rungs and "recipe" in rungs:
@@ -1115,9 +1120,10 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         if len(chain) == 1:
             text += f" The one change between them {'improved' if better else 'did not improve'} both measures."
         else:
-            count = ("Each of" if better == len(chain) else "None of" if not better else
-                     f"{words(better).capitalize()} of") + f" the {len(chain)} changes between them"
-            text += f" {count} improved both measures, in a single training run each."
+            count = ("each of" if better == len(chain) else "none of" if not better else
+                     f"{words(better)} of") + f" the {len(chain)} changes between them"
+            text += (f" With one training run per configuration, {count} improved both measures by more than twice "
+                     "the spread between splits, a spread that leaves out how differently another seed would train.")
         failed, after = unlearned(ladder)
         unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
         if unranked:
