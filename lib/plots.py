@@ -383,12 +383,13 @@ def sample_rows(rows: dict[str, object], size: float = 0.5):
     n = max(len(images) for images in rows.values())
     fig, axes = plt.subplots(len(rows), 1, figsize=(WIDTH, len(rows) * size + 0.1), squeeze=False)
     for ax, (name, images) in zip(axes[:, 0], rows.items()):
-        ax.imshow(tile(images, n), cmap="gray", vmin=0, vmax=1)
+        # nearest: the pixels as drawn, and a third of the smoothed file, since the template's speckle defeats PNG
+        ax.imshow(tile(images, n), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_xticks([]), ax.set_yticks([])
-        ax.set_ylabel(textwrap.fill(name, 24), rotation=0, ha="right", va="center", fontsize=7.5)
+        ax.set_ylabel(textwrap.fill(name, 30), rotation=0, ha="right", va="center", fontsize=7.5)
         for side in ax.spines.values():
             side.set_visible(False)
-    fig.subplots_adjust(left=0.3, right=0.99, top=0.99, bottom=0.01, hspace=0.08)
+    fig.subplots_adjust(left=0.25, right=0.99, top=0.99, bottom=0.01, hspace=0.08)
     return fig
 
 
