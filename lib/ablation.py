@@ -176,5 +176,8 @@ def rung_samples(out_dir: str | Path, ladder: dict, n: int = 10, device: str = "
     from .streams import Stream
 
     out_dir, device = project_path(out_dir), resolve_device(device)
-    return {name: to_unit_range(generate(generator_from_state(load_torch(out_dir / rung["checkpoint"], device), device, rung["ema"]),
-                                         n, 0, Stream.ABLATION_SAMPLES)) for name, rung in ladder["rungs"].items()}
+    samples = {}
+    for name, rung in ladder["rungs"].items():
+        G = generator_from_state(load_torch(out_dir / rung["checkpoint"], device), device, ema=rung["ema"])
+        samples[name] = to_unit_range(generate(G, n, 0, Stream.ABLATION_SAMPLES))
+    return samples

@@ -54,7 +54,8 @@ def missing(root: str | Path, notebook: str) -> list[Path]:
     return [path for path in required(root, notebook) if not path.exists()]
 
 
-OPTIONAL = ("lr_study", "ablation", "ablation_samples")  # drawn only when the run has a study, or more than one configuration
+# Drawn only when the run has a learning-rate study, or an ablation of more than one configuration.
+OPTIONAL = ("lr_study", "ablation", "ablation_samples")
 
 
 def read_data(root: str | Path) -> dict:

@@ -188,7 +188,7 @@ def test_the_ablation_shares_a_run_between_a_configuration_and_its_moving_averag
 
 
 def test_the_ablation_reads_the_recipe_at_half_its_steps_from_the_runs_own_checkpoint(gan_dir):
-    from lib.ablation import train_ladder
+    from lib.ablation import read_ablation, rung_samples, save_ablation, train_ladder
     from lib.gan_runs import evaluator_for
 
     out = gan_dir("ladder")
@@ -200,6 +200,11 @@ def test_the_ablation_reads_the_recipe_at_half_its_steps_from_the_runs_own_check
     assert ladder["template"]["run_dir"] == ladder["template+ema"]["run_dir"], "one run, read two ways"
     assert ladder["template"]["final"] != ladder["template+ema"]["final"]
     assert len(list((out / "runs").iterdir())) == 2, "the run itself and the template: the recipe is not retrained"
+    assert ladder["recipe"]["checkpoint"].endswith("half.pt") and ladder["template"]["checkpoint"].endswith("final.pt")
+    samples = rung_samples(out, save_ablation(out, ladder, TINY["steps"] // 2), n=4)
+    assert all(images.shape == (4, 1, 28, 28) and 0 <= images.min() <= images.max() <= 1 for images in samples.values())
+    assert not torch.equal(samples["template"], samples["template+ema"]), "the raw generator and its average differ"
+    assert torch.equal(samples["recipe"], rung_samples(out, read_ablation(out), n=4)["recipe"]), "the same noise"
 
 
 def test_the_run_and_its_ladder_train_side_by_side_with_the_same_numbers_on_one_or_two_workers(gan_dir):

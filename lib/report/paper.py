@@ -144,8 +144,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
         f"{check[0]['lr']:g}, every bias zero). "
-        f"{part1.check_sentence(check)} {part1.encoding_sentence(check)} {doc.tab('p1_check')} gives each run."
-        .replace("  ", " "),
+        + " ".join(filter(None, [part1.check_sentence(check), part1.encoding_sentence(check),
+                                 f"{doc.tab('p1_check')} gives each run."])),
         doc.table("p1_check", part1.check_table(check),
                   f"The runs at T = 5 with the course's defaults ({part1.label(check[0]['model'])}, "
                   f"{max(r['max_steps'] for r in check):,} steps at most), one row per input: the scalar input of the "

@@ -537,8 +537,8 @@ def ablation_summary(ladder: dict, table: str) -> str:
                     for what, changes in verdicts.items() if changes)
     mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
     text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed) + unranked_sentence(ladder)
-    gains = {(a, b): shown(rungs[a]["final"][CHOICE_FD], 1) / shown(rungs[b]["final"][CHOICE_FD], 1) for (a, b), moved in moves.items()
-             if moved[1] == "improves"}
+    fd = {name: shown(rung["final"][CHOICE_FD], 1) for name, rung in rungs.items()}  # as the table prints them
+    gains = {(a, b): fd[a] / fd[b] for (a, b), moved in moves.items() if moved[1] == "improves"}
     if len(gains) > 1:
         (a, b), factor = max(gains.items(), key=lambda item: item[1])
         listed_before, change = verdicts["improves"], difference(rungs[a], rungs[b])
@@ -794,8 +794,8 @@ def speckle_sentence(metrics: dict, grids: dict, where: str = "") -> str:
             f"{num(half, 3)} isolated bright "
             f"pixels per image halfway and {num(final, 3)} at the end ({num(metrics['final']['salt_noise'], 3)} on "
             f"the {metrics['final']['n']:,} final samples)"
-            + (f": from the halfway measurement to the last the speckle fell by a factor of {shown(half, 3) / shown(final, 3):.1f}."
-               if final < half / 2 else "."))
+            + (": from the halfway measurement to the last the speckle fell by a factor of "
+               f"{shown(half, 3) / shown(final, 3):.1f}." if final < half / 2 else "."))
 
 
 def walk_table(record: dict) -> pd.DataFrame:
