@@ -112,7 +112,7 @@ def sweep_overview(records: list[dict]):
     left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
     right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=24, mew=1.2, label="step budget")
-    right.set(ylabel="steps to 99% (log)", yscale="log", title="steps to learn (x: never, with count)")
+    right.set(ylabel="steps to 99% (log)", yscale="log", title="steps to 99% validation accuracy (x: never)")
     right.set_ylim(top=max(budget.values()) * 1.4)  # room for the counts above the crosses
     _plain_log_labels(right, DOUBLING)
     for ax in (left, right):

@@ -171,7 +171,8 @@ def part1_results(doc: Document, lstm: dict) -> str:
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
                    "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy "
                    "first reached 99%, one point per run, log scale; crosses: runs that never did, drawn on their budget "
-                   "(short grey lines), with how many above."),
+                   "(short grey lines), with how many above. A run that reached 99% on the validation set has learned "
+                   "only if its final test accuracy is 99% or more as well."),
         doc.table("p1_sweep", part1.sweep_table(sweep, [*part1.runs_of(lstm, "budget"), *cold]),
                   "Mean test accuracy over seeds against T and, in brackets, the seeds that learned (final test "
                   "accuracy at least 99%) of "

@@ -15,7 +15,7 @@ from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
 from ..sweeps import COMPARED, TIE, curve_lengths, rate_means, tied_rates
-from .document import count, listed, num, pct, pct_span, sci, shown_sci, words
+from .document import count, listed, num, pct, pct_span, sci, shown, shown_sci, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
@@ -252,7 +252,8 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         how = ("is the rate that came closest" if rate == best else
                f"ties the best, {best:g} ({pct(means[best][0])}), less than {TIE * 100:g} points below it, and is the "
                "smaller")
-        text += (f" No run of the {label(model)} in the study reached 99% validation accuracy at any evaluation, at any rate tried, so "
+        text += (f" No run of the {label(model)} in the learning-rate study reached 99% validation accuracy at any "
+                 "evaluation, at any rate tried, so "
                  f"{rate:g} {how}, not a rate at which it learns at T = {listed(lengths)}: the comparison there is "
                  "with the best of the rates tried.")
     for side in ("smallest", "largest"):
@@ -822,7 +823,8 @@ def _floor_text(norms: list[float], carry: list[float], w: float | None, first: 
     shape = "U-shaped" if _u_shaped(norms) else "flat over most steps and rises only towards t = 1"
     text = (f". After training it is {shape}. Going back, {fall} down to t = {first + 1}: this is the floor, "
             f"where the mean tanh slope $1 - h^2$ is only {num(slope_floor)}.{rise} In all, {ratio}.")
-    bound = (w or 0) * slope_floor  # the largest gain per step if every unit had the floor's mean slope
+    # the largest gain per step if every unit had the floor's mean slope, from the two values as printed
+    bound = shown(w or 0) * shown(slope_floor)
     if w and level > 1.5 * bound:
         text += (f" Across the floor the gradient changes by a factor of {num(level)} per step. If every unit had the "
                  f"mean slope, the spectral norm of $W_{{hh}}$ ({num(w)}) would allow at most {num(bound)}, so the "
@@ -1115,8 +1117,9 @@ def conclusion_text(metrics: dict) -> str:
     trained, initial = flows["trained"].get(lstm, {}), flows.get("init", {}).get(lstm, {})
     if winner == lstm and lstm in init and "rnn" in init and init[lstm] <= init["rnn"]:
         over = ", the medians over their seeds" if flows.get("seeds") else ", in the profiled runs"
-        text += (f" The difference is not in the starting gradient: with the initial weights the first step "
-                 f"receives {sci(init[lstm])} of the last step's gradient in the {label(lstm)} against "
+        text += (f" The gradient that reaches the first hidden state at the start does not explain the difference: "
+                 f"with the initial weights $h^{{(1)}}$ receives {sci(init[lstm])} of the last step's gradient in the "
+                 f"{label(lstm)} against "
                  f"{sci(init['rnn'])} in the RNN{over}.")
         if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
             text += (f" In its profiled run, training changed the cell path (5): afterwards {kept_units(trained)} "

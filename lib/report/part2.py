@@ -1117,11 +1117,13 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         chain = [(a_, b_) for a_, b_ in ablation_steps(ladder) if b_ in CHAIN]
         ranked = [step for step in chain if step in ranked_steps(ladder)]
         better = len(_verdicts(ladder, {step: _moves(ladder, *step) for step in ranked})["improves"])
-        if len(chain) == 1:
-            text += f" The one change between them {'improved' if better else 'did not improve'} both measures."
-        else:
-            count = ("each of" if better == len(chain) else "none of" if not better else
-                     f"{words(better)} of") + f" the {len(chain)} changes between them"
+        rankable = "" if len(ranked) == len(chain) else " that the measures can rank"
+        if len(ranked) == 1:
+            text += (f" The one change between them{rankable} {'improved' if better else 'did not improve'} both "
+                     "measures.")
+        elif ranked:
+            count = (("each of" if better == len(ranked) else "none of" if not better else f"{words(better)} of")
+                     + f" the {len(ranked)} changes between them{rankable}")
             text += (f" With one training run per configuration, {count} improved both measures by more than twice "
                      "the spread between splits, a spread that leaves out how differently another seed would train.")
         failed, after = unlearned(ladder)
