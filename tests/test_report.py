@@ -341,20 +341,23 @@ def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
                                evals=[dict(step=0, D_train=0.5), dict(step=1000, D_train=0.7),
                                       dict(step=2000, D_train=0.45)]))
     text = part2.snapshot_sentence(metrics)
-    assert "on training digits the first gives 0.45 to 0.70 and the second 0.58 to 0.58" in text
-    assert "and the first lies lower at 1 of 2 steps." in text, "only the steps with a batch mean count"
+    assert "On training digits the first ranges from 0.45 to 0.70 and the second from 0.58 to 0.58" in text
+    assert "; the first is lower at 1 of the 2 steps." in text, "only the steps with a batch mean count"
     metrics["curves"]["evals"][1]["D_train"] = 0.5
-    assert "lower at 2 of 2 steps: a steady offset" in part2.snapshot_sentence(metrics)
+    assert "lower at 2 of the 2 steps: a steady offset" in part2.snapshot_sentence(metrics)
     metrics["curves"]["evals"][1]["D_train"] = 0.7
-    assert "The right panel of Figure 5 measures one state of D" in part2.snapshot_sentence(metrics, "Figure 5", "Figure 4")
-    assert "100 training batches" in text and "still holds" not in text, "no D on generated images measured"
+    assert part2.snapshot_sentence(metrics, "Figure 5", "Figure 4").startswith(
+        "Figure 4 and Figure 5 show D's output on training digits in two ways. The right panel of Figure 5 measures "
+        "one state of D")
+    assert "100 training batches" in text and "same gap" not in text, "no D on generated images measured"
     for p in metrics["curves"]["losses"]:
         p["D_fake"] = 0.40
     metrics["curves"]["evals"][-1]["D_generated"] = 0.28
-    assert ("At step 2,000 the snapshot sits below the batch means by about as much on real digits (0.13) as on generated "
-            "ones (0.12), so its gap between the two still holds.") in part2.snapshot_sentence(metrics)
+    assert ("At step 2,000 the single state lies below the batch means by about as much on real digits (0.13) as on "
+            "generated ones (0.12), so both views show the same gap between real and generated digits.") \
+        in part2.snapshot_sentence(metrics)
     metrics["curves"]["evals"][-1]["D_generated"] = 0.45  # real down, generated up: not a shift of the whole
-    assert "still holds" not in part2.snapshot_sentence(metrics)
+    assert "same gap" not in part2.snapshot_sentence(metrics)
 
 
 def test_an_augmentation_that_hurts_is_said_to_hurt_and_a_change_within_noise_to_change_nothing():
@@ -797,12 +800,12 @@ def test_ties_the_widened_grid_and_a_choice_on_its_edge_are_each_said_only_when_
     assert choose_rates(study({0.01: 1.0, 0.03: 0.995}, steps={0.03: 100}), ["lstm"])["lstm"]["rate"] == 0.01, \
         "exactly 0.5 points below the best is not a tie: the report says 'less than'"
     text = part1.rate_choice_text(runs, chosen, grid)
-    assert "(mean validation accuracy in brackets)" in text and "0.01 (100.0%)" in text and "0.01 tied with one other rate and reached 99% soonest" in text
+    assert "with their mean validation accuracy in brackets, are" in text and "0.01 (100.0%)" in text and "0.01 tied with one other rate and reached 99% soonest" in text
     assert "the grid grew past that edge: the zero-bias LSTM at 0.03" in text and "edge of" not in text.split(
         "grew")[1]
     apart = study({0.003: 0.1, 0.01: 0.9})
     text = part1.rate_choice_text(apart, choose_rates(apart, ["lstm"]), grid)
-    assert "tied" not in text and "grew past" not in text
+    assert " tied with" not in text and "grew past" not in text, "the rule is said, but no tie where none happened"
     assert "got the largest rate tried for it, so a rate beyond it might do better." in text
     assert "might do better (the study tries at most 2 rates beyond an edge)." in \
         part1.rate_choice_text(apart, choose_rates(apart, ["lstm"]), grid, widen=2)

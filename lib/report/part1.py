@@ -235,18 +235,16 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
             widened.append(f"the {label(model)} at {listed([f'{r:g}' for r in beyond])}")
         if len(means) > 1 and choice["rate"] in (min(means), max(means)):
             edge.append((label(model), "smallest" if choice["rate"] == min(means) else "largest"))
-    text = (f"Chosen on the validation set at T = {listed(lengths)}, over "
-            f"{plural(len({r['seed'] for r in study}), 'seed')} used for nothing else (mean validation accuracy in "
-            "brackets): "
-            + listed(parts) + ". The rule picks the rate with the highest mean validation accuracy; on a tie (less than "
-            f"{TIE * 100:g} percentage points below it), the one whose runs reached 99% validation accuracy in fewer steps, since on one fixed "
-            "budget it leaves the most margin at other lengths.")
+    text = (f"Each model's rate was chosen on the validation set at T = {listed(lengths)}, from "
+            f"{plural(len({r['seed'] for r in study}), 'seed')} used for nothing else. The rule takes the rate with "
+            f"the highest mean validation accuracy. A rate less than {TIE * 100:g} percentage points below it counts "
+            "as tied, and among tied rates the one whose runs reached 99% validation accuracy in the fewest steps "
+            "wins: on one fixed budget it leaves the most margin at other lengths.")
     if widened:
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
-    if tied:
-        said = "; ".join(tied)
-        text += f" {said[0].upper()}{said[1:]}."
+    text += f" The chosen rates, with their mean validation accuracy in brackets, are {listed(parts)}."
+    text += "".join(f" {said[0].upper()}{said[1:]}." for said in tied)
     for model, rate, means in never:
         best = max(means, key=lambda r: means[r][0])
         how = ("is the rate that came closest" if rate == best else
@@ -860,14 +858,14 @@ def lstm_gradient_text(flows: dict, T: int) -> str:
         elif r_init > expected:
             text += (f", more than the cell path's $\\bar f^{{T-2}}$ = {sci(expected)} at the mean initial gate, the "
                      "rest through $h$")
-        text += (f"; after training its gradient on $h$ "
+        text += (f". After training, its gradient on $h$ "
                  + (f"is U-shaped, lowest at t = {_lowest(trained['norms']) + 1}." if "cell_norms" in trained and
                     _u_shaped(trained["norms"]) else f"{shape_sentence(trained['norms'])}."))
         sentences.append(text)
     lstms = [m for m in flows["trained"] if _is_lstm(m)]
     cells = [m for m in lstms if "cell_norms" in flows["trained"][m] and "cell_norms" in flows["init"][m]]
-    if cells:
-        sentences.append(cell_text(flows, cells, T))
+    if cells:  # a paragraph of its own: the cell's path, after h's
+        return " ".join(sentences) + "\n\n" + cell_text(flows, cells, T)
     elif any(_u_shaped(flows["trained"][m]["norms"]) for m in lstms):
         sentences.append("The figure measures the gradient on $h^{(t)}$. From the loss, a route to the first steps "
                          "runs along the cell path (5) and reaches $h^{(1)}$ through the gates of the step after it, "

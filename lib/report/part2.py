@@ -328,10 +328,11 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
     below = sum(e["D_train"] < means[e["step"]] for e in evals)
-    text = (f"The right panel of {quality} measures one state of D at each point, {losses} the mean over the "
-            f"{plural(window, 'training batch', 'training batches')} before it; on training digits the first gives "
-            f"{min(snapshots):.2f} to {max(snapshots):.2f} and the second {min(at_steps):.2f} to {max(at_steps):.2f}, "
-            f"and the first lies lower at {below} of {len(evals)} steps"
+    text = (f"{losses[0].upper()}{losses[1:]} and {quality} show D's output on training digits in two ways. The right panel of {quality} "
+            f"measures one state of D at each point; {losses} averages over the "
+            f"{plural(window, 'training batch', 'training batches')} before each point. On training digits the first "
+            f"ranges from {min(snapshots):.2f} to {max(snapshots):.2f} and the second from {min(at_steps):.2f} to "
+            f"{max(at_steps):.2f}; the first is lower at {below} of the {len(evals)} steps"
             + (": a steady offset, whose cause this run does not show." if below in (0, len(evals)) else "."))
     last = evals[-1]
     if "D_generated" not in last:
@@ -339,9 +340,9 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
     fake = {p["step"]: p["D_fake"] for p in metrics["curves"]["losses"]}[last["step"]]
     shifts = last["D_train"] - means[last["step"]], last["D_generated"] - fake
     if abs(shifts[0]) > 0.05 and shifts[0] * shifts[1] > 0 and abs(shifts[0] - shifts[1]) < 0.05:
-        text += (f" At step {last['step']:,} the snapshot sits {'below' if shifts[0] < 0 else 'above'} the batch means by about "
-                 f"as much on real digits ({abs(shifts[0]):.2f}) as on generated ones ({abs(shifts[1]):.2f}), so its "
-                 "gap between the two still holds.")
+        text += (f" At step {last['step']:,} the single state lies {'below' if shifts[0] < 0 else 'above'} the "
+                 f"batch means by about as much on real digits ({abs(shifts[0]):.2f}) as on generated ones "
+                 f"({abs(shifts[1]):.2f}), so both views show the same gap between real and generated digits.")
     return text
 
 
