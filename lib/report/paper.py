@@ -403,7 +403,7 @@ def part2_ablation(doc: Document, ladder: dict, gan: dict | None) -> str:
     ]
     if len(rungs) > 1:
         parts.append(doc.figure("ablation_samples", f"Ten samples of each configuration of {doc.tab('p2_ablation')}, "
-                                "one row each, from the same ten noise vectors.", width=90))
+                                "one row each, from the same ten noise vectors.", width=80))
     return "\n\n".join(parts)
 
 
