@@ -72,11 +72,11 @@ def pct(fraction: float | None, digits: int = 1) -> str:
         f"{fraction * 100:.{digits}f}%"
 
 
-def pct_span(values, digits: int = 1, alike: str = "{} in every case") -> str:
-    """The range of some fractions as percentages: '45.2% to 100.0%', or ``alike`` filled with the one value
-    when both ends round alike (never '100.0% to 100.0%')."""
+def pct_span(values, digits: int = 1, alike: str = "{} in every case", span: str = "{}") -> str:
+    """The range of some fractions as percentages: '45.2% to 100.0%' (filled into ``span``), or ``alike`` filled
+    with the one value when both ends round alike (never '100.0% to 100.0%')."""
     low, high = pct(min(values), digits), pct(max(values), digits)
-    return alike.format(low) if low == high else f"{low} to {high}"
+    return alike.format(low) if low == high else span.format(f"{low} to {high}")
 
 
 WORDS = "zero one two three four five six seven eight nine ten".split()

@@ -1290,7 +1290,8 @@ def summary(metrics: dict) -> str:
         runs = [r for r in runs_of(metrics, "check") if r["encoding"] == encoding]
         accs = [r["test_accuracy"] for r in runs]
         lines.append(f"- **T = 5, the LSTM with the course's defaults, {ENCODING_WORDS[encoding]} input**: test accuracy "
-                     f"{pct_span(accs, alike='{} on every one')} of {plural(len(runs), 'seed')}, after at most "
+                     f"{pct_span(accs, alike='{} on every one of', span='{} over')} {plural(len(runs), 'seed')}, "
+                     "after at most "
                      f"{max(r['steps'] for r in runs):,} steps.")
     lines.append(f"- **Learning rates**: {rate_choice_text(runs_of(metrics, 'lr_study'), metrics['chosen_rates'], p['study_rates'])}")
     lines.append(f"- **Sweep**: {ENCODING_WORDS[p['encodings'][0]]} input; every run may take {p['max_steps']:,} "
