@@ -124,7 +124,7 @@ def check_sentence(check: list[dict]) -> str:
     """The runs at T = 5 with the course's defaults: their test accuracy and, per input encoding, the steps at
     which they first reached 99% validation accuracy."""
     accs = [r["test_accuracy"] for r in check]
-    encodings = sorted({r["encoding"] for r in check}, reverse=True)  # the course's scalar input first
+    encodings = _encodings(check)
     seeds = len({r["seed"] for r in check})
     reached = []
     for encoding in encodings:
@@ -140,11 +140,16 @@ def check_sentence(check: list[dict]) -> str:
             f"validation accuracy {listed(reached)}.")
 
 
+def _encodings(check: list[dict]) -> list[str]:
+    """The input encodings of the check's runs, the course's scalar input first."""
+    return sorted({r["encoding"] for r in check}, reverse=True)
+
+
 def check_table(check: list[dict]) -> pd.DataFrame:
     """The runs at T = 5 with the course's defaults, one row per input encoding (the course's scalar first): each
     seed's final test accuracy and first step at 99% validation accuracy, in the order of the seeds."""
     rows = []
-    for encoding in sorted({r["encoding"] for r in check}, reverse=True):
+    for encoding in _encodings(check):
         runs = sorted((r for r in check if r["encoding"] == encoding), key=lambda r: r["seed"])
         rows.append({"input": ENCODING_WORDS[encoding], "seeds": ", ".join(str(r["seed"]) for r in runs),
                      "final test accuracy": ", ".join(pct(r["test_accuracy"]) for r in runs),

@@ -211,7 +211,8 @@ def headline_fd(metrics: dict) -> tuple[str, str]:
 
 
 def is_ratio(metrics: dict) -> float:
-    """The final samples' Inception score over real digits' at the same size, from the values as printed."""
+    """The Inception score of ``metrics["final"]`` (a run's or an ablation rung's samples) over real digits' at the
+    same size, from the values as printed."""
     return shown(metrics["final"]["inception_score"]) / shown(metrics["real_baseline"]["inception_score"])
 
 
@@ -328,8 +329,8 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
     below = sum(e["D_train"] < means[e["step"]] for e in evals)
-    text = (f"{losses[0].upper()}{losses[1:]} and {quality} show D's output on training digits in two ways. The right panel of {quality} "
-            f"measures one state of D at each point; {losses} averages over the "
+    text = (f"{losses[0].upper()}{losses[1:]} and {quality} show D's output on training digits in two ways. The "
+            f"right panel of {quality} measures one state of D at each point; {losses} averages over the "
             f"{plural(window, 'training batch', 'training batches')} before each point. On training digits the first "
             f"ranges from {min(snapshots):.2f} to {max(snapshots):.2f} and the second from {min(at_steps):.2f} to "
             f"{max(at_steps):.2f}; the first is lower at {below} of the {len(evals)} steps"
@@ -366,8 +367,8 @@ def progress_sentence(evals: list[dict], steps: int) -> str:
     last, before = evals[-1], evals[-2]
     reached = next(e["step"] for e in evals if e["inception_score"] >= 0.9 * last["inception_score"])
     # the changes between the values as the table of measurements prints them, so that a reader's subtraction agrees
-    change = round(last["inception_score"], 2) - round(before["inception_score"], 2)
-    moved = round(last["frechet_distance_validation"], 1) - round(before["frechet_distance_validation"], 1)
+    change = shown(last["inception_score"]) - shown(before["inception_score"])
+    moved = shown(last["frechet_distance_validation"], 1) - shown(before["frechet_distance_validation"], 1)
     trend = ("still rising" if change > 0.05 else "falling" if change < -0.05 else "level")
     return (f"Measured during training, the Inception score reached 90% of its last value at step {reached:,} of "
             f"{steps:,}; between the last two measurements it moved by {change:+.2f} ({trend}) and the Fréchet "
@@ -408,7 +409,7 @@ CHOICE_FD = "frechet_distance_validation"
 def ablation_row(rung: dict) -> dict:
     final, real = rung["final"], rung["real_baseline"]
     hist = final["class_histogram"]
-    return {"IS / real": shown(final["inception_score"]) / shown(real["inception_score"]),
+    return {"IS / real": is_ratio(rung),
             "Fréchet / real": shown(final[CHOICE_FD], 1) / shown(real[CHOICE_FD], 1),
             "salt noise": final["salt_noise"], "classes": f"{pct(min(hist)).rstrip('%')}–{pct(max(hist))}",
             "D gap": final["D_gap"], "batch": rung["config"]["batch_size"], "steps": rung["config"]["steps"],
