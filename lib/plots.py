@@ -111,7 +111,7 @@ def sweep_overview(records: list[dict]):
     left.axhline(CHANCE * 100, ls="--", color="gray", lw=0.8, label="chance (10%)")
     left.set(ylabel="final test accuracy (%)", ylim=(0, 104), title="accuracy")
     budget = {T: max(r["max_steps"] for r in records if r["seq_length"] == T) for T in lengths}
-    right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=24, mew=1.2, label="step budget")
+    right.plot(lengths, [budget[T] for T in lengths], "_", color="gray", ms=14, mew=1.2, label="step budget")
     right.set(ylabel="steps to 99% (log)", yscale="log", title="steps to 99% validation accuracy (x: never)")
     right.set_ylim(top=max(budget.values()) * 1.4)  # room for the counts above the crosses
     _plain_log_labels(right, DOUBLING)
@@ -386,7 +386,7 @@ def sample_rows(rows: dict[str, object], size: float = 0.5):
         # nearest: the pixels as drawn, and a third of the smoothed file, since the template's speckle defeats PNG
         ax.imshow(tile(images, n), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         ax.set_xticks([]), ax.set_yticks([])
-        ax.set_ylabel(textwrap.fill(name, 30), rotation=0, ha="right", va="center", fontsize=7.5)
+        ax.set_ylabel(textwrap.fill(name, 30), rotation=0, ha="right", va="center", fontsize=9)
         for side in ax.spines.values():
             side.set_visible(False)
     fig.subplots_adjust(left=0.25, right=0.99, top=0.99, bottom=0.01, hspace=0.08)
@@ -398,8 +398,9 @@ def class_histogram(generated: list[float], real: list[float]):
     digits = np.arange(10)
     ax.bar(digits - 0.2, np.array(generated) * 100, width=0.4, label="generated")
     ax.bar(digits + 0.2, np.array(real) * 100, width=0.4, label="real test digits")
+    ax.axhline(100 / len(digits), ls="--", color="gray", lw=0.8, zorder=3, label="equal shares (10%)")
     ax.set(xticks=digits, xlabel="digit the classifier reads", ylabel="share of samples (%)")
-    ax.legend(ncol=2, loc="upper center", bbox_to_anchor=(0.5, 1.25), fontsize=7, handlelength=1.2,
+    ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, 1.25), fontsize=7, handlelength=1.2,
               columnspacing=0.8)
     return fig
 

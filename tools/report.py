@@ -51,7 +51,7 @@ TYPST_STYLE = "\n".join([
     # Figures and tables float to the top or foot of a page, whole with their captions, so the text
     # fills the pages around them (a table kept in the text's flow leaves the rest of a page empty when it does
     # not fit); the floats of one part are placed before the next part's heading.
-    "#set figure(numbering: none, placement: auto)",
+    "#set figure(numbering: none, placement: top)",
     "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",
     "#set par(spacing: 0.95em)",  # a little tighter than Typst's 1.2em between paragraphs: fewer half-empty pages

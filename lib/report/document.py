@@ -30,6 +30,8 @@ REFERENCES = {
     "goodfellow2014": ("Goodfellow, Pouget-Abadie, Mirza, Xu, Warde-Farley, Ozair, Courville and Bengio", 2014,
                        "Generative adversarial nets. *Advances in Neural Information "
                        "Processing Systems 27 (NeurIPS)*, 2672-2680."),
+    "holm1979": ("Holm", 1979, "A simple sequentially rejective multiple test procedure. *Scandinavian Journal of "
+                 "Statistics*, 6(2), 65-70."),
     "heusel2017": ("Heusel, Ramsauer, Unterthiner, Nessler and Hochreiter", 2017,
                    "GANs trained by a two time-scale update rule converge to a local Nash "
                    "equilibrium. *Advances in Neural Information Processing Systems 30 (NeurIPS)*, 6626-6637."),
@@ -148,6 +150,9 @@ def _shown_length(cell: str) -> int:
     return len(re.sub(r"[${}^*\\]", "", cell.replace("\\times", "×")))
 
 
+NUMERIC = re.compile(r"(\*\*)?\$?[-+0-9]")  # a cell that begins with a number (in math or bold or not)
+
+
 def markdown_table(frame: pd.DataFrame) -> str:
     """A DataFrame as a pipe table, its cells as they stand (format them first); a missing cell reads '–'. Each
     column's share of the width follows its longest cell or half its header (Pandoc reads it from the dashes
@@ -158,7 +163,10 @@ def markdown_table(frame: pd.DataFrame) -> str:
     # a header may take two lines, never more: half its length, and at least its longest word
     widths = [max([_shown_length(str(v)) for v in frame[c]] + [-(-len(str(c)) // 2), *map(len, str(c).split())])
               for c in frame.columns]
-    rule = "|" + "|".join("-" * (max(3, min(w, 40)) + 2) for w in widths) + "|"  # + 2: the cell's padding
+    # numbers to the right, so their digits line up; words to the left, where a reader starts
+    right = [all(NUMERIC.match(str(v)) for v in frame[c] if v != "–") for c in frame.columns]
+    rule = "|" + "|".join(":" * (not r) + "-" * (max(3, min(w, 40)) + 2 - 1) + ":" * r
+                          for w, r in zip(widths, right)) + "|"  # + 2: the cell's padding
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
 

@@ -87,7 +87,7 @@ def part1_models(doc: Document, lstm: dict) -> str:
         f"{doc.cite('gers2000', False)} added to the original LSTM.",
         EQUATIONS,
         "The forward pass writes each equation as it stands in a `for` loop over time, without `torch.nn.LSTM`; "
-        "training runs the same loop with backpropagation through time written out by hand, for speed. "
+        "training runs the same loop with backpropagation through time (BPTT) written out by hand, for speed. "
         + (part1.agreement_sentence(lstm["agreement"], f"{doc.tab('p1_agreement')}, in the appendix")
            if "agreement" in lstm else
            "The project's tests check that the two paths agree with each other and with `torch.nn.LSTM`."),
@@ -139,7 +139,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
     by_model = {m: part1._by_length(sweep, m) for m in part1._models(sweep)}
     long = part1.runs_of(lstm, "long")
     cold = [r for r in long if not r.get("init_from_length")]  # started afresh: beside the sweep in its table
-    verdict = part1.plain_lstm_verdict(sweep)
+    verdict = part1.plain_lstm_verdict(sweep, doc.cite("holm1979", parenthetical=False))
     parts = [
         "**T = 5 with the course's defaults.** The assignment expects close to perfect accuracy at $T = 5$ with "
         f"its default parameters (hidden size {check[0]['hidden_dim']}, batch {p['batch_size']}, RMSProp at "
@@ -166,8 +166,10 @@ def part1_results(doc: Document, lstm: dict) -> str:
         f"**Accuracy against T.** {doc.fig('sweep')} (left) gives the final test accuracy of every run and "
         f"{doc.tab('p1_sweep')} the mean over seeds, {doc.fig('sweep')} (right) the steps each run needed to reach "
         f"99%, and {doc.fig('learning_curves')} its validation accuracy and training loss as it trained. "
-        f"{part1.headline(sweep, seeds=False)} {part1.partial_sentence(sweep, doc.fig('learning_curves'))} "
-        f"{part1.overshoot_sentence(sweep, doc.fig('learning_curves'))}".rstrip(),
+        + " ".join(filter(None, [part1.headline(sweep, seeds=False), part1.near_miss_sentence(sweep),
+                                 part1.partial_sentence(sweep, doc.fig('learning_curves'))])),
+        " ".join(filter(None, [part1.overshoot_sentence(sweep, doc.fig('learning_curves')),
+                               part1.edge_sentence(study, lstm["chosen_rates"], sweep)])),
         doc.figure("sweep", "Left: final test accuracy against T, the mean over seeds (diamonds) and each run "
                    "(dots), both set apart per model; dashed: chance. Right: the steps until the validation accuracy "
                    "first reached 99%, one point per run, log scale; crosses: runs that never did, drawn on their budget "
@@ -194,7 +196,7 @@ def part1_results(doc: Document, lstm: dict) -> str:
         parts.append(doc.table("p1_long", part1.runs_table(long, ["model", "seq_length", "seed", "steps",
                                                                  "test_accuracy", "steps_to_99", "init_from_length"]),
                                "The long-memory runs, on their own step budget."))
-    return "\n\n".join(parts)
+    return "\n\n".join(filter(None, parts))
 
 
 def setback(record: dict) -> str:
@@ -234,8 +236,9 @@ def part1_gradient(doc: Document, lstm: dict) -> str:
         "still holds the digit, so the right panel probes the state itself: at each step a linear read-out "
         "(ridge regression on $h^{(t)}$ and, in the LSTM, $c^{(t)}$) is fitted on validation palindromes to name "
         "the first digit, and scored on test palindromes. "
-        f"{doc.tab('p1_gradient')} sums it up, with the mean element-wise factor of each Jacobian: the RNN's tanh "
-        "slope, which leaves out $W_{hh}$, and the LSTM's forget gate.",
+        f"{doc.tab('p1_gradient')} sums it up: the *share* of the gradient at t = 1, its norm there over its norm at "
+        "the last step, and the mean element-wise factor of each Jacobian: the RNN's tanh slope, which leaves out "
+        "$W_{hh}$, and the LSTM's forget gate.",
         doc.figure("gradient_flow", f"Gradient reaching each step t at T = {T} in one run per model "
                    f"({part1.profiled_seeds(lstm)}), with the initial weights (left) and after training (middle), "
                    "log scale, on $h$ (dots) and on the LSTMs' cells (dash-dotted); right: the share of test "
@@ -329,8 +332,9 @@ def part2_training(doc: Document, gan: dict) -> str:
         "**Measuring the samples.** A GAN's losses do not say whether its samples are good. A LeNet-style "
         f"classifier {doc.cite('lecun1998')} trained on the same training digits ({doc.tab('p2_settings')} gives its "
         "layers) scores them: the *Inception score* (IS) "
-        f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$, high "
-        "when each image is confidently one digit and all ten are equally common (at most 10); the *Fréchet "
+        f"{doc.cite('salimans2016')}, $\\exp(\\mathbb E_x\\,\\mathrm{{KL}}(p(y\\mid x)\\,\\Vert\\,p(y)))$ "
+        "with KL the Kullback-Leibler divergence, high when each image is confidently one digit and all ten are "
+        "equally common (at most 10); the *Fréchet "
         f"distance* (FD) {doc.cite('heusel2017')} between Gaussians fitted to the classifier's 128 features of the "
         "samples and of real digits (the test digits for the final samples, the validation digits for the ablation "
         "and during training); the share of each digit; and, with no "
@@ -447,8 +451,10 @@ def part2_interpolation(doc: Document, record: dict) -> str:
         "generator moves between its best digits, not between typical ones. "
         f"Between the two latent vectors of each pair, {steps} points ({steps + 2} images with the endpoints) are "
         "taken along the straight line (lerp), $z_t = (1-t)z_0 + tz_1$, as the assignment asks, and along the "
-        f"great circle (slerp), which {doc.cite('white2016', False)} proposed for generative networks and which "
-        f"keeps the norm between the endpoints' norms ({doc.fig('interpolation')}).",
+        f"great circle (slerp), $z_t = \\frac{{\\sin((1-t)\\theta)}}{{\\sin\\theta}}z_0 + "
+        f"\\frac{{\\sin(t\\theta)}}{{\\sin\\theta}}z_1$ with $\\theta$ the angle between $z_0$ and $z_1$, which "
+        f"{doc.cite('white2016', False)} proposed for generative networks and which keeps the norm between the "
+        f"endpoints' norms ({doc.fig('interpolation')}).",
         doc.figure("interpolation", f"Interpolation in {steps} steps between each pair, lerp and slerp; each image "
                    "is titled with the classifier's reading and confidence."),
         f"{doc.tab('p2_walks')}, in the appendix, follows the classifier's reading along every path. "

@@ -187,7 +187,47 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     if max(chance) > min(learning):
         return text + f" and reached 99% at {listed([f'{lr:g}' for lr in learning])}."
     return (text + f" and learned within {max_steps:,} steps only at larger rates"
-            + (f" (every seed at {listed(every)})" if every else "") + ".")
+            + (f" (every seed at {listed(every)})" if every else "") + "." + _bias_steps(study, min(chance), max_steps))
+
+
+def _about(n: float) -> str:
+    """``n`` to two significant digits: '3,200', '110', '36'."""
+    return f"{round(n, 1 - int(math.floor(math.log10(n)))):,.0f}"
+
+
+def _times(ratio: float) -> str:
+    """'4 times' the budget, or 'more than' it when less than half as much again."""
+    return f"{ratio:.0f} times" if ratio >= 1.5 else "more than"
+
+
+def _bias_steps(study: list[dict], slow: float, max_steps: int) -> str:
+    """Why a small rate leaves the zero-bias LSTM at chance on a fixed budget: RMSProp moves a parameter by about
+    the rate per step while its gradient keeps its size, and a unit that keeps half its cell over the T - 2 steps
+    after the first digit on its forget-gate bias alone needs sigma(b_f)^(T-2) >= 1/2. Empty when that count does
+    not part the rate that stayed at chance from the smallest at which every seed learned, or the study has more
+    than one length T."""
+    lengths = {r["seq_length"] for r in study}
+    if len(lengths) != 1:
+        return ""
+    T = lengths.pop()
+    lstm = _mean_validation(study, "lstm")
+    runs = [r for r in study if r["model"] == "lstm"]
+    fast = min((lr for lr in lstm if all(r["validation_accuracy"] >= LEARNED for r in runs if r["lr"] == lr)),
+               default=None)  # the smallest rate at which every seed learned
+    bias = math.log(1 / (1 - 0.5 ** (1 / (T - 2))) - 1)  # logit of the gate that keeps half over T - 2 steps
+    if fast is None or bias / slow <= max_steps or bias / fast > max_steps:
+        return ""
+    text = (f" A likely reason: RMSProp moves a parameter by about the learning rate per step while its gradient "
+            f"keeps its size, and for a unit to keep half of its cell from t = 2 to t = {T - 1} on its forget-gate "
+            f"bias alone, $\\sigma(b_f)^{{{T - 2}}} \\geq 1/2$, the bias must grow from 0 to {num(bias, 1)}: about "
+            f"{_about(bias / slow)} steps at {slow:g}, {_times(bias / slow / max_steps)} the budget, and "
+            f"{_about(bias / fast)} at {fast:g}, the smallest rate at which every seed learned.")
+    chrono = _mean_validation(study, "lstm-chrono")
+    if chrono.get(slow, 0) >= LEARNED:
+        text += (f" The chrono LSTM starts with forget-gate biases up to $\\ln {T - 1}$ = {num(math.log(T - 1), 1)} "
+                 f"and learned at {slow:g} too "
+                 f"({pct(chrono[slow])} mean validation accuracy).")
+    return text + " The gate's weights can help the bias, so these counts are a guide, not a bound."
 
 
 def init_comparison_sentence(flows: dict, table: str = "the table of every seed") -> str:
@@ -419,16 +459,16 @@ def overshoot_sentence(records: list[dict], fig: str) -> str:
     step = said[0][1][0]["first_point"]["step"]
     def part(model: str, runs: list[dict]) -> str:
         rates = listed([f"{lr:g}" for lr in sorted({r["lr"] for r in runs})])
-        highest = max(r["first_point"]["loss"] for r in runs)
         total = len([r for r in records if r["model"] == model])
         share = f"all {count(total)}" if len(runs) == total else f"{count(len(runs))} of the {count(total)}"
-        return f"{share} runs of the {label(model)} (at {rates}, up to {num(highest, 1)})"
-    parts = [part(m, runs) for m, runs in said]
-    learned_all = all(learned(r) for _, runs in said for r in runs)
-    return (f"In {fig}, the mean training loss over the first {step:,} steps lies well above chance's ln 10 = "
-            f"{num(chance, 2)} (more than {OVERSHOOT:g} times) in {listed(parts)}: a large rate first overshoots"
-            + (", and every one of these runs learned all the same." if learned_all else
-               f"; {sum(map(learned, [r for _, runs in said for r in runs]))} of them learned all the same."))
+        return f"{share} runs of the {label(model)} (at {rates})"
+    highest = listed([num(max(r["first_point"]["loss"] for r in runs), 1) for _, runs in said])
+    overshot = [r for _, runs in said for r in runs]
+    return (f"In {fig}, {listed([part(m, runs) for m, runs in said])} start with a mean training loss over the first "
+            f"{step:,} steps of more than {OVERSHOOT:g} times that of guessing (ln 10 = {num(chance, 2)}), up to "
+            f"{highest}. A large rate is unstable at first; "
+            + ("every one of these runs learned all the same." if all(map(learned, overshot)) else
+               f"{sum(map(learned, overshot))} of these {len(overshot)} runs learned all the same."))
 
 
 def at_once_note(records: list[dict]) -> str:
@@ -511,6 +551,45 @@ def partial_sentence(records: list[dict], figure: str) -> str:
             f"validation accuracy, at least {PARTLY / CHANCE:.0f} times chance ({pct(CHANCE, 0)}): "
             + ("it carries" if len(partial) == 1 else "they carry")
             + " the first digit for some palindromes but not for all.")
+
+
+def near_miss_sentence(records: list[dict]) -> str:
+    """The runs that reached 99% validation accuracy but ended below 99% test accuracy, which the count of seeds
+    that learned leaves out although they may name almost every palindrome; empty when there are none."""
+    near = [r for r in records if r["steps_to_99"] and not learned(r)]
+    if not near:
+        return ""
+    groups = [f"the {label(m)} at T = {T} ({listed([pct(r['test_accuracy']) for r in runs])})"
+              for m in _models(near) for T, runs in _by_length(near, m).items()]
+    one = len(near) == 1
+    stopped = sum(r["steps"] < r["max_steps"] for r in near)
+    close = ("It names" if one else "They name") + " the last digit of at least 95% of the test palindromes"
+    early = ("it" if one else "all of them" if stopped == len(near) else f"{words(stopped)} of them") + \
+        " had stopped early after two evaluations at 99%"
+    tail = "; ".join([close] * (min(r["test_accuracy"] for r in near) >= 0.95) + [early] * bool(stopped))
+    return (f"{words(len(near)).capitalize()} {'run' if one else 'runs'} reached 99% validation accuracy but ended "
+            f"below 99% test accuracy, and so {'counts' if one else 'count'} as not learned: {listed(groups)}."
+            + (f" {tail[0].upper()}{tail[1:]}." if tail else ""))
+
+
+def edge_sentence(study: list[dict], chosen: dict, records: list[dict]) -> str:
+    """For each model that failed a seed in ``records`` at the rate ``chosen`` for it from a tie, where the study's
+    next larger rate no longer learned: the tie rule's pick of the fastest tied rate sits next to that edge, which
+    may explain the failure. Empty when no model is in that case."""
+    sentences = []
+    for model in _models(records):
+        failed = [r for r in records if r["model"] == model and not learned(r)]
+        means, rate = _mean_validation(study, model), chosen.get(model, {}).get("rate")
+        above = min((lr for lr in means if rate is not None and lr > rate), default=None)
+        if not failed or above is None or means[above] >= LEARNED or len(tied_rates(rate_means(study, model))) < 2:
+            continue
+        worst = min(failed, key=lambda r: r["test_accuracy"])
+        sentences.append(
+            f"Among tied rates the rule picks the one that learns fastest, and for the {label(model)} that is {rate:g}, "
+            f"just below {above:g}, where its mean validation accuracy fell to {pct(means[above])}. A rate this close "
+            f"to instability may explain its worst seed in the sweep, which ended at {pct(worst['test_accuracy'])} at "
+            f"T = {worst['seq_length']}; a slower tied rate might have avoided it, which this run does not test.")
+    return " ".join(sentences)
 
 
 def largest_learned(by_length: dict[int, list[dict]]) -> int | None:
@@ -766,8 +845,8 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
             f"or {num(per_step)} per step back")
     if init.get("weight_norm"):
         text += (f". The tanh slopes are near one there (mean {num(fmean(init['carry']))}), so the shrinking comes "
-                 f"from $W_{{hh}}$: its spectral norm ({num(init['weight_norm'])}) bounds only the gain along its "
-                 "strongest direction")
+                 f"from $W_{{hh}}$: its spectral norm, its largest singular value ({num(init['weight_norm'])}), bounds "
+                 "only the gain along its strongest direction")
         if abs(per_step - TYPICAL_GAIN) < 0.05:  # what the initial weights' spread predicts for a random direction
             text += ("; each of its weights is drawn uniformly in $\\pm 1/\\sqrt{H}$, with variance $1/(3H)$, so it "
                      "scales a typical direction by $1/\\sqrt{3} \\approx 0.58$, the factor measured")
@@ -983,14 +1062,25 @@ def contest(records: list[dict], a: str, b: str) -> dict:
                 seeds=tuple(sum(row["seeds"][i] for row in rows) for i in (0, 1)))
 
 
+def holm(ps: list[float]) -> list[float]:
+    """Holm's step-down adjustment of ``ps`` (Holm, 1979), in their order: the k-th smallest is multiplied by
+    (m - k + 1) and kept at least as large as those below it, so rejecting where an adjusted p < alpha holds the
+    chance of any false rejection among the m tests at alpha."""
+    adjusted, running = [0.0] * len(ps), 0.0
+    for k, i in enumerate(sorted(range(len(ps)), key=ps.__getitem__)):
+        running = max(running, min(1.0, (len(ps) - k) * ps[i]))
+        adjusted[i] = running
+    return adjusted
+
+
 def _p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
 
 
-def plain_lstm_verdict(records: list[dict]) -> str:
+def plain_lstm_verdict(records: list[dict], cite: str = "") -> str:
     """The zero-bias LSTM against the vanilla RNN at the lengths where either failed a seed, per length and
-    pooled (``contest``), and what the pooled test says; empty when both learned everywhere or either is
-    missing."""
+    pooled (``contest``), and what the pooled test says, the lengths on their own after Holm's correction (``cite``
+    names it); empty when both learned everywhere or either is missing."""
     if not set(COMPARED) <= set(_models(records)):
         return ""
     result = contest(records, "lstm", "rnn")
@@ -1010,12 +1100,17 @@ def plain_lstm_verdict(records: list[dict]) -> str:
     if not result["winner"]:
         return text + (f" As the pooled p is not below {SIGNIFICANT:g}, on these seeds and this budget the run does "
                        "not settle which of the two remembers better.")
-    alone = [str(row["T"]) for row in rows if row["p"] < SIGNIFICANT]
+    adjusted = holm([row["p"] for row in rows])
+    alone = [(row["T"], p) for row, p in zip(rows, adjusted) if p < SIGNIFICANT]
+    corrected = f" after the correction of {cite or 'Holm'} for testing {len(rows)} lengths" if len(rows) > 1 else ""
+    if alone:
+        adjusted_ps = f" (adjusted {listed([_p(p) for _, p in alone])})" if corrected else ""
+        alone_text = (f"at T = {listed([str(T) for T, _ in alone])} the difference is significant on its own at the "
+                      f"{pct(SIGNIFICANT, 0)} level{corrected}{adjusted_ps}.")
+    else:
+        alone_text = f"no single length reaches p < {SIGNIFICANT:g} on its own{corrected}."
     return text + (f" So, pooled over the lengths, the {label(result['winner'])} remembered better, on this budget and "
-                   "each model at its chosen rate; "
-                   + (f"at T = {listed(alone)} the difference is significant on its own at the {pct(SIGNIFICANT, 0)} "
-                      "level, with no correction for testing several lengths." if alone else
-                      f"no single length reaches p < {SIGNIFICANT:g} on its own."))
+                   f"each model at its chosen rate; {alone_text}")
 
 
 def profiled_seeds(metrics: dict) -> str:
@@ -1100,15 +1195,15 @@ def conclusion_text(metrics: dict) -> str:
                f"to {where('rnn')}")
     seen = share_seen_in_training(reach["rnn"], steps * metrics["parameters"]["batch_size"]) if reach["rnn"] else 0
     if seen > 0.01:  # the RNN's reach is a length whose held-out palindromes training meets (held_out_sentence)
-        reached += f", a length at which a full budget meets {pct(seen, 0)} of the held-out palindromes in training"
+        reached += f", a length where training meets {pct(seen, 0)} of the held-out palindromes"
     if winner:
         first, second = (0, 1) if winner == lstm else (1, 0)
         text = (f"Within a budget of {steps:,} steps, the {label(winner)} remembered the first digit better than the "
                 f"{label('rnn' if winner == lstm else lstm)}, each at the rate that the validation set chose for it: "
                 f"at T = {lengths}, where either failed on at least one seed, "
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
-                f"{result['learned'][second]} of {result['seeds'][second]}, and a permutation test of their mean "
-                f"test accuracies over every length of the sweep gives {_p(result['p'])}; {reached}.")
+                f"{result['learned'][second]} of {result['seeds'][second]} (permutation test over every length, "
+                f"{_p(result['p'])}); {reached}.")
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
                 f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least "
@@ -1125,11 +1220,11 @@ def conclusion_text(metrics: dict) -> str:
                  f"{label(lstm)} against "
                  f"{sci(init['rnn'])} in the RNN{over}.")
         if "kept" in trained and "kept" in initial and kept_units(trained) > kept_units(initial):
-            text += (f" In its profiled run, training changed the cell path (5): afterwards {kept_units(trained)} "
-                     f"of its {len(trained['kept'])} units keep at least half of what they held at the first step, "
-                     f"against {kept_units(initial)} before training"
-                     + (f", and the gradient on the cell reaches the first step at {times(cell_ratio(trained))} its "
-                        f"last value, against {times(cell_ratio(initial))} before training."
+            text += (f" Training changed the cell path (5) instead: in the profiled run, {kept_units(trained)} of "
+                     f"{len(trained['kept'])} units came to keep at least half of their cell from the first step to "
+                     f"the last ({kept_units(initial)} before training)"
+                     + (f", and the cell's gradient reached the first step at {times(cell_ratio(trained))} its last "
+                        f"value ({times(cell_ratio(initial))} before)."
                         if "cell_norms" in trained and "cell_norms" in initial else "."))
     if lstm == "lstm" and "lstm-chrono" in reach:
         chrono = reach["lstm-chrono"]

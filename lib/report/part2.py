@@ -154,7 +154,7 @@ def classifier_text(recipe: dict) -> str:
     """The classifier that scores the samples, from its recorded recipe (``lib.evaluate.train_classifier``): its
     layers, how it was trained, and its test accuracy."""
     layers = ARCHITECTURE_WORDS.get(recipe["architecture"], recipe["architecture"])
-    return (f"LeNet-style classifier: {layers}; Adam with a one-cycle schedule peaking at {recipe['max_lr']:g}, batch "
+    return (f"LeNet-style classifier: {layers}; Adam with a one-cycle schedule (the rate rises, then falls) peaking at {recipe['max_lr']:g}, batch "
             f"{recipe['batch_size']}, {recipe['epochs']} epochs of the training digits, each shifted by up to "
             f"{recipe['max_shift']} pixels; test accuracy {pct(recipe['test_accuracy'], 1)}")
 
@@ -263,8 +263,8 @@ def gap_sentence(evals: list[dict]) -> str:
     gaps_late = [e["D_gap"] for e in late]
     if _steady_gap(evals):
         return text + (f"; from step {late[0]['step']:,} on it is positive at each of {len(late)} measurements (mean "
-                       f"{fmean(gaps_late):+.3f}): with so few snapshots, a hint rather than proof that D has begun "
-                       "to tell the digits it trains on from others.")
+                       f"{fmean(gaps_late):+.3f}): D has begun to tell the digits it trains on from other real digits, "
+                       "the first sign of memorising them.")
     return text + (f"; over the second half of training it changes sign or stays near zero (mean "
                    f"{fmean(gaps_late):+.3f}), so it shows no steady sign of memorising.")
 
@@ -282,6 +282,11 @@ def unseen_sentence(evals: list[dict]) -> str:
     if last["D_validation"] < last["D_generated"]:
         return text + (": it rates real digits it has never seen below generated ones, so what it has learned of "
                        "a real digit is by then largely its own training digits.")
+    seen, unseen = last["D_train"] - last["D_validation"], last["D_validation"] - last["D_generated"]
+    if seen > unseen:
+        return text + (f": it still rates unseen real digits above generated ones, but by less ({num(unseen)}) than "
+                       f"it rates its training digits above unseen ones ({num(seen)}), so by then it tells seen from "
+                       "unseen real digits better than real from generated.")
     return text + ": it still rates unseen real digits above generated ones."
 
 
@@ -291,7 +296,7 @@ def _second_half(evals: list[dict]) -> list[dict]:
 
 def _steady_gap(evals: list[dict]) -> bool:
     """Whether D rated training digits above validation digits at every measurement of the second half, by
-    0.03 on average: the rule that ``gap_sentence`` calls a hint of memorising."""
+    0.03 on average: the rule that ``gap_sentence`` calls a first sign of memorising."""
     gaps = [e["D_gap"] for e in _second_half(evals)]
     return len(gaps) >= 2 and min(gaps) > 0 and fmean(gaps) >= 0.03
 
@@ -642,13 +647,12 @@ def fixed_set_sentence(gan: dict, ladder: dict, fig: str, table: str) -> str:
     if abs(z[0]) <= 1:
         return text + " The two agree within the spread between splits."
     side = lambda v: "above" if v > 0 else "below"  # noqa: E731
-    text += (f" {fig} measures one fixed set of {gan['config']['eval_samples']:,} noise vectors at every step, and "
-             f"that set scores {abs(z[0]):.1f} standard deviations of the splits {side(z[0])} their mean at step "
-             f"{step:,} and {abs(z[1]):.1f} {side(z[1])} at step {gan['config']['steps']:,}")
+    text += (f" {fig} follows one fixed set of {gan['config']['eval_samples']:,} noise vectors, which scores "
+             f"{abs(z[0]):.1f} split standard deviations {side(z[0])} the mean of new sets at step {step:,} and "
+             f"{abs(z[1]):.1f} {side(z[1])} at step {gan['config']['steps']:,}")
     if (z[0] > 0) == (z[1] > 0):
-        return text + (f": a {'favourable' if z[0] > 0 else 'unfavourable'} draw, so the curve's level sits a little "
-                       f"{'high' if z[0] > 0 else 'low'}, while its course, on the same noise at every step, is "
-                       "what it shows.")
+        return text + (f". It is a {'lucky' if z[0] > 0 else 'unlucky'} draw, so the curve's level sits a little "
+                       f"{'high' if z[0] > 0 else 'low'}; read it for its trend.")
     return text + ": one set of samples varies by about that much from draw to draw."
 
 
@@ -1132,8 +1136,8 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
         if unranked:
             said = listed(unranked)
-            text += (f" {said[0].upper()}{said[1:]} led from one configuration that drew no digits to another, so the "
-                     f"measures cannot rank {'it' if len(unranked) == 1 else 'them'}.")
+            text += (f" {said[0].upper()}{said[1:]} cannot be judged here: the configurations on both sides of "
+                     f"{'it' if len(unranked) == 1 else 'each'} drew no digits.")
         if failed and after:
             text += (f" The {RUNG_NAMES[failed[0]]} did not learn to draw digits in that budget, and "
                      f"{difference(rungs[failed[-1]], rungs[after])} made it learn.")
