@@ -84,29 +84,29 @@ def copied_root(executed_root, tmp_path):
     return root
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])  # no handler: SIGHUP acts as SIGTERM
-def test_a_killed_run_never_leaves_a_notebook_that_passes_for_finished(sig, copied_root):
+def test_a_killed_run_never_leaves_a_notebook_that_passes_for_finished(copied_root):
     target, figure = copied_root / "03_gan_samples.ipynb", copied_root / "03_gan_samples" / "figures" / "grids.png"
-    before, drawn = target.read_bytes(), figure.stat().st_mtime
+    before = target.read_bytes()
     scratch = tempfile.mkdtemp(prefix="k")  # short: a socket's path is limited to about 100 characters
-    process = subprocess.Popen([sys.executable, "-m", "tools.run_notebook", "03_gan_samples", "--profile", "smoke",
-                                "--out", str(copied_root), "--no-progress"], cwd=PROJECT_ROOT,
-                               env={**ENV, "TMPDIR": scratch}, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 180
-    while figure.stat().st_mtime == drawn:  # killed half-way: after the run has redrawn some of its outputs
-        assert time.monotonic() < deadline and process.poll() is None, "the run never got under way"
-        time.sleep(0.1)
-    os.killpg(process.pid, sig)
-    process.wait(timeout=60)
-    assert target.read_bytes() == before, "the previous finished notebook is still the one in place"
-    with pytest.raises(Unfinished, match=r"03_gan_samples.ipynb is older than files among its own outputs "
-                                         r"\(03_gan_samples/.*a rerun did not finish"):
-        check_finished(copied_root, None)
-    # the killed run's kernel sockets stay until the next run starts, which removes them and later its own
-    assert [path.name.split("-")[2] for path in Path(scratch).iterdir()] == [str(process.pid)]
-    assert runner("03_gan_samples", "--profile", "smoke", "--no-progress", out=copied_root,
-                  env={**ENV, "TMPDIR": scratch}).returncode == 0
+    env = {**ENV, "TMPDIR": scratch}
+    for sig in (signal.SIGTERM, signal.SIGKILL):  # one run killed each way, one after the other (SIGHUP acts as SIGTERM)
+        drawn = figure.stat().st_mtime
+        process = subprocess.Popen([sys.executable, "-m", "tools.run_notebook", "03_gan_samples", "--profile", "smoke",
+                                    "--out", str(copied_root), "--no-progress"], cwd=PROJECT_ROOT, env=env,
+                                   start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 180
+        while figure.stat().st_mtime == drawn:  # killed half-way: after the run has redrawn some of its outputs
+            assert time.monotonic() < deadline and process.poll() is None, "the run never got under way"
+            time.sleep(0.1)
+        os.killpg(process.pid, sig)
+        process.wait(timeout=60)
+        assert target.read_bytes() == before, f"after {sig.name}, the previous finished notebook is still in place"
+        with pytest.raises(Unfinished, match=r"03_gan_samples.ipynb is older than files among its own outputs "
+                                             r"\(03_gan_samples/.*a rerun did not finish"):
+            check_finished(copied_root, None)
+        # the killed run's kernel sockets stay until the next run starts, which removes them and later its own
+        assert [path.name.split("-")[2] for path in Path(scratch).iterdir()] == [str(process.pid)], sig.name
+    assert runner("03_gan_samples", "--profile", "smoke", "--no-progress", out=copied_root, env=env).returncode == 0
     assert os.listdir(scratch) == []
     os.rmdir(scratch)
 
