@@ -394,9 +394,9 @@ def trend_paragraph(by_model: dict[str, dict[int, list[dict]]]) -> str:
         rise = listed([f"{(rises[m][3] - rises[m][2]) * 100:.1f}" for m in models])
         spread = listed([f"{rises[m][4] * 100:.1f}" for m in models])
         which = f"{'The rise' if len(models) == 1 else 'Each rise'} of {listed([f'the {label(m)}' for m in models])}"
-        text += (f" {which} ({rise} percentage points) is smaller than the spread between the best and the worst seed "
-                 f"at those lengths (up to {spread} points): with so few seeds per length, whether one seed finds a "
-                 "partial memory decides the mean, so the rise says more about the seeds than about T." if small else
+        text += (f" {which} ({rise} percentage points) is smaller than the gap between the best and the worst seed "
+                 f"at those lengths (up to {spread} points). With so few seeds per length, whether one seed finds a "
+                 "partial memory decides the mean: the rise says more about the seeds than about T." if small else
                  f" {which} ({rise} percentage points) is larger than the spread between seeds at those lengths "
                  f"({spread} points), so it is not the luck of one seed; this run does not show its cause.")
     return text
@@ -1199,11 +1199,11 @@ def conclusion_text(metrics: dict) -> str:
     if winner:
         first, second = (0, 1) if winner == lstm else (1, 0)
         text = (f"Within a budget of {steps:,} steps, the {label(winner)} remembered the first digit better than the "
-                f"{label('rnn' if winner == lstm else lstm)}, each at the rate that the validation set chose for it: "
-                f"at T = {lengths}, where either failed on at least one seed, "
+                f"{label('rnn' if winner == lstm else lstm)}, each at the rate that the validation set chose for it. "
+                f"At T = {lengths}, where either failed on at least one seed, "
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
                 f"{result['learned'][second]} of {result['seeds'][second]} (permutation test over every length, "
-                f"{_p(result['p'])}); {reached}.")
+                f"{_p(result['p'])}). {reached[0].upper()}{reached[1:]}.")
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
                 f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least "

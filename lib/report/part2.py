@@ -284,9 +284,9 @@ def unseen_sentence(evals: list[dict]) -> str:
                        "a real digit is by then largely its own training digits.")
     seen, unseen = last["D_train"] - last["D_validation"], last["D_validation"] - last["D_generated"]
     if seen > unseen:
-        return text + (f": it still rates unseen real digits above generated ones, but by less ({num(unseen)}) than "
-                       f"it rates its training digits above unseen ones ({num(seen)}), so by then it tells seen from "
-                       "unseen real digits better than real from generated.")
+        return text + (f". It still rates unseen real digits above generated ones, by {num(unseen)}, but it rates its "
+                       f"training digits above unseen ones by more, {num(seen)}: by then it separates seen from unseen "
+                       "real digits better than real from generated ones.")
     return text + ": it still rates unseen real digits above generated ones."
 
 
@@ -959,10 +959,10 @@ def neighbour_class_sentence(record: dict) -> str:
         return text + ", so in no class do the samples sit nearer their training digits than new digits would."
     shares = listed([f"{pct(r['below'], 1)} of {r['samples']:,} samples, give or take "
                      f"{pct((r['below'] * (1 - r['below']) / r['samples']) ** 0.5, 0)}" for r in flagged])
-    return (text + f". It is more than twice the 5% that new digits would give in "
-            f"{listed([str(r['digit']) for r in flagged])} ({shares}): a possible sign of memorising that the pooled "
-            f"check hides, though weak, as {len(rows)} classes were tested and each threshold rests on about "
-            f"{per_class:,} test digits." + _no_copies(record, flagged))
+    return (text + f". In {listed([str(r['digit']) for r in flagged])} it is more than twice the 5% that new digits "
+            f"would give ({shares}). That is a possible sign of memorising that the pooled check hides, though a weak "
+            f"one: {len(rows)} classes were tested, and each threshold rests on about {per_class:,} test digits."
+            + _no_copies(record, flagged))
 
 
 def _no_copies(record: dict, classes: list[dict]) -> str:
@@ -1130,8 +1130,9 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         elif ranked:
             count = (("each of" if better == len(ranked) else "none of" if not better else f"{words(better)} of")
                      + f" the {len(ranked)} changes between them{rankable}")
-            text += (f" With one training run per configuration, {count} improved both measures by more than twice "
-                     "the spread between splits, a spread that leaves out how differently another seed would train.")
+            text += (f" {count[0].upper()}{count[1:]} improved both measures by more than twice the spread between "
+                     "splits. That spread covers only the sampling of images: each configuration was trained once, "
+                     "from one seed.")
         failed, after = unlearned(ladder)
         unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
         if unranked:
@@ -1140,7 +1141,7 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
                      f"{'it' if len(unranked) == 1 else 'each'} drew no digits.")
         if failed and after:
             text += (f" The {RUNG_NAMES[failed[0]]} did not learn to draw digits in that budget, and "
-                     f"{difference(rungs[failed[-1]], rungs[after])} made it learn.")
+                     f"{difference(rungs[failed[-1]], rungs[after])} made it learn in this run.")
     return text
 
 
