@@ -1115,6 +1115,10 @@ def test_a_loss_that_starts_above_chance_is_said_per_model_and_whether_those_run
     assert text == ("In Figure 2, 2 of the 3 runs of the zero-bias LSTM (at 0.09) start with a mean training loss over "
                     "the first 50 steps of more than 1.5 times that of guessing (ln 10 = 2.30), up to 12.9. A large "
                     "rate is unstable at first; every one of these runs learned all the same.")
+    late = dict(started("lstm", 9.0, 1.0), seed=5, steps_to_99=700)
+    assert part1.overshoot_sentence(records + [late], "F").endswith(
+        "every one of these runs learned all the same, though the zero-bias LSTM at T = 20 (seed 5) first reached 99% "
+        "only at step 700 of 800: a shorter budget would have counted it as a failure.")
     records[1]["test_accuracy"] = 0.4
     assert part1.overshoot_sentence(records, "F").endswith("; 1 of these 2 runs learned all the same.")
     assert part1.overshoot_sentence(records[2:], "F") == "", "no loss above chance: nothing to say"

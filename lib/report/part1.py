@@ -441,6 +441,7 @@ def long_init_sentence(long: list[dict], gradient_length: int | None = None) -> 
             "though one seed at one learning rate cannot rule out that another rate would have found the digit.")
 
 
+LATE = 0.75  # a run that first reaches 99% after this share of its budget learned only just in time
 OVERSHOOT = 1.5  # a first mean loss this many times chance's is an overshoot, not a run still near chance
 
 
@@ -464,11 +465,21 @@ def overshoot_sentence(records: list[dict], fig: str) -> str:
         return f"{share} runs of the {label(model)} (at {rates})"
     highest = listed([num(max(r["first_point"]["loss"] for r in runs), 1) for _, runs in said])
     overshot = [r for _, runs in said for r in runs]
+    late = [r for r in overshot if learned(r) and r["steps_to_99"] >= LATE * r["max_steps"]]
     return (f"In {fig}, {listed([part(m, runs) for m, runs in said])} start with a mean training loss over the first "
             f"{step:,} steps of more than {OVERSHOOT:g} times that of guessing (ln 10 = {num(chance, 2)}), up to "
             f"{highest}. A large rate is unstable at first; "
-            + ("every one of these runs learned all the same." if all(map(learned, overshot)) else
-               f"{sum(map(learned, overshot))} of these {len(overshot)} runs learned all the same."))
+            + ("every one of these runs learned all the same" if all(map(learned, overshot)) else
+               f"{sum(map(learned, overshot))} of these {len(overshot)} runs learned all the same")
+            + ("." if not late else
+               f", though {listed([_run_name(r) for r in late])} first reached 99% only at step "
+               f"{listed([format(r['steps_to_99'], ',') for r in late])} of {late[0]['max_steps']:,}: a shorter "
+               f"budget would have counted {'it as a failure' if len(late) == 1 else 'them as failures'}."))
+
+
+def _run_name(record: dict) -> str:
+    """'the zero-bias LSTM at T = 20 (seed 5)'."""
+    return f"the {label(record['model'])} at T = {record['seq_length']} (seed {record['seed']})"
 
 
 def at_once_note(records: list[dict]) -> str:
