@@ -154,8 +154,8 @@ def classifier_text(recipe: dict) -> str:
     """The classifier that scores the samples, from its recorded recipe (``lib.evaluate.train_classifier``): its
     layers, how it was trained, and its test accuracy."""
     layers = ARCHITECTURE_WORDS.get(recipe["architecture"], recipe["architecture"])
-    return (f"LeNet-style classifier: {layers}; Adam with a one-cycle schedule (the rate rises, then falls) peaking at {recipe['max_lr']:g}, batch "
-            f"{recipe['batch_size']}, {recipe['epochs']} epochs of the training digits, each shifted by up to "
+    return (f"LeNet-style classifier: {layers}; Adam with a one-cycle schedule (the rate rises, then falls) peaking "
+            f"at {recipe['max_lr']:g}, batch {recipe['batch_size']}, {recipe['epochs']} epochs of the training digits, each shifted by up to "
             f"{recipe['max_shift']} pixels; test accuracy {pct(recipe['test_accuracy'], 1)}")
 
 
