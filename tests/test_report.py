@@ -334,7 +334,8 @@ def test_a_discriminator_gap_of_zero_is_no_memorisation_and_a_large_one_is():
         e["D_gap"] = max(e["D_gap"], 0.04)
     text = part2.gap_sentence(evals)
     assert "from step 2,000 on it is positive at each of 3 measurements (mean +0.093)" in text
-    assert text.endswith("D has begun to tell the digits it trains on from other real digits, the first sign of memorising them.")
+    assert text.endswith("D appears to have begun to tell the digits it trains on from other real digits, a first sign of "
+                         "memorising them.")
 
 
 def test_d_snapshots_and_batch_means_are_told_apart_with_their_ranges():
@@ -877,6 +878,7 @@ def test_the_zero_bias_rates_and_the_gradient_at_initialisation_are_read_from_th
     assert "only at larger rates (every seed at 0.1)" in part1.zero_bias_rates_sentence(study, 800)
     assert ("the bias must grow from 0 to 3.2: about 3,200 steps at 0.001, 4 times the budget, and 32 at 0.1, the "
             "smallest rate at which every seed learned.") in part1.zero_bias_rates_sentence(study, 800)
+    assert "about 3,200 steps at 0.001, more than the budget," in part1.zero_bias_rates_sentence(study, 2500)
     assert "A likely reason" not in part1.zero_bias_rates_sentence(study, 4000), "the count does not part the rates"
     chrono = [dict(r, model="lstm-chrono", validation_accuracy=1.0) for r in study if r["lr"] == 1e-3]
     assert "chrono LSTM starts with forget-gate biases up to $\\ln 19$ = 2.9 and learned at 0.001 too (100.0% mean" \
@@ -1112,17 +1114,24 @@ def test_a_loss_that_starts_above_chance_is_said_per_model_and_whether_those_run
     records = [started("lstm", 7.3, 1.0), started("lstm", 12.9, 1.0), started("lstm", 1.5, 1.0),
                started("rnn", 2.4, 0.3, lr=0.001)]  # just above chance's 2.30: a run still at chance, no overshoot
     text = part1.overshoot_sentence(records, "Figure 2")
-    assert text == ("In Figure 2, 2 of the 3 runs of the zero-bias LSTM (at 0.09) start with a mean training loss over "
-                    "the first 50 steps of more than 1.5 times that of guessing (ln 10 = 2.30), up to 12.9. A large "
+    assert text == ("In Figure 2, 2 of the 3 runs of the zero-bias LSTM (at 0.09, up to 12.9) start with a mean training "
+                    "loss over the first 50 steps of more than 1.5 times that of guessing (ln 10 = 2.30). A large "
                     "rate is unstable at first; every one of these runs learned all the same.")
+    assert part1.overshoot_sentence(records[1:2], "F").startswith("In F, the one run of the zero-bias LSTM (at 0.09, up "
+                                                                 "to 12.9) starts with"), "one run: singular"
+    unsure = dict(started("lstm", 9.0, 1.0), steps_to_99=None)  # learned on test, never 99% on validation
+    assert "though" not in part1.overshoot_sentence(records + [unsure], "F")
     late = dict(started("lstm", 9.0, 1.0), seed=5, steps_to_99=700)
     assert part1.overshoot_sentence(records + [late], "F").endswith(
         "every one of these runs learned all the same, though the zero-bias LSTM at T = 20 (seed 5) first reached 99% "
         "only at step 700 of 800: a shorter budget would have counted it as a failure.")
+    other = dict(late, seed=6, steps_to_99=1600, max_steps=2000)
+    assert "(seed 5) and the zero-bias LSTM at T = 20 (seed 6) first reached 99% only at step 700 of 800 and 1,600 of " \
+        "2,000: a shorter budget would have counted them as failures." in part1.overshoot_sentence(records + [late, other], "F")
     records[1]["test_accuracy"] = 0.4
     assert part1.overshoot_sentence(records, "F").endswith("; 1 of these 2 runs learned all the same.")
     assert part1.overshoot_sentence(records[2:], "F") == "", "no loss above chance: nothing to say"
-    assert "In F, all 2 runs of the zero-bias LSTM (at 0.09) start" in part1.overshoot_sentence(records[:2], "F")
+    assert "In F, both runs of the zero-bias LSTM (at 0.09, up to 12.9) start" in part1.overshoot_sentence(records[:2], "F")
     at_once = [dict(started("lstm", 9.0, 1.0), seq_length=5, steps_to_99=50) for _ in range(2)]
     assert "In F, 2 of the 3 runs of the zero-bias LSTM" in part1.overshoot_sentence(records + at_once, "F"), \
         "the runs at a length the figure leaves out (every run learned at the first evaluation) are not counted"
@@ -1138,6 +1147,8 @@ def test_a_tables_column_widths_follow_what_its_cells_show_not_their_markup():
     assert rule.startswith("|:--") and rule.endswith("-:|------------:|"), "words to the left, numbers to the right"
     frame["slope"] = ["–"]
     assert markdown_table(frame).splitlines()[1].endswith("-:|"), "a column of missing cells takes the numbers' side"
+    assert markdown_table(pd.concat([frame.assign(slope="never"), frame.assign(slope="50")])).splitlines()[1].endswith(
+        "-:|"), "a step column with a run that never got there stays with the numbers"
     assert markdown_table(frame.assign(slope=["$W_{hh}$ 128 × 128"])).splitlines()[1].endswith("|:---------------|")
 
 
@@ -1209,11 +1220,15 @@ def test_the_check_at_t5_is_tabled_per_input_with_each_seed_in_order():
 
 def test_runs_that_reached_99_on_validation_but_not_on_test_are_named_as_near_misses():
     records = sweep(rnn={20: [1.0, 0.4]}) + [run("rnn", 20, 0.983, seed=2, steps_to_99=550),
-                                             dict(run("rnn", 20, 0.988, seed=3, steps_to_99=500), steps=550)]
+                                             dict(run("rnn", 20, 0.988, seed=3, steps_to_99=500), steps=550,
+                                                  stopped="learned")]
     assert part1.near_miss_sentence(records) == (
         "Two runs reached 99% validation accuracy but ended below 99% test accuracy, and so count as not learned: "
         "the vanilla RNN at T = 20 (98.3% and 98.8%). They name the last digit of at least 95% of the test "
-        "palindromes; one of them had stopped early after two evaluations at 99%.")
+        "palindromes; one of them had stopped early once its validation accuracy held at 99%.")
+    assert part1.near_miss_sentence(records[2:3]) == (
+        "One run reached 99% validation accuracy but ended below 99% test accuracy, and so counts as not learned: the "
+        "vanilla RNN at T = 20 (98.3%). It names the last digit of at least 95% of the test palindromes.")
     one = part1.near_miss_sentence(records[:3] + [run("lstm", 30, 0.5, steps_to_99=400)])
     assert one.endswith("the vanilla RNN at T = 20 (98.3%) and the zero-bias LSTM at T = 30 (50.0%)."), \
         "no claim of 95% when one of them is far below"
@@ -1235,3 +1250,8 @@ def test_a_tied_rate_next_to_one_that_failed_is_named_only_beside_a_seed_that_fa
     assert part1.edge_sentence(untied, chosen, failed) == "", "a rate chosen alone is no pick among tied rates"
     stable = [dict(r, validation_accuracy=1.0) for r in study]
     assert part1.edge_sentence(stable, chosen, failed) == "", "the next rate learned too: no edge"
+    near = [dict(r, validation_accuracy=0.988) if r["lr"] == 0.3 else dict(r, validation_accuracy=0.992) for r in study]
+    assert part1.edge_sentence(near, chosen, failed) == "", "a rate tied with the chosen one is no edge of instability"
+    gapped = [dict(r, lr={0.03: 0.2, 0.3: 0.3, 0.09: 0.09}[r["lr"]], validation_accuracy=0.7 if r["lr"] == 0.03 else 1.0)
+              for r in study]  # tied at 0.09 and 0.3, unstable at 0.2 between them
+    assert part1.edge_sentence(gapped, chosen, failed) == "", "no slower tied rate that might have avoided it"

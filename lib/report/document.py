@@ -164,7 +164,7 @@ def markdown_table(frame: pd.DataFrame) -> str:
     widths = [max([_shown_length(str(v)) for v in frame[c]] + [-(-len(str(c)) // 2), *map(len, str(c).split())])
               for c in frame.columns]
     # numbers to the right, so their digits line up; words to the left, where a reader starts
-    right = [all(NUMERIC.match(str(v)) for v in frame[c] if v != "–") for c in frame.columns]
+    right = [all(NUMERIC.match(str(v)) for v in frame[c] if v not in ("–", "never")) for c in frame.columns]
     rule = "|" + "|".join(":" * (not r) + "-" * (max(3, min(w, 40)) + 2 - 1) + ":" * r
                           for w, r in zip(widths, right)) + "|"  # + 2: the cell's padding
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]

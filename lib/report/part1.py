@@ -15,7 +15,7 @@ from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
 from ..sweeps import COMPARED, TIE, curve_lengths, rate_means, tied_rates
-from .document import count, listed, num, pct, pct_span, sci, shown, shown_sci, words
+from .document import count, listed, num, pct, pct_span, sci, shown, shown_sci, some_of, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
@@ -182,45 +182,42 @@ def zero_bias_rates_sentence(study: list[dict], max_steps: int) -> str:
     if not chance or not learning:
         return ""
     seeds = len({r["seed"] for r in runs})
-    every = [f"{lr:g}" for lr in learning if learned_at[lr] == seeds]
+    every = [lr for lr in learning if learned_at[lr] == seeds]
     text = f"With every bias zero, the LSTM stayed near chance at {listed([f'{lr:g}' for lr in chance])}"
     if max(chance) > min(learning):
         return text + f" and reached 99% at {listed([f'{lr:g}' for lr in learning])}."
     return (text + f" and learned within {max_steps:,} steps only at larger rates"
-            + (f" (every seed at {listed(every)})" if every else "") + "." + _bias_steps(study, min(chance), max_steps))
+            + (f" (every seed at {listed([f'{lr:g}' for lr in every])})" if every else "") + "."
+            + (_bias_steps(study, max(chance), min(every), max_steps) if every else ""))
 
 
 def _about(n: float) -> str:
-    """``n`` to two significant digits: '3,200', '110', '36'."""
-    return f"{round(n, 1 - int(math.floor(math.log10(n)))):,.0f}"
+    """A count of steps to two significant digits: '3,200', '110', '36' ('1' at least)."""
+    return f"{max(1, round(n, 1 - int(math.floor(math.log10(n))))):,.0f}"
 
 
-def _times(ratio: float) -> str:
+def _budget_multiple(ratio: float) -> str:
     """'4 times' the budget, or 'more than' it when less than half as much again."""
     return f"{ratio:.0f} times" if ratio >= 1.5 else "more than"
 
 
-def _bias_steps(study: list[dict], slow: float, max_steps: int) -> str:
-    """Why a small rate leaves the zero-bias LSTM at chance on a fixed budget: RMSProp moves a parameter by about
-    the rate per step while its gradient keeps its size, and a unit that keeps half its cell over the T - 2 steps
-    after the first digit on its forget-gate bias alone needs sigma(b_f)^(T-2) >= 1/2. Empty when that count does
-    not part the rate that stayed at chance from the smallest at which every seed learned, or the study has more
-    than one length T."""
+def _bias_steps(study: list[dict], slow: float, fast: float, max_steps: int) -> str:
+    """Why the zero-bias LSTM stays at chance at the rate ``slow`` on a fixed budget and learns from every seed at
+    ``fast``: RMSProp moves a parameter by about the rate per step while its gradient keeps its size, and a unit
+    that keeps half its cell over the T - 2 steps after the first digit on its forget-gate bias alone needs
+    sigma(b_f)^(T-2) >= 1/2. Empty when that count does not part the two rates, or the study has more than one
+    length T (or one too short to need memory)."""
     lengths = {r["seq_length"] for r in study}
-    if len(lengths) != 1:
+    if len(lengths) != 1 or min(lengths) < 4:
         return ""
     T = lengths.pop()
-    lstm = _mean_validation(study, "lstm")
-    runs = [r for r in study if r["model"] == "lstm"]
-    fast = min((lr for lr in lstm if all(r["validation_accuracy"] >= LEARNED for r in runs if r["lr"] == lr)),
-               default=None)  # the smallest rate at which every seed learned
     bias = math.log(1 / (1 - 0.5 ** (1 / (T - 2))) - 1)  # logit of the gate that keeps half over T - 2 steps
-    if fast is None or bias / slow <= max_steps or bias / fast > max_steps:
+    if bias / slow <= max_steps or bias / fast > max_steps:
         return ""
     text = (f" A likely reason: RMSProp moves a parameter by about the learning rate per step while its gradient "
             f"keeps its size, and for a unit to keep half of its cell from t = 2 to t = {T - 1} on its forget-gate "
             f"bias alone, $\\sigma(b_f)^{{{T - 2}}} \\geq 1/2$, the bias must grow from 0 to {num(bias, 1)}: about "
-            f"{_about(bias / slow)} steps at {slow:g}, {_times(bias / slow / max_steps)} the budget, and "
+            f"{_about(bias / slow)} steps at {slow:g}, {_budget_multiple(bias / slow / max_steps)} the budget, and "
             f"{_about(bias / fast)} at {fast:g}, the smallest rate at which every seed learned.")
     chrono = _mean_validation(study, "lstm-chrono")
     if chrono.get(slow, 0) >= LEARNED:
@@ -460,21 +457,22 @@ def overshoot_sentence(records: list[dict], fig: str) -> str:
     step = said[0][1][0]["first_point"]["step"]
     def part(model: str, runs: list[dict]) -> str:
         rates = listed([f"{lr:g}" for lr in sorted({r["lr"] for r in runs})])
+        highest = num(max(r["first_point"]["loss"] for r in runs), 1)
         total = len([r for r in records if r["model"] == model])
-        share = f"all {count(total)}" if len(runs) == total else f"{count(len(runs))} of the {count(total)}"
-        return f"{share} runs of the {label(model)} (at {rates})"
-    highest = listed([num(max(r["first_point"]["loss"] for r in runs), 1) for _, runs in said])
+        return f"{some_of(len(runs), total, 'run')} of the {label(model)} (at {rates}, up to {highest})"
     overshot = [r for _, runs in said for r in runs]
-    late = [r for r in overshot if learned(r) and r["steps_to_99"] >= LATE * r["max_steps"]]
-    return (f"In {fig}, {listed([part(m, runs) for m, runs in said])} start with a mean training loss over the first "
-            f"{step:,} steps of more than {OVERSHOOT:g} times that of guessing (ln 10 = {num(chance, 2)}), up to "
-            f"{highest}. A large rate is unstable at first; "
-            + ("every one of these runs learned all the same" if all(map(learned, overshot)) else
+    late = [r for r in overshot if learned(r) and (r["steps_to_99"] or 0) >= LATE * r["max_steps"]]
+    one = len(overshot) == 1
+    return (f"In {fig}, {listed([part(m, runs) for m, runs in said])} {'starts' if one else 'start'} with a mean "
+            f"training loss over the first {step:,} steps of more than {OVERSHOOT:g} times that of guessing "
+            f"(ln 10 = {num(chance, 2)}). A large rate is unstable at first; "
+            + (("it learned all the same" if one else "every one of these runs learned all the same")
+               if all(map(learned, overshot)) else
                f"{sum(map(learned, overshot))} of these {len(overshot)} runs learned all the same")
             + ("." if not late else
                f", though {listed([_run_name(r) for r in late])} first reached 99% only at step "
-               f"{listed([format(r['steps_to_99'], ',') for r in late])} of {late[0]['max_steps']:,}: a shorter "
-               f"budget would have counted {'it as a failure' if len(late) == 1 else 'them as failures'}."))
+               f"{listed([format(r['steps_to_99'], ',') + ' of ' + format(r['max_steps'], ',') for r in late])}: a "
+               f"shorter budget would have counted {'it as a failure' if len(late) == 1 else 'them as failures'}."))
 
 
 def _run_name(record: dict) -> str:
@@ -573,10 +571,10 @@ def near_miss_sentence(records: list[dict]) -> str:
     groups = [f"the {label(m)} at T = {T} ({listed([pct(r['test_accuracy']) for r in runs])})"
               for m in _models(near) for T, runs in _by_length(near, m).items()]
     one = len(near) == 1
-    stopped = sum(r["steps"] < r["max_steps"] for r in near)
+    stopped = sum(r.get("stopped") == "learned" for r in near)
     close = ("It names" if one else "They name") + " the last digit of at least 95% of the test palindromes"
     early = ("it" if one else "all of them" if stopped == len(near) else f"{words(stopped)} of them") + \
-        " had stopped early after two evaluations at 99%"
+        " had stopped early once its validation accuracy held at 99%"
     tail = "; ".join([close] * (min(r["test_accuracy"] for r in near) >= 0.95) + [early] * bool(stopped))
     return (f"{words(len(near)).capitalize()} {'run' if one else 'runs'} reached 99% validation accuracy but ended "
             f"below 99% test accuracy, and so {'counts' if one else 'count'} as not learned: {listed(groups)}."
@@ -592,7 +590,9 @@ def edge_sentence(study: list[dict], chosen: dict, records: list[dict]) -> str:
         failed = [r for r in records if r["model"] == model and not learned(r)]
         means, rate = _mean_validation(study, model), chosen.get(model, {}).get("rate")
         above = min((lr for lr in means if rate is not None and lr > rate), default=None)
-        if not failed or above is None or means[above] >= LEARNED or len(tied_rates(rate_means(study, model))) < 2:
+        tied = tied_rates(rate_means(study, model))
+        if (not failed or above is None or means[above] >= LEARNED or above in tied
+                or not any(lr < rate for lr in tied)):
             continue
         worst = min(failed, key=lambda r: r["test_accuracy"])
         sentences.append(
@@ -1111,6 +1111,7 @@ def plain_lstm_verdict(records: list[dict], cite: str = "") -> str:
     if not result["winner"]:
         return text + (f" As the pooled p is not below {SIGNIFICANT:g}, on these seeds and this budget the run does "
                        "not settle which of the two remembers better.")
+    # over the lengths the text names, where either model failed; a length where both always learn adds no test
     adjusted = holm([row["p"] for row in rows])
     alone = [(row["T"], p) for row, p in zip(rows, adjusted) if p < SIGNIFICANT]
     corrected = f" after the correction of {cite or 'Holm'} for testing {len(rows)} lengths" if len(rows) > 1 else ""

@@ -155,8 +155,8 @@ def classifier_text(recipe: dict) -> str:
     layers, how it was trained, and its test accuracy."""
     layers = ARCHITECTURE_WORDS.get(recipe["architecture"], recipe["architecture"])
     return (f"LeNet-style classifier: {layers}; Adam with a one-cycle schedule (the rate rises, then falls) peaking "
-            f"at {recipe['max_lr']:g}, batch {recipe['batch_size']}, {recipe['epochs']} epochs of the training digits, each shifted by up to "
-            f"{recipe['max_shift']} pixels; test accuracy {pct(recipe['test_accuracy'], 1)}")
+            f"at {recipe['max_lr']:g}, batch {recipe['batch_size']}, {recipe['epochs']} epochs of the training digits, "
+            f"each shifted by up to {recipe['max_shift']} pixels; test accuracy {pct(recipe['test_accuracy'], 1)}")
 
 
 def layer_table(rows: list[dict]) -> pd.DataFrame:
@@ -263,8 +263,8 @@ def gap_sentence(evals: list[dict]) -> str:
     gaps_late = [e["D_gap"] for e in late]
     if _steady_gap(evals):
         return text + (f"; from step {late[0]['step']:,} on it is positive at each of {len(late)} measurements (mean "
-                       f"{fmean(gaps_late):+.3f}): D has begun to tell the digits it trains on from other real digits, "
-                       "the first sign of memorising them.")
+                       f"{fmean(gaps_late):+.3f}): D appears to have begun to tell the digits it trains on from other "
+                       "real digits, a first sign of memorising them.")
     return text + (f"; over the second half of training it changes sign or stays near zero (mean "
                    f"{fmean(gaps_late):+.3f}), so it shows no steady sign of memorising.")
 
