@@ -760,19 +760,22 @@ def coinciding_note(flows: dict) -> str:
 def mirrored(init: dict) -> list[str]:
     """The models whose initial read-out at the last step names the first digit for more than 10 points more of
     the palindromes than of the control sequences whose digits after the first are random (``readout_random``):
-    there the palindrome's second half, rather than memory, is the likely source of what the read-out names."""
+    there the palindrome's second half, which repeats the distracting digits of the first, likely helps the
+    read-out by leaving fewer distinct digits in the state to compete with the first."""
     return [m for m, f in init.items() if "readout_random" in f and f["readout_random"][-1] < f["readout"][-1] - 0.1]
 
 
 def mirror_text(models: list[str], init: dict, T: int, where: str = "") -> str:
     """Why an initial read-out that dipped names the first digit again at the end, where the control on random
-    sequences (``mirrored``) points to it: the palindrome's second half, not memory. Empty otherwise. ``where`` names
-    the table that shows the control ('Table 5')."""
+    sequences (``mirrored``) points to it: still memory, as the first digit is never shown again, but with the
+    palindrome's second half repeating the distracting digits. Empty otherwise. ``where`` names the table that shows
+    the control ('Table 5')."""
     shown = [m for m in models if m in mirrored(init)]
     if not shown:
         return ""
-    return (" The recovery fits the palindrome's structure rather than memory: its second half repeats the "
-            "first in reverse. "
+    return (" The recovery is still memory, as the first digit is never shown again, but the palindrome helps it: "
+            f"its second half repeats the digits after the first in reverse, so of the {T - 2} digits that follow the "
+            f"first only {(T - 1) // 2} {'is' if T < 5 else 'are'} drawn independently, fewer to compete with it. "
             f"On sequences whose digits after the first are random, the read-out of the same initial "
             f"{'state' if len(shown) == 1 else 'states'} keeps falling instead, to "
             f"{listed([pct(init[m]['readout_random'][-1], 0) for m in shown])} at t = {T - 1}"
