@@ -49,8 +49,8 @@ TITLE = re.compile(r"\A#\s+(.+)\n+")
 # Typst: the captions carry their numbers (so the same text serves all four formats); light rules under table headers and between rows; small tables.
 TYPST_STYLE = "\n".join([
     # Figures and tables float to the top of a page, whole with their captions, so the text fills the pages
-    # around them and is never split by a float at a page's foot (a table kept in the text's flow leaves the rest of a page empty when it does
-    # not fit); the floats of one part are placed before the next part's heading.
+    # around them and is never split by a float at a page's foot (a table kept in the text's flow leaves the rest
+    # of a page empty when it does not fit); the floats of one part are placed before the next part's heading.
     "#set figure(numbering: none, placement: top)",
     "#show heading.where(level: 1): it => { place.flush(); it }",
     "#show figure.caption: set text(size: 9pt)",

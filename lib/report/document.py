@@ -138,6 +138,12 @@ def some_of(k: int, n: int, noun: str) -> str:
     return f"{k} of the {n} {nouns}"
 
 
+def capitalised(text: str) -> str:
+    """``text`` as a sentence begins it, its first letter upper case and the rest as they are ('the LSTM' ->
+    'The LSTM', where ``str.capitalize`` would give 'The lstm')."""
+    return text[:1].upper() + text[1:]
+
+
 def listed(items: list) -> str:
     """'a', 'a and b', 'a, b and c'."""
     items = [str(item) for item in items]
@@ -165,8 +171,8 @@ def markdown_table(frame: pd.DataFrame) -> str:
               for c in frame.columns]
     # numbers to the right, so their digits line up; words to the left, where a reader starts
     right = [all(NUMERIC.match(str(v)) for v in frame[c] if v not in ("–", "never")) for c in frame.columns]
-    rule = "|" + "|".join(":" * (not r) + "-" * (max(3, min(w, 40)) + 2 - 1) + ":" * r
-                          for w, r in zip(widths, right)) + "|"  # + 2: the cell's padding
+    rule = "|" + "|".join(":" * (not r) + "-" * (max(3, min(w, 40)) + 1) + ":" * r  # + 1 and the colon: the padding
+                          for w, r in zip(widths, right)) + "|"
     rows = ["| " + " | ".join(str(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([header, rule, *rows])
 

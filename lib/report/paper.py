@@ -12,7 +12,7 @@ from ..evaluate import SALT_BRIGHT, SALT_DARK
 from ..progress import plural
 from ..recurrent_train import LEARNED
 from . import part1, part2
-from .document import Document, listed, pct
+from .document import Document, capitalised, listed, pct
 
 
 def document(root, data: dict) -> Document:
@@ -219,7 +219,7 @@ def long_sentence(long: list[dict], where: str = "") -> str:
                    f"never reached 99% in {r['steps']:,} steps and ended at {pct(r['test_accuracy'])}")
         parts.append(f"the {part1.label(r['model'])} at T = {r['seq_length']} (seed {r['seed']}{start}) {outcome}")
     text = "; ".join(parts)  # each clause may hold an "and" of its own
-    return text[0].upper() + text[1:] + where + "."
+    return capitalised(text) + where + "."
 
 
 def part1_gradient(doc: Document, lstm: dict) -> str:

@@ -15,7 +15,7 @@ from ..progress import plural
 from ..recurrent import MODELS, build_model
 from ..recurrent_train import LEARNED, RecurrentConfig, learned
 from ..sweeps import COMPARED, TIE, curve_lengths, rate_means, tied_rates
-from .document import count, listed, num, pct, pct_span, sci, shown, shown_sci, some_of, words
+from .document import capitalised, count, listed, num, pct, pct_span, sci, shown, shown_sci, some_of, words
 
 CHANCE = 0.1
 ENCODING_WORDS = {"onehot": "one-hot", "scalar": "scalar"}  # the parameter's values as prose writes them
@@ -286,7 +286,7 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         text += (" Where a model's best rate lay on the edge of the grid, the grid grew past that edge: "
                  + listed(widened) + ".")
     text += f" The chosen rates, with their mean validation accuracy in brackets, are {listed(parts)}."
-    text += "".join(f" {said[0].upper()}{said[1:]}." for said in tied)
+    text += "".join(f" {capitalised(said)}." for said in tied)
     for model, rate, means in never:
         best = max(means, key=lambda r: means[r][0])
         how = ("is the rate that came closest" if rate == best else
@@ -300,7 +300,7 @@ def rate_choice_text(study: list[dict], chosen: dict, grid: list[float] | None =
         names = [f"the {name}" for name, at in edge if at == side]
         if names:
             said = listed(names) + (" each" if len(names) > 1 else "")
-            text += (f" {said[0].upper()}{said[1:]} got the {side} rate tried for it, so a rate beyond it might do better"
+            text += (f" {capitalised(said)} got the {side} rate tried for it, so a rate beyond it might do better"
                      + (f" (the study tries at most {plural(widen, 'rate')} beyond an edge)." if widen else "."))
     return text
 
@@ -350,7 +350,7 @@ def headline(records: list[dict], seeds: bool = True) -> str:
     more = _group([dict(model=m, T=T, n=n) for (m, T), n in counts.items() if n > fewest], ("n", "T"))
     extra = [(n, T, [label(r["model"]) for r in group]) for (n, T), group in sorted(more.items())]
     by_models = _group([dict(n=n, T=T, who=" and ".join(who)) for n, T, who in extra], ("n", "who"))
-    said = " ".join(c[0].upper() + c[1:] + "." for c in clauses)
+    said = " ".join(capitalised(c) + "." for c in clauses)
     if not seeds:
         return said
     return said + f" Each model ran {plural(fewest, 'seed')} " + (
@@ -578,7 +578,7 @@ def near_miss_sentence(records: list[dict]) -> str:
     tail = "; ".join([close] * (min(r["test_accuracy"] for r in near) >= 0.95) + [early] * bool(stopped))
     return (f"{words(len(near)).capitalize()} {'run' if one else 'runs'} reached 99% validation accuracy but ended "
             f"below 99% test accuracy, and so {'counts' if one else 'count'} as not learned: {listed(groups)}."
-            + (f" {tail[0].upper()}{tail[1:]}." if tail else ""))
+            + (f" {capitalised(tail)}." if tail else ""))
 
 
 def edge_sentence(study: list[dict], chosen: dict, records: list[dict]) -> str:
@@ -588,9 +588,9 @@ def edge_sentence(study: list[dict], chosen: dict, records: list[dict]) -> str:
     sentences = []
     for model in _models(records):
         failed = [r for r in records if r["model"] == model and not learned(r)]
-        means, rate = _mean_validation(study, model), chosen.get(model, {}).get("rate")
+        stats, rate = rate_means(study, model), chosen.get(model, {}).get("rate")
+        means, tied = {lr: at[0] for lr, at in stats.items()}, tied_rates(stats)
         above = min((lr for lr in means if rate is not None and lr > rate), default=None)
-        tied = tied_rates(rate_means(study, model))
         if (not failed or above is None or means[above] >= LEARNED or above in tied
                 or not any(lr < rate for lr in tied)):
             continue
@@ -884,7 +884,7 @@ def rnn_gradient_text(flows: dict, T: int) -> str:
         reason = (f"as no slope exceeds one, a gain above one needs $W_{{hh}}$ to amplify (its spectral norm is "
                   f"{num(w)} after training)")
         text += (f" The less saturated first steps let more of the gradient through, and {reason}."
-                 if slope_early > slope_late else f" {reason[0].upper()}{reason[1:]}.")
+                 if slope_early > slope_late else f" {capitalised(reason)}.")
     return text + _failed_rnn_text(flows, T)
 
 
@@ -1218,7 +1218,7 @@ def conclusion_text(metrics: dict) -> str:
                 f"At T = {lengths}, where either failed on at least one seed, "
                 f"{result['learned'][first]} of its {result['seeds'][first]} runs learned against "
                 f"{result['learned'][second]} of {result['seeds'][second]} (permutation test over every length, "
-                f"{_p(result['p'])}). {reached[0].upper()}{reached[1:]}.")
+                f"{_p(result['p'])}). {capitalised(reached)}.")
     elif result["lengths"]:
         text = (f"Within a budget of {steps:,} steps this run does not settle whether the {label(lstm)} remembers "
                 f"further than the vanilla RNN: {reached}, but at T = {lengths}, where either failed on at least "

@@ -11,7 +11,7 @@ import pandas as pd
 from ..evaluate import ARCHITECTURE_WORDS
 from ..gan_measure import MEASURES
 from ..progress import plural
-from .document import how_often, listed, num, pct, pct_span, shown, some_of, words
+from .document import capitalised, how_often, listed, num, pct, pct_span, shown, some_of, words
 
 RUNG_NAMES = {"template": "course template", "template+ema": "template, moving average",
               "template+betas": "template, moving average, final GAN's betas",
@@ -334,7 +334,7 @@ def snapshot_sentence(metrics: dict, quality: str = "the quality figure", losses
     window, snapshots = metrics["config"]["log_every"], [e["D_train"] for e in evals]
     at_steps = [means[e["step"]] for e in evals]
     below = sum(e["D_train"] < means[e["step"]] for e in evals)
-    text = (f"{losses[0].upper()}{losses[1:]} and {quality} show D's output on training digits in two ways. The "
+    text = (f"{capitalised(losses)} and {quality} show D's output on training digits in two ways. The "
             f"right panel of {quality} measures one state of D at each point; {losses} averages over the "
             f"{plural(window, 'training batch', 'training batches')} before each point. On training digits the first "
             f"ranges from {min(snapshots):.2f} to {max(snapshots):.2f} and the second from {min(at_steps):.2f} to "
@@ -516,7 +516,7 @@ def ranked_steps(ladder: dict) -> list[tuple[str, str]]:
 def ablation_sentences(ladder: dict) -> list[str]:
     """Every ranked step of the ladder in its own sentence, with both measures before and after (notebook 02)."""
     found = [compare(ladder, a, b) for a, b in ranked_steps(ladder)]
-    return [text[0].upper() + text[1:] + "." for text in found if text]
+    return [capitalised(text) + "." for text in found if text]
 
 
 ORDINALS = ("first", "second", "third", "fourth", "fifth")
@@ -543,7 +543,7 @@ def ablation_summary(ladder: dict, table: str) -> str:
                     f"In {table}, {words(len(changes))} changes {VERDICTS[what]}: {listed(changes)}."
                     for what, changes in verdicts.items() if changes)
     mixed = [compare(ladder, a, b) for (a, b), moved in moves.items() if len(set(moved)) > 1]
-    text += "".join(f" {m[0].upper()}{m[1:]}." for m in mixed) + unranked_sentence(ladder)
+    text += "".join(f" {capitalised(m)}." for m in mixed) + unranked_sentence(ladder)
     fd = {name: shown(rung["final"][CHOICE_FD], 1) for name, rung in rungs.items()}  # as the table prints them
     gains = {(a, b): fd[a] / fd[b] for (a, b), moved in moves.items() if moved[1] == "improves"}
     if len(gains) > 1:
@@ -566,7 +566,7 @@ def unranked_sentence(ladder: dict) -> str:
             continue
         (is_a, is_b), (fd_a, fd_b) = _shown_values(rungs, a, b)
         what = difference(rungs[a], rungs[b])
-        text += (f" {what[0].upper()}{what[1:]} moved the IS from {is_a} to {is_b} and the Fréchet distance from "
+        text += (f" {capitalised(what)} moved the IS from {is_a} to {is_b} and the Fréchet distance from "
                  f"{fd_a} to {fd_b}, but both configurations drew no digits, so the change is not counted among "
                  "those above.")
     return text
@@ -690,7 +690,7 @@ def unlearned_sentence(ladder: dict) -> str:
             "every sample).")
     if after:
         what = difference(rungs[failed[-1]], rungs[after])
-        text += (f" {what[0].upper()}{what[1:]} made it learn (IS {num(rungs[after]['final']['inception_score'], 2)}); "
+        text += (f" {capitalised(what)} made it learn (IS {num(rungs[after]['final']['inception_score'], 2)}); "
                  f"in a single run, this shows that the {RUNG_NAMES[failed[0]]} can fail on this budget, not how often "
                  "it does.")
     return text
@@ -712,7 +712,7 @@ def salt_sentence(ladder: dict) -> str | None:
         if a != "template" and salt(b) > 1.25 * salt(a):
             what = difference(rungs[a], rungs[b])
             them = "them" if text else "the isolated bright pixels per image"
-            text += (f" {what[0].upper()}{what[1:]} raises {them} from {num(salt(a), 3)} to {num(salt(b), 3)}"
+            text += (f" {capitalised(what)} raises {them} from {num(salt(a), 3)} to {num(salt(b), 3)}"
                      + (", still far below the template's." if salt(b) < raw / 2 else "."))
     return text.strip() or None
 
@@ -991,7 +991,7 @@ def walks_sentence(record: dict) -> str:
         texts.append(f"along the {mode} paths {norm}, and the least confident frame is read at "
                      f"{pct_span(weakest, 0, alike='{} on every path')}")
     text = "; ".join(texts)
-    return text[0].upper() + text[1:] + "."
+    return capitalised(text) + "."
 
 
 def _third_digit_pairs(record: dict) -> tuple[int, int, str]:
@@ -1130,14 +1130,14 @@ def conclusion_text(metrics: dict, ladder: dict | None) -> str:
         elif ranked:
             count = (("each of" if better == len(ranked) else "none of" if not better else f"{words(better)} of")
                      + f" the {len(ranked)} changes between them{rankable}")
-            text += (f" {count[0].upper()}{count[1:]} improved both measures by more than twice the spread between "
+            text += (f" {capitalised(count)} improved both measures by more than twice the spread between "
                      "splits. That spread covers only the sampling of images: each configuration was trained once, "
                      "from one seed.")
         failed, after = unlearned(ladder)
         unranked = [difference(rungs[a_], rungs[b_]) for a_, b_ in chain if (a_, b_) not in ranked]
         if unranked:
             said = listed(unranked)
-            text += (f" {said[0].upper()}{said[1:]} cannot be judged here: the configurations on both sides of "
+            text += (f" {capitalised(said)} cannot be judged here: the configurations on both sides of "
                      f"{'it' if len(unranked) == 1 else 'each'} drew no digits.")
         if failed and after:
             text += (f" The {RUNG_NAMES[failed[0]]} did not learn to draw digits in that budget, and "
